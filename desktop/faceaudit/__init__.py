@@ -1,0 +1,3 @@
+"""FaceAudit: find your face in published face datasets, offline, and ask for its deletion."""
+
+__version__ = "0.1.0"
