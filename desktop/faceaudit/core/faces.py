@@ -1,0 +1,164 @@
+"""Find faces in a photo and turn each into a 128-d embedding, with quality measures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import limits, models
+from .images import downscale_for_detection
+
+__all__ = ["Face", "FaceEngine", "DETECTORS", "Box"]
+
+#: (top, right, bottom, left) in the original photo's pixels, as face_recognition reports them.
+Box = tuple[int, int, int, int]
+
+DETECTORS = ("hog", "cnn")
+
+#: A face narrower than this (pixels) gives unreliable embeddings.
+SMALL_FACE_PX = 60
+#: Below this Laplacian variance of the 150x150 chip a face is too blurred to trust.
+BLURRED_SHARPNESS = 40.0
+
+
+@dataclass
+class Face:
+    """One detected face.
+
+    Attributes:
+        box: position in the original photo.
+        score: detector confidence where the detector gives one (HOG and CNN both do).
+        size: face width in original pixels.
+        sharpness: variance of the Laplacian of the aligned 150x150 chip (higher is sharper).
+        embedding: 128 float32 numbers; faces of one person lie within about 0.6 of each other.
+        chip: the aligned 150x150 RGB chip (kept only while needed, never stored).
+    """
+
+    box: Box
+    score: float | None
+    size: int
+    sharpness: float
+    embedding: np.ndarray | None = None
+    chip: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def quality_hint(self) -> str | None:
+        """A plain-words warning when this face is too small or blurred to match well."""
+        if self.size < SMALL_FACE_PX:
+            return f"face is small ({self.size} px wide); a closer photo will match better"
+        if self.sharpness < BLURRED_SHARPNESS:
+            return "face looks blurred; a sharper photo will match better"
+        return None
+
+
+class FaceEngine:
+    """Detection, landmarks and embeddings with one set of settings.
+
+    Models load on first use. Detection and chip extraction run per photo; embedding runs on
+    batches of chips, so callers can pool the faces of many photos into one batch.
+
+    Args:
+        detector: "hog" (fast, dlib's default) or "cnn" (dlib's MMOD network, finds more
+            turned and small faces, slow on a CPU).
+        upsample: how many times to double the photo before detection (finds smaller faces).
+        embedder: "dlib" (reference implementation) or "onnx" (FaceAudit's batched port of the
+            same network), or "auto" for the fastest available.
+        device: "cpu" or "cuda" for the ONNX engines.
+    """
+
+    def __init__(self, detector: str = "hog", upsample: int = 1, embedder: str = "auto", device: str = "cpu"):
+        if detector not in DETECTORS:
+            raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
+        if not 0 <= upsample <= 3:
+            raise ValueError("upsample must be between 0 and 3")
+        self.detector = detector
+        self.upsample = upsample
+        self.device = device
+        self.embedder = _resolve_embedder(embedder)
+        self._onnx = None
+
+    @property
+    def settings(self) -> dict:
+        """The settings that decide which faces are found and their numbers."""
+        return {"detector": self.detector, "upsample": self.upsample, "embedder": self.embedder,
+                "device": self.device, "model": models.EMBEDDING_MODEL}
+
+    def detect(self, rgb: np.ndarray) -> list[tuple[Box, float | None]]:
+        """Face boxes in original coordinates, with detector scores, sorted top-left first."""
+        small, scale = downscale_for_detection(rgb, limits.DETECTION_MAX_SIDE)
+        if self.detector == "hog":
+            rects, scores, _ = models.hog_detector().run(small, self.upsample, 0.0)
+            found = [(_rect_box(r), float(s)) for r, s in zip(rects, scores)]
+        else:
+            found = [(_rect_box(d.rect), float(d.confidence)) for d in models.cnn_detector()(small, self.upsample)]
+        height, width = rgb.shape[:2]
+        return [(_scale_trim(box, scale, width, height), score) for box, score in found]
+
+    def analyse(self, rgb: np.ndarray, embed: bool = True) -> list[Face]:
+        """Detect every face, align it, measure it and (by default) embed it."""
+        faces = [self.face_at(rgb, box, score) for box, score in self.detect(rgb)]
+        if embed and faces:
+            self.embed_faces(faces)
+        return faces
+
+    def face_at(self, rgb: np.ndarray, box: Box, score: float | None = None) -> Face:
+        """Align the face in `box` (landmarks, chip) and measure its quality."""
+        import dlib
+
+        top, right, bottom, left = box
+        shape = models.shape_predictor()(rgb, dlib.rectangle(left, top, right, bottom))
+        chip = dlib.get_face_chip(rgb, shape, size=150, padding=0.25)
+        return Face(box=box, score=score, size=int(right - left), sharpness=_sharpness(chip), chip=chip)
+
+    def embed_faces(self, faces: list[Face]) -> None:
+        """Fill in the embeddings of faces whose chips are set, in one batch, and drop the chips."""
+        pending = [f for f in faces if f.chip is not None]
+        if not pending:
+            return
+        vectors = self.embed_chips(np.stack([f.chip for f in pending]))
+        for face, vector in zip(pending, vectors):
+            face.embedding = vector
+            face.chip = None
+
+    def embed_chips(self, chips: np.ndarray) -> np.ndarray:
+        """Embeddings (N x 128 float32) of aligned 150x150 RGB chips."""
+        if len(chips) == 0:
+            return np.zeros((0, 128), np.float32)
+        if self.embedder == "onnx":
+            if self._onnx is None:
+                from .dlibnet.recognition import Embedder
+                from .paths import cache_dir
+
+                self._onnx = Embedder(cache_dir(), device=self.device)
+            return np.asarray(self._onnx.embed(chips), dtype=np.float32)
+        vectors = models.dlib_encoder().compute_face_descriptor(list(chips))
+        return np.asarray([np.asarray(v) for v in vectors], dtype=np.float32)
+
+
+def _resolve_embedder(name: str) -> str:
+    if name in ("dlib", "onnx"):
+        return name
+    if name != "auto":
+        raise ValueError(f"unknown engine {name!r}; choose dlib, onnx or auto")
+    try:
+        from .dlibnet import recognition  # noqa: F401
+    except ImportError:
+        return "dlib"
+    return "onnx"
+
+
+def _rect_box(rect) -> Box:
+    return int(rect.top()), int(rect.right()), int(rect.bottom()), int(rect.left())
+
+
+def _scale_trim(box: Box, scale: float, width: int, height: int) -> Box:
+    top, right, bottom, left = (round(v * scale) for v in box) if scale != 1.0 else box
+    return max(top, 0), min(right, width), min(bottom, height), max(left, 0)
+
+
+def _sharpness(chip: np.ndarray) -> float:
+    from ._cv import cv2
+
+    grey = cv2.cvtColor(chip, cv2.COLOR_RGB2GRAY)
+    return float(cv2.Laplacian(grey, cv2.CV_64F).var())

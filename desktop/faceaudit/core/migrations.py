@@ -1,0 +1,95 @@
+"""The database schema, changed only through numbered migrations applied in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlite_utils
+
+__all__ = ["MIGRATIONS", "apply_migrations"]
+
+
+def _m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE reference_photos (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
+            phash INTEGER, dhash INTEGER, width INTEGER, height INTEGER, added TEXT NOT NULL
+        );
+        CREATE TABLE reference_faces (
+            id INTEGER PRIMARY KEY,
+            photo_id INTEGER NOT NULL REFERENCES reference_photos(id) ON DELETE CASCADE,
+            top INTEGER, right INTEGER, bottom INTEGER, left INTEGER,
+            score REAL, size INTEGER, sharpness REAL, model TEXT NOT NULL,
+            embedding BLOB NOT NULL, thumbnail BLOB
+        );
+        CREATE TABLE datasets (
+            id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, path TEXT NOT NULL, kind TEXT NOT NULL,
+            labels_csv TEXT, added TEXT NOT NULL, model TEXT, settings TEXT, registry_id TEXT,
+            last_indexed TEXT
+        );
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            key TEXT NOT NULL, size INTEGER, fingerprint TEXT, sha256 TEXT,
+            phash INTEGER, dhash INTEGER, width INTEGER, height INTEGER, label TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'error')),
+            reason TEXT, n_faces INTEGER, indexed_at TEXT,
+            UNIQUE (dataset_id, key)
+        );
+        CREATE INDEX items_status ON items (dataset_id, status);
+        CREATE TABLE faces (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL, top INTEGER, right INTEGER, bottom INTEGER, left INTEGER,
+            score REAL, size INTEGER, sharpness REAL, embedding BLOB NOT NULL,
+            UNIQUE (item_id, idx)
+        );
+        CREATE INDEX faces_dataset ON faces (dataset_id);
+        CREATE TABLE scans (
+            id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT, datasets TEXT,
+            n_references INTEGER, n_faces INTEGER, n_candidates INTEGER, model TEXT, method TEXT
+        );
+        CREATE TABLE matches (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            face_idx INTEGER NOT NULL,
+            scan_id INTEGER REFERENCES scans(id),
+            distance REAL, combined REAL, agree INTEGER, n_references INTEGER,
+            expected_lookalikes REAL, band TEXT, exact_photo INTEGER NOT NULL DEFAULT 0,
+            reference_face_id INTEGER,
+            decision TEXT NOT NULL DEFAULT 'unreviewed'
+                CHECK (decision IN ('unreviewed', 'me', 'not_me', 'unsure')),
+            decided_at TEXT, first_seen TEXT NOT NULL,
+            UNIQUE (item_id, face_idx)
+        );
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT);
+        """
+    )
+
+
+#: (number, name, function). Append only; never edit a migration that has shipped.
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial schema", _m001_initial),
+]
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[int]:
+    """Apply every migration not yet applied, each in its own transaction.
+
+    Returns:
+        The numbers of the migrations applied now.
+    """
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied TEXT)")
+    done = {row[0] for row in db.execute("SELECT id FROM _migrations").fetchall()}
+    applied = []
+    for number, name, migrate in MIGRATIONS:
+        if number in done:
+            continue
+        with db.conn:
+            migrate(db)
+            db.execute("INSERT INTO _migrations (id, name, applied) VALUES (?, ?, datetime('now'))", [number, name])
+        applied.append(number)
+    return applied
