@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""Set up FaceAudit's environment on first use, then start the app or run the tests.
+
+    python3 run.py app     start the desktop app (arguments after `app` go to it)
+    python3 run.py test    run the test suite (arguments after `test` go to pytest)
+    python3 run.py cli ... run the `faceaudit` command line
+
+Needs only Python >= 3.11 and pip: it installs uv into `.tools/`, and uv installs the
+locked dependencies into `.venv/`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+TOOLS = ROOT / ".tools"
+BIN = "Scripts" if os.name == "nt" else "bin"
+
+
+def _uv() -> str:
+    found = shutil.which("uv")
+    if found:
+        return found
+    uv = TOOLS / BIN / ("uv.exe" if os.name == "nt" else "uv")
+    if not uv.exists():
+        print("run.py: installing uv into .tools/ (once)", file=sys.stderr)
+        venv.create(TOOLS, with_pip=True)
+        subprocess.run([str(TOOLS / BIN / "python"), "-m", "pip", "install", "--quiet", "uv"], check=True)
+    return str(uv)
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in ("app", "test", "cli"):
+        print(__doc__.strip())
+        return 2
+    command, rest = sys.argv[1], sys.argv[2:]
+    uv = _uv()
+    subprocess.run([uv, "sync", "--frozen", "--quiet"], cwd=ROOT, check=True)
+    program = {"app": ["faceaudit-app"], "cli": ["faceaudit"], "test": ["pytest"]}[command]
+    return subprocess.run([uv, "run", "--frozen", "--no-sync", *program, *rest], cwd=ROOT).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
