@@ -22,7 +22,7 @@ from . import _index_worker
 from .analysis import PhotoRecord
 from .datasets import get_dataset
 from .faces import FaceEngine
-from .sources import label_from_key, open_source, read_labels_csv
+from .sources import label_from_key, open_source, read_labels_csv, sha256_hex
 from .store import Store, now, to_blob
 
 __all__ = ["IndexProgress", "IndexSettings", "index_dataset", "default_workers"]
@@ -95,7 +95,7 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     if pending:
         ids = dict(store.conn.execute(
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
-        batches = _batches(open_source(dataset.path).read(pending), ids, store, batch_size)
+        batches = _batches(open_source(dataset.path).read(pending), ids, store, batch_size, dataset.id, counts)
         runner = _run_inline(engine, batches) if workers == 0 else _run_pool(engine, batches, workers or default_workers())
         for records in runner:
             _write(store, records)
@@ -147,7 +147,9 @@ def _face_settings(settings: dict) -> tuple:
     return settings.get("detector"), settings.get("upsample"), settings.get("model")
 
 
-def _batches(reads, ids: dict[str, int], store: Store, size: int) -> Iterator[list[tuple[int, bytes]]]:
+def _batches(reads, ids: dict[str, int], store: Store, size: int, dataset_id: int, counts: "_Counter") -> Iterator[list[tuple[int, bytes]]]:
+    """Group readable files into batches; unreadable ones and known photos are written at once."""
+    twins = _TwinFinder(store, dataset_id)
     batch: list[tuple[int, bytes]] = []
     for entry, data, problem in reads:
         item_id = ids.get(entry.key)
@@ -157,6 +159,11 @@ def _batches(reads, ids: dict[str, int], store: Store, size: int) -> Iterator[li
             with store.transaction():
                 store.conn.execute("UPDATE items SET status = 'error', reason = ?, indexed_at = ? WHERE id = ?",
                                    [problem, now(), item_id])
+            counts.note(error=True)
+            continue
+        copied = twins.copy(item_id, data)
+        if copied is not None:
+            counts.note(faces=copied)
             continue
         batch.append((item_id, data))
         if len(batch) >= size:
@@ -164,6 +171,42 @@ def _batches(reads, ids: dict[str, int], store: Store, size: int) -> Iterator[li
             batch = []
     if batch:
         yield batch
+
+
+class _TwinFinder:
+    """Reuse the faces of a byte-identical file already indexed with the same settings.
+
+    Face datasets are redistributed inside one another (LFW sits in many archives), and a
+    dataset may be re-added from a new place; the faces of identical bytes are identical.
+    """
+
+    def __init__(self, store: Store, dataset_id: int):
+        self.store = store
+        rows = store.query("SELECT id, settings FROM datasets")
+        mine = next(json.loads(r["settings"]) for r in rows if r["id"] == dataset_id)
+        self.compatible = [r["id"] for r in rows if r["settings"] and _face_settings(json.loads(r["settings"])) == _face_settings(mine)]
+
+    def copy(self, item_id: int, data: bytes) -> int | None:
+        """Copy a twin's faces onto this item; returns how many, or None when there is no twin."""
+        sha = sha256_hex(data)
+        marks = ",".join("?" * len(self.compatible))
+        twin = self.store.scalar(
+            f"SELECT id FROM items WHERE sha256 = ? AND status = 'done' AND id != ? AND dataset_id IN ({marks}) LIMIT 1",
+            [sha, item_id, *self.compatible])
+        if twin is None:
+            return None
+        conn = self.store.conn
+        with self.store.transaction():
+            conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
+            conn.execute(
+                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness, embedding)"
+                " SELECT ?, (SELECT dataset_id FROM items WHERE id = ?), idx, top, right, bottom, left, score, size,"
+                " sharpness, embedding FROM faces WHERE item_id = ?", [item_id, item_id, twin])
+            conn.execute(
+                "UPDATE items SET (status, reason, sha256, phash, dhash, width, height, n_faces, indexed_at) ="
+                " (SELECT 'done', NULL, sha256, phash, dhash, width, height, n_faces, ? FROM items WHERE id = ?)"
+                " WHERE id = ?", [now(), twin, item_id])
+        return self.store.scalar("SELECT n_faces FROM items WHERE id = ?", [item_id])
 
 
 def _run_inline(engine: FaceEngine, batches) -> Iterator[list[PhotoRecord]]:
@@ -262,9 +305,14 @@ class _Counter:
         self.samples: deque[tuple[float, int]] = deque([(time.monotonic(), self.done)])
 
     def add(self, records: list[PhotoRecord]) -> None:
-        self.done += len(records)
-        self.errors += sum(1 for r in records if r.error)
-        self.faces += sum(len(r.faces) for r in records)
+        for record in records:
+            self.note(error=bool(record.error), faces=len(record.faces))
+
+    def note(self, error: bool = False, faces: int = 0) -> None:
+        """Count one finished item."""
+        self.done += 1
+        self.errors += int(error)
+        self.faces += faces
         stamp = time.monotonic()
         self.samples.append((stamp, self.done))
         while len(self.samples) > 2 and stamp - self.samples[0][0] > 30:

@@ -38,6 +38,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
             UNIQUE (dataset_id, key)
         );
         CREATE INDEX items_status ON items (dataset_id, status);
+        CREATE INDEX items_sha256 ON items (sha256);
         CREATE TABLE faces (
             id INTEGER PRIMARY KEY,
             item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
