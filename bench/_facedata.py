@@ -32,7 +32,8 @@ def lfw_faces(count: int):
     import face_recognition
     import face_recognition_models
 
-    shape5 = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
+    shape5 = dlib.shape_predictor(
+        face_recognition_models.pose_predictor_five_point_model_location())
     images, boxes, chips = [], [], []
     for path in sorted(LFW.glob("*/*.jpg")):
         image = face_recognition.load_image_file(path)

@@ -33,7 +33,8 @@ def main() -> None:
     from faceaudit.core.dlibnet import CnnDetector
 
     images = load_640x480()
-    dlib_cnn = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+    dlib_cnn = dlib.cnn_face_detection_model_v1(
+        face_recognition_models.cnn_face_detector_model_location())
     ours = CnnDetector(Path(tempfile.mkdtemp(prefix="faceaudit-bench-")))
     ours.detect(images[0])  # build/load the model
     print(f"CPU cores: {os.cpu_count()}; {len(images)} photos at 640x480")

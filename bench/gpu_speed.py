@@ -26,7 +26,8 @@ def main() -> int:
 
     cache = Path(tempfile.mkdtemp(prefix="faceaudit-bench-"))
     _, _, chips = lfw_faces(500)
-    model = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+    model = dlib.face_recognition_model_v1(
+        face_recognition_models.face_recognition_model_location())
     start = time.perf_counter()
     reference = np.array([model.compute_face_descriptor(c) for c in chips[:50]], np.float32)
     dlib_rate = 50 / (time.perf_counter() - start)
@@ -42,7 +43,8 @@ def main() -> int:
               f"max|diff| {diff:.2e}")
 
     images = load_640x480()
-    dlib_cnn = dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+    dlib_cnn = dlib.cnn_face_detection_model_v1(
+        face_recognition_models.cnn_face_detector_model_location())
     start = time.perf_counter()
     for img in images:
         dlib_cnn(img, 0)

@@ -8,7 +8,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from .dat_reader import Layer
 
-__all__ = ["GraphBuilder", "fold_scale_shift"]
+__all__ = ["GraphBuilder", "float_input", "fold_scale_shift"]
 
 OPSET = 17
 IR_VERSION = 8  # readable by older onnxruntime(-gpu) releases too
@@ -40,7 +40,7 @@ class GraphBuilder:
     def __init__(self) -> None:
         self.nodes: list[onnx.NodeProto] = []
         self.initializers: list[onnx.TensorProto] = []
-        self.shapes: dict[str, tuple[int, int, int]] = {}
+        self.shapes: dict[str, tuple[int, int, int] | None] = {}
         self._count = 0
 
     def _name(self, prefix: str) -> str:
@@ -68,15 +68,21 @@ class GraphBuilder:
             weight = weight * g[:, None, None, None]
             bias = bias * g + b
         (kh, kw), (sh, sw), (ph, pw) = con.attrs["kernel"], con.attrs["stride"], con.attrs["pad"]
+        w_name = self.const(weight.astype(np.float32), "w")
+        b_name = self.const(bias.astype(np.float32), "b")
         out = self.node(
             "Conv",
-            [x, self.const(weight.astype(np.float32), "w"), self.const(bias.astype(np.float32), "b")],
+            [x, w_name, b_name],
             kernel_shape=[kh, kw],
             strides=[sh, sw],
             pads=[ph, pw, ph, pw],
         )
-        _, h, w = self.shapes[x]
-        self.shapes[out] = (weight.shape[0], (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1)
+        if self.shapes.get(x) is not None:  # None: dynamic spatial size, not tracked
+            _, h, w = self.shapes[x]
+            h, w = (h + 2 * ph - kh) // sh + 1, (w + 2 * pw - kw) // sw + 1
+            self.shapes[out] = (weight.shape[0], h, w)
+        else:
+            self.shapes[out] = None
         return out
 
     def relu(self, x: str) -> str:
@@ -88,9 +94,11 @@ class GraphBuilder:
     def pool(self, x: str, layer: Layer) -> str:
         """dlib ``max_pool``/``avg_pool``; a 0x0 window means a global pool."""
         c, h, w = self.shapes[x]
-        (kh, kw), (sh, sw), (ph, pw) = layer.attrs["kernel"], layer.attrs["stride"], layer.attrs["pad"]
+        (kh, kw), (sh, sw) = layer.attrs["kernel"], layer.attrs["stride"]
+        ph, pw = layer.attrs["pad"]
         if kh == 0 and kw == 0:
-            out = self.node("GlobalAveragePool" if layer.kind == "avg_pool" else "GlobalMaxPool", [x])
+            op = "GlobalAveragePool" if layer.kind == "avg_pool" else "GlobalMaxPool"
+            out = self.node(op, [x])
             self.shapes[out] = (c, 1, 1)
             return out
         if (ph, pw) != (0, 0):

@@ -1,4 +1,4 @@
-"""dlib's image pyramids in numpy: tiled pyramid_down<6> layout, bilinear resizing, 2x upsampling."""
+"""dlib's image pyramids in numpy: the tiled pyramid_down<6> layout, bilinear resizing, 2x up."""
 
 from __future__ import annotations
 

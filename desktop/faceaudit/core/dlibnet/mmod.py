@@ -45,7 +45,7 @@ def build_mmod_model(network: Network) -> onnx.ModelProto:
         raise ValueError(f"not an MMOD network (loss {network.loss})")
     g = GraphBuilder()
     x = "tiles"
-    g.shapes[x] = (3, 0, 0)  # spatial size is dynamic; shapes are not used for pads here
+    g.shapes[x] = None  # dynamic spatial size: no zero-fill adds in this network
     layers = network.layers
     i = 0
     while i < len(layers):
@@ -74,7 +74,8 @@ def _output_to_input_map(network: Network) -> tuple[int, int]:
     scale, offset = 1, 0
     for layer in reversed(network.layers):
         if layer.kind == "con":
-            stride, pad, kernel = layer.attrs["stride"][0], layer.attrs["pad"][0], layer.attrs["kernel"][0]
+            stride, pad = layer.attrs["stride"][0], layer.attrs["pad"][0]
+            kernel = layer.attrs["kernel"][0]
             # dlib maps p -> p * stride - pad + kernel / 2 through each convolution.
             offset = offset * stride - pad + kernel // 2
             scale *= stride
@@ -139,7 +140,8 @@ class CnnDetector:
         """
         return self.detect_batch([rgb], upsample)[0]
 
-    def detect_batch(self, images: Sequence[np.ndarray], upsample: int = 0) -> list[list[Detection]]:
+    def detect_batch(self, images: Sequence[np.ndarray],
+                     upsample: int = 0) -> list[list[Detection]]:
         """Detect faces in several images; images of the same size share one inference run.
 
         Args:
