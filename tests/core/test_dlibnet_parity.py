@@ -61,7 +61,8 @@ def detector(cache_dir) -> CnnDetector:
 def _face_chips(limit: int) -> np.ndarray:
     """Chips of the first HOG face in LFW <Name>_0001 photos and the example photos."""
     hog = dlib.get_frontal_face_detector()
-    shape5 = dlib.shape_predictor(face_recognition_models.pose_predictor_five_point_model_location())
+    shape5 = dlib.shape_predictor(
+        face_recognition_models.pose_predictor_five_point_model_location())
     paths = sorted(EXAMPLES.glob("*.jpg")) + [
         LFW / name / f"{name}_0001.jpg" for name in sorted(os.listdir(LFW))[:60]
     ]
@@ -112,7 +113,8 @@ def test_recognition_network_shape():
 
 @needs_facedata
 def test_embeddings_match_dlib(embedder, chips):
-    model = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+    model = dlib.face_recognition_model_v1(
+        face_recognition_models.face_recognition_model_location())
     expected = np.array([model.compute_face_descriptor(chip) for chip in chips], np.float32)
     got = embedder.embed(chips)
     assert len(chips) >= 32
@@ -139,7 +141,8 @@ def test_cached_model_is_reused(cache_dir):
 
 
 def _dlib_cnn():
-    return dlib.cnn_face_detection_model_v1(face_recognition_models.cnn_face_detector_model_location())
+    return dlib.cnn_face_detection_model_v1(
+        face_recognition_models.cnn_face_detector_model_location())
 
 
 @needs_facedata
@@ -147,7 +150,8 @@ def _dlib_cnn():
 def test_cnn_detections_match_dlib(detector, name, upsample):
     image = dlib.load_rgb_image(str(EXAMPLES / name))
     expected = sorted(
-        (d.rect.top(), d.rect.right(), d.rect.bottom(), d.rect.left()) for d in _dlib_cnn()(image, upsample)
+        (d.rect.top(), d.rect.right(), d.rect.bottom(), d.rect.left())
+        for d in _dlib_cnn()(image, upsample)
     )
     got = sorted(box for box, _ in detector.detect(image, upsample))
     assert len(got) == len(expected) > 0
@@ -180,7 +184,8 @@ def test_cuda_request_without_cuda_fails_clearly(cache_dir):
 @needs_cuda
 @needs_facedata
 def test_cuda_embeddings_match_dlib(cache_dir, chips):
-    model = dlib.face_recognition_model_v1(face_recognition_models.face_recognition_model_location())
+    model = dlib.face_recognition_model_v1(
+        face_recognition_models.face_recognition_model_location())
     expected = np.array([model.compute_face_descriptor(chip) for chip in chips[:8]], np.float32)
     got = Embedder(cache_dir, device="cuda").embed(chips[:8])
     assert np.abs(got - expected).max() < 1e-3  # cuDNN may pick TF32/other algorithms
