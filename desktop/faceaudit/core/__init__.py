@@ -1,0 +1,1 @@
+"""Pure-Python core of FaceAudit (never imports Qt)."""
