@@ -76,13 +76,15 @@ def open_source(path: str | os.PathLike) -> Source:
         return _FolderSource(path)
     if not path.is_file():
         raise SourceError(f"{path} does not exist or is not a file or folder")
-    if zipfile.is_zipfile(path):
-        return _ZipSource(path)
-    try:
-        if tarfile.is_tarfile(path):
-            return _TarSource(path)
-    except (OSError, EOFError) as exc:
-        raise SourceError(f"{path.name} looks like a broken archive: {exc}") from None
+    # The name says which test comes first: zipfile finds the end record of a zip stored as
+    # the last member of a plain tar, so an unnamed file is tried as a tar first.
+    kinds = (_ZipSource, _TarSource) if path.name.lower().endswith(".zip") else (_TarSource, _ZipSource)
+    for kind in kinds:
+        try:
+            if kind.is_one(path):
+                return kind(path)
+        except _DAMAGE as exc:
+            raise SourceError(f"{path.name} looks like a broken archive: {exc}") from None
     raise SourceError(f"{path.name} is neither a folder nor a zip/tar archive")
 
 
@@ -217,6 +219,10 @@ def _read_regular_file(full: Path, fingerprint: str) -> tuple[bytes | None, str 
 class _ZipSource(Source):
     kind = "zip"
 
+    @staticmethod
+    def is_one(path: Path) -> bool:
+        return zipfile.is_zipfile(path)
+
     def _open(self) -> zipfile.ZipFile:
         try:
             return zipfile.ZipFile(self.path)
@@ -282,6 +288,10 @@ def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | 
 
 class _TarSource(Source):
     kind = "tar"
+
+    @staticmethod
+    def is_one(path: Path) -> bool:
+        return tarfile.is_tarfile(path)
 
     def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         try:
