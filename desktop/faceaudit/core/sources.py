@@ -278,7 +278,7 @@ def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | 
     if info.file_size > limits.MAX_MEMBER_BYTES:
         return f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
     if total > limits.MAX_ARCHIVE_TOTAL_BYTES:
-        return "archive's total uncompressed size is over the limit"
+        return f"archive's total uncompressed size is over the {limits.MAX_ARCHIVE_TOTAL_BYTES // 2**30} GiB limit"
     if info.compress_size and info.file_size / info.compress_size > limits.MAX_COMPRESSION_RATIO:
         return f"zip bomb refused: compression ratio {info.file_size // info.compress_size}:1"
     if _classify(info.filename) == "archive":
