@@ -11,5 +11,6 @@ from .images import ImageError
 from .references import ReferenceError
 from .search import ScanError
 from .sources import SourceError
+from .wipe import WipeError
 
-UserError = (DatasetError, ImageError, ReferenceError, ScanError, SourceError)
+UserError = (DatasetError, ImageError, ReferenceError, ScanError, SourceError, WipeError)

@@ -121,10 +121,14 @@ def _upright(image: Image.Image) -> Image.Image:
 
 def _to_rgb(image: Image.Image) -> np.ndarray:
     mode = image.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):
-        array = np.asarray(image, dtype=np.float64)
-        top = 65535.0 if mode.startswith("I;16") or array.max(initial=0) > 255 else 255.0
-        grey = np.clip(array / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    if mode.startswith("I;16"):
+        # Keep the high byte; integer work, no float copy (a 100 Mpx float64 array is 800 MB).
+        grey = (np.asarray(image).astype(np.uint16, copy=False) >> 8).astype(np.uint8)
+        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
+    if mode in ("I", "F"):
+        array = np.nan_to_num(np.asarray(image, dtype=np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        top = 65535.0 if array.max(initial=0) > 255 else 255.0
+        grey = np.clip(array * np.float32(255.0 / top) + np.float32(0.5), 0, 255).astype(np.uint8)
         return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
     if mode == "P" and "transparency" in image.info:
         image = image.convert("RGBA")

@@ -232,7 +232,8 @@ def _run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoR
         in_flight: dict[Future, list[tuple[int, bytes]]] = {}
         try:
             while True:
-                while len(in_flight) < workers * 2 and (retry or not exhausted):
+                # Suspects of a crash run one at a time, so a crash is blamed on its own file.
+                while len(in_flight) < (1 if retry else workers * 2) and (retry or not exhausted):
                     if retry:
                         batch = retry.popleft()
                     else:
@@ -249,7 +250,7 @@ def _run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoR
                     try:
                         yield future.result()
                     except BrokenProcessPool:
-                        if len(batch) == 1:
+                        if len(batch) == 1 and not in_flight:
                             yield [PhotoRecord(item_id=batch[0][0], error="this file crashed the image decoder")]
                         else:
                             retry.extend([photo] for photo in batch)

@@ -20,8 +20,10 @@ __all__ = [
 #: in a face dataset; a PNG that declares more is treated as a decompression bomb.
 MAX_IMAGE_PIXELS = 100_000_000
 
-#: Largest single file (or archive member) we read into memory, in bytes.
-MAX_FILE_BYTES = 256 * 1024 * 1024
+#: Largest single file (or archive member) we read into memory, in bytes. Indexing holds up to
+#: workers x 2 batches of 8 files in memory at once, so this bounds its memory: 64 MiB is above
+#: any camera JPEG (a 100 Mpx JPEG is 30-60 MB) and any photo in a published face dataset.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 #: Largest uncompressed archive member, in bytes (checked before reading, and while reading).
 MAX_MEMBER_BYTES = MAX_FILE_BYTES

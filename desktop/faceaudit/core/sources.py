@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import lzma
 import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -74,20 +76,22 @@ def open_source(path: str | os.PathLike) -> Source:
         return _FolderSource(path)
     if not path.is_file():
         raise SourceError(f"{path} does not exist or is not a file or folder")
-    if zipfile.is_zipfile(path):
-        return _ZipSource(path)
-    try:
-        if tarfile.is_tarfile(path):
-            return _TarSource(path)
-    except (OSError, EOFError) as exc:
-        raise SourceError(f"{path.name} looks like a broken archive: {exc}") from None
+    # The name says which test comes first: zipfile finds the end record of a zip stored as
+    # the last member of a plain tar, so an unnamed file is tried as a tar first.
+    kinds = (_ZipSource, _TarSource) if path.name.lower().endswith(".zip") else (_TarSource, _ZipSource)
+    for kind in kinds:
+        try:
+            if kind.is_one(path):
+                return kind(path)
+        except _DAMAGE as exc:
+            raise SourceError(f"{path.name} looks like a broken archive: {exc}") from None
     raise SourceError(f"{path.name} is neither a folder nor a zip/tar archive")
 
 
 def label_from_key(key: str) -> str | None:
     """The identity implied by a one-folder-per-person layout (the file's parent folder)."""
     parent = PurePosixPath(key).parent.name
-    return parent or None
+    return parent if parent not in ("", ".", "..") else None
 
 
 def read_labels_csv(path: str | os.PathLike) -> dict[str, str]:
@@ -116,6 +120,27 @@ def _classify(name: str) -> str | None:
 
 
 _NESTED = "nested archive not read: extract it, or add it as a dataset of its own"
+_LINK = "link member not followed"
+_CHANGED = "file changed while it was being read; index again to read the new version"
+
+# What a damaged compressed stream raises: zlib and lzma have their own exception classes,
+# outside OSError and ValueError.
+_DAMAGE = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError,
+           tarfile.TarError, zipfile.BadZipFile)
+
+
+def _safe_key(name: str) -> str:
+    """A name as valid text: bytes that are not UTF-8 (kept by surrogateescape) become `\\xNN`."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _first_of_each(entries: Iterable[Entry]) -> Iterator[Entry]:
+    """Entries with a key seen before dropped: an archive may hold one name twice, the first counts."""
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.key not in seen:
+            seen.add(entry.key)
+            yield entry
 
 
 def _read_bounded(handle, limit: int) -> bytes:
@@ -134,8 +159,7 @@ class _FolderSource(Source):
             for name in sorted(files):
                 if _classify(name):
                     full = Path(root, name)
-                    key = os.fsencode(full.relative_to(self.path).as_posix()).decode("utf-8", "backslashreplace")
-                    yield self._entry(key, full), full
+                    yield self._entry(_safe_key(full.relative_to(self.path).as_posix()), full), full
 
     @staticmethod
     def _entry(key: str, full: Path) -> Entry:
@@ -155,63 +179,106 @@ class _FolderSource(Source):
         return Entry(key, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", problem)
 
     def entries(self) -> Iterator[Entry]:
-        for entry, _ in self._scan():
-            yield entry
+        yield from _first_of_each(entry for entry, _ in self._scan())
 
     def read(self, wanted):
         wanted = set(wanted)
         for entry, full in self._scan():
             if entry.key not in wanted:
                 continue
+            wanted.discard(entry.key)  # two names that differ only in non-UTF-8 bytes share a key
             if entry.problem:
                 yield entry, None, entry.problem
                 continue
             try:
-                with open(full, "rb") as handle:
-                    yield entry, _read_bounded(handle, limits.MAX_FILE_BYTES), None
+                data, problem = _read_regular_file(full, entry.fingerprint)
             except (OSError, ValueError) as exc:
-                yield entry, None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+                data, problem = None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+            yield entry, data, problem
+
+
+def _read_regular_file(full: Path, fingerprint: str) -> tuple[bytes | None, str | None]:
+    """The file's bytes, or None and why: the file may have been swapped or rewritten since it was listed."""
+    # O_NOFOLLOW: a file replaced by a link after listing is not followed; O_NONBLOCK: a file
+    # replaced by a FIFO does not block us forever.
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(full, flags)
+    with os.fdopen(fd, "rb") as handle:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            return None, "not a regular file"
+        if f"{before.st_size}:{before.st_mtime_ns}" != fingerprint:
+            return None, _CHANGED
+        data = _read_bounded(handle, limits.MAX_FILE_BYTES)
+        after = os.fstat(fd)
+        if len(data) != before.st_size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+            return None, _CHANGED
+    return data, None
 
 
 class _ZipSource(Source):
     kind = "zip"
 
-    def entries(self) -> Iterator[Entry]:
+    @staticmethod
+    def is_one(path: Path) -> bool:
+        return zipfile.is_zipfile(path)
+
+    def _open(self) -> zipfile.ZipFile:
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                infos = archive.infolist()
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            return zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # ValueError: names not UTF-8
             raise SourceError(f"{self.path.name}: broken zip archive ({exc})") from None
+
+    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry, zipfile.ZipInfo]]:
+        archive_size = self.path.stat().st_size
         total = 0
-        for info in sorted(infos, key=lambda i: i.filename):
+        seen: set[str] = set()
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
             if info.is_dir() or not _classify(info.filename):
                 continue
+            key = info.filename
+            if key in seen:
+                continue  # a zip may hold one name twice; the first counts, as in indexing
+            seen.add(key)
             total += info.file_size
-            yield Entry(info.filename, info.file_size, f"{info.file_size}:{info.CRC}:{info.date_time}", _zip_problem(info, total))
+            fingerprint = f"{info.file_size}:{info.CRC}:{info.date_time}"
+            yield Entry(key, info.file_size, fingerprint, _zip_problem(info, total, archive_size)), info
+
+    def entries(self) -> Iterator[Entry]:
+        with self._open() as archive:
+            for entry, _ in self._listing(archive):
+                yield entry
 
     def read(self, wanted):
         wanted = set(wanted)
-        with zipfile.ZipFile(self.path) as archive:
-            for entry in self.entries():
+        with self._open() as archive:
+            for entry, info in self._listing(archive):
                 if entry.key not in wanted:
                     continue
                 if entry.problem:
                     yield entry, None, entry.problem
                     continue
                 try:
-                    with archive.open(entry.key) as handle:
-                        yield entry, _read_bounded(handle, limits.MAX_MEMBER_BYTES), None
-                except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
-                    yield entry, None, f"cannot read member: {exc}"
+                    # Open the ZipInfo itself, not the name: with a name held twice, the name
+                    # would give the last member while the entry describes the first.
+                    with archive.open(info) as handle:
+                        data, problem = _read_bounded(handle, limits.MAX_MEMBER_BYTES), None
+                except _DAMAGE as exc:
+                    data, problem = None, f"cannot read member: {exc}"
+                yield entry, data, problem
 
 
-def _zip_problem(info: zipfile.ZipInfo, total: int) -> str | None:
+def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | None:
     if info.flag_bits & 0x1:
         return "encrypted member"
+    if info.create_system == 3 and stat.S_ISLNK(info.external_attr >> 16):  # 3: made on Unix
+        return _LINK
+    if info.compress_size > archive_size or info.header_offset + info.compress_size > archive_size:
+        return "damaged member: its declared size is larger than the archive"
     if info.file_size > limits.MAX_MEMBER_BYTES:
         return f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
     if total > limits.MAX_ARCHIVE_TOTAL_BYTES:
-        return "archive's total uncompressed size is over the limit"
+        return f"archive's total uncompressed size is over the {limits.MAX_ARCHIVE_TOTAL_BYTES // 2**30} GiB limit"
     if info.compress_size and info.file_size / info.compress_size > limits.MAX_COMPRESSION_RATIO:
         return f"zip bomb refused: compression ratio {info.file_size // info.compress_size}:1"
     if _classify(info.filename) == "archive":
@@ -222,45 +289,58 @@ def _zip_problem(info: zipfile.ZipInfo, total: int) -> str | None:
 class _TarSource(Source):
     kind = "tar"
 
+    @staticmethod
+    def is_one(path: Path) -> bool:
+        return tarfile.is_tarfile(path)
+
     def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
         try:
             with tarfile.open(self.path, mode="r:*") as archive:
                 for member in archive:
                     yield archive, member
-        except (tarfile.TarError, OSError, EOFError) as exc:
+        except _DAMAGE as exc:
             raise SourceError(f"{self.path.name}: broken tar archive ({exc})") from None
 
     def entries(self) -> Iterator[Entry]:
-        for _, member in self._members():
-            entry = self._entry(member)
-            if entry:
-                yield entry
+        yield from _first_of_each(entry for _, member in self._members() if (entry := self._entry(member)))
 
     def _entry(self, member: tarfile.TarInfo) -> Entry | None:
         if member.isdir() or not _classify(member.name):
             return None
         problem = None
         if member.issym() or member.islnk():
-            problem = "link member not followed"
+            problem = _LINK
         elif not member.isfile():
             problem = "not a regular file (device or special member)"
         elif member.size > limits.MAX_MEMBER_BYTES:
             problem = f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
         elif _classify(member.name) == "archive":
             problem = _NESTED
-        return Entry(member.name, member.size, f"{member.size}:{member.mtime}", problem)
+        return Entry(_safe_key(member.name), member.size, f"{member.size}:{member.mtime}", problem)
 
     def read(self, wanted):
         wanted = set(wanted)
-        for archive, member in self._members():
+        members = self._members()
+        while wanted:
+            try:
+                archive, member = next(members)
+            except StopIteration:
+                break
+            except SourceError as exc:
+                # The archive breaks off (a truncated download): what is left cannot be read.
+                for key in sorted(wanted):
+                    problem = f"archive damaged before this member: {exc}"
+                    yield Entry(key, 0, "?", problem), None, problem
+                return
             entry = self._entry(member)
             if entry is None or entry.key not in wanted:
                 continue
+            wanted.discard(entry.key)  # a name held twice: the first counts, as in entries()
             if entry.problem:
                 yield entry, None, entry.problem
                 continue
             try:
-                handle = archive.extractfile(member)
-                yield entry, _read_bounded(handle, limits.MAX_MEMBER_BYTES), None
-            except (tarfile.TarError, OSError, ValueError, EOFError) as exc:
-                yield entry, None, f"cannot read member: {exc}"
+                data, problem = _read_bounded(archive.extractfile(member), limits.MAX_MEMBER_BYTES), None
+            except _DAMAGE as exc:
+                data, problem = None, f"cannot read member: {exc}"
+            yield entry, data, problem

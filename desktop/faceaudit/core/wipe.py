@@ -3,23 +3,69 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 from . import paths
 
-__all__ = ["wipe_plan", "wipe_all"]
+__all__ = ["wipe_plan", "wipe_all", "WipeError"]
+
+
+class WipeError(OSError):
+    """The data folder is one FaceAudit must not delete (a home folder, or it holds a dataset)."""
 
 
 def wipe_plan() -> list[Path]:
-    """The files and folders `wipe_all` would delete."""
+    """The files and folders `wipe_all` would delete.
+
+    Raises:
+        WipeError: the data folder points somewhere that is not FaceAudit's alone.
+    """
     home = paths.data_home(create=False)
     if not home.exists():
         return []
+    _check_safe(home)
     return sorted(home.iterdir())
 
 
 def wipe_all() -> None:
-    """Delete the data folder and everything in it."""
+    """Delete the data folder and everything in it.
+
+    Raises:
+        WipeError: the data folder points somewhere that is not FaceAudit's alone; nothing
+            is deleted then.
+    """
     home = paths.data_home(create=False)
     if home.exists():
+        _check_safe(home)
         shutil.rmtree(home)
+
+
+def _check_safe(home: Path) -> None:
+    # FACEAUDIT_HOME may be set by hand: a slip (`FACEAUDIT_HOME=~`) must not cost the user
+    # their home folder, nor a dataset they keep inside the data folder.
+    resolved = home.resolve()
+    if home.is_symlink():
+        raise WipeError(f"{home} is a symbolic link; delete what it points to by hand")
+    user_home = Path.home().resolve()
+    if resolved == Path(resolved.anchor) or resolved == user_home or resolved in user_home.parents:
+        raise WipeError(f"{resolved} is not FaceAudit's own folder; refusing to delete it")
+    # The name, not paths.database_path(): that would create the folder it is about to judge.
+    for dataset in _dataset_paths(resolved / "faceaudit.db"):
+        if dataset == resolved or resolved in dataset.parents:
+            raise WipeError(f"the dataset {dataset} lies inside the data folder {resolved}; move it out first")
+
+
+def _dataset_paths(database: Path) -> list[Path]:
+    if not database.is_file():
+        return []
+    try:
+        # Read-only: wiping must not create or migrate a database it is about to delete.
+        conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+        try:
+            rows = conn.execute("SELECT path FROM datasets").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return []
+    return [Path(row[0]).resolve() for row in rows]
