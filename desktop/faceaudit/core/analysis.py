@@ -26,12 +26,14 @@ class PhotoRecord:
     error: str | None = None
 
 
-def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]]) -> list[PhotoRecord]:
+def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bool = True) -> list[PhotoRecord]:
     """Decode, hash and find faces in a batch of photos; embed all their faces in one batch.
 
     Args:
         engine: the face engine (its settings decide detector and embedder).
         batch: (item id, file bytes) pairs.
+        embed: embed the faces here; when False each face keeps its aligned chip, for a
+            batched embedder elsewhere.
 
     Returns:
         One record per photo, in order. A bad photo gives a record with `error`, never an
@@ -51,5 +53,6 @@ def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]]) -> list[P
         except MemoryError:
             record.error = "ran out of memory decoding this image"
         records.append(record)
-    engine.embed_faces(faces)
+    if embed:
+        engine.embed_faces(faces)
     return records

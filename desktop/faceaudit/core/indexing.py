@@ -98,6 +98,7 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
         batches = _batches(open_source(dataset.path).read(pending), ids, store, batch_size, dataset.id, counts)
         runner = _run_inline(engine, batches) if workers == 0 else _run_pool(engine, batches, workers or default_workers())
         for records in runner:
+            engine.embed_faces([face for record in records for face in record.faces])
             _write(store, records)
             counts.add(records)
             yield counts.progress("indexing")
