@@ -171,7 +171,8 @@ def add_entry(entry_id: str, name: str, source: str, **changes: str) -> Registry
     _apply(own, "source", source)
     for key, value in changes.items():
         _apply(own, key, value)
-    problems = validate_entry({**_blank(entry_id), **own})
+    blank = _blank(entry_id)
+    problems = validate_entry({**blank, **own, "contact": {**blank["contact"], **own.get("contact", {})}})
     if problems:
         raise RegistryError("; ".join(problems))
     local[entry_id] = own
