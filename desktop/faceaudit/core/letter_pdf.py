@@ -42,6 +42,16 @@ class _LetterPDF(FPDF):
         self.set_creator("FaceAudit")
         self.set_lang(letter.lang)
 
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        # Later pages name the writer and the date, as a continuation sheet does.
+        self.set_font("serif", "", _SMALL_PT)
+        self.set_text_color(90, 90, 90)
+        self.cell(0, 5, f"{self.letter.sender_name} · {self.letter.date_text}", align="R", new_x="LMARGIN", new_y="NEXT")
+        self.set_text_color(0, 0, 0)
+        self.ln(3)
+
     def footer(self) -> None:
         self.set_y(-14)
         self.set_font("serif", "", _SMALL_PT)
@@ -58,8 +68,9 @@ def letter_pdf_bytes(letter: Letter) -> bytes:
     _letterhead(pdf, letter)
     _recipient(pdf, letter)
     _date_and_subject(pdf, letter)
-    _body(pdf, letter.body)
-    _signature(pdf, letter)
+    body, closing = _split_closing(letter.body)
+    _body(pdf, body)
+    _signature(pdf, letter, closing)
     if letter.annex:
         _annex(pdf, letter)
     return bytes(pdf.output())
@@ -116,7 +127,7 @@ def _body(pdf: FPDF, body: str) -> None:
             if line.startswith("- "):
                 _bullet(pdf, line[2:])
             else:
-                pdf.multi_cell(0, _LINE, line, align="J" if len(lines) == 1 else "L", new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, _LINE, line, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2.6)
 
 
@@ -127,9 +138,22 @@ def _bullet(pdf: FPDF, text: str) -> None:
     pdf.ln(0.8)
 
 
-def _signature(pdf: FPDF, letter: Letter) -> None:
-    if pdf.will_page_break(32):
+def _split_closing(body: str) -> tuple[str, str]:
+    """The body without its closing formula ("Yours faithfully,"), which stays with the signature."""
+    paragraphs = body.strip("\n").split("\n\n")
+    last = paragraphs[-1].strip()
+    if len(paragraphs) > 1 and "\n" not in last and len(last) <= 40:
+        return "\n\n".join(paragraphs[:-1]), last
+    return body, ""
+
+
+def _signature(pdf: FPDF, letter: Letter, closing: str) -> None:
+    # The closing, the space to sign and the name stay together on one page.
+    if pdf.will_page_break(34):
         pdf.add_page()
+    if closing:
+        pdf.set_font("serif", "", _BODY_PT)
+        pdf.cell(0, _LINE, closing, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(14)
     y = pdf.get_y()
     pdf.set_draw_color(0, 0, 0)
