@@ -113,7 +113,7 @@ def _date_and_subject(pdf: FPDF, letter: Letter) -> None:
     pdf.cell(0, _LINE, letter.date_text, align="R", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_font("serif", "B", _BODY_PT + 0.5)
-    pdf.multi_cell(0, _LINE + 0.4, letter.subject, new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, _LINE + 0.4, letter.subject, align="L", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
 
 
