@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("decision", choices=["me", "not-me", "unsure", "unreviewed"], help="your decision")
     review.set_defaults(handler=_review)
 
+    _add_letter_commands(commands)
+
     wipe = commands.add_parser("wipe", help="delete all local FaceAudit data",
                                description="Delete every file FaceAudit created: database, caches, letters.")
     wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -248,6 +250,8 @@ def _wipe(args) -> int:
     print("all FaceAudit data deleted")
     return 0
 
+
+from ._cli_letters import _add_letter_commands  # noqa: E402  (letters, requests, registry, identity)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -7,10 +7,16 @@ __all__ = ["UserError"]
 # Every module's own error derives from ValueError or OSError; this tuple is what the CLI and
 # the GUI show as a plain message.
 from .datasets import DatasetError
+from .fonts import FontError
+from .identity import IdentityError
 from .images import ImageError
+from .letters import LetterError
 from .references import ReferenceError
+from .registry import RegistryError
+from .requests import RequestError
 from .search import ScanError
 from .sources import SourceError
 from .wipe import WipeError
 
-UserError = (DatasetError, ImageError, ReferenceError, ScanError, SourceError, WipeError)
+UserError = (DatasetError, FontError, IdentityError, ImageError, LetterError, ReferenceError, RegistryError,
+             RequestError, ScanError, SourceError, WipeError)

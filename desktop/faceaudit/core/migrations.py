@@ -71,9 +71,36 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m002_requests(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE requests (
+            id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL, law TEXT NOT NULL, lang TEXT NOT NULL DEFAULT 'en',
+            recipient TEXT NOT NULL DEFAULT '', recipient_email TEXT NOT NULL DEFAULT '',
+            channel TEXT NOT NULL DEFAULT 'email' CHECK (channel IN ('email', 'post', 'web-form', 'other')),
+            dataset_name TEXT, registry_id TEXT,
+            parent_id INTEGER REFERENCES requests(id) ON DELETE SET NULL,
+            sent_date TEXT, deadline TEXT, extended INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'draft'
+                CHECK (status IN ('draft', 'sent', 'answered', 'complied', 'refused', 'overdue')),
+            notes TEXT NOT NULL DEFAULT '', letter_path TEXT,
+            created TEXT NOT NULL, updated TEXT NOT NULL
+        );
+        CREATE TABLE request_replies (
+            id INTEGER PRIMARY KEY,
+            request_id INTEGER NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+            received TEXT NOT NULL, summary TEXT NOT NULL DEFAULT '', path TEXT, added TEXT NOT NULL
+        );
+        CREATE INDEX request_replies_request ON request_replies (request_id);
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
+    (2, "data-protection requests and their replies", _m002_requests),
 ]
 
 
