@@ -10,6 +10,7 @@ from .datasets import DatasetError
 from .fonts import FontError
 from .identity import IdentityError
 from .images import ImageError
+from .indexing import WorkerStartError
 from .letters import LetterError
 from .references import ReferenceError
 from .registry import RegistryError
@@ -19,4 +20,4 @@ from .sources import SourceError
 from .wipe import WipeError
 
 UserError = (DatasetError, FontError, IdentityError, ImageError, LetterError, ReferenceError, RegistryError,
-             RequestError, ScanError, SourceError, WipeError)
+             RequestError, ScanError, SourceError, WipeError, WorkerStartError)

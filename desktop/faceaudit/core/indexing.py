@@ -25,7 +25,7 @@ from .faces import FaceEngine
 from .sources import label_from_key, open_source, read_labels_csv, sha256_hex
 from .store import Store, now, to_blob
 
-__all__ = ["IndexProgress", "IndexSettings", "index_dataset", "default_workers"]
+__all__ = ["IndexProgress", "IndexSettings", "index_dataset", "default_workers", "WorkerStartError"]
 
 
 @dataclass(frozen=True)
@@ -251,7 +251,7 @@ def _run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoR
                     try:
                         yield future.result()
                     except BrokenProcessPool:
-                        if len(batch) == 1 and not in_flight:
+                        if len(batch) == 1 and not in_flight and _workers_start(engine, context):
                             yield [PhotoRecord(item_id=batch[0][0], error="this file crashed the image decoder")]
                         else:
                             retry.extend([photo] for photo in batch)
@@ -262,6 +262,24 @@ def _run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoR
             continue
         finally:
             _stop(pool)
+
+
+class WorkerStartError(RuntimeError):
+    """Worker processes cannot run at all (nothing to do with the files): indexing stops,
+    every unfinished item stays pending."""
+
+
+def _workers_start(engine: FaceEngine, context) -> bool:
+    """Before blaming a file for a crash, check that a fresh worker runs an empty batch."""
+    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_index_worker.start, initargs=(engine.settings,))
+    try:
+        pool.submit(_index_worker.run, []).result(timeout=120)
+        return True
+    except Exception as exc:  # noqa: BLE001 - any failure here means the workers, not the file
+        raise WorkerStartError(f"indexing workers fail to start ({type(exc).__name__}: {exc}); nothing was lost, "
+                               "items stay pending") from exc
+    finally:
+        _stop(pool)
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
