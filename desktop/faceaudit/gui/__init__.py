@@ -1,0 +1,1 @@
+"""FaceAudit's desktop window: a thin PySide6 shell over faceaudit.core."""
