@@ -85,16 +85,35 @@ class GeneratorWorker(QObject):
         (self.cancelled if self._cancel.is_set() else self.finished).emit()
 
 
+class _Job(QObject):
+    """Keeps a worker and its thread alive until the thread has ended, then lets both go.
+
+    It lives in the window's thread as a child of the caller's object, so Python never
+    deletes the worker (or the thread) while the thread still runs.
+    """
+
+    def __init__(self, worker: GeneratorWorker, thread: QThread, parent: QObject):
+        super().__init__(parent)
+        self.worker, self.thread = worker, thread
+        thread.finished.connect(self._on_thread_finished)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        self.thread.wait()
+        self.setParent(None)
+        self.deleteLater()
+
+
 def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, finished=None,
                  cancelled=None, failed=None) -> tuple[GeneratorWorker, QThread]:
     """Move a new worker to a new thread, connect the given slots, and start it.
 
-    The worker and its thread delete themselves when the work ends; a caller keeps them only
-    until one of finished, cancelled or failed arrives.
+    The worker and its thread are released once the thread has ended; a caller keeps them
+    only until one of finished, cancelled or failed arrives.
 
     Args:
         factory: builds the generator from the worker thread's Store.
-        parent: owner of the thread (kept alive while it runs).
+        parent: a QObject of the window's thread that outlives the work.
         progress: slot for each yielded record. Pass methods of objects that live in the
             window's thread (never lambdas), so that they run there.
         finished: slot for a normal end.
@@ -104,7 +123,7 @@ def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, f
     Returns:
         (worker, thread).
     """
-    thread = QThread(parent)
+    thread = QThread()
     worker = GeneratorWorker(factory)
     worker.moveToThread(thread)
     # Connected before the thread starts, so no early signal is lost.
@@ -117,8 +136,7 @@ def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, f
         # window's thread waits in stop_worker.
         signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.started.connect(worker.run)
-    thread.finished.connect(worker.deleteLater)
-    thread.finished.connect(thread.deleteLater)
+    _Job(worker, thread, parent)
     thread.start()
     return worker, thread
 
@@ -126,7 +144,4 @@ def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, f
 def stop_worker(worker: GeneratorWorker, thread: QThread, wait_ms: int = 30000) -> None:
     """Cancel a worker and wait for its thread to end (work already saved stays saved)."""
     worker.cancel()
-    try:
-        thread.wait(wait_ms)
-    except RuntimeError:  # the thread already ended and was deleted
-        pass
+    thread.wait(wait_ms)
