@@ -9,6 +9,8 @@ import pytest
 from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
 _FAILING = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
+#: What the offscreen platform plugin says about features it lacks (no fault of the app's).
+_OFFSCREEN_LIMITS = ("This plugin does not support propagateSizeHints()",)
 
 
 @pytest.fixture(autouse=True)
@@ -17,7 +19,7 @@ def qt_warnings_fail():
     recorded: list[str] = []
 
     def handler(kind, context, message):
-        if kind in _FAILING:
+        if kind in _FAILING and message not in _OFFSCREEN_LIMITS:
             recorded.append(f"{kind.name}: {message} ({context.file}:{context.line})")
         if previous is not None:
             previous(kind, context, message)
