@@ -11,8 +11,8 @@ from .wording import BAND_WORDS, DECISION_WORDS, lookalike_sentence
 
 __all__ = ["MatchView"]
 
-_FACE = QSize(240, 240)
-_PHOTO = QSize(320, 320)
+_FACE = QSize(220, 220)
+_PHOTO = QSize(280, 280)
 
 
 class MatchView(QWidget):
@@ -31,6 +31,7 @@ class MatchView(QWidget):
         self.photo = _picture("The whole dataset photo, the face boxed")
         self.mine_caption, self.theirs_caption, self.photo_caption = QLabel("You"), QLabel(), QLabel()
         grid = QGridLayout()
+        grid.setHorizontalSpacing(16)
         for column, (picture, caption) in enumerate(((self.mine, self.mine_caption), (self.theirs, self.theirs_caption),
                                                      (self.photo, self.photo_caption))):
             caption.setAlignment(Qt.AlignmentFlag.AlignCenter)

@@ -59,7 +59,7 @@ class ReviewPage(QWidget):
 
         self.list = QListWidget()
         self.list.setAccessibleName("Candidates")
-        self.list.setMinimumWidth(300)
+        self.list.setMinimumWidth(260)
         self.list.currentRowChanged.connect(self._on_current_changed)
         self.match = MatchView()
         self.match.decided.connect(self._on_decided)
@@ -67,7 +67,7 @@ class ReviewPage(QWidget):
         splitter.addWidget(self.list)
         splitter.addWidget(self.match)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([320, 780])
+        splitter.setSizes([280, 900])
 
         for key, decision in (("Y", "me"), ("N", "not_me"), ("U", "unsure")):
             QShortcut(QKeySequence(key), self, lambda d=decision: self.decide(d),

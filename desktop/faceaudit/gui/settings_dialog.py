@@ -60,8 +60,10 @@ class SettingsDialog(QDialog):
         wipe.setToolTip("Delete every file FaceAudit created on this computer")
         wipe.clicked.connect(self._on_wipe_clicked)
         form = QFormLayout()
-        form.addRow("Data folder:", folder)
-        form.addRow("", folder_help)
+        where = QVBoxLayout()
+        where.addWidget(folder)
+        where.addWidget(folder_help)
+        form.addRow("Data folder:", where)
         form.addRow("Face finder:", self.detector)
         form.addRow("Indexing processes:", self.workers)
         form.addRow("", wipe)
@@ -71,7 +73,7 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        self.setMinimumWidth(560)
 
     def accept(self) -> None:
         """Save the preferences and close."""

@@ -29,10 +29,15 @@ class WelcomePage(QWidget):
             "<li><b>Scan &amp; Review</b>: look at the faces that resemble yours and say which are you.</li>"
             "<li><b>Letters</b>: ask the publishers to delete them.</li></ol>"
             "<p><b>Nothing leaves this computer.</b> FaceAudit works offline; it never uploads photos or "
-            f"faces. What it keeps is in <code>{data_folder}</code>, and Settings can delete all of it.</p>")
+            f"faces. What it keeps is in the folder below, and Settings can delete all of it.</p>")
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
-        text.setMaximumWidth(720)
+        text.setFixedWidth(720)
+        # A centred rich-text label is otherwise given its one-line height plus too little.
+        text.setMinimumHeight(text.heightForWidth(720))
+        folder = QLabel(data_folder)
+        folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        folder.setFixedWidth(720)
         self.start_button = QPushButton("Get started")
         self.start_button.setDefault(True)
         self.start_button.setToolTip("Go to Me and add photos of yourself")
@@ -40,5 +45,7 @@ class WelcomePage(QWidget):
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(text, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(folder, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addSpacing(12)
         layout.addWidget(self.start_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
