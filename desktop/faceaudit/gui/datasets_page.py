@@ -263,7 +263,7 @@ class DatasetsPage(QWidget):
     def _on_cancel(self) -> None:
         if self._job:
             self._job[0].cancel()
-            self.progress_text.setText(f"Stopping… (what is done is kept)")
+            self.progress_text.setText("Stopping… (what is done is kept)")
 
     def _on_remove(self) -> None:
         from ..core.datasets import remove_dataset
