@@ -1,1 +1,1 @@
-"""FaceAudit's desktop window (PySide6): a thin shell over faceaudit.core."""
+"""FaceAudit's desktop window: a thin PySide6 shell over faceaudit.core."""

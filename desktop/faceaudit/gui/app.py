@@ -1,0 +1,44 @@
+"""Start the desktop app: `faceaudit-app` or `python -m faceaudit`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+__all__ = ["main", "app_icon"]
+
+_ICON = Path(__file__).resolve().parents[3] / "resources" / "icons" / "faceaudit.svg"
+
+
+def app_icon() -> QIcon:
+    """The app's icon (empty when the resources folder is not beside the package)."""
+    return QIcon(str(_ICON)) if _ICON.is_file() else QIcon()
+
+
+def create_window():
+    """Open the database and build the main window (not shown yet)."""
+    from ..core.store import Store
+    from .main_window import MainWindow
+
+    return MainWindow(Store())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the app until its window closes; returns the exit status."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName("FaceAudit")
+    app.setOrganizationName("FaceAudit")
+    app.setDesktopFileName("faceaudit")
+    app.setWindowIcon(app_icon())
+    window = create_window()
+    window.show()
+    status = app.exec()
+    window.store.close()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The main window: a sidebar of five pages, the first-run welcome, settings, and a clean close."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QPushButton,
+                               QStackedWidget, QVBoxLayout, QWidget)
+
+from .datasets_page import DatasetsPage
+from .letters_page import LettersPage
+from .me_page import MePage
+from .preferences import Preferences
+from .requests_page import RequestsPage
+from .review_page import ReviewPage
+from .settings_dialog import SettingsDialog
+from .welcome_page import WelcomePage
+
+__all__ = ["MainWindow", "PAGES"]
+
+#: Sidebar entries, in order.
+PAGES = ("Me", "Datasets", "Scan & Review", "Letters", "Requests")
+
+
+class MainWindow(QMainWindow):
+    """FaceAudit's window. It owns the window thread's Store; workers open their own.
+
+    Args:
+        store: the database, opened in the window's thread.
+    """
+
+    def __init__(self, store, parent: QWidget | None = None):
+        super().__init__(parent)
+        from ..core import paths
+
+        self.store = store
+        self.preferences = Preferences.load(store)
+        self.setWindowTitle("FaceAudit")
+        self.resize(1200, 800)
+        self.setMinimumSize(QSize(900, 600))
+
+        self.me_page = MePage(store)
+        self.datasets_page = DatasetsPage(store, self.preferences)
+        self.review_page = ReviewPage(store)
+        self.letters_page = LettersPage()
+        self.requests_page = RequestsPage()
+        self.welcome_page = WelcomePage(str(paths.data_home()))
+        self.welcome_page.started.connect(self._on_welcome_done)
+        self.datasets_page.indexing_done.connect(self._on_indexing_done)
+
+        self.pages = QStackedWidget()
+        for page in (self.me_page, self.datasets_page, self.review_page, self.letters_page, self.requests_page,
+                     self.welcome_page):
+            self.pages.addWidget(page)
+        self.sidebar = QListWidget()
+        self.sidebar.addItems(PAGES)
+        self.sidebar.setAccessibleName("Pages")
+        self.sidebar.setFixedWidth(180)
+        self.sidebar.setSpacing(3)
+        for row in range(len(PAGES)):
+            self.sidebar.item(row).setToolTip(f"{PAGES[row]} (Ctrl+{row + 1})")
+        self.sidebar.currentRowChanged.connect(self._on_page_chosen)
+        settings = QPushButton("Settings…")
+        settings.setToolTip("Data folder, face finder, indexing processes, delete all data (Ctrl+,)")
+        settings.clicked.connect(self.open_settings)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.sidebar, 1)
+        side_layout.addWidget(settings)
+        self._side = side
+
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.addWidget(side)
+        layout.addWidget(self.pages, 1)
+        self.setCentralWidget(central)
+        self.statusBar().addWidget(QLabel(f"Offline: nothing leaves this computer. Data folder: {paths.data_home()}"))
+
+        for row in range(len(PAGES)):
+            QShortcut(QKeySequence(f"Ctrl+{row + 1}"), self, lambda r=row: self.show_page(r))
+        QShortcut(QKeySequence.StandardKey.Preferences, self, self.open_settings)
+        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
+
+        if not self.preferences.welcome_shown:
+            self._side.setVisible(False)
+            self.pages.setCurrentWidget(self.welcome_page)
+        elif self.datasets_page.interrupted():
+            self.show_page(1)
+        else:
+            self.show_page(0)
+
+    def show_page(self, row: int) -> None:
+        """Show one of the sidebar's pages (0 = Me ... 4 = Requests)."""
+        self.sidebar.setCurrentRow(row)
+        self._on_page_chosen(row)
+
+    def open_settings(self) -> SettingsDialog:
+        """Open the settings dialog (window-modal, not blocking)."""
+        dialog = SettingsDialog(self.preferences, self.store, self)
+        dialog.wipe_confirmed.connect(self._on_wipe_confirmed)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def stop_work(self) -> None:
+        """Stop every background job; what they did so far is saved."""
+        for page in (self.me_page, self.datasets_page, self.review_page):
+            page.stop()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        self.stop_work()
+        super().closeEvent(event)
+
+    def _on_page_chosen(self, row: int) -> None:
+        if row < 0:
+            return
+        page = self.pages.widget(row)
+        if hasattr(page, "refresh"):
+            page.refresh()
+        self.pages.setCurrentIndex(row)
+
+    def _on_welcome_done(self) -> None:
+        self.preferences.welcome_shown = True
+        self.preferences.save(self.store)
+        self._side.setVisible(True)
+        self.show_page(0)
+
+    def _on_indexing_done(self, _name: str) -> None:
+        self.review_page.refresh()
+
+    def _on_wipe_confirmed(self) -> None:
+        from ..core.wipe import wipe_all
+
+        self.stop_work()
+        self.store.close()
+        wipe_all()
+        QMessageBox.information(self, "FaceAudit data deleted",
+                                "All FaceAudit data was deleted. FaceAudit will now close.")
+        self.close()

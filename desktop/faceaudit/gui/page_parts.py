@@ -1,0 +1,65 @@
+"""Pieces every page uses: a title with a line of help, an inline notice, dropped paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtGui import QDropEvent, QFont
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+__all__ = ["PageHeader", "Notice", "dropped_paths"]
+
+
+class PageHeader(QWidget):
+    """A page's title and one or two sentences saying what the page is for."""
+
+    def __init__(self, title: str, help_text: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        heading = QLabel(title)
+        font = QFont(heading.font())
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        heading.setFont(font)
+        heading.setAccessibleName(title)
+        self.help = QLabel(help_text)
+        self.help.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 4)
+        layout.addWidget(heading)
+        layout.addWidget(self.help)
+
+
+class Notice(QLabel):
+    """A one-line message inside a page (errors in plain words, never a traceback)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWordWrap(True)
+        self.setVisible(False)
+
+    def show_error(self, text: str) -> None:
+        """Show a problem the person can act on."""
+        self.setStyleSheet("QLabel { color: #c62828; font-weight: bold; }")
+        self._show(text)
+
+    def show_info(self, text: str) -> None:
+        """Show a neutral message."""
+        self.setStyleSheet("")
+        self._show(text)
+
+    def clear_message(self) -> None:
+        """Hide the message."""
+        self.setText("")
+        self.setVisible(False)
+
+    def _show(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+def dropped_paths(event: QDropEvent) -> list[Path]:
+    """The local files and folders in a drop."""
+    mime = event.mimeData()
+    if not mime.hasUrls():
+        return []
+    return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]

@@ -1,0 +1,120 @@
+"""Smaller pieces: the worker's signals, the look-alike sentence, the group-photo picker, settings."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Qt, Slot
+
+
+class _Sink(QObject):
+    """Collects a worker's signals in the test's thread."""
+
+    def __init__(self):
+        super().__init__()
+        self.records, self.ends = [], []
+
+    @Slot(object)
+    def progress(self, record):
+        self.records.append(record)
+
+    @Slot()
+    def finished(self):
+        self.ends.append("finished")
+
+    @Slot()
+    def cancelled(self):
+        self.ends.append("cancelled")
+
+    @Slot(str)
+    def failed(self, message):
+        self.ends.append(message)
+
+
+def _run(qtbot, factory):
+    from faceaudit.gui.workers import start_worker
+
+    sink = _Sink()
+    start_worker(factory, sink, progress=sink.progress, finished=sink.finished, cancelled=sink.cancelled,
+                 failed=sink.failed)
+    qtbot.waitUntil(lambda: bool(sink.ends), timeout=10_000)
+    return sink
+
+
+def test_worker_runs_a_generator_in_its_own_thread_with_its_own_store(qtbot):
+    import threading
+
+    main = threading.get_ident()
+
+    def factory(store):
+        yield store.scalar("SELECT COUNT(*) FROM datasets")
+        yield threading.get_ident() != main
+
+    sink = _run(qtbot, factory)
+    assert sink.records == [0, True] and sink.ends == ["finished"]
+
+
+def test_worker_shows_user_errors_plainly(qtbot):
+    from faceaudit.core.search import scan
+
+    sink = _run(qtbot, lambda store: scan(store))
+    assert sink.ends == ["add at least one photo of yourself first (faceaudit me add PHOTO)"]
+
+
+def test_worker_cancel_closes_the_generator(qtbot):
+    from faceaudit.gui.workers import start_worker
+
+    closed = []
+
+    def factory(store):
+        try:
+            for n in range(10_000):
+                yield n
+        finally:
+            closed.append(True)
+
+    sink = _Sink()
+    worker, _ = start_worker(factory, sink, progress=sink.progress, finished=sink.finished,
+                             cancelled=sink.cancelled, failed=sink.failed)
+    worker.pause()
+    worker.cancel()
+    qtbot.waitUntil(lambda: bool(sink.ends), timeout=10_000)
+    assert sink.ends == ["cancelled"] and closed and len(sink.records) < 10_000
+
+
+def test_lookalike_sentence():
+    from faceaudit.gui.wording import lookalike_sentence
+
+    assert lookalike_sentence(0.25, False, 10_000) == "About 1 in 40,000 strangers in this dataset would look this close."
+    assert "About 3 of the 10,000 faces" in lookalike_sentence(3.2, False, 10_000)
+    assert "same photo" in lookalike_sentence(None, True, 10_000)
+
+
+def test_group_photo_asks_which_face(qtbot, window, examples):
+    me = window.me_page
+    me.add_photos([examples / "examples" / "two_people.jpg"])
+    qtbot.waitUntil(lambda: me.picker.isVisible(), timeout=60_000)
+    assert "shows 2 faces" in me.picker.question.text()
+    qtbot.mouseClick(me.picker.photo, Qt.MouseButton.LeftButton, pos=me.picker.photo.box_center(2).toPoint())
+    qtbot.waitUntil(lambda: me.faces.count() == 1 and not me.busy_now, timeout=60_000)
+    assert not me.picker.isVisible()
+
+
+def test_unreadable_photo_is_a_plain_message(qtbot, window, tmp_path):
+    bad = tmp_path / "notaphoto.jpg"
+    bad.write_bytes(b"hello")
+    window.me_page.add_photos([bad])
+    qtbot.waitUntil(lambda: window.me_page.notice.isVisible(), timeout=30_000)
+    assert "notaphoto.jpg" in window.me_page.notice.text() and "Traceback" not in window.me_page.notice.text()
+
+
+def test_settings_saved_and_wipe_lists_what_goes(qtbot, window, data_home):
+    from faceaudit.gui.preferences import Preferences
+    from faceaudit.gui.settings_dialog import wipe_summary
+
+    dialog = window.open_settings()
+    dialog.detector.setCurrentIndex(dialog.detector.findData("cnn"))
+    dialog.workers.setValue(1)
+    dialog.accept()
+    saved = Preferences.load(window.store)
+    assert (saved.detector, saved.workers) == ("cnn", 1)
+    summary = wipe_summary()
+    assert str(data_home) in summary and "faceaudit.db" in summary

@@ -1,0 +1,38 @@
+"""The app shows a usable window quickly: no face models or OpenCV are loaded at start-up."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+_CHILD = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+from faceaudit.gui import app as gui_app
+
+window = gui_app.create_window()
+window.show()
+
+def shown():
+    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dlib', 'cv2', 'face_recognition', 'onnxruntime'))
+    print('SHOWN', window.isVisible(), heavy, flush=True)
+    app.quit()
+
+QTimer.singleShot(0, shown)
+app.exec()
+window.store.close()
+"""
+
+
+def test_window_shown_within_two_seconds(data_home):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", _CHILD], capture_output=True, text=True, env=env, timeout=60)
+    elapsed = time.monotonic() - started
+    print(f"\nfirst window shown {elapsed:.2f} s after starting the interpreter")
+    assert "SHOWN True []" in result.stdout, result.stdout + result.stderr
+    assert elapsed < 2.0
