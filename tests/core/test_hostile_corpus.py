@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hostile_files import encode, gif_bomb, huge_exif_png, marked_rgb, png_bomb, text_as_jpeg, truncated_jpeg
+from tests.core.hostile_files import encode, gif_bomb, huge_exif_png, marked_rgb, png_bomb, text_as_jpeg, truncated_jpeg
 from PIL import Image
 
 from faceaudit.core import indexing, limits

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hostile_files import (HEIGHT, WIDTH, encode, gif_bomb, huge_exif_png, marked_rgb, png_bomb, text_as_jpeg,
+from tests.core.hostile_files import (HEIGHT, WIDTH, encode, gif_bomb, huge_exif_png, marked_rgb, png_bomb, text_as_jpeg,
                            truncated_jpeg)
 from PIL import Image
 

@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from hostile_files import encode, marked_rgb
+from tests.core.hostile_files import encode, marked_rgb
 from PIL import Image
 
 from faceaudit.core import limits, sources
