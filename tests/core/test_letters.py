@@ -15,7 +15,7 @@ from faceaudit.core.identity import save_identity
 from faceaudit.core.letter_files import make_letter
 from faceaudit.core.letters import LETTER_TYPES, LetterError, Original, Recipient, format_date, letter_strings, render_letter
 from faceaudit.core.registry import find_entry
-from letter_fixtures import CONFIRMED, UNCONFIRMED, store_with_matches
+from tests.core.letter_fixtures import CONFIRMED, UNCONFIRMED, store_with_matches
 
 ON = date(2028, 1, 31)
 ORIGINAL = Original("erasure", date(2027, 12, 31), date(2028, 1, 31), "#7")

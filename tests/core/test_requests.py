@@ -13,7 +13,7 @@ from faceaudit.core.erasure_check import verify_erasure
 from faceaudit.core.letter_files import draft_follow_up
 from faceaudit.core.requests import (RequestError, add_reply, add_request, follow_up, get_request, list_requests,
                                      replies, update_request)
-from letter_fixtures import CONFIRMED, add_dataset, store_with_matches
+from tests.core.letter_fixtures import CONFIRMED, add_dataset, store_with_matches
 
 
 def test_request_lifecycle_and_overdue_flag():
