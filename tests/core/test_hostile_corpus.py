@@ -262,8 +262,6 @@ def test_truncated_archive_is_a_clear_error(tmp_path, data_home, astronaut_png):
             list(index_dataset(store, "cut", workers=0))
 
 
-@pytest.mark.xfail(strict=True, reason="indexing.py: files that fail while being read (a damaged archive "
-                   "member) are written as errors by _batches but never counted in the progress records")
 def test_progress_counts_files_that_fail_while_being_read(tmp_path, data_home):
     path = tmp_path / "damaged.zip"
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
