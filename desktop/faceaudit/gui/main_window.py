@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QM
                                QStackedWidget, QVBoxLayout, QWidget)
 
 from .datasets_page import DatasetsPage
+from .gc_guard import collect_on_gui_thread
 from .letters_page import LettersPage
 from .me_page import MePage
 from .preferences import Preferences
@@ -31,6 +32,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
+        collect_on_gui_thread()
         from ..core import paths
 
         self.store = store
