@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -38,11 +39,12 @@ def run_face_recognition(known: Path, unknown: Path) -> tuple[float, dict[str, i
     done = subprocess.run([_tool("face_recognition"), "--cpus", "2", str(known), str(unknown)],
                           capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - start
+    # Two processes write to one pipe, so lines can interleave: find every "FILE.jpg," token
+    # rather than splitting lines. Each face prints one token; a photo without faces prints
+    # one token followed by no_persons_found.
     faces: dict[str, int] = {}
-    for line in done.stdout.splitlines():
-        path, _, name = line.rpartition(",")
-        key = Path(path).name
-        faces[key] = faces.get(key, 0) + (0 if name == "no_persons_found" else 1)
+    for path, nobody in re.findall(r"([^\s,/]+\.jpg),(no_persons_found)?", done.stdout):
+        faces[path] = faces.get(path, 0) + (0 if nobody else 1)
     return seconds, faces
 
 
