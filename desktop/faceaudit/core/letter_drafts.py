@@ -9,9 +9,6 @@ from pathlib import Path
 
 from .annex import add_face_crops, add_reference_thumbnails, confirmed_matches
 from .identity import Identity, load_identity
-from .letter_export import write_letter_eml, write_letter_text
-from .letter_files import make_letter
-from .letter_pdf import letter_pdf_bytes
 from .letters import LETTER_TYPES, Letter, Recipient, render_letter
 from .registry import entry_for_dataset
 from .requests import add_request
@@ -90,6 +87,11 @@ def save_letter(store: Store, choice: LetterChoice, *, pdf_path: str | os.PathLi
     Raises:
         RegistryError, LetterError, FontError: as raised by the steps.
     """
+    # Imported here: the PDF library takes a second to load, too long for the app's start.
+    from .letter_export import write_letter_eml, write_letter_text
+    from .letter_files import make_letter
+    from .letter_pdf import letter_pdf_bytes
+
     if pdf_path:
         files = make_letter(store, choice.kind, choice.dataset, choice.lang, pdf_path, law=choice.law,
                             text_path=text_path, eml_path=eml_path, on=choice.on, include_crops=choice.include_crops,

@@ -52,7 +52,7 @@ class LettersPage(QWidget):
 
         self.datasets = QListWidget()
         self.datasets.setAccessibleName("Datasets with confirmed matches")
-        self.datasets.setMaximumHeight(110)
+        self.datasets.setMaximumHeight(90)
         self.datasets.currentRowChanged.connect(self._on_dataset_chosen)
         self.kind = QComboBox()
         self.kind.setAccessibleName("Letter type")
@@ -397,7 +397,9 @@ class LettersPage(QWidget):
         self.registry.blockSignals(True)
         self.registry.addItem("Choose the published dataset…", None)
         for entry in list_entries():
-            self.registry.addItem(f"{entry.name} ({entry.custodian})", entry.id)
+            self.registry.addItem(entry.name, entry.id)
+            self.registry.setItemData(self.registry.count() - 1, f"Held by {entry.custodian}",
+                                      Qt.ItemDataRole.ToolTipRole)
         self.registry.blockSignals(False)
 
     def _fill_laws(self) -> None:
@@ -430,6 +432,7 @@ class LettersPage(QWidget):
             lines = lines[1:]
         self._filling = True
         self.recipient_name.setText(recipient.name if recipient else "")
+        self.recipient_name.setCursorPosition(0)
         self.recipient_address.setPlainText("\n".join(lines))
         self.recipient_email.setText(recipient.email if recipient else "")
         self._filling = False

@@ -68,7 +68,7 @@ class RequestsPage(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([260, 360])
+        splitter.setSizes([340, 280])
         self.splitter = splitter
 
         layout = QVBoxLayout(self)
@@ -110,7 +110,7 @@ class RequestsPage(QWidget):
         actions.addWidget(self.extend_button, 0, 3)
         for column, button in enumerate(self.status_buttons.values()):
             actions.addWidget(button, 1, column)
-        actions.addWidget(self.follow_up_button, 2, 0, 1, 4)
+        actions.addWidget(self.follow_up_button, 2, 0, 1, 3)
         left = QVBoxLayout()
         left.addWidget(self.title)
         left.addWidget(self.facts)
@@ -121,7 +121,8 @@ class RequestsPage(QWidget):
         self.notes.setReadOnly(True)
         self.notes.setAccessibleName("Notes")
         self.note_text = QLineEdit()
-        self.note_text.setPlaceholderText("Add a note (e.g. posted, tracking number)")
+        self.note_text.setPlaceholderText("Add a note")
+        self.note_text.setToolTip("For example: posted, with the tracking number")
         self.note_text.setAccessibleName("New note")
         self.note_text.returnPressed.connect(self._on_add_note)
         add_note = _button("Add note", "Append the note with today's date", self._on_add_note)
@@ -392,7 +393,7 @@ class RequestsPage(QWidget):
 
 
 def _facts(record) -> str:
-    parts = [f"Written in {record.lang}, sent by {record.channel}." if record.sent_date else
+    parts = [f"Written in {_language(record.lang)}, sent by {record.channel}." if record.sent_date else
              "A draft: mark it sent once you have sent it, to start the deadline."]
     if record.deadline:
         parts.append(f"Answer due by {record.deadline}" + (" (extended)." if record.extended else "."))
@@ -401,6 +402,15 @@ def _facts(record) -> str:
     if record.letter_path:
         parts.append(f"Letter: {record.letter_path}")
     return " ".join(parts)
+
+
+def _language(code: str) -> str:
+    from ..core.letters import LetterError, letter_strings
+
+    try:
+        return letter_strings(code).get("language", code)
+    except LetterError:
+        return code
 
 
 def _button(text: str, tip: str, slot) -> QPushButton:
