@@ -252,7 +252,8 @@ class LettersPage(QWidget):
         self.preview.setPlainText(letter_text(letter))
         self._enable_saving(True)
         needs = missing_details(_identity(self.store), choice.kind)
-        self.identity_needs.setText("This letter still needs " + " and ".join(needs) + "." if needs else
+        listed = ", ".join(needs[:-1]) + (" and " if len(needs) > 1 else "") + (needs[-1] if needs else "")
+        self.identity_needs.setText(f"This letter still needs {listed}: Edit my details…" if needs else
                                     "This letter has all the details it needs.")
 
     def save_pdf(self, path: str | Path):
@@ -457,10 +458,18 @@ class LettersPage(QWidget):
             self.contact_hint.setText(f"They also take requests by web form: {web_form}" if web_form else "")
         elif web_form:
             self.contact_hint.setText(f"No address is published; they take requests by web form: {web_form}")
+        elif self._to_authority():
+            self.contact_hint.setText("Fill in your data-protection authority (the one of the country you live in), "
+                                      "or the letter says “please fill in”.")
         else:
             self.contact_hint.setText("No public contact is known: please fill in an address or e-mail, or the "
                                       "letter says “please fill in”.")
         self.contact_hint.setVisible(bool(self.contact_hint.text()))
+
+    def _to_authority(self) -> bool:
+        from ..core.letters import LETTER_TYPES
+
+        return LETTER_TYPES[self.kind.currentData()].to == "authority"
 
     def _show_identity(self) -> None:
         who = _identity(self.store)
