@@ -15,7 +15,7 @@ SIZE = (1200, 800)
 
 
 def build_data(work: Path) -> None:
-    """Reference photos, one indexed dataset with an unreadable file, one half-indexed, and a scan."""
+    """Reference photos, one indexed dataset with an unreadable file, one half-indexed, a scan, and letters."""
     from faceaudit.core.datasets import add_dataset
     from faceaudit.core.indexing import index_dataset
     from faceaudit.core.references import add_reference
@@ -50,8 +50,27 @@ def build_data(work: Path) -> None:
         for _ in scan(store, ["lfw-sample"]):
             pass
         found = candidates(store)
-        for candidate in found[:2]:
-            review(store, candidate.id, "me" if candidate.key.startswith("Al_Gore/") else "not_me")
+        for number, candidate in enumerate(found[:2]):
+            gore = candidate.key.startswith("Al_Gore/")
+            review(store, candidate.id, ("me" if number == 0 else "unsure") if gore else "not_me")
+        add_letters(store, work)
+
+
+def add_letters(store, work: Path) -> None:
+    """My details, the sample linked to LFW's registry entry, a draft erasure letter and a sent access request."""
+    from datetime import date, timedelta
+
+    from faceaudit.core.identity import save_identity
+    from faceaudit.core.letter_files import make_letter
+    from faceaudit.core.registry import link_dataset
+    from faceaudit.core.requests import update_request
+
+    save_identity(store, name="Jane Example", address="1 Example Street\nExampletown EX1 2AB",
+                  email="jane@example.org", country="United Kingdom")
+    link_dataset(store, "lfw-sample", "lfw")
+    access = make_letter(store, "access", "lfw-sample", "en", work / "access.pdf")
+    update_request(store, access.request_id, sent=date.today() - timedelta(days=9), note="sent by e-mail")
+    make_letter(store, "erasure", "lfw-sample", "en", work / "erasure.pdf")
 
 
 def take(app, window, name: str, widget=None) -> None:
@@ -62,7 +81,8 @@ def take(app, window, name: str, widget=None) -> None:
     print(f"saved {OUT / name}.png")
 
 
-def main() -> int:
+def main(wanted: list[str]) -> int:
+    """Save every screenshot, or only the `wanted` ones (me, datasets, review, letters, requests, settings)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if not LFW.is_dir():
         print(f"needs the LFW photos in {LFW}", file=sys.stderr)
@@ -84,16 +104,27 @@ def main() -> int:
             window.resize(*SIZE)
             window.show()
             for row, name in enumerate(("me", "datasets", "review", "letters", "requests")):
+                if wanted and name not in wanted:
+                    continue
                 window.show_page(row)
                 if name == "datasets":
                     window.datasets_page.select("lfw-sample")
                 if name == "review":
                     window.review_page.list.setCurrentRow(2 if window.review_page.list.count() > 2 else 0)
+                if name == "letters":
+                    window.letters_page.set_letter("erasure", "en", "gdpr")
+                if name == "requests":
+                    sent = [r for r in window.requests_page.requests() if r.status == "sent"]
+                    if sent:
+                        window.requests_page.select_request(sent[0].id)
                 take(app, window, name)
-            dialog = window.open_settings()
-            take(app, window, "settings", dialog)
-            dialog.reject()
+            if not wanted or "settings" in wanted:
+                dialog = window.open_settings()
+                take(app, window, "settings", dialog)
+                dialog.reject()
             window.close()
+            if wanted and "welcome" not in wanted:
+                return 0
             store.set_setting("gui.welcome_shown", "0")
             welcome = MainWindow(store)
             welcome.resize(*SIZE)
@@ -110,4 +141,4 @@ def _copy(photo: Path, dataset: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -44,11 +44,12 @@ class MainWindow(QMainWindow):
         self.me_page = MePage(store)
         self.datasets_page = DatasetsPage(store, self.preferences)
         self.review_page = ReviewPage(store)
-        self.letters_page = LettersPage()
-        self.requests_page = RequestsPage()
+        self.letters_page = LettersPage(store, self.preferences)
+        self.requests_page = RequestsPage(store)
         self.welcome_page = WelcomePage(str(paths.data_home()))
         self.welcome_page.started.connect(self._on_welcome_done)
         self.datasets_page.indexing_done.connect(self._on_indexing_done)
+        self.letters_page.letter_saved.connect(self._on_letter_saved)
 
         self.pages = QStackedWidget()
         for page in (self.me_page, self.datasets_page, self.review_page, self.letters_page, self.requests_page,
@@ -130,6 +131,9 @@ class MainWindow(QMainWindow):
 
     def _on_indexing_done(self, _name: str) -> None:
         self.review_page.refresh()
+
+    def _on_letter_saved(self, _request_id: int) -> None:
+        self.requests_page.refresh()
 
     def _on_wipe_confirmed(self) -> None:
         from ..core.wipe import wipe_all

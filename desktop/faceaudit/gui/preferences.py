@@ -24,11 +24,13 @@ class Preferences:
         detector: "hog" (fast) or "cnn" (accurate).
         workers: processes used for indexing.
         welcome_shown: the first-run welcome has been seen.
+        identity_asked: the Letters page has asked once for the writer's details.
     """
 
     detector: str = "hog"
     workers: int = 0
     welcome_shown: bool = False
+    identity_asked: bool = False
 
     @classmethod
     def load(cls, store) -> "Preferences":

@@ -1,8 +1,8 @@
-"""Plain-words descriptions of a candidate match: bands, decisions, look-alike odds."""
+"""Plain-words descriptions: match bands, decisions, look-alike odds, letter types and request states."""
 
 from __future__ import annotations
 
-__all__ = ["BAND_WORDS", "DECISION_WORDS", "lookalike_sentence"]
+__all__ = ["BAND_WORDS", "DECISION_WORDS", "LETTER_WORDS", "LAW_WORDS", "lookalike_sentence", "days_left_words"]
 
 BAND_WORDS = {
     "strong": "Strong: very unlikely to be a stranger",
@@ -11,6 +11,20 @@ BAND_WORDS = {
 }
 
 DECISION_WORDS = {"unreviewed": "not decided yet", "me": "this is me", "not_me": "not me", "unsure": "unsure"}
+
+#: Letter type -> what the person sees in the type list.
+LETTER_WORDS = {
+    "erasure": "Erasure: delete my photos",
+    "access": "Access: what do you hold about me?",
+    "objection": "Objection: stop using my photos",
+    "reminder": "Reminder: you missed the deadline",
+    "dpa-complaint": "Complaint to the data-protection authority",
+    "ccpa-delete": "CCPA: request to delete",
+    "ccpa-know": "CCPA: request to know",
+    "ftc-complaint": "Complaint to the US FTC",
+}
+
+LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)"}
 
 
 def lookalike_sentence(expected: float | None, exact_photo: bool, dataset_faces: int) -> str:
@@ -38,3 +52,15 @@ def _round(value: float) -> int:
         return max(1, round(value))
     digits = len(str(int(value))) - 2
     return int(round(value, -digits))
+
+
+def days_left_words(deadline, today) -> str:
+    """The time left until a deadline, in words ("12 days left", "3 days overdue", "-" for none)."""
+    if deadline is None:
+        return "-"
+    left = (deadline - today).days
+    if left < 0:
+        return f"{-left} day{'s' if left < -1 else ''} overdue"
+    if left == 0:
+        return "due today"
+    return f"{left} day{'s' if left > 1 else ''} left"

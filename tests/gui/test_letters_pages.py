@@ -1,0 +1,105 @@
+"""The Letters and Requests pages on a real database: a letter saved as PDF, then sent, reminded and exported."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import Qt
+from pypdf import PdfReader
+
+from faceaudit.core.deadlines import deadline
+from tests.core.letter_fixtures import CONFIRMED, UNCONFIRMED, add_dataset
+
+LETTERS, REQUESTS = 3, 4
+
+
+def _confirmed_store(store) -> None:
+    rows = [(key, sha, "me") for key, sha in CONFIRMED] + list(UNCONFIRMED)
+    add_dataset(store, "lfw-copy", "/nonexistent/lfw.tgz", rows, registry_id="lfw")
+
+
+def test_letters_page_empty_state(window):
+    window.show_page(LETTERS)
+    page = window.letters_page
+    assert page.empty.isVisible() and not page.body.isVisible()
+    assert "Confirm matches on Scan & Review first" in page.empty.text()
+
+
+def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypatch):
+    from faceaudit.core.identity import load_identity
+
+    _confirmed_store(store)
+    window.show_page(LETTERS)
+    page = window.letters_page
+    assert not page.empty.isVisible()
+    assert page.datasets.count() == 1 and "2 photos confirmed" in page.datasets.item(0).text()
+    page.set_letter("erasure", "en", "gdpr")
+    assert page.registry.currentData() == "lfw"
+    assert page.recipient_name.text().startswith("University of Massachusetts Amherst")
+    assert "please fill in" in page.contact_hint.text() and page.contact_hint.isVisible()
+    assert not page.crops.isChecked() and not page.my_photos.isChecked()
+    assert "your name" in page.identity_needs.text()
+    preview = page.preview.toPlainText()
+    assert "Article 17 GDPR" in preview and CONFIRMED[0][0] in preview and UNCONFIRMED[0][0] not in preview
+
+    dialog = page.edit_identity()
+    dialog.name.setText("Jane Doe")
+    dialog.address.setPlainText("1 Example Street\nExampletown")
+    dialog.email.setText("jane@example.org")
+    dialog.country.setText("Germany")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert load_identity(store).name == "Jane Doe"
+    assert "all the details" in page.identity_needs.text() and "Jane Doe" in page.preview.toPlainText()
+
+    page.recipient_email.setText("privacy@example.org")
+    saved = page.save_pdf(tmp_path / "erasure.pdf")
+    assert saved is not None and (tmp_path / "erasure.pdf").is_file()
+    text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "erasure.pdf").pages).split())
+    assert "Jane Doe" in text and "privacy@example.org" in text and CONFIRMED[1][1] in text
+    page.save_text(tmp_path / "erasure.txt")
+    page.save_eml(tmp_path / "erasure.eml")
+    assert (tmp_path / "erasure.txt").is_file() and (tmp_path / "erasure.eml").is_file()
+    opened = []
+    monkeypatch.setattr("faceaudit.gui.letters_page.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    assert page.open_in_mail() and opened[0].isLocalFile() and opened[0].toLocalFile().endswith("erasure.eml")
+
+    window.show_page(REQUESTS)
+    requests = window.requests_page
+    listed = requests.requests()
+    assert len(listed) == 1, "three formats of one letter are one request"
+    assert listed[0].status == "draft" and listed[0].type == "erasure"
+    assert requests.cell(0, "Recipient").startswith("University of Massachusetts") and requests.cell(0, "Dataset") == "lfw-copy"
+
+    sent = date.today() - timedelta(days=40)
+    requests.select_request(listed[0].id)
+    requests.mark_sent(sent)
+    due = deadline("gdpr", sent)
+    assert requests.cell(0, "Sent") == str(sent) and requests.cell(0, "Deadline") == str(due)
+    assert requests.cell(0, "Status") == "overdue" and "overdue" in requests.cell(0, "Days left")
+    assert requests.table.item(0, 0).background().color().name() == "#ffebee"
+    requests.add_note("posted, tracking RR123")
+    assert "RR123" in requests.notes.toPlainText()
+
+    files = requests.draft_follow_up(tmp_path / "reminder.pdf")
+    assert files is not None and files.letter.type == "reminder" and (tmp_path / "reminder.pdf").is_file()
+    assert [r.type for r in requests.requests()] == ["reminder", "erasure"]
+    assert requests.selected().type == "reminder" and requests.selected().status == "draft"
+
+    ics = requests.export_ics(tmp_path / "deadlines.ics")
+    body = ics.read_text(encoding="utf-8")
+    assert f"DTSTART;VALUE=DATE:{due:%Y%m%d}" in body and body.count("BEGIN:VEVENT") == 1
+
+    requests.select_request(listed[0].id)
+    requests.add_reply("They say the photos are deleted", status="complied")
+    assert requests.selected().status == "complied" and requests.replies.count() == 1
+
+
+def test_verify_erasure_dialog_in_words(qtbot, window, store):
+    _confirmed_store(store)
+    add_dataset(store, "lfw-new", "/nonexistent/lfw-new.tgz", [(CONFIRMED[0][0], CONFIRMED[0][1], "")])
+    window.show_page(REQUESTS)
+    dialog = window.requests_page.open_verify_erasure()
+    text = dialog.check("lfw-copy", "lfw-new")
+    assert "1 of your 2 confirmed photos is still in lfw-new" in text
+    assert "the very same file" in text and dialog.result.text() == text
+    dialog.reject()
