@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from .analysis import PhotoRecord, analyse_photos
 from .faces import FaceEngine
 
@@ -11,6 +13,9 @@ _engine: FaceEngine | None = None
 def start(settings: dict) -> None:
     """Process initializer: build this worker's face engine (models load on first photo)."""
     global _engine
+    if hasattr(os, "nice"):
+        # Indexing is background work: the desktop (and the app's own window) comes first.
+        os.nice(10)
     _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"])
 
 
