@@ -11,7 +11,6 @@ on PATH, and uv installs the locked dependencies plus the `packaging` group (PyI
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import shutil
 import subprocess
