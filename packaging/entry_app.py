@@ -30,10 +30,7 @@ if __name__ == "__main__":
         print(f"faceaudit-app {__version__}")
         sys.exit(0)
     import faceaudit.gui.app as app
-    from faceaudit.core.resources import resources_dir
 
-    # gui/app.py looks for the icon beside the source tree; in the bundle it is under _MEIPASS.
-    app._ICON = resources_dir() / "icons" / "faceaudit.svg"
     if os.environ.get("FACEAUDIT_STARTUP_PROBE"):
         _probe_startup()
     sys.exit(app.main())

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 __all__ = ["main", "app_icon"]
 
-_ICON = Path(__file__).resolve().parents[3] / "resources" / "icons" / "faceaudit.svg"
-
-
 def app_icon() -> QIcon:
-    """The app's icon (empty when the resources folder is not beside the package)."""
-    return QIcon(str(_ICON)) if _ICON.is_file() else QIcon()
+    """The app's icon (empty when the resources folder cannot be found)."""
+    from ..core.resources import resources_dir
+
+    icon = resources_dir() / "icons" / "faceaudit.svg"
+    return QIcon(str(icon)) if icon.is_file() else QIcon()
 
 
 def create_window():
@@ -31,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("FaceAudit")
     app.setOrganizationName("FaceAudit")
-    app.setDesktopFileName("faceaudit")
+    app.setDesktopFileName("io.github.faceaudit.FaceAudit")  # matches packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
     window = create_window()
     window.show()
