@@ -95,6 +95,7 @@ def test_float16_ranking_refined_equals_float32(data_home):
         truth = _exact(embeddings, refs)
         approx16 = vectors.exact_distances(v, refs, chunk=1000)
         assert approx16.shape == (5000, 4) and np.abs(approx16 - truth).max() < 1e-3
+        assert np.array_equal(vectors._as_float32(v.matrix[:777]), v.matrix[:777].astype(np.float32))
         rows = vectors.nearest(approx16, 50)  # float16 shortlist, wider than what is reported
         for r in range(len(refs)):
             refined = vectors.refine(store, v, rows[r], refs)[:, r]
