@@ -53,6 +53,8 @@ _CHUNK = 65_536
 _CONNECTIVITY = 32
 _EXPANSION_ADD = 64
 _EXPANSION_SEARCH = 256
+#: usearch indexes opened in this process, by file (a file's name changes when its faces do).
+_OPEN_INDEXES: dict[str, object] = {}
 
 
 @dataclass(frozen=True)
@@ -221,8 +223,11 @@ def _approx_index(vectors: DatasetVectors, threads: int):
     from usearch.index import Index  # loaded on first use: most scans never need it
 
     path = vectors.path.with_name(vectors.path.name.replace(".f16.npy", ".usearch"))
+    if str(path) in _OPEN_INDEXES:
+        return _OPEN_INDEXES[str(path)]
     if path.exists():
-        return Index.restore(str(path), view=True)
+        # Opening maps the file and rebuilds key lookups (~0.2 s at 1M): keep it open for later scans.
+        return _OPEN_INDEXES.setdefault(str(path), Index.restore(str(path), view=True))
     index = Index(ndim=vectors.matrix.shape[1], metric="l2sq", dtype="f16", connectivity=_CONNECTIVITY,
                   expansion_add=_EXPANSION_ADD, expansion_search=_EXPANSION_SEARCH)
     for start in range(0, len(vectors), 1_000_000):  # bounded memory: the matrix is a memmap
@@ -234,7 +239,7 @@ def _approx_index(vectors: DatasetVectors, threads: int):
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
-    return index
+    return _OPEN_INDEXES.setdefault(str(path), index)
 
 
 def _build(store: Store, dataset_id: int, count: int, stem: Path) -> None:
