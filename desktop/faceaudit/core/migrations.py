@@ -97,10 +97,34 @@ def _m002_requests(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m003_face_generations(db: sqlite_utils.Database) -> None:
+    # Every change to a dataset's faces bumps its generation, so cached embedding matrices
+    # (core/vectors.py) notice a re-index even when it reuses the same face ids and count.
+    db.executescript(
+        """
+        CREATE TABLE face_generations (dataset_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL);
+        INSERT INTO face_generations (dataset_id, generation) SELECT DISTINCT dataset_id, 1 FROM faces;
+        CREATE TRIGGER faces_insert_generation AFTER INSERT ON faces BEGIN
+            INSERT INTO face_generations (dataset_id, generation) VALUES (NEW.dataset_id, 1)
+                ON CONFLICT (dataset_id) DO UPDATE SET generation = generation + 1;
+        END;
+        CREATE TRIGGER faces_delete_generation AFTER DELETE ON faces BEGIN
+            UPDATE face_generations SET generation = generation + 1 WHERE dataset_id = OLD.dataset_id;
+        END;
+        CREATE TRIGGER faces_update_generation AFTER UPDATE OF embedding, dataset_id, item_id, idx ON faces BEGIN
+            INSERT INTO face_generations (dataset_id, generation) VALUES (NEW.dataset_id, 1)
+                ON CONFLICT (dataset_id) DO UPDATE SET generation = generation + 1;
+            UPDATE face_generations SET generation = generation + 1 WHERE dataset_id = OLD.dataset_id;
+        END;
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
+    (3, "a generation per dataset's faces, for cached embedding matrices", _m003_face_generations),
 ]
 
 

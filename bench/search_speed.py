@@ -1,0 +1,143 @@
+"""Scan speed: FaceAudit's cached float16 matrix (exact) and usearch index (approximate) vs numpy float32 brute force.
+
+The peer is what a plain script does (and what search.py did): every dataset embedding in
+RAM as float32, faces x references distances with one numpy expression. FaceAudit's exact
+path reads the float16 memmap in chunks (`vectors.exact_distances`); its approximate path
+asks the usearch graph for each reference's 10 nearest faces (`vectors.approx_search`).
+
+Synthetic faces shaped like dlib's 128-d embeddings: Gaussian with a decaying spectrum
+(variance of component i ~ exp(-i/20), about 40 effective dimensions, randomly rotated),
+4 photos per person (70 % of the variance between people, 30 % within), scaled so two
+strangers lie 0.82 +- 0.09 apart (the LFW figures in confidence.PRIOR) and two photos of one
+person ~0.45 apart. References: 5 other photos of people in the set and 5 strangers.
+
+    python bench/search_speed.py [--sizes 1000000 10000000] [--approx-max 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop"))
+from faceaudit.core import vectors  # noqa: E402
+
+
+def people(rng, count: int, rotation: np.ndarray, photos: int = 4, block: int = 1_000_000) -> np.ndarray:
+    spread = np.sqrt(np.exp(-np.arange(128) / 20.0)).astype(np.float32)
+    spread *= 0.82 / np.sqrt(2 * (spread**2).sum())
+    out = np.empty((count, 128), np.float32)
+    for start in range(0, count, block):  # bounded temporaries at 10 million
+        n = min(block, count - start)
+        centres = rng.standard_normal((-(-n // photos), 128), dtype=np.float32) * spread * np.sqrt(0.7)
+        faces = np.repeat(centres, photos, axis=0)[:n]
+        faces += rng.standard_normal((n, 128), dtype=np.float32) * spread * np.sqrt(0.3)
+        out[start:start + n] = faces @ rotation
+    return out
+
+
+def peer_distances(matrix: np.ndarray, refs: np.ndarray) -> np.ndarray:
+    squared = (matrix**2).sum(1)[:, None] + (refs**2).sum(1)[None, :] - 2.0 * matrix @ refs.T
+    return np.sqrt(np.maximum(squared, 0.0))
+
+
+def best(function, repeat: int) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def recall(found: np.ndarray, truth: np.ndarray) -> float:
+    return float(np.mean([len(set(a) & set(b)) / truth.shape[1] for a, b in zip(found.tolist(), truth.tolist())]))
+
+
+def write_vectors(folder: Path, matrix: np.ndarray) -> vectors.DatasetVectors:
+    """The cache files load_matrix would build from SQLite (skipping SQLite: not what is timed)."""
+    stem = folder / f"vectors-1-bench{len(matrix)}"
+    half = np.lib.format.open_memmap(f"{stem}.f16.npy", mode="w+", dtype=np.float16, shape=matrix.shape)
+    norms = np.lib.format.open_memmap(f"{stem}.norms.npy", mode="w+", dtype=np.float32, shape=(len(matrix),))
+    for start in range(0, len(matrix), 1_000_000):
+        block = matrix[start:start + 1_000_000].astype(np.float16)
+        half[start:start + len(block)] = block
+        norms[start:start + len(block)] = (block.astype(np.float32) ** 2).sum(1)
+    half.flush(), norms.flush()
+    ids = np.arange(len(matrix), dtype=np.int64)
+    return vectors.DatasetVectors(1, "bench", ids, ids, ids, np.load(f"{stem}.f16.npy", mmap_mode="r"),
+                                  np.load(f"{stem}.norms.npy", mmap_mode="r"), Path(f"{stem}.f16.npy"))
+
+
+def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
+    rng = np.random.default_rng(size)
+    rotation = np.linalg.qr(rng.standard_normal((128, 128)))[0].astype(np.float32)
+    matrix = people(rng, size, rotation)
+    other = rng.choice(size, (3, 5), replace=False)
+    refs = np.concatenate([matrix[other[0]] + 0.4 * (matrix[other[1]] - matrix[other[2]]),
+                           people(np.random.default_rng(size + 1), 20, rotation)[::4]])
+    sample = np.linalg.norm(matrix[rng.choice(size, 20_000)] - matrix[rng.choice(size, 20_000)], axis=1)
+    print(f"\n== {size:,} faces, {len(refs)} references (stranger distance {sample.mean():.3f} +- {sample.std():.3f})")
+
+    before = rss()
+    peer_s, truth_d = best(lambda: peer_distances(matrix, refs), repeat)
+    truth = vectors.nearest(truth_d, 10)
+    print(f"peer   numpy float32 in RAM     {peer_s * 1000:9.1f} ms/scan   1.00x   "
+          f"RAM {matrix.nbytes / 2**20:,.0f} MiB matrix + {(rss() - before) / 2**20:,.0f} MiB temporaries")
+
+    v = write_vectors(folder, matrix)
+    file_mib = (v.path.stat().st_size + v.norms.nbytes) / 2**20
+    del matrix, truth_d
+    for threads in (1, 2):
+        for chunk in (16384, 65536, 262144):
+            before = rss()
+            exact_s, distances = best(lambda: vectors.exact_distances(v, refs, chunk=chunk, threads=threads), repeat)
+            same = recall(vectors.nearest(distances, 10), truth)
+            print(f"exact  float16 memmap t={threads} c={chunk:<6}{exact_s * 1000:9.1f} ms/scan  "
+                  f"{peer_s / exact_s:5.2f}x   file {file_mib:,.0f} MiB, RSS +{(rss() - before) / 2**20:,.0f} MiB "
+                  f"(mapped pages + result), top-10 same as float32: {same:.3f}")
+            del distances
+    if not approx:
+        print("approx skipped at this size (--approx-max)")
+        return
+    start = time.perf_counter()
+    vectors._approx_index(v, threads=2)
+    index_path = v.path.with_name(v.path.name.replace(".f16.npy", ".usearch"))
+    print(f"approx usearch build (once)      {time.perf_counter() - start:9.1f} s   "
+          f"file {index_path.stat().st_size / 2**20:,.0f} MiB (connectivity {vectors._CONNECTIVITY}, "
+          f"expansion_add {vectors._EXPANSION_ADD})")
+    for expansion in (64, 128, 256, 512):
+        before = rss()
+        vectors.approx_search(v, refs, 10, expansion_search=expansion)  # warm: maps the graph
+        approx_s, (rows, _) = best(lambda: vectors.approx_search(v, refs, 10, expansion_search=expansion), repeat)
+        print(f"approx usearch f16 ef={expansion:<4}        {approx_s * 1000:9.2f} ms/scan {peer_s / approx_s:7.1f}x   "
+              f"recall@10 {recall(rows, truth):.3f}, RSS +{(rss() - before) / 2**20:,.0f} MiB")
+    sample_s, _ = best(lambda: vectors.stranger_sample(v, refs), repeat)
+    print(f"approx stranger sample ({vectors.SAMPLE_SIZE:,} faces) {sample_s * 1000:9.1f} ms/scan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--approx-max", type=int, default=2_000_000, help="build usearch graphs up to this size")
+    parser.add_argument("--repeat", type=int, default=5, help="best of this many runs")
+    args = parser.parse_args()
+    print(f"{os.cpu_count()} CPUs, numpy {np.__version__}; best of {args.repeat}")
+    with tempfile.TemporaryDirectory(prefix="faceaudit-bench-") as folder:
+        for size in args.sizes:
+            run(size, size <= args.approx_max, args.repeat, Path(folder))
+
+
+if __name__ == "__main__":
+    main()
