@@ -124,6 +124,14 @@ def dataset(lfw, tmp_path_factory) -> Path:
 def guarded_run(lfw, dataset, tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("guarded")
     env, log = _guarded_env(tmp, tmp / "home")
+    # A fresh user home and temp folder, to see whether anything (a library's telemetry queue, a
+    # device id, a session file) is written outside the data folder.
+    outside = [tmp / "user-home", tmp / "tmpdir"]
+    for folder in outside:
+        folder.mkdir()
+    env.update(HOME=str(outside[0]), TMPDIR=str(outside[1]))
+    for name in ("XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"):
+        env.pop(name, None)
     # The guard is live in the child processes: a deliberate connection attempt is caught.
     probe = subprocess.run([sys.executable, "-c", "import socket; socket.create_connection(('127.0.0.1', 9))"],
                            env=env, capture_output=True, text=True)
@@ -131,12 +139,21 @@ def guarded_run(lfw, dataset, tmp_path_factory) -> dict:
     log.unlink()
     result = _flow(lfw, dataset, tmp / "home", env)
     result["network_log"] = log.read_text() if log.exists() else ""
+    result["outside"] = sorted(str(p) for folder in outside for p in folder.rglob("*"))
     return result
 
 
 def test_full_flow_opens_no_network_socket(guarded_run):
     assert guarded_run["network_log"] == "", f"network use attempted:\n{guarded_run['network_log']}"
     print(f"\noffline [audit hook]: {guarded_run['commands']} commands, 0 network events, 0 bytes sent")
+
+
+def test_nothing_is_written_outside_the_data_folder(guarded_run):
+    # ONNX Runtime 1.31's telemetry would leave $TMPDIR/.ses and ~/.cache/Microsoft/.../onnxruntime.db
+    # (a queue of events to upload) and a device id here, were it not switched off (faceaudit/__init__.py).
+    assert guarded_run["outside"] == []
+    print("\noffline [telemetry]: 0 files written to the user's home or temp folder (no session file, device id"
+          " or event queue)")
 
 
 def test_every_file_the_app_created_is_private(guarded_run):
