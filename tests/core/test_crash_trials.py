@@ -124,7 +124,7 @@ def trials(request) -> int:
 def bases(lfw, tmp_path_factory):
     """Homes made once: `prepared` (references and dataset, not indexed), `indexed` (+ index and scan)."""
     root = tmp_path_factory.mktemp("crash")
-    dataset = build_dataset(lfw, root / "dataset", (PERSON,), enrolled=2, strangers=24)
+    dataset = build_dataset(lfw, root / "dataset", (PERSON,), enrolled=2, strangers=16)
     prepared = root / "prepared"
     _run(prepared, "me", "add", *map(str, person_photos(lfw, PERSON)[:2]))
     _run(prepared, "dataset", "add", str(dataset), "--name", "crash")
@@ -200,7 +200,7 @@ def _driver_trials(bases, tmp_path, mode: str, seed: int, trials: int) -> tuple[
     for trial in range(trials):
         process = _start(home, sys.executable, str(DRIVER), mode, str(home / "faceaudit.db"), str(journal),
                          str(seed * 100 + trial))
-        killed = _kill_after(process, rng.uniform(0.8, 1.8))
+        killed = _kill_after(process, rng.uniform(0.6, 1.5))
         assert killed, "the driver loops until killed"
         kills += 1
         _check_intact(home / "faceaudit.db")
