@@ -92,6 +92,16 @@ def test_lock_refuses_twice_and_without_a_database(data_home):
         unlock(SECRET)
 
 
+def test_lock_refuses_a_database_in_use_and_changes_nothing(data_home):
+    _filled_store(data_home)
+    with Store() as open_elsewhere:  # the GUI, say, still running
+        with pytest.raises(EncryptionError, match="in use"):
+            lock(SECRET)
+        assert not encrypted_path().exists() and not any(p.name.endswith(".tmp") for p in data_home.iterdir())
+        assert [r.notes for r in list_requests(open_elsewhere)] == [MARKER]
+    lock(SECRET)
+
+
 def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "faceaudit.cli", *args], input=stdin, capture_output=True,
                           text=True, timeout=120)

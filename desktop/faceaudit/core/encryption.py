@@ -64,7 +64,8 @@ def lock(passphrase: str, database: Path | None = None) -> Path:
         The encrypted file.
 
     Raises:
-        EncryptionError: already locked, no database, or an empty passphrase.
+        EncryptionError: already locked, no database, an empty passphrase, or the database is in
+            use (nothing is changed then).
     """
     database = database or paths.database_path()
     target = encrypted_path(database)
@@ -73,23 +74,37 @@ def lock(passphrase: str, database: Path | None = None) -> Path:
     if not database.is_file():
         raise EncryptionError(f"there is no database to lock at {database}")
     _check_passphrase(passphrase)
-    _fold_wal(database)
-    salt, prefix = os.urandom(16), os.urandom(8)
-    header = MAGIC + bytes(SCRYPT) + salt + prefix
-    aead = AESGCM(_key(passphrase, salt, SCRYPT))
+    conn = _take_alone(database)
     temp = target.with_name(target.name + ".tmp")
-    with _private_file(temp) as out, open(database, "rb") as plain:
-        out.write(header)
-        out.write(aead.encrypt(prefix + b"\xff" * 4, CHECK, header + b"check"))
-        for number, piece, last in _pieces(plain):
-            out.write(aead.encrypt(_nonce(prefix, number), piece, _ad(header, number, last)))
-        out.flush()
-        os.fsync(out.fileno())
-    _decrypt_to(temp, passphrase, None)  # read it back before anything plain is deleted
-    os.replace(temp, target)
-    _sync_folder(target.parent)
-    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
-        _shred(path)
+    try:
+        salt, prefix = os.urandom(16), os.urandom(8)
+        header = MAGIC + bytes(SCRYPT) + salt + prefix
+        aead = AESGCM(_key(passphrase, salt, SCRYPT))
+        with _private_file(temp) as out, open(database, "rb") as plain:
+            out.write(header)
+            out.write(aead.encrypt(prefix + b"\xff" * 4, CHECK, header + b"check"))
+            for number, piece, last in _pieces(plain):
+                out.write(aead.encrypt(_nonce(prefix, number), piece, _ad(header, number, last)))
+            out.flush()
+            os.fsync(out.fileno())
+        _decrypt_to(temp, passphrase, None)  # read it back before anything plain is deleted
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        conn.close()
+        raise
+    try:
+        os.replace(temp, target)
+        _sync_folder(target.parent)
+        # Overwrite while still holding the lock: a process that was waiting for it then finds
+        # zeros (and fails loudly) instead of writing into a file about to be unlinked.
+        _overwrite(database)
+    finally:
+        conn.close()
+    database.unlink()
+    for path in (Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
+        if path.exists():
+            _overwrite(path)
+            path.unlink()
     _sync_folder(target.parent)
     return target
 
@@ -186,17 +201,23 @@ def _check_passphrase(passphrase: str) -> None:
         raise EncryptionError("the passphrase is empty")
 
 
-def _fold_wal(database: Path) -> None:
-    # Move every committed page from the -wal file into the database file, so it alone is the data.
-    conn = sqlite3.connect(database, timeout=5)
+def _take_alone(database: Path) -> sqlite3.Connection:
+    # Fold every committed page from the -wal file into the database file, leave WAL mode (SQLite
+    # refuses that while any other connection is open: this is how an open app is detected) and
+    # hold an exclusive lock until the plain file is overwritten. Store() turns WAL on again.
+    conn = sqlite3.connect(database, timeout=2, isolation_level=None)
     try:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    except sqlite3.Error as exc:
-        raise EncryptionError(f"cannot lock the database: {exc}") from None
-    finally:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("BEGIN EXCLUSIVE")
+    except sqlite3.OperationalError:
         conn.close()
-    if busy:
-        raise EncryptionError("the database is in use; close FaceAudit (every window and command) and try again")
+        raise EncryptionError("the database is in use; close FaceAudit (every window and command) and try again"
+                              ) from None
+    except sqlite3.Error as exc:
+        conn.close()
+        raise EncryptionError(f"cannot lock the database: {exc}") from None
+    return conn
 
 
 def _private_file(path: Path):
@@ -204,11 +225,9 @@ def _private_file(path: Path):
     return os.fdopen(fd, "wb")
 
 
-def _shred(path: Path) -> None:
-    # Overwrite before unlinking. On SSDs and copy-on-write or journalling file systems old blocks
-    # may survive anyway; docs/trust.md says so.
-    if not path.exists():
-        return
+def _overwrite(path: Path) -> None:
+    # Zeros over the plain bytes before unlinking. On SSDs and copy-on-write or journalling file
+    # systems old blocks may survive anyway; docs/trust.md says so.
     size = path.stat().st_size
     with open(path, "r+b") as handle:
         left = size
@@ -218,7 +237,6 @@ def _shred(path: Path) -> None:
             left -= step
         handle.flush()
         os.fsync(handle.fileno())
-    path.unlink()
 
 
 def _sync_folder(folder: Path) -> None:
