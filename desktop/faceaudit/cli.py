@@ -77,6 +77,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_letter_commands(commands)
 
+    lock = commands.add_parser("lock", help="encrypt the database with a passphrase (off by default)",
+                               description="Encrypt the database into faceaudit.db.enc (AES-256-GCM, key from "
+                               "scrypt) and overwrite, then delete, the plain file. Until `faceaudit unlock`, every "
+                               "command refuses to run. A lost passphrase means lost data. Close the app first.")
+    lock.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin")
+    lock.set_defaults(handler=_lock)
+    unlock = commands.add_parser("unlock", help="decrypt the database for a session",
+                                 description="Decrypt faceaudit.db.enc back into the database. While unlocked the "
+                                 "database is plain on disk; run `faceaudit lock` when you are done.")
+    unlock.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin")
+    unlock.set_defaults(handler=_unlock)
+
     wipe = commands.add_parser("wipe", help="delete all local FaceAudit data",
                                description="Delete every file FaceAudit created: database, caches, letters.")
     wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
@@ -90,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     from .core.errors import UserError
 
     try:
+        if args.command not in ("lock", "unlock", "wipe"):
+            _refuse_if_locked()
         return args.handler(args) or 0
     except UserError as exc:
         print(f"faceaudit: {exc}", file=sys.stderr)
@@ -97,6 +111,43 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130
+
+
+def _refuse_if_locked() -> None:
+    from .core.encryption import DataLocked, is_locked
+
+    if is_locked():
+        raise DataLocked("the data is locked (encrypted at rest): run `faceaudit unlock` first")
+
+
+def _passphrase(args, confirm: bool) -> str:
+    if args.passphrase_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("Passphrase again: ") != first:
+        from .core.encryption import EncryptionError
+
+        raise EncryptionError("the two passphrases differ; nothing was changed")
+    return first
+
+
+def _lock(args) -> int:
+    from .core.encryption import LOST_PASSPHRASE, lock
+
+    print(f"warning: {LOST_PASSPHRASE}", file=sys.stderr)
+    path = lock(_passphrase(args, confirm=True))
+    print(f"locked: the database is now only {path}; run faceaudit unlock to use it again")
+    return 0
+
+
+def _unlock(args) -> int:
+    from .core.encryption import unlock
+
+    path = unlock(_passphrase(args, confirm=False))
+    print(f"unlocked: {path} (plain on disk until you run faceaudit lock)")
+    return 0
 
 
 def _store():

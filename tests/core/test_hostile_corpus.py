@@ -185,6 +185,7 @@ def test_hostile_corpus_is_indexed_with_a_reason_for_every_bad_file(
     }
     paths = {"folder": corpus / "folder", "zip": corpus / "faces.zip", "tgz": corpus / "faces.tar.gz"}
     before = _tree(tmp_path, skip=data_home)
+    tried = refused = indexed = 0
 
     with Store() as store:
         for name, path in paths.items():
@@ -201,6 +202,9 @@ def test_hostile_corpus_is_indexed_with_a_reason_for_every_bad_file(
             for key, words in hostile.items():
                 assert items[key]["status"] == "error", (name, key, items[key])
                 assert words in items[key]["reason"], (name, key, items[key]["reason"])
+            tried += len(hostile)
+            refused += sum(1 for key in hostile if items[key]["reason"])
+            indexed += len(good)
             assert progress[-1].total == len(items)
         faces = store.scalar("SELECT COUNT(*) FROM faces")
         assert faces >= 6  # every astronaut copy has her face found
@@ -208,6 +212,9 @@ def test_hostile_corpus_is_indexed_with_a_reason_for_every_bad_file(
     assert _tree(tmp_path, skip=data_home) == before  # nothing written outside the data folder
     for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
         assert resource.getrusage(who).ru_maxrss * 1024 < MEMORY_LIMIT_BYTES  # Linux: KiB
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) // 1024
+    print(f"\nhostile corpus: {tried} hostile files tried (folder, zip, tar.gz), {refused} refused with a reason,"
+          f" {indexed} good files indexed, 0 crashes; peak memory {peak} MiB")
 
 
 @pytest.mark.timeout(120)

@@ -178,3 +178,61 @@ def test_every_letter_type_renders_to_png(store, tmp_path):
         subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(files.pdf), str(tmp_path / kind)],
                        check=True)
         assert list(tmp_path.glob(f"{kind}-*1.png"))
+
+
+PAYLOAD = "{{ 7*7 }} {% if 1 %}IF{% endif %} {# c #} {{ self }}"
+#: Every field a person (or a registry correction) can fill, and whether letters print it.
+USER_FIELDS = [
+    ("identity.name", True), ("identity.address", True), ("identity.email", True), ("identity.country", False),
+    ("recipient.name", True), ("recipient.lines", True), ("recipient.email", True), ("recipient.web_form", True),
+    ("registry.name", True), ("registry.custodian", True), ("registry.aliases", True), ("registry.homepage", True),
+    ("registry.image_source", True), ("registry.notes", False), ("registry.contact.email", True),
+    ("registry.contact.postal", True), ("registry.contact.name", False), ("details", True),
+    ("dataset.name", False), ("request.notes", False), ("request.recipient", False),
+]
+
+
+@pytest.mark.parametrize("field, printed", USER_FIELDS)
+def test_template_syntax_in_every_user_field_is_never_evaluated(store, tmp_path, field, printed):
+    from faceaudit.core.letter_files import draft_follow_up
+    from faceaudit.core.registry import edit_entry
+    from faceaudit.core.requests import add_request, update_request
+    from tests.core.letter_fixtures import add_dataset
+
+    value = f"{PAYLOAD}@example.org" if field.endswith("email") else PAYLOAD
+    kind, dataset, recipient, details, original = "erasure", "lfw-copy", None, "", None
+    group, _, name = field.partition(".")
+    if group == "identity":
+        save_identity(store, **{name: value})
+    elif group == "recipient":
+        kind, original = ("ftc-complaint", ORIGINAL) if name == "web_form" else ("erasure", None)
+        parts = {"name": "Lab", "lines": () if name == "name" else ("Lab", "1 Road"), "email": "", "web_form": ""}
+        parts[name] = (value, "1 Road") if name == "lines" else value
+        recipient = Recipient(**parts)
+    elif group == "registry":
+        edit_entry("lfw", {name: value})
+        if name in ("homepage", "image_source"):  # printed in the complaints only
+            kind, original = "ftc-complaint", ORIGINAL
+    elif field == "details":
+        details = value
+    elif field == "dataset.name":
+        add_dataset(store, value, "/nonexistent", [(f"people/{value}/x.jpg", "ab" * 32, "me")], registry_id="lfw")
+        dataset = value
+    if group == "request":
+        record = add_request(store, "erasure", "gdpr", value if name == "recipient" else "Lab", notes=value,
+                             dataset_name="lfw-copy", registry_id="lfw", sent=date(2027, 11, 1))
+        update_request(store, record.id, status="overdue", note=value)
+        files = draft_follow_up(store, record.id, tmp_path / "l.pdf", today=ON, text_path=tmp_path / "l.txt",
+                                eml_path=tmp_path / "l.eml")
+    else:
+        files = make_letter(store, kind, dataset, "en", tmp_path / "l.pdf", on=ON, recipient=recipient,
+                            original=original, details=details, text_path=tmp_path / "l.txt",
+                            eml_path=tmp_path / "l.eml")
+    plain = (tmp_path / "l.txt").read_text(encoding="utf-8")
+    body = email.message_from_bytes((tmp_path / "l.eml").read_bytes(), policy=policy.default).get_body(
+        ("plain",)).get_content()
+    for text in (plain, body, pdf_text(files.pdf)):
+        assert "49" not in text and "IF " not in text.replace(PAYLOAD, "")  # nothing was evaluated
+        assert "<faceaudit" not in text and "TemplateReference" not in text  # `self` was not looked up
+    if printed:
+        assert PAYLOAD in plain or PAYLOAD in body, f"{field} should be printed, literally"

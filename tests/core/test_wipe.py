@@ -47,6 +47,25 @@ def test_wipe_refuses_a_folder_that_holds_a_dataset(data_home):
     assert (dataset / "a.jpg").exists()
 
 
+def test_wipe_of_locked_data_deletes_the_encrypted_database_but_not_a_possible_dataset(data_home):
+    from faceaudit.core.encryption import lock
+
+    dataset = data_home / "my-photos"
+    dataset.mkdir(parents=True)
+    (dataset / "a.jpg").write_bytes(b"x")
+    with Store() as store:
+        add_dataset(store, dataset, "inside")
+    lock("passphrase")
+    with pytest.raises(WipeError, match="locked"):  # the dataset list is encrypted: do not guess
+        wipe_all()
+    assert (dataset / "a.jpg").exists() and (data_home / "faceaudit.db.enc").exists()
+    (dataset / "a.jpg").unlink()
+    (data_home / "letter.pdf").write_bytes(b"%PDF")
+    assert data_home / "faceaudit.db.enc" in wipe_plan()
+    wipe_all()
+    assert not data_home.exists()
+
+
 def test_wipe_refuses_a_symlinked_data_folder(tmp_path, monkeypatch):
     real = tmp_path / "real"
     real.mkdir()

@@ -36,3 +36,18 @@ def test_window_shown_within_two_seconds(data_home):
     print(f"\nfirst window shown {elapsed:.2f} s after starting the interpreter")
     assert "SHOWN True []" in result.stdout, result.stdout + result.stderr
     assert elapsed < 2.0
+
+
+def test_locked_data_is_a_plain_message_not_a_traceback(data_home, qapp, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from faceaudit.core.encryption import lock
+    from faceaudit.core.store import Store
+    from faceaudit.gui import app as gui_app
+
+    Store().close()
+    lock("passphrase")
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    assert gui_app.main([]) == 2
+    assert len(shown) == 1 and "locked" in shown[0] and "faceaudit unlock" in shown[0]

@@ -48,7 +48,10 @@ def deadlines_ics(requests: list[RequestRecord], stamp: datetime | None = None) 
 def write_deadlines_ics(requests: list[RequestRecord], path: str | os.PathLike) -> Path:
     """Write the deadlines calendar to `path` and return it."""
     path = Path(path)
-    path.write_bytes(deadlines_ics(requests).encode("utf-8"))
+    # Private to its owner, like the letters: it names whom you wrote to and when.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(deadlines_ics(requests).encode("utf-8"))
     return path
 
 

@@ -7,6 +7,7 @@ __all__ = ["UserError"]
 # Every module's own error derives from ValueError or OSError; this tuple is what the CLI and
 # the GUI show as a plain message.
 from .datasets import DatasetError
+from .encryption import EncryptionError
 from .fonts import FontError
 from .identity import IdentityError
 from .images import ImageError
@@ -19,5 +20,5 @@ from .search import ScanError
 from .sources import SourceError
 from .wipe import WipeError
 
-UserError = (DatasetError, FontError, IdentityError, ImageError, LetterError, ReferenceError, RegistryError,
-             RequestError, ScanError, SourceError, WipeError, WorkerStartError)
+UserError = (DatasetError, EncryptionError, FontError, IdentityError, ImageError, LetterError, ReferenceError,
+             RegistryError, RequestError, ScanError, SourceError, WipeError, WorkerStartError)

@@ -7,6 +7,7 @@ live in `registry/local.json` in their data folder and win over the bundled valu
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -275,5 +276,10 @@ def _read_local() -> dict:
 def _write_local(local: dict) -> None:
     path = local_path()
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"entries": local}, indent=2, ensure_ascii=False), encoding="utf-8")
+    # Private to its owner (0600), like every file in the data folder.
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if os.name == "posix":
+        os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({"entries": local}, indent=2, ensure_ascii=False))
     tmp.replace(path)

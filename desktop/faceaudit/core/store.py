@@ -11,6 +11,7 @@ import numpy as np
 import sqlite_utils
 
 from . import paths
+from .encryption import DataLocked, is_locked
 from .migrations import apply_migrations
 
 __all__ = ["Store", "now", "to_blob", "from_blob"]
@@ -39,10 +40,15 @@ class Store:
 
     Args:
         path: the database file; the default is `faceaudit.db` in the data folder.
+
+    Raises:
+        DataLocked: the database is encrypted (`faceaudit unlock` first).
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else paths.database_path()
+        if is_locked(self.path):
+            raise DataLocked("the data is locked (encrypted at rest): run `faceaudit unlock` first")
         _create_private(self.path)
         conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")

@@ -54,6 +54,16 @@ def _check_safe(home: Path) -> None:
     for dataset in _dataset_paths(resolved / "faceaudit.db"):
         if dataset == resolved or resolved in dataset.parents:
             raise WipeError(f"the dataset {dataset} lies inside the data folder {resolved}; move it out first")
+    if (resolved / "faceaudit.db.enc").exists() and not (resolved / "faceaudit.db").exists():
+        # Locked: the list of datasets is encrypted, so look for anything that could be one.
+        for path in resolved.rglob("*"):
+            if path.is_file() and path.suffix.lower() in _DATASET_SUFFIXES and path.parent.name != "cache":
+                raise WipeError(f"the data is locked, so FaceAudit cannot tell whether {path} belongs to a dataset;"
+                                " move it out of the data folder, or unlock first")
+
+
+_DATASET_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm",
+                     ".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz"}
 
 
 def _dataset_paths(database: Path) -> list[Path]:

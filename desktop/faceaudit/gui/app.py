@@ -32,7 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("FaceAudit")
     app.setDesktopFileName("io.github.faceaudit.FaceAudit")  # matches packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
-    window = create_window()
+    from ..core.encryption import DataLocked
+
+    try:
+        window = create_window()
+    except DataLocked as exc:  # the database is encrypted: say so plainly instead of a traceback
+        from PySide6.QtWidgets import QMessageBox
+
+        QMessageBox.critical(None, "FaceAudit", f"{exc}.\n\nIn a terminal: faceaudit unlock")
+        return 2
     window.show()
     status = app.exec()
     window.store.close()
