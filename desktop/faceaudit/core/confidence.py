@@ -3,13 +3,13 @@
 Most faces in a dataset are strangers to the user. For each reference face, the distances
 from it to every dataset face therefore show what "a stranger's distance" looks like for
 this reference, in this dataset. We put each distance on that scale (a z-score: how many
-spreads below the typical stranger), combine the best few references, and ask how many of
-the dataset's N faces would score this well by chance: N x P(stranger scores <= z).
+near-side spreads below the typical stranger), combine the best few references, and ask how
+many of the dataset's N faces would score this well by chance: N x P(stranger scores <= z).
 
 P comes from a table measured on LFW (`bench/calibration.py --fit`, shipped in
-resources/calibration/stranger_tail.json: aggregate counts only, no faces), not from a bell
-curve: real stranger scores have a heavier near tail than a Gaussian, so a bell curve
-promised far fewer look-alikes than there were.
+resources/calibration/stranger_tail.json: aggregate counts only, no faces). Checked on people
+the table was not measured on, the estimates are within 1.25x of the strangers seen; the
+earlier overall spread (MAD) with a bell curve was up to 260x too confident (docs/accuracy.md).
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ __all__ = ["NullModel", "fit_null", "expected_lookalikes", "combine", "stranger_
 #: strangers, and the prior below is used instead.
 MIN_EMPIRICAL_FACES = 200
 
-#: Stranger distances for one reference face, measured with `bench/calibrate_prior.py` on
-#: 1,289 LFW faces of 900 people (829,586 stranger pairs): median distance, robust spread
-#: (1.4826 x MAD), and the median correlation between two photos of one person in how close
-#: they find each stranger.
-PRIOR = {"loc": 0.820, "scale": 0.089, "rho": 0.88}
+#: Stranger distances for one reference face: median distance and near-side spread, medians
+#: over 786 LFW reference people scanned against 7,700 LFW faces (`bench/calibration.py --plot`
+#: prints them), and the median correlation between two photos of one person in how close they
+#: find each stranger (measured earlier on 1,289 LFW faces of 900 people).
+PRIOR = {"loc": 0.807, "scale": 0.083, "rho": 0.88}
 
 #: The combined score is the mean z-score of this many best references (or all, if fewer).
 COMBINED_REFERENCES = 3
