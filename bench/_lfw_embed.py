@@ -50,7 +50,6 @@ def _detect(path: str):
         return hog_faces, 0, None, 0, 0.0
     box, score = found[pick]
     face = _hog.face_at(rgb, box, score)
-    # The first face returned, as a naive caller takes it (for the face-choice figure).
     return hog_faces, source, face.chip, face.size, face.sharpness
 
 
