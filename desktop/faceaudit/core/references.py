@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .faces import Face, FaceEngine
+from .faces import REFERENCE_JITTER, Face, FaceEngine
 from .images import decode_image
 from .photohash import photo_hash
 from .sources import sha256_hex
@@ -52,13 +52,18 @@ class ReferenceFace:
     hint: str | None
 
 
-def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = None) -> tuple[np.ndarray, list[Face]]:
+def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = None,
+                        jitter: int = REFERENCE_JITTER) -> tuple[np.ndarray, list[Face]]:
     """Decode a photo and find its faces (with embeddings), largest first.
+
+    A reference photo is worth extra care: each embedding is the average of `jitter` slightly
+    perturbed copies of the face (0 for one plain embedding), and when HOG finds no face the
+    CNN detector looks again.
 
     Raises:
         ReferenceError: the file cannot be read or decoded.
     """
-    engine = engine or FaceEngine(upsample=1)
+    engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -67,13 +72,13 @@ def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = Non
         rgb = decode_image(data).rgb
     except ValueError as exc:
         raise ReferenceError(f"{Path(path).name}: {exc}") from None
-    faces = engine.analyse(rgb)
+    faces = engine.analyse(rgb, jitter=jitter)
     faces.sort(key=lambda f: -f.size)
     return rgb, faces
 
 
 def add_reference(store: Store, path: str | os.PathLike, face_number: int | None = None,
-                  engine: FaceEngine | None = None) -> ReferenceFace:
+                  engine: FaceEngine | None = None, jitter: int = REFERENCE_JITTER) -> ReferenceFace:
     """Enrol one of my photos.
 
     Args:
@@ -81,7 +86,9 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
         path: the photo.
         face_number: which face is mine (1-based, as `find_faces_in_photo` orders them);
             needed when the photo shows several faces.
-        engine: face engine; the default finds faces of 40 px and up.
+        engine: face engine; the default finds faces of 40 px and up, with the CNN detector
+            as a fallback.
+        jitter: perturbed copies averaged into the embedding (0: one plain embedding).
 
     Returns:
         The stored face. The photo itself is not kept: only the face's numbers, its box, a
@@ -91,8 +98,8 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
         NeedFaceChoice: several faces and no face_number.
         ReferenceError: no face, a bad face number, or an unreadable photo.
     """
-    engine = engine or FaceEngine(upsample=1)
-    rgb, faces = find_faces_in_photo(path, engine)
+    engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
+    rgb, faces = find_faces_in_photo(path, engine, jitter)
     name = Path(path).name
     if not faces:
         raise ReferenceError(f"{name}: no face found; try a photo where your face is larger and facing the camera")

@@ -23,10 +23,18 @@ DECISIONS = ("unreviewed", "me", "not_me", "unsure")
 MATCH_DISTANCE = 0.6
 #: A copy of one of my photos gives an almost identical embedding.
 _SAME_PHOTO_DISTANCE = 0.35
-#: Band limits on the expected number of strangers this close (see README, "How confidence works").
+#: Band limits on the expected number of strangers this close (see docs/accuracy.md, "How
+#: confidence works"). The estimates are calibrated on LFW (bench/calibration.py).
 STRONG_EXPECTED = 0.01
 POSSIBLE_EXPECTED = 0.5
 WEAK_EXPECTED = 5.0
+#: Also "possible": a face with fewer than 1 in 5 strangers expected among the candidates ranked
+#: up to it (expected look-alikes / rank, the Benjamini-Hochberg false discovery rate). When a
+#: dataset holds many photos of me, the closest few dozen faces are mostly me, and a face ranked
+#: among them is likely me even where a stranger or two could look as close.
+POSSIBLE_SHARE_OF_STRANGERS = 0.2
+METHOD = ("z-normalised distance (median, near-side spread), mean of best 3 references, "
+          "stranger tail measured on LFW, false discovery rate")
 #: Never list more weak candidates than this per dataset.
 _MAX_WEAK = 200
 
@@ -98,7 +106,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     model = models[0]
     scan_id = store.db["scans"].insert({
         "started": now(), "datasets": json.dumps([d["name"] for d in datasets]), "n_references": len(ref_ids),
-        "model": model, "method": "z-normalised distance, mean of best 3 references, Gaussian stranger tail",
+        "model": model, "method": METHOD,
     }).last_pk
     found = faces_seen = 0
     for number, dataset in enumerate(datasets, 1):
@@ -134,10 +142,11 @@ def _scan_dataset(store: Store, dataset_id: int, ref_ids: list[int], refs: np.nd
         shortlist = np.nonzero((combined < z_limit) | (minimum <= MATCH_DISTANCE))[0]
         expected = expected_lookalikes(combined[shortlist], null, n_faces)
         order = np.argsort(expected, kind="stable")
+        share = _stranger_share(expected[order])
         weak = 0
-        for position in order:
+        for rank, position in enumerate(order):
             face = shortlist[position]
-            band = _band(float(expected[position]), float(minimum[face]))
+            band = _band(float(expected[position]), float(minimum[face]), float(share[rank]))
             if band is None:
                 continue
             if band == "weak":
@@ -166,10 +175,20 @@ def _distances(matrix: np.ndarray, refs: np.ndarray) -> np.ndarray:
     return np.sqrt(np.maximum(squared, 0.0))
 
 
-def _band(expected: float, minimum: float) -> str | None:
+def _stranger_share(expected_sorted: np.ndarray) -> np.ndarray:
+    """For faces in rank order, the expected share of strangers among the faces ranked up to
+    each (step-up: never more than that of a face ranked lower)."""
+    if len(expected_sorted) == 0:
+        return expected_sorted
+    share = expected_sorted / np.arange(1, len(expected_sorted) + 1)
+    return np.minimum.accumulate(share[::-1])[::-1]
+
+
+def _band(expected: float, minimum: float, share: float = 1.0) -> str | None:
     if expected <= STRONG_EXPECTED and minimum <= MATCH_DISTANCE:
         return "strong"
-    if expected <= POSSIBLE_EXPECTED and minimum <= MATCH_DISTANCE:
+    if minimum <= MATCH_DISTANCE and (expected <= POSSIBLE_EXPECTED or
+                                      (share <= POSSIBLE_SHARE_OF_STRANGERS and expected <= WEAK_EXPECTED)):
         return "possible"
     if expected <= WEAK_EXPECTED or minimum <= MATCH_DISTANCE:
         return "weak"

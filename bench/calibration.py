@@ -1,0 +1,223 @@
+"""Are FaceAudit's look-alike estimates honest? Predicted vs observed strangers on LFW.
+
+Usage: python bench/calibration.py [--fit] [--plot]
+  --fit   measure the stranger tail table on all LFW identities of the View 2 photos and write
+          resources/calibration/stranger_tail.json (aggregate counts only, no faces).
+  --plot  draw docs/accuracy_distances.png.
+Always: two-fold check — a table measured on half of the identities predicts, for reference
+people of the other half (every other LFW photo as the dataset), how many strangers reach each
+level; printed as observed / predicted, next to what a Gaussian tail predicts. Uses the cache of bench/lfw_accuracy.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import zlib
+
+import numpy as np
+
+from _facedata import REPO, require_facedata
+from _lfw_embed import lfw_embeddings
+from lfw_accuracy import read_pairs
+
+sys.path.insert(0, str(REPO / "desktop"))
+from faceaudit.core import confidence  # noqa: E402
+from faceaudit.core.resources import resources_dir  # noqa: E402
+
+LEVELS = (0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0)
+DISTANCES = (0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
+_GRID_STEP = 0.25
+
+
+def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(identity, plain, jittered, ok) for every photo of the View 2 pairs."""
+    pairs, _ = read_pairs()
+    data = lfw_embeddings(sorted({p for a, b, _ in pairs for p in (a, b)}))
+    ok = ~np.isnan(data["plain"][:, 0])
+    identity = np.array([p.split("/")[0] for p in data["paths"]])
+    return identity[ok], data["plain"][ok], data["jittered"][ok], np.array(data["paths"])[ok]
+
+
+def half(name: str) -> int:
+    """0 or 1: a fixed split of identities into two folds."""
+    return zlib.crc32(name.encode()) % 2
+
+
+def scans(identity, plain, jittered, k: int, which: int, min_photos: int | None = None):
+    """One simulated scan per reference person of half `which` with at least k+1 photos.
+
+    Yields:
+        (person, t of every dataset face, stranger mask, own-photo mask, distances, null model).
+    """
+    names, counts = np.unique(identity, return_counts=True)
+    rows_of = {n: np.nonzero(identity == n)[0] for n in names}
+    for name, count in zip(names, counts):
+        if count < max(k + 1, min_photos or 0) or (which is not None and half(name) != which):
+            continue
+        refs = rows_of[name][:k]
+        keep = np.ones(len(identity), bool)
+        keep[refs] = False
+        distances = np.linalg.norm(plain[keep][:, None, :] - jittered[refs][None, :, :], axis=2)
+        null = confidence.fit_null(distances)
+        combined = confidence.combine((distances - null.loc) / null.scale)
+        t = (combined - null.combined_loc) / null.combined_scale
+        own = identity[keep] == name
+        yield name, t, ~own, own, distances, null
+
+
+def fit(identity, plain, jittered, which: int | None = None, quiet: bool = False) -> dict:
+    """The stranger tail table, from reference people of one half (None: everyone)."""
+    tables = {}
+    for k in (1, 2, 3):
+        parts = [t[strangers] for _, t, strangers, *_ in scans(identity, plain, jittered, k, which)]
+        if not parts:
+            continue
+        pooled = np.sort(np.concatenate(parts))
+        grid = np.arange(-12.0, 0.0 + 1e-9, _GRID_STEP)
+        counts = np.searchsorted(pooled, grid, side="right")
+        first = int(np.argmax(counts >= 10))  # trust the table where it rests on 10+ strangers
+        tables[str(k)] = {"t": [round(float(g), 3) for g in grid[first:]],
+                          "log10_tail": [round(math.log10(c / len(pooled)), 4) for c in counts[first:]],
+                          "strangers": int(len(pooled))}
+        if not quiet:
+            print(f"  k={k}: {len(pooled):,} stranger scores; table from t = {grid[first]:.2f} "
+              f"(tail {counts[first] / len(pooled):.1e})")
+    return {"about": "P(stranger's standardised combined score <= t), log10, measured by bench/calibration.py --fit "
+                     "on LFW (View 2 photos, identities of the fit half as reference people); aggregate counts only",
+            "tables": tables}
+
+
+def gaussian_tail(t: np.ndarray) -> np.ndarray:
+    return np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in np.ravel(t)]).reshape(np.shape(t))
+
+
+def _install(table: dict | None) -> None:
+    """Make FaceAudit use this table (None: the shipped one)."""
+    _SHIPPED.cache_clear()
+    if table is None:
+        confidence._table = _SHIPPED
+        return
+
+    def lookup(references):
+        entry = table["tables"][str(min(references, 3))]
+        return np.asarray(entry["t"], np.float64), np.asarray(entry["log10_tail"], np.float64)
+
+    confidence._table = lookup
+
+
+_SHIPPED = confidence._table
+
+
+def check(identity, plain, jittered) -> None:
+    """Observed vs predicted strangers for held-out reference people, two-fold: a table measured
+    on one half of the identities judges scans of people of the other half, and back."""
+    counts = {}
+    for which in (0, 1):
+        _install(fit(identity, plain, jittered, 1 - which, quiet=True))
+        for k in (1, 2, 3):
+            entry = counts.setdefault(k, {"scans": [0, 0], "observed": {}, "gauss": {}, "distance": {}})
+            for _, t, strangers, _, distances, null in scans(identity, plain, jittered, k, which):
+                entry["scans"][which] += 1
+                n = len(t)
+                expected = n * confidence.stranger_tail(t[strangers], k)
+                expected_old = n * gaussian_tail(t[strangers])
+                for e in LEVELS:
+                    entry["observed"].setdefault(e, [0, 0])[which] += int((expected <= e).sum())
+                    entry["gauss"][e] = entry["gauss"].get(e, 0) + int((expected_old <= e).sum())
+                if k == 1:
+                    for d in DISTANCES:
+                        td = ((d - null.loc[0]) / null.scale[0] - null.combined_loc) / null.combined_scale
+                        row = entry["distance"].setdefault(d, [0, 0.0, 0.0])
+                        row[0] += int((distances[strangers, 0] <= d).sum())
+                        row[1] += n * float(confidence.stranger_tail(np.array([td]), 1)[0])
+                        row[2] += n * float(gaussian_tail(np.array([td]))[0])
+    _install(None)
+    for k, entry in counts.items():
+        n_scans = sum(entry["scans"])
+        print(f"\n{k} reference photo(s): {n_scans} held-out people (two folds), each scanned against "
+              f"~{len(identity) - k:,} LFW faces")
+        print(f"  {'expected look-alikes <=':>24} {'predicted':>10} {'observed':>9} {'ratio':>6} {'per fold':>12}"
+              f"   {'Gaussian tail: observed':>23} {'ratio':>6}")
+        for e in LEVELS:
+            predicted = e * n_scans
+            fold = [entry["observed"][e][w] / (e * entry["scans"][w]) for w in (0, 1)]
+            observed = sum(entry["observed"][e])
+            print(f"  {e:>24g} {predicted:>10.1f} {observed:>9d} {observed / predicted:>6.2f} "
+                  f"{fold[0]:>5.2f}, {fold[1]:<5.2f}   {entry['gauss'][e]:>23d} {entry['gauss'][e] / predicted:>6.2f}")
+        if entry["distance"]:
+            print(f"  {'stranger distance <=':>24} {'observed':>10} {'predicted':>9} {'ratio':>6} {'':>12}"
+                  f"   {'Gaussian: predicted':>23} {'ratio':>6}")
+            for d, (obs, table, gauss) in entry["distance"].items():
+                print(f"  {d:>24.2f} {obs:>10d} {table:>9.1f} {obs / max(table, 1e-9):>6.2f} {'':>12}"
+                      f"   {gauss:>23.1f} {obs / max(gauss, 1e-9):>6.2f}")
+
+
+def plot(identity, plain, jittered) -> None:
+    """Same-person vs different-person distances of the View 2 pairs, with the band limits."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from faceaudit.core.search import POSSIBLE_EXPECTED, STRONG_EXPECTED, WEAK_EXPECTED
+
+    pairs, _ = read_pairs()
+    data = lfw_embeddings(sorted({p for a, b, _ in pairs for p in (a, b)}))
+    row = {p: i for i, p in enumerate(data["paths"])}
+    d = np.array([np.linalg.norm(data["jittered"][row[a]] - data["plain"][row[b]]) for a, b, _ in pairs])
+    same = np.array([s for *_, s in pairs])
+    good = ~np.isnan(d)
+    # Typical stranger scale of one reference, from the scans of the check half.
+    locs, scales = [], []
+    for _, _, _, _, _, null in scans(identity, plain, jittered, 1, 1):
+        locs.append(null.loc[0] + null.combined_loc * null.scale[0])
+        scales.append(null.scale[0] * null.combined_scale)
+    loc, scale = float(np.median(locs)), float(np.median(scales))
+    t = np.linspace(-10, 0, 4001)
+    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    bins = np.linspace(0.1, 1.1, 101)
+    ax.hist(d[good & same], bins, alpha=0.6, color="tab:green", label="same person (3,000 LFW pairs)")
+    ax.hist(d[good & ~same], bins, alpha=0.6, color="tab:red", label="different people (3,000 LFW pairs)")
+    styles = {STRONG_EXPECTED: ("strong", "tab:blue"), POSSIBLE_EXPECTED: ("possible", "tab:purple"),
+              WEAK_EXPECTED: ("weak", "tab:gray")}
+    for faces, line in ((10_000, "-"), (1_000_000, ":")):
+        expected = faces * confidence.stranger_tail(t, 1)
+        for limit, (name, colour) in styles.items():
+            at = loc + scale * t[np.searchsorted(expected, limit)]
+            ax.axvline(at, color=colour, linestyle=line, linewidth=1.3,
+                       label=f"'{name}' limit, one photo, {faces:,} faces" if True else None)
+    ax.axvline(0.6, color="black", linewidth=0.8, linestyle="--", label="model's own threshold 0.6")
+    ax.set_xlabel("distance between two face embeddings (smaller = more alike)")
+    ax.set_ylabel("pairs")
+    ax.set_title("LFW: distances of same-person and different-person pairs, and FaceAudit's band limits")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    target = REPO / "docs" / "accuracy_distances.png"
+    target.parent.mkdir(exist_ok=True)
+    fig.savefig(target)
+    print(f"wrote {target}  (typical stranger distance {loc:.3f}, spread {scale:.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--plot", action="store_true")
+    args = parser.parse_args()
+    require_facedata()
+    identity, plain, jittered, _ = load()
+    if args.fit:
+        table = fit(identity, plain, jittered, None)
+        target = resources_dir() / confidence.TAIL_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(table, indent=1) + "\n")
+        _SHIPPED.cache_clear()
+        print(f"wrote {target}")
+    check(identity, plain, jittered)
+    if args.plot:
+        plot(identity, plain, jittered)
+
+
+if __name__ == "__main__":
+    main()
