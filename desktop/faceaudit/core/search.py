@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import vectors
 from .confidence import combine, expected_lookalikes, fit_null
 from .photohash import SAME_PHOTO_BITS
 from .references import reference_matrix
@@ -113,7 +114,10 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         if dataset["model"] and dataset["model"] != model:
             raise ScanError(f"dataset {dataset['name']!r} was indexed with {dataset['model']}, my references with "
                             f"{model}: index it again before scanning")
-        rows, n_faces = _scan_dataset(store, dataset["id"], ref_ids, refs, scan_id)
+        try:
+            rows, n_faces = _scan_dataset(store, dataset["id"], ref_ids, refs, scan_id)
+        except LookupError as exc:
+            raise ScanError(str(exc)) from None
         _store_matches(store, rows)
         found += len(rows)
         faces_seen += n_faces
@@ -125,16 +129,13 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
 
 
 def _scan_dataset(store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int) -> tuple[list[dict], int]:
-    rows = store.conn.execute(
-        "SELECT item_id, idx, embedding FROM faces WHERE dataset_id = ? ORDER BY id", [dataset_id]).fetchall()
+    stored = vectors.load_matrix(store, dataset_id)
     results: dict[tuple[int, int], dict] = {}
-    n_faces = len(rows)
-    if rows:
-        item_ids = np.array([r[0] for r in rows])
-        idxs = np.array([r[1] for r in rows])
-        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype="<f4").reshape(-1, 128)
-        distances = _distances(matrix, refs)
-        null = fit_null(distances)
+    n_faces = len(stored)
+    if n_faces:
+        rows, null = _preselect(stored, refs)
+        distances = vectors.refine(store, stored, rows, refs)  # exact float32 for the few that matter
+        item_ids, idxs = stored.item_ids[rows], stored.idxs[rows]
         combined = combine((distances - null.loc) / null.scale)
         minimum = distances.min(axis=1)
         # Only faces that could be listed need the (slow, exact) tail probability.
@@ -169,10 +170,24 @@ def _scan_dataset(store: Store, dataset_id: int, ref_ids: list[int], refs: np.nd
     return list(results.values()), n_faces
 
 
-def _distances(matrix: np.ndarray, refs: np.ndarray) -> np.ndarray:
-    """Euclidean distances, faces x references, without building a faces x refs x 128 array."""
-    squared = (matrix**2).sum(1)[:, None] + (refs**2).sum(1)[None, :] - 2.0 * matrix @ refs.T
-    return np.sqrt(np.maximum(squared, 0.0))
+def _preselect(stored: "vectors.DatasetVectors", refs: np.ndarray):
+    """Rows worth an exact look, and the stranger model, from the compact float16 matrix.
+
+    Up to vectors.APPROX_THRESHOLD faces every distance is computed (float16 storage, float32
+    arithmetic: within about 1e-4 of exact, so the margins below lose nothing). Beyond it, the
+    stranger model comes from an exact random sample and the candidates from the approximate
+    index's nearest faces of each reference (see vectors.py for what that can miss).
+    """
+    if len(stored) > vectors.APPROX_THRESHOLD:
+        null = fit_null(vectors.stranger_sample(stored, refs))
+        nearest, _ = vectors.approx_search(stored, refs, k=1000)
+        return np.unique(nearest[nearest >= 0]), null
+    rough = vectors.exact_distances(stored, refs)
+    null = fit_null(rough)
+    z_limit = null.combined_loc - 1.5 * null.combined_scale
+    rough_combined = combine((rough - null.loc) / null.scale)
+    rows = np.nonzero((rough_combined < z_limit + 0.01) | (rough.min(axis=1) <= MATCH_DISTANCE + 1e-3))[0]
+    return rows, null
 
 
 def _stranger_share(expected_sorted: np.ndarray) -> np.ndarray:
@@ -272,7 +287,8 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
         params.append(dataset)
     rows = [r for r in store.query(sql, params) if r["band"] in bands]
     rank = {band: n for n, band in enumerate(BANDS)}
-    rows.sort(key=lambda r: (not r["exact_photo"], rank[r["band"]], r["expected_lookalikes"] or 0.0, r["distance"] or 0.0))
+    rows.sort(key=lambda r: (not r["exact_photo"], rank[r["band"]], r["expected_lookalikes"] or 0.0, r["distance"] or 0.0,
+                             r["dataset"], r["key"], r["face_idx"]))
     return [_candidate(r) for r in rows]
 
 

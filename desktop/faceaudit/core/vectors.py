@@ -91,9 +91,10 @@ def load_matrix(store: Store, dataset_id: int, folder: Path | None = None) -> Da
     Args:
         store: the database.
         dataset_id: which dataset.
-        folder: where the files live; default `paths.cache_dir()`.
+        folder: where the files live; default the `cache` folder beside the database they are
+            derived from (the data folder's cache for the user's own database).
     """
-    folder = Path(folder) if folder else paths.cache_dir()
+    folder = Path(folder) if folder else _cache_beside(store)
     own_read = not store.conn.in_transaction
     if own_read:  # one snapshot for the key and the rows (WAL readers do not block the writer)
         store.conn.execute("BEGIN")
@@ -101,7 +102,9 @@ def load_matrix(store: Store, dataset_id: int, folder: Path | None = None) -> Da
         count, max_id, generation = store.conn.execute(
             "SELECT COUNT(*), MAX(id), (SELECT generation FROM face_generations WHERE dataset_id = ?)"
             " FROM faces WHERE dataset_id = ?", [dataset_id, dataset_id]).fetchone()
-        key = hashlib.sha256(f"{_FORMAT}:{count}:{max_id}:{generation}".encode()).hexdigest()[:16]
+        # The database's own path is part of the key: two databases never share a matrix.
+        origin = store.path.resolve()
+        key = hashlib.sha256(f"{_FORMAT}:{origin}:{count}:{max_id}:{generation}".encode()).hexdigest()[:16]
         if count == 0:
             empty = np.zeros(0, np.int64)
             return DatasetVectors(dataset_id, key, empty, empty, empty, np.zeros((0, 128), np.float16),
@@ -276,6 +279,14 @@ def _temp_path(target: Path) -> Path:
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)  # mode 0600
     os.close(fd)
     return Path(name)
+
+
+def _cache_beside(store: Store) -> Path:
+    if store.path.resolve() == paths.database_path().resolve():
+        return paths.cache_dir()
+    folder = store.path.parent / "cache"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def _remove_stale(folder: Path, dataset_id: int, key: str) -> None:
