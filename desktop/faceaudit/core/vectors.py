@@ -39,7 +39,7 @@ from . import paths
 from .store import Store
 
 __all__ = ["DatasetVectors", "load_matrix", "exact_distances", "nearest", "refine", "approx_search",
-           "stranger_sample", "APPROX_THRESHOLD", "SAMPLE_SIZE"]
+           "stranger_sample", "sample_rows", "APPROX_THRESHOLD", "SAMPLE_SIZE"]
 
 #: Datasets with more faces than this are scanned with the approximate index.
 APPROX_THRESHOLD = 2_000_000
@@ -48,7 +48,9 @@ SAMPLE_SIZE = 100_000
 #: Bump when the file layout changes: old files then no longer match and are rebuilt.
 _FORMAT = 1
 _READ_BATCH = 50_000
-_CHUNK = 65_536
+#: Rows converted and multiplied at a time: 16,384 x 128 float32 (8 MiB) was fastest in
+#: bench/search_speed.py (larger chunks fall out of cache: 65,536 took twice as long).
+_CHUNK = 16_384
 #: usearch graph settings: measured in bench/search_speed.py (recall@10 against exact).
 _CONNECTIVITY = 32
 _EXPANSION_ADD = 64
@@ -121,18 +123,22 @@ def load_matrix(store: Store, dataset_id: int, folder: Path | None = None) -> Da
                           np.load(f"{stem}.norms.npy", mmap_mode="r"), Path(f"{stem}.f16.npy"))
 
 
-def exact_distances(vectors: DatasetVectors, refs: np.ndarray, chunk: int = _CHUNK, threads: int = 1) -> np.ndarray:
+def exact_distances(vectors: DatasetVectors, refs: np.ndarray, chunk: int = _CHUNK,
+                    threads: int | None = None) -> np.ndarray:
     """Euclidean distances, faces x references, from the float16 matrix (float32 arithmetic).
 
     Args:
         vectors: the dataset's matrix.
         refs: (R, dim) reference embeddings.
         chunk: rows converted to float32 at a time (memory: threads x chunk x dim x 4 bytes).
-        threads: chunks worked on at once (numpy and BLAS release the GIL; 1 was fastest on 2 shared cores).
+        threads: chunks worked on at once; default one per CPU, at most 4. Each chunk's
+            conversion and product run on one thread (BLAS's own threads are held to 1 meanwhile:
+            letting both split the work doubled the time on 2 cores).
 
     Returns:
         (N, R) float32 distances, within about 1e-4 of the float32 ones.
     """
+    threads = threads or min(os.cpu_count() or 1, 4)
     refs = np.ascontiguousarray(refs, dtype=np.float32)
     out = np.empty((len(vectors), len(refs)), np.float32)
     ref_norms = (refs**2).sum(1)
@@ -148,7 +154,9 @@ def exact_distances(vectors: DatasetVectors, refs: np.ndarray, chunk: int = _CHU
 
     starts = range(0, len(vectors), chunk)
     if threads > 1 and len(starts) > 1:
-        with ThreadPoolExecutor(threads) as pool:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(threads) as pool:
             list(pool.map(work, starts))
     else:
         for start in starts:
@@ -180,8 +188,12 @@ def refine(store: Store, vectors: DatasetVectors, rows: np.ndarray, refs: np.nda
     if len(found) < len(set(wanted.tolist())):
         raise LookupError("the dataset's faces changed during the scan: scan again")
     matrix = np.frombuffer(b"".join(found[int(i)] for i in wanted), dtype="<f4").reshape(len(rows), -1)
-    refs = np.asarray(refs, dtype=np.float32)
-    return np.sqrt(((matrix[:, None, :] - refs[None, :, :]) ** 2).sum(axis=2, dtype=np.float32))
+    # In float64 the expanded form |a|^2 + |b|^2 - 2ab is exact to ~1e-15 and one matrix
+    # product, where differences of every pair (rows x R x 128) took a second for 90,000 rows.
+    matrix = matrix.astype(np.float64)
+    refs = np.asarray(refs, dtype=np.float32).astype(np.float64)
+    squared = (matrix**2).sum(1)[:, None] + (refs**2).sum(1)[None, :] - 2.0 * (matrix @ refs.T)
+    return np.sqrt(np.maximum(squared, 0.0)).astype(np.float32)
 
 
 def approx_search(vectors: DatasetVectors, refs: np.ndarray, k: int, expansion_search: int = _EXPANSION_SEARCH,
@@ -203,11 +215,19 @@ def approx_search(vectors: DatasetVectors, refs: np.ndarray, k: int, expansion_s
     return rows, distances
 
 
+def sample_rows(n_rows: int, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
+    """A fixed random sample of row numbers (sorted; all rows when there are no more than `size`),
+    so that a scan of the same dataset is repeatable."""
+    if n_rows <= size:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
+
+
 def stranger_sample(vectors: DatasetVectors, refs: np.ndarray, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
     """Exact-enough (float16) distances (size, R) of a fixed random sample of rows, for `fit_null`."""
     if len(vectors) <= size:
         return exact_distances(vectors, refs)
-    rows = np.sort(np.random.default_rng(seed).choice(len(vectors), size, replace=False))
+    rows = sample_rows(len(vectors), size, seed)
     block = _as_float32(vectors.matrix[rows])  # sorted rows: the memmap is read in order
     refs = np.asarray(refs, dtype=np.float32)
     squared = vectors.norms[rows, None] + (refs**2).sum(1)[None, :] - 2.0 * block @ refs.T
