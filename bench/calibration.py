@@ -176,7 +176,7 @@ def plot(identity, plain, jittered) -> None:
         scales.append(null.scale[0] * null.combined_scale)
     loc, scale = float(np.median(locs)), float(np.median(scales))
     t = np.linspace(-10, 0, 4001)
-    fig, ax = plt.subplots(figsize=(8, 4.5), dpi=110)
+    fig, ax = plt.subplots(figsize=(8, 6), dpi=110)
     bins = np.linspace(0.1, 1.1, 101)
     ax.hist(d[good & same], bins, alpha=0.6, color="tab:green", label="same person (3,000 LFW pairs)")
     ax.hist(d[good & ~same], bins, alpha=0.6, color="tab:red", label="different people (3,000 LFW pairs)")
@@ -187,12 +187,13 @@ def plot(identity, plain, jittered) -> None:
         for limit, (name, colour) in styles.items():
             at = loc + scale * t[np.searchsorted(expected, limit)]
             ax.axvline(at, color=colour, linestyle=line, linewidth=1.3,
-                       label=f"'{name}' limit, one photo, {faces:,} faces" if True else None)
+                       label=f"'{name}' limit, one photo, {faces:,} faces")
     ax.axvline(0.6, color="black", linewidth=0.8, linestyle="--", label="model's own threshold 0.6")
     ax.set_xlabel("distance between two face embeddings (smaller = more alike)")
     ax.set_ylabel("pairs")
     ax.set_title("LFW: distances of same-person and different-person pairs, and FaceAudit's band limits")
-    ax.legend(fontsize=7, loc="upper right")
+    # Below the axes, so that it hides no bar.
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
     fig.tight_layout()
     target = REPO / "docs" / "accuracy_distances.png"
     target.parent.mkdir(exist_ok=True)
