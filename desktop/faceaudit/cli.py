@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="hog: fast (default); cnn: finds more faces, slow without a GPU")
     index.add_argument("--upsample", type=int, default=1, metavar="K", help="enlarge photos K times to find small faces (default 1)")
     index.add_argument("--engine", choices=["auto", "dlib", "onnx"], default="auto", help="embedding engine (default auto)")
-    index.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="where the ONNX engine runs")
+    index.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                       help="where the ONNX engine runs (default auto: a CUDA GPU if onnxruntime-gpu finds one)")
     index.set_defaults(handler=_index)
 
     scan = commands.add_parser("scan", help="compare your faces with the indexed datasets",

@@ -9,12 +9,13 @@ import numpy as np
 from . import limits, models
 from .images import downscale_for_detection
 
-__all__ = ["Face", "FaceEngine", "DETECTORS", "Box", "REFERENCE_JITTER", "jitter_chip", "central_face"]
+__all__ = ["Face", "FaceEngine", "DETECTORS", "DEVICES", "Box", "REFERENCE_JITTER", "jitter_chip", "central_face"]
 
 #: (top, right, bottom, left) in the original photo's pixels, as face_recognition reports them.
 Box = tuple[int, int, int, int]
 
 DETECTORS = ("hog", "cnn")
+DEVICES = ("auto", "cpu", "cuda")
 
 #: A face narrower than this (pixels) gives unreliable embeddings.
 SMALL_FACE_PX = 60
@@ -67,12 +68,13 @@ class FaceEngine:
         upsample: how many times to double the photo before detection (finds smaller faces).
         embedder: "dlib" (reference implementation) or "onnx" (FaceAudit's batched port of the
             same network), or "auto" for the fastest available.
-        device: "cpu" or "cuda" for the ONNX engines.
+        device: "cpu" or "cuda" for the ONNX engines, or "auto": CUDA where ONNX Runtime has it
+            (onnxruntime-gpu and an NVIDIA GPU), else the CPU; decided on first use.
         cnn_fallback: with the HOG detector, run the CNN detector on photos where HOG finds no
             face (turned, dark or partly hidden faces); costs time only on those photos.
     """
 
-    def __init__(self, detector: str = "hog", upsample: int = 1, embedder: str = "auto", device: str = "cpu",
+    def __init__(self, detector: str = "hog", upsample: int = 1, embedder: str = "auto", device: str = "auto",
                  cnn_fallback: bool = False):
         if detector not in DETECTORS:
             raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
@@ -80,11 +82,20 @@ class FaceEngine:
             raise ValueError("upsample must be between 0 and 3")
         self.detector = detector
         self.upsample = upsample
-        self.device = device
+        if device not in DEVICES:
+            raise ValueError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
+        self._device = device
         self.cnn_fallback = bool(cnn_fallback) and detector == "hog"
         self.embedder = _resolve_embedder(embedder)
         self._onnx = None
         self._cnn = None
+
+    @property
+    def device(self) -> str:
+        """Where the ONNX networks run, "cpu" or "cuda" ("auto" is decided here, once)."""
+        if self._device == "auto":
+            self._device = _resolve_device(self.embedder, self.detector, self.cnn_fallback)
+        return self._device
 
     @property
     def settings(self) -> dict:
@@ -180,6 +191,15 @@ class FaceEngine:
 
             self._cnn = CnnDetector(cache_dir(), device=self.device)
         return self._cnn
+
+
+def _resolve_device(embedder: str, detector: str, cnn_fallback: bool) -> str:
+    if embedder != "onnx" and detector != "cnn" and not cnn_fallback:
+        return "cpu"  # nothing runs through ONNX Runtime
+    from .dlibnet import available_devices
+
+    # Same networks, same numbers (the GPU parity tests check it where a GPU is present).
+    return "cuda" if "cuda" in available_devices() else "cpu"
 
 
 def _resolve_embedder(name: str) -> str:

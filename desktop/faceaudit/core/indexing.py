@@ -35,7 +35,7 @@ class IndexSettings:
     detector: str = "hog"
     upsample: int = 1
     engine: str = "auto"
-    device: str = "cpu"
+    device: str = "auto"
 
 
 @dataclass(frozen=True)
