@@ -27,6 +27,9 @@ from .store import Store, now, to_blob
 
 __all__ = ["IndexProgress", "IndexSettings", "index_dataset", "default_workers", "WorkerStartError"]
 
+#: How long stopping the worker processes may take before their pipes are closed under them.
+_STOP_TIMEOUT_S = 10.0
+
 
 @dataclass(frozen=True)
 class IndexSettings:
@@ -97,11 +100,16 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
         batches = _batches(open_source(dataset.path).read(pending), ids, store, batch_size, dataset.id, counts)
         runner = _run_inline(engine, batches) if workers == 0 else _run_pool(engine, batches, workers or default_workers())
-        for records in runner:
-            engine.embed_faces([face for record in records for face in record.faces])
-            _write(store, records)
-            counts.add(records)
-            yield counts.progress("indexing")
+        try:
+            for records in runner:
+                engine.embed_faces([face for record in records for face in record.faces])
+                _write(store, records)
+                counts.add(records)
+                yield counts.progress("indexing")
+        finally:
+            # Stop the workers now, in this thread: left to the garbage collector (switched
+            # to the GUI thread in the app) the pool would be shut down late, or elsewhere.
+            runner.close()
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
     yield counts.progress("finished")
@@ -282,12 +290,31 @@ def _workers_start(engine: FaceEngine, context) -> bool:
         _stop(pool)
 
 
-def _stop(pool: ProcessPoolExecutor) -> None:
-    # shutdown() waits for running batches; on cancel we want the workers gone now.
-    for process in list(getattr(pool, "_processes", {}).values()):
+def _stop(pool: ProcessPoolExecutor, timeout_s: float = _STOP_TIMEOUT_S) -> None:
+    """End a pool now: its workers are killed, not waited for; batches in flight stay pending.
+
+    A worker killed while it sends its results leaves half a message in the result pipe,
+    and the executor's manager thread then waits for the rest for ever (seen in CI: the
+    thread in `recv`, `shutdown(wait=True)` never returning, the window's job never ending).
+    Once the workers are dead, closing this process's copy of the pipe's write end turns
+    that wait into end-of-file, and the executor winds itself up as broken.
+    """
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         if process.is_alive():
-            process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+            process.kill()  # SIGKILL: no worker can ignore it
+    deadline = time.monotonic() + timeout_s
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+    if results is not None:
+        results._writer.close()  # no one in this process writes there; the workers' copies died with them
+    pool.shutdown(wait=False, cancel_futures=True)
+    if manager is not None:
+        manager.join(max(0.1, deadline - time.monotonic()))
+    if results is not None and (manager is None or not manager.is_alive()):
+        results.close()
 
 
 def _write(store: Store, records: list[PhotoRecord]) -> None:
