@@ -118,3 +118,28 @@ def test_settings_saved_and_wipe_lists_what_goes(qtbot, window, data_home):
     assert (saved.detector, saved.workers) == ("cnn", 1)
     summary = wipe_summary()
     assert str(data_home) in summary and "faceaudit.db" in summary
+
+
+def test_deleting_the_owner_of_a_running_job_is_safe(qtbot):
+    """A page deleted while its job still runs (a slow stop) must not delete the running thread."""
+    import time
+
+    import shiboken6
+
+    from faceaudit.gui.workers import running_jobs, start_worker, wait_for_jobs
+
+    def factory(store):
+        for n in range(30):
+            time.sleep(0.05)
+            yield n
+
+    owner = QObject()
+    sink = _Sink()
+    start_worker(factory, owner, progress=sink.progress, finished=sink.finished)
+    qtbot.waitUntil(lambda: bool(sink.records), timeout=10_000)
+    shiboken6.delete(owner)  # Qt would abort here if the job (and its QThread) went with it
+    assert running_jobs() == 1
+    qtbot.waitUntil(lambda: bool(sink.ends), timeout=10_000)
+    assert sink.ends == ["finished"] and sink.records == list(range(30))
+    assert wait_for_jobs(5000)
+    qtbot.waitUntil(lambda: running_jobs() == 0, timeout=5000)

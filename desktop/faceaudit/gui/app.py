@@ -43,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     window.show()
     status = app.exec()
+    from .workers import wait_for_jobs
+
+    wait_for_jobs()  # work so far is saved; a thread must not outlive the app's objects
     window.store.close()
     return status
 

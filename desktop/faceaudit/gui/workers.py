@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-__all__ = ["GeneratorWorker", "start_worker", "stop_worker"]
+__all__ = ["GeneratorWorker", "running_jobs", "start_worker", "stop_worker", "wait_for_jobs"]
 
 #: Builds the generator inside the worker thread, given that thread's own Store.
 GeneratorFactory = Callable[[object], Iterator[object]]
@@ -88,20 +88,38 @@ class GeneratorWorker(QObject):
 class _Job(QObject):
     """Keeps a worker and its thread alive until the thread has ended, then lets both go.
 
-    It lives in the window's thread as a child of the caller's object, so Python never
-    deletes the worker (or the thread) while the thread still runs.
+    Jobs are held by this module, not by a widget: a window or page deleted while its work
+    still runs must not delete a running QThread (Qt aborts the process then). The job lives
+    in the window's thread, so `thread.finished` reaches it there.
     """
 
-    def __init__(self, worker: GeneratorWorker, thread: QThread, parent: QObject):
-        super().__init__(parent)
+    def __init__(self, worker: GeneratorWorker, thread: QThread):
+        super().__init__()
         self.worker, self.thread = worker, thread
+        _jobs.add(self)
         thread.finished.connect(self._on_thread_finished)
 
     @Slot()
     def _on_thread_finished(self) -> None:
         self.thread.wait()
-        self.setParent(None)
+        _jobs.discard(self)
         self.deleteLater()
+
+
+#: Jobs whose thread has not ended yet.
+_jobs: set[_Job] = set()
+
+
+def running_jobs() -> int:
+    """How many background jobs are still running (their threads not yet ended)."""
+    return sum(1 for job in _jobs if job.thread.isRunning())
+
+
+def wait_for_jobs(wait_ms: int = 30000) -> bool:
+    """Cancel every job and wait for their threads (before the app exits); True when all ended."""
+    for job in list(_jobs):
+        job.worker.cancel()
+    return all(job.thread.wait(wait_ms) for job in list(_jobs))
 
 
 def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, finished=None,
@@ -113,7 +131,8 @@ def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, f
 
     Args:
         factory: builds the generator from the worker thread's Store.
-        parent: a QObject of the window's thread that outlives the work.
+        parent: the window-thread object the work is for (kept for the callers' sake; the
+            job's lifetime does not depend on it).
         progress: slot for each yielded record. Pass methods of objects that live in the
             window's thread (never lambdas), so that they run there.
         finished: slot for a normal end.
@@ -136,7 +155,7 @@ def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, f
         # window's thread waits in stop_worker.
         signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.started.connect(worker.run)
-    _Job(worker, thread, parent)
+    _Job(worker, thread)
     thread.start()
     return worker, thread
 
