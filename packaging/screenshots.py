@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LFW = ROOT.parent / "shared" / "facedata" / "lfw-deepfunneled" / "data" / "lfw-deepfunneled"
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (1200, 800)
+OUT_PREFIX = ""
 
 
 def build_data(work: Path) -> None:
@@ -77,13 +78,22 @@ def take(app, window, name: str, widget=None) -> None:
     """Let the window settle, then save `widget` (default: the window) as NAME.png."""
     for _ in range(5):
         app.processEvents()
-    (widget or window).grab().save(str(OUT / f"{name}.png"))
-    print(f"saved {OUT / name}.png")
+    path = OUT / f"{OUT_PREFIX}{name}.png"
+    (widget or window).grab().save(str(path))
+    print(f"saved {path}")
 
 
 def main(wanted: list[str]) -> int:
-    """Save every screenshot, or only the `wanted` ones (me, datasets, review, letters, requests, settings)."""
+    """Save every screenshot, or only the `wanted` ones (me, datasets, review, letters, requests, settings).
+
+    `--dark` asks Qt for its dark colour scheme (as a desktop set to dark would) and saves
+    `dark-NAME.png` instead, to check that every page stays legible there.
+    """
+    global OUT_PREFIX
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    dark = "--dark" in wanted
+    wanted = [w for w in wanted if w != "--dark"]
+    OUT_PREFIX = "dark-" if dark else ""
     if not LFW.is_dir():
         print(f"needs the LFW photos in {LFW}", file=sys.stderr)
         return 1
@@ -99,6 +109,9 @@ def main(wanted: list[str]) -> int:
 
         app = QApplication(sys.argv[:1])
         app.setWindowIcon(app_icon())
+        if dark:
+            app.setStyle("Fusion")
+            app.setPalette(_dark_palette())  # the offscreen platform has no dark theme to switch to
         with Store() as store:
             window = MainWindow(store)
             window.resize(*SIZE)
@@ -132,6 +145,23 @@ def main(wanted: list[str]) -> int:
             take(app, welcome, "welcome")
             welcome.close()
     return 0
+
+
+def _dark_palette():
+    """A dark desktop's colours (as KDE Breeze Dark or GNOME's dark style give Qt)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    roles = {QPalette.Window: "#2b2b2b", QPalette.WindowText: "#e8e8e8", QPalette.Base: "#1e1e1e",
+             QPalette.AlternateBase: "#262626", QPalette.Text: "#e8e8e8", QPalette.Button: "#353535",
+             QPalette.ButtonText: "#e8e8e8", QPalette.Highlight: "#3d7ac4", QPalette.HighlightedText: "#ffffff",
+             QPalette.ToolTipBase: "#353535", QPalette.ToolTipText: "#e8e8e8", QPalette.PlaceholderText: "#9a9a9a",
+             QPalette.Link: "#6fb3ff", QPalette.Mid: "#444444", QPalette.Dark: "#1a1a1a", QPalette.Light: "#505050"}
+    for role, colour in roles.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.WindowText, QPalette.Text, QPalette.ButtonText):
+        palette.setColor(QPalette.Disabled, role, QColor("#7a7a7a"))
+    return palette
 
 
 def _copy(photo: Path, dataset: Path) -> None:
