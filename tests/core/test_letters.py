@@ -170,6 +170,29 @@ def test_annex_crops_only_on_opt_in(store, tmp_path):
     assert all(e.box_text == "x 30-150, y 40-160" for e in entries)
 
 
+@pytest.mark.parametrize("lang, band", [("en", "(strong)"), ("de", "(stark)")])
+def test_annex_values_start_after_the_longest_label(store, tmp_path, lang, band):
+    """Each annex value sits to the right of its label, in every language (a long German label once ran into it)."""
+    files = make_letter(store, "erasure", "lfw-copy", lang, tmp_path / "e.pdf", on=ON)
+    labels = letter_strings(lang)["annex_labels"]
+    runs = []
+    page = PdfReader(files.pdf).pages[-1]
+    page.extract_text(visitor_text=lambda text, cm, tm, font, size: runs.append((text.strip(), tm[4] * cm[0] + cm[4])))
+    label_x = {text: x for text, x in runs if text == labels["label"]}
+    value_x = [x for text, x in runs if text == "Jane_Doe"]
+    assert label_x and value_x
+    from fpdf import FPDF
+
+    from faceaudit.core.fonts import find_fonts
+
+    ruler = FPDF(unit="pt")  # the label's printed width, in the PDF's own unit
+    ruler.add_font("serif", "", str(find_fonts().serif[""]))
+    ruler.set_font("serif", "", 8.5)
+    label_end = next(iter(label_x.values())) + ruler.get_string_width(labels["label"])
+    assert min(value_x) - label_end >= 5  # points: a visible gap, not touching
+    assert band in " ".join(text for text, _ in runs)
+
+
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
 def test_every_letter_type_renders_to_png(store, tmp_path):
     for kind, spec in LETTER_TYPES.items():

@@ -10,7 +10,7 @@ from pathlib import Path
 from .sources import SourceError, open_source, sha256_hex
 from .store import Store
 
-__all__ = ["AnnexEntry", "confirmed_matches", "add_face_crops", "add_reference_thumbnails"]
+__all__ = ["AnnexEntry", "confirmed_matches", "add_face_crops", "add_reference_thumbnails", "distance_text"]
 
 _CROP_PX = 220
 
@@ -162,3 +162,11 @@ def _crop(data: bytes, box: tuple[int, int, int, int] | None) -> bytes | None:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=88)
     return buffer.getvalue()
+
+
+def distance_text(entry: AnnexEntry, labels: dict) -> str:
+    """The annex's distance line in the letter's language: "0.412 (strong)", and whether the photo is mine."""
+    distance = "-" if entry.distance is None else f"{entry.distance:.3f}"
+    band = labels.get("bands", {}).get(entry.band, entry.band)
+    text = f"{distance} ({band})"
+    return f"{text}; {labels['exact']}" if entry.exact_photo else text

@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from datetime import datetime, time, timezone
 from pathlib import Path
 
+from .annex import distance_text
 from .letters import Letter
 
 __all__ = ["letter_text", "write_letter_text", "letter_email", "write_letter_eml"]
@@ -30,10 +31,8 @@ def letter_text(letter: Letter) -> str:
             parts += [f"{number}. {entry.dataset} ({entry.version})", f"   {entry.key}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {entry.label}")
-            distance = "-" if entry.distance is None else f"{entry.distance:.3f}"
             parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
-                      f"   {labels['model']}: {entry.model}",
-                      f"   {labels['distance']}: {distance} ({entry.band})" + (f"; {labels['exact']}" if entry.exact_photo else ""),
+                      f"   {labels['model']}: {entry.model}", f"   {labels['distance']}: {distance_text(entry, labels)}",
                       f"   {labels['scan']}: {entry.scan_date}", ""]
     return "\n".join(parts).rstrip("\n") + "\n"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 
-from .annex import AnnexEntry
+from .annex import AnnexEntry, distance_text
 from .fonts import find_fonts
 from .letters import Letter
 
@@ -198,15 +198,18 @@ def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> No
     pdf.multi_cell(text_width - 6, 4.2, entry.key, new_x="LMARGIN", new_y="NEXT")
     rows = [(labels["sha256"], entry.sha256, True), (labels["box"], entry.box_text, False),
             (labels["model"], entry.model, False),
-            (labels["distance"], _distance_text(entry, labels), False), (labels["scan"], entry.scan_date, False)]
+            (labels["distance"], distance_text(entry, labels), False), (labels["scan"], entry.scan_date, False)]
     if entry.label:
         rows.insert(1, (labels["label"], entry.label, False))
+    pdf.set_font("serif", "", _SMALL_PT)
+    # As wide as the language's longest label needs ("Name im Datensatz" ran into its value at 30 mm).
+    label_width = max(30.0, max(pdf.get_string_width(label) for label, _, _ in rows) + 3)
     for label, value, mono in rows:
         pdf.set_x(_LEFT + 6)
         pdf.set_font("serif", "", _SMALL_PT)
-        pdf.cell(30, 4.2, label)
+        pdf.cell(label_width, 4.2, label)
         pdf.set_font("mono" if mono else "serif", "", _SMALL_PT - (0.6 if mono else 0))
-        pdf.multi_cell(text_width - 36, 4.2, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(text_width - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
     bottom = pdf.get_y()
     if has_image:
         bottom = max(bottom, _annex_images(pdf, entry, top + 2, strings))
@@ -226,9 +229,3 @@ def _annex_images(pdf: FPDF, entry: AnnexEntry, top: float, strings: dict) -> fl
         if entry.crop and entry.reference:
             x += 17
     return pdf.get_y()
-
-
-def _distance_text(entry: AnnexEntry, labels: dict) -> str:
-    distance = "-" if entry.distance is None else f"{entry.distance:.3f}"
-    text = f"{distance} ({entry.band})"
-    return f"{text}; {labels['exact']}" if entry.exact_photo else text
