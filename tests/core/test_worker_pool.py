@@ -21,10 +21,15 @@ def _stop_in_thread(pool) -> threading.Thread:
     return stopper
 
 
-def test_stop_ends_when_a_worker_left_half_a_result_in_the_pipe():
+def test_stop_ends_when_a_worker_left_half_a_result_in_the_pipe(tmp_path):
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-    stuck = pool.submit(_pool_helpers.half_a_result)
-    time.sleep(3)  # the worker has started, written half a message, and hangs
+    written = tmp_path / "half-written"
+    stuck = pool.submit(_pool_helpers.half_a_result, str(written))
+    waited = time.monotonic()
+    while not written.exists():  # the worker starts, writes half a message, and hangs
+        assert time.monotonic() - waited < 60, "the worker never started"
+        time.sleep(0.05)
+    time.sleep(0.2)  # the manager thread is now inside recv, waiting for the rest
     manager = pool._executor_manager_thread
     assert not stuck.done() and manager.is_alive()
     started = time.monotonic()
