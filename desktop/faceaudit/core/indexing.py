@@ -27,7 +27,7 @@ from .store import Store, now, to_blob
 
 __all__ = ["IndexProgress", "IndexSettings", "index_dataset", "default_workers", "WorkerStartError"]
 
-#: How long stopping the worker processes may take before their pipes are closed under them.
+#: How long stopping a pool may wait for its killed workers and its manager thread to end.
 _STOP_TIMEOUT_S = 10.0
 
 

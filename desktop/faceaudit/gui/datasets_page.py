@@ -155,7 +155,7 @@ class DatasetsPage(QWidget):
             return
         self.notice.clear_message()
         self._indexing = name
-        self._job = start_worker(jobs.index(name, self.preferences.detector, self.preferences.workers), self,
+        self._job = start_worker(jobs.index(name, self.preferences.detector, self.preferences.workers),
                                  progress=self._on_index_progress, finished=self._on_index_finished,
                                  cancelled=self._on_index_cancelled, failed=self._on_index_failed)
         self.progress_text.setText(f"Indexing {name}: starting the face finders…")

@@ -208,7 +208,7 @@ class MePage(QWidget):
         if self._job is not None or not self._queue:
             return
         self.busy.setText("Looking for faces…")
-        self._job = start_worker(self._queue.pop(0), self, progress=self._on_photo_result, finished=self._on_job_finished,
+        self._job = start_worker(self._queue.pop(0), progress=self._on_photo_result, finished=self._on_job_finished,
                                  cancelled=self._on_job_finished, failed=self._on_job_failed)
 
     def _show_next_choice(self) -> None:

@@ -92,7 +92,7 @@ class ReviewPage(QWidget):
         self.notice.clear_message()
         self.status.setText("Scanning…")
         self.scan_button.setEnabled(False)
-        self._job = start_worker(jobs.scan(), self, progress=self._on_scan_progress, finished=self._on_scan_finished,
+        self._job = start_worker(jobs.scan(), progress=self._on_scan_progress, finished=self._on_scan_finished,
                                  cancelled=self._on_scan_finished, failed=self._on_scan_failed)
 
     @property

@@ -122,8 +122,8 @@ def wait_for_jobs(wait_ms: int = 30000) -> bool:
     return all(job.thread.wait(wait_ms) for job in list(_jobs))
 
 
-def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, finished=None,
-                 cancelled=None, failed=None) -> tuple[GeneratorWorker, QThread]:
+def start_worker(factory: GeneratorFactory, *, progress=None, finished=None, cancelled=None,
+                 failed=None) -> tuple[GeneratorWorker, QThread]:
     """Move a new worker to a new thread, connect the given slots, and start it.
 
     The worker and its thread are released once the thread has ended; a caller keeps them
@@ -131,8 +131,6 @@ def start_worker(factory: GeneratorFactory, parent: QObject, *, progress=None, f
 
     Args:
         factory: builds the generator from the worker thread's Store.
-        parent: the window-thread object the work is for (kept for the callers' sake; the
-            job's lifetime does not depend on it).
         progress: slot for each yielded record. Pass methods of objects that live in the
             window's thread (never lambdas), so that they run there.
         finished: slot for a normal end.
