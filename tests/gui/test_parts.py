@@ -142,3 +142,18 @@ def test_a_running_job_outlives_every_reference_the_caller_had(qtbot):
     assert sink.ends == ["finished"] and sink.records == list(range(30))
     assert wait_for_jobs(5000)
     qtbot.waitUntil(lambda: running_jobs() == 0, timeout=5000)
+
+
+def test_full_collections_wait_for_enough_new_long_lived_objects():
+    """The GUI-thread collector schedules generations as CPython does, full collections included."""
+    from faceaudit.gui.gc_guard import _generation_to_collect
+
+    thresholds = (700, 10, 10)
+    assert _generation_to_collect((100, 3, 4), thresholds, 0, 0) is None
+    assert _generation_to_collect((701, 3, 4), thresholds, 0, 0) == 0
+    assert _generation_to_collect((701, 11, 4), thresholds, 0, 0) == 1
+    # The oldest generation is due, but few objects reached it since the last full collection.
+    assert _generation_to_collect((701, 11, 11), thresholds, 24_999, 100_000) == 1
+    assert _generation_to_collect((10, 3, 11), thresholds, 24_999, 100_000) is None
+    assert _generation_to_collect((10, 3, 11), thresholds, 25_000, 100_000) == 2
+    assert _generation_to_collect((10, 3, 11), thresholds, 5, 0) == 2
