@@ -98,6 +98,7 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     if pending:
         ids = dict(store.conn.execute(
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
+        engine.prepare()  # before the workers start (see FaceEngine.prepare)
         batches = _batches(open_source(dataset.path).read(pending), ids, store, batch_size, dataset.id, counts)
         runner = _run_inline(engine, batches) if workers == 0 else _run_pool(engine, batches, workers or default_workers())
         try:

@@ -137,6 +137,10 @@ class Embedder:
             self.cache_dir, dat, _GRAPH_STEM, lambda p: build_recognition_model(read_network(p))
         )
 
+    def prepare(self) -> None:
+        """Build the cached graph (first use only) and open the session now, not at the first batch."""
+        self._ensure_session()
+
     def _ensure_session(self):
         if self._session is None:
             self._session = make_session(self.model_path(), self.device, self.threads)
