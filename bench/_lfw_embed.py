@@ -11,7 +11,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-
 from _facedata import LFW, REPO
 
 CACHE = Path(os.environ.get("FACEAUDIT_BENCH_CACHE", REPO / "bench" / ".cache"))
@@ -27,7 +26,7 @@ _hog = _cnn = None
 def _worker_init() -> None:
     global _hog, _cnn
     sys.path.insert(0, str(REPO / "desktop"))
-    from faceaudit.core.faces import FaceEngine
+    from faceaudit.core.faces.engine import FaceEngine
 
     _hog = FaceEngine("hog", 1, "onnx")
     _cnn = FaceEngine("cnn", 1, "onnx")
@@ -35,8 +34,8 @@ def _worker_init() -> None:
 
 def _detect(path: str):
     """HOG faces; the CNN detector where HOG finds none; the central face's chip."""
-    from faceaudit.core.faces import central_face
-    from faceaudit.core.images import decode_image
+    from faceaudit.core.faces.engine import central_face
+    from faceaudit.core.faces.images import decode_image
 
     rgb = decode_image(Path(path).read_bytes()).rgb
     height, width = rgb.shape[:2]
@@ -66,7 +65,7 @@ def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.nd
         with np.load(target) as data:
             return dict(data)
     sys.path.insert(0, str(REPO / "desktop"))
-    from faceaudit.core.faces import FaceEngine
+    from faceaudit.core.faces.engine import FaceEngine
 
     paths = sorted(relative)
     n = len(paths)

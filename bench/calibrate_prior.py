@@ -13,7 +13,6 @@ import random
 import sys
 
 import numpy as np
-
 from _facedata import LFW, require_facedata
 
 
@@ -24,8 +23,8 @@ def central_face(faces, shape):
 
 def main() -> int:
     require_facedata()
-    from faceaudit.core.faces import FaceEngine
-    from faceaudit.core.images import decode_image
+    from faceaudit.core.faces.engine import FaceEngine
+    from faceaudit.core.faces.images import decode_image
 
     people = sorted(p for p in LFW.iterdir() if p.is_dir())
     random.Random(1).shuffle(people)

@@ -18,14 +18,13 @@ import sys
 import zlib
 
 import numpy as np
-
 from _facedata import REPO, require_facedata
 from _lfw_embed import lfw_embeddings
 from lfw_accuracy import read_pairs
 
 sys.path.insert(0, str(REPO / "desktop"))
-from faceaudit.core import confidence  # noqa: E402
-from faceaudit.core.resources import resources_dir  # noqa: E402
+from faceaudit.core.matching import confidence
+from faceaudit.core.storage.resources import resources_dir
 
 LEVELS = (0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0)
 DISTANCES = (0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
@@ -161,7 +160,8 @@ def plot(identity, plain, jittered) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from faceaudit.core.search import POSSIBLE_EXPECTED, STRONG_EXPECTED, WEAK_EXPECTED
+
+    from faceaudit.core.matching.bands import POSSIBLE_EXPECTED, STRONG_EXPECTED, WEAK_EXPECTED
 
     pairs, _ = read_pairs()
     data = lfw_embeddings(sorted({p for a, b, _ in pairs for p in (a, b)}))

@@ -30,7 +30,7 @@ def main() -> None:
     import dlib
     import face_recognition_models
 
-    from faceaudit.core.dlibnet import CnnDetector
+    from faceaudit.core.faces.dlibnet import CnnDetector
 
     images = load_640x480()
     dlib_cnn = dlib.cnn_face_detection_model_v1(

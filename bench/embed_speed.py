@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _facedata import lfw_faces, require_facedata
 
 N_FACES = 500
@@ -19,7 +18,7 @@ _worker = None
 
 def _init_worker(cache_dir: str) -> None:
     global _worker
-    from faceaudit.core.dlibnet import Embedder
+    from faceaudit.core.faces.dlibnet import Embedder
 
     _worker = Embedder(Path(cache_dir), threads=1)
     _worker.embed(np.zeros((1, 150, 150, 3), np.uint8))  # load before timing starts
@@ -49,7 +48,7 @@ def main() -> None:
     import face_recognition
     import face_recognition_models
 
-    from faceaudit.core.dlibnet import Embedder, engine_info
+    from faceaudit.core.faces.dlibnet import Embedder, engine_info
 
     print(f"CPU cores: {os.cpu_count()}, engine: {engine_info()}")
     print(f"collecting {N_FACES} LFW faces (first HOG face per image, sorted order) ...")

@@ -8,13 +8,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _facedata import lfw_faces, require_facedata
 from cnn_speed import load_640x480
 
 
 def main() -> int:
-    from faceaudit.core.dlibnet import CnnDetector, Embedder, available_devices
+    from faceaudit.core.faces.dlibnet import CnnDetector, Embedder, available_devices
 
     if "cuda" not in available_devices():
         print(f"no CUDA execution provider here (devices: {available_devices()}); "

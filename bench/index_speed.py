@@ -22,7 +22,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _facedata import LFW, require_facedata
 
 

@@ -11,7 +11,6 @@ import sys
 import time
 
 import numpy as np
-
 from _facedata import FACEDATA, LFW, require_facedata
 from _lfw_embed import JITTER, lfw_embeddings
 

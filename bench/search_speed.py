@@ -4,7 +4,7 @@ The peer is what a plain script does (and what search.py did): every dataset emb
 RAM as float32, faces x references distances with one numpy expression. FaceAudit's exact
 path reads the float16 memmap in chunks (`vectors.exact_distances`); its approximate path
 asks the usearch graph for each reference's 10 nearest faces (`vectors.approx_search`). The
-"scan" line times all that a scan does with the matrix (`search._preselect`: distances, the
+"scan" line times all that a scan does with the matrix (`scan._preselect`: distances, the
 stranger model, the rows worth an exact look); what follows (exact refinement of those rows
 from SQLite, bands) depends on how many candidates there are, not on the dataset's size.
 
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "desktop"))
-from faceaudit.core import search, vectors  # noqa: E402
+from faceaudit.core.matching import scan, vectors
 
 
 def people(rng, count: int, rotation: np.ndarray, photos: int = 4, block: int = 1_000_000) -> np.ndarray:
@@ -94,7 +94,7 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
     print(f"\n== {size:,} faces, {len(refs)} references (stranger distance {sample.mean():.3f} +- {sample.std():.3f})")
 
     before = rss()
-    peer_s, truth_d = best(lambda: peer_distances(matrix, refs), repeat)
+    peer_s, truth_d = best(lambda m=matrix: peer_distances(m, refs), repeat)
     truth = vectors.nearest(truth_d, 10)
     truth_1000 = vectors.nearest(truth_d, 1000)  # what a scan asks the approximate index for
     print(f"peer   numpy float32 in RAM     {peer_s * 1000:9.1f} ms/scan   1.00x   "
@@ -106,14 +106,14 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
     for threads in (1, 2):
         for chunk in (4096, 16384, 65536):
             before = rss()
-            exact_s, distances = best(lambda: vectors.exact_distances(v, refs, chunk=chunk, threads=threads), repeat)
+            exact_s, distances = best(lambda c=chunk, t=threads: vectors.exact_distances(v, refs, chunk=c, threads=t), repeat)
             same = recall(vectors.nearest(distances, 10), truth)
             print(f"exact  float16 memmap t={threads} c={chunk:<6}{exact_s * 1000:9.1f} ms/scan  "
                   f"{peer_s / exact_s:5.2f}x   file {file_mib:,.0f} MiB, RSS +{(rss() - before) / 2**20:,.0f} MiB "
                   f"(mapped pages + result), top-10 same as float32: {same:.3f}")
             del distances
     before = rss()
-    scan_s, (rows, _) = best(lambda: search._preselect(v, refs), repeat)
+    scan_s, (rows, _) = best(lambda: scan._preselect(v, refs), repeat)
     print(f"scan   exact, defaults             {scan_s * 1000:9.1f} ms/scan  {peer_s / scan_s:5.2f}x   "
           f"distances + stranger model + candidate rows ({len(rows):,}), RSS +{(rss() - before) / 2**20:,.0f} MiB")
     if not approx:
@@ -128,11 +128,11 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
     for expansion in (64, 128, 256, 512):
         before = rss()
         vectors.approx_search(v, refs, 10, expansion_search=expansion)  # warm: maps the graph
-        approx_s, (rows, _) = best(lambda: vectors.approx_search(v, refs, 10, expansion_search=expansion), repeat)
+        approx_s, (rows, _) = best(lambda e=expansion: vectors.approx_search(v, refs, 10, expansion_search=e), repeat)
         print(f"approx usearch f16 ef={expansion:<4}        {approx_s * 1000:9.2f} ms/scan {peer_s / approx_s:7.1f}x   "
               f"recall@10 {recall(rows, truth):.3f} (near a person {recall(rows[:5], truth[:5]):.3f}, "
               f"strangers {recall(rows[5:], truth[5:]):.3f}), RSS +{(rss() - before) / 2**20:,.0f} MiB")
-    # The scan's own setting: each reference's 1,000 nearest (search._preselect above APPROX_THRESHOLD).
+    # The scan's own setting: each reference's 1,000 nearest (scan._preselect above APPROX_THRESHOLD).
     vectors.approx_search(v, refs, 1000)
     product_s, (rows, _) = best(lambda: vectors.approx_search(v, refs, 1000), repeat)
     print(f"approx as a scan uses it (k=1000) {product_s * 1000:9.2f} ms/scan {peer_s / product_s:7.1f}x   "
@@ -142,9 +142,9 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
 
 
 def full_scan(size: int, repeat: int, folder: Path) -> None:
-    """`search.scan` end to end on a real SQLite store of `size` synthetic faces (2 per item)."""
+    """`scan.scan` end to end on a real SQLite store of `size` synthetic faces (2 per item)."""
     os.environ["FACEAUDIT_HOME"] = str(folder / "home")
-    from faceaudit.core.store import Store, now, to_blob
+    from faceaudit.core.storage.store import Store, now, to_blob
 
     rng = np.random.default_rng(size + 2)
     rotation = np.linalg.qr(rng.standard_normal((128, 128)))[0].astype(np.float32)
@@ -172,7 +172,7 @@ def full_scan(size: int, repeat: int, folder: Path) -> None:
               f"{len(refs)} references")
         for attempt in range(repeat + 1):
             start = time.perf_counter()
-            for progress in search.scan(store):
+            for progress in scan.scan(store):
                 pass
             elapsed = time.perf_counter() - start
             what = "first (builds the float16 matrix file)" if attempt == 0 else "again"
@@ -185,7 +185,7 @@ def main() -> None:
     parser.add_argument("--approx-max", type=int, default=2_000_000, help="build usearch graphs up to this size")
     parser.add_argument("--repeat", type=int, default=5, help="best of this many runs")
     parser.add_argument("--full-scan", type=int, default=1_000_000, metavar="N",
-                        help="also time search.scan end to end on a SQLite store of N faces (0: skip)")
+                        help="also time scan.scan end to end on a SQLite store of N faces (0: skip)")
     args = parser.parse_args()
     print(f"{os.cpu_count()} CPUs, numpy {np.__version__}; best of {args.repeat}")
     with tempfile.TemporaryDirectory(prefix="faceaudit-bench-") as folder:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-
 from _facedata import REPO, require_facedata
 from calibration import load
 
 sys.path.insert(0, str(REPO / "desktop"))
-from faceaudit.core import confidence  # noqa: E402
+from faceaudit.core.matching import confidence
 
 RATES = (1e-3, 1e-4, 1e-5)
 

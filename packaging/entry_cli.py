@@ -6,6 +6,6 @@ import sys
 if __name__ == "__main__":
     # Indexing starts "spawn" worker processes, which re-run this executable: hand them over first.
     multiprocessing.freeze_support()
-    from faceaudit.cli import main
+    from faceaudit.cli.main import main
 
     sys.exit(main())

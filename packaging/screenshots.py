@@ -17,11 +17,12 @@ OUT_PREFIX = ""
 
 def build_data(work: Path) -> None:
     """Reference photos, one indexed dataset with an unreadable file, one half-indexed, a scan, and letters."""
-    from faceaudit.core.datasets import add_dataset
-    from faceaudit.core.indexing import index_dataset
-    from faceaudit.core.references import add_reference
-    from faceaudit.core.search import candidates, review, scan
-    from faceaudit.core.store import Store
+    from faceaudit.core.datasets.catalog import add_dataset
+    from faceaudit.core.datasets.indexing import index_dataset
+    from faceaudit.core.matching.matches import candidates, review
+    from faceaudit.core.matching.references import add_reference
+    from faceaudit.core.matching.scan import scan
+    from faceaudit.core.storage.store import Store
 
     sample = work / "lfw-sample"
     people = sorted(p for p in LFW.iterdir() if p.is_dir())
@@ -61,17 +62,17 @@ def add_letters(store, work: Path) -> None:
     """My details, the sample linked to LFW's registry entry, a draft erasure letter and a sent access request."""
     from datetime import date, timedelta
 
-    from faceaudit.core.identity import save_identity
-    from faceaudit.core.letter_files import make_letter
-    from faceaudit.core.registry import link_dataset
-    from faceaudit.core.requests import update_request
+    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.pipeline import LetterChoice, save
+    from faceaudit.core.letters.registry import link_dataset
+    from faceaudit.core.letters.requests import update_request
 
     save_identity(store, name="Jane Example", address="1 Example Street\nExampletown EX1 2AB",
                   email="jane@example.org", country="United Kingdom")
     link_dataset(store, "lfw-sample", "lfw")
-    access = make_letter(store, "access", "lfw-sample", "en", work / "access.pdf")
+    access = save(store, LetterChoice("access", "lfw-sample", "en"), pdf=work / "access.pdf")
     update_request(store, access.request_id, sent=date.today() - timedelta(days=9), note="sent by e-mail")
-    make_letter(store, "erasure", "lfw-sample", "en", work / "erasure.pdf")
+    save(store, LetterChoice("erasure", "lfw-sample", "en"), pdf=work / "erasure.pdf")
 
 
 def take(app, window, name: str, widget=None) -> None:
@@ -103,7 +104,7 @@ def main(wanted: list[str]) -> int:
         build_data(Path(work))
         from PySide6.QtWidgets import QApplication
 
-        from faceaudit.core.store import Store
+        from faceaudit.core.storage.store import Store
         from faceaudit.gui.app import app_icon
         from faceaudit.gui.main_window import MainWindow
 

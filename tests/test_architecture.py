@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import faceaudit.core
-from faceaudit.cli import build_parser
+from faceaudit.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
 

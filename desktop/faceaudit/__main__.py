@@ -1,4 +1,4 @@
-"""`python -m faceaudit` opens the desktop app (`python -m faceaudit.cli` is the command line)."""
+"""`python -m faceaudit` opens the desktop app (`python -m faceaudit.cli.main` is the command line)."""
 
 import sys
 

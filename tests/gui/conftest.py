@@ -34,7 +34,7 @@ def qt_warnings_fail():
 @pytest.fixture
 def store(data_home):
     """The window thread's Store in the test's own data folder."""
-    from faceaudit.core.store import Store
+    from faceaudit.core.storage.store import Store
 
     with Store() as opened:
         yield opened
@@ -44,7 +44,7 @@ def store(data_home):
 def window(qtbot, store):
     """The main window, welcome already seen, shown; closed (work stopped) after the test."""
     from faceaudit.gui.main_window import MainWindow
-    from faceaudit.gui.preferences import Preferences
+    from faceaudit.gui.support.preferences import Preferences
 
     prefs = Preferences.load(store)
     prefs.welcome_shown, prefs.workers = True, 2

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 
 def test_first_run_welcome_then_me(qtbot, store):
     from faceaudit.gui.main_window import MainWindow
-    from faceaudit.gui.preferences import Preferences
+    from faceaudit.gui.support.preferences import Preferences
 
     win = MainWindow(store)
     qtbot.addWidget(win)
@@ -23,7 +23,7 @@ def test_first_run_welcome_then_me(qtbot, store):
 
 
 def test_real_flow(qtbot, window, lfw, tmp_path, make_dataset, wait_indexed):
-    from faceaudit.core.store import Store
+    from faceaudit.core.storage.store import Store
 
     me = window.me_page
     me.add_photos([lfw / "Al_Gore" / "Al_Gore_0001.jpg", lfw / "Al_Gore" / "Al_Gore_0002.jpg"])

@@ -58,16 +58,16 @@ def _faces(store) -> dict:
 
 
 def test_closing_during_indexing_loses_nothing(qtbot, store, window, make_dataset, wait_indexed, tmp_path):
-    from faceaudit.core.datasets import add_dataset, get_dataset
-    from faceaudit.core.indexing import IndexSettings, index_dataset
-    from faceaudit.core.store import Store
+    from faceaudit.core.datasets.catalog import add_dataset, get_dataset
+    from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
+    from faceaudit.core.storage.store import Store
     from faceaudit.gui.main_window import MainWindow
 
     folder = make_dataset(tmp_path / "d", others=60)
     page = window.datasets_page
     page.add_dataset(folder, "d")
     page.start_indexing("d")
-    qtbot.waitUntil(lambda: 16 <= page.progress.value(), timeout=60_000)
+    qtbot.waitUntil(lambda: page.progress.value() >= 16, timeout=60_000)
     seen = page.progress.value()
     window.close()  # stops the job and waits until its work is saved
     saved = get_dataset(store, "d")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from PySide6.QtCore import Qt
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
 
-from faceaudit.core.deadlines import deadline
-from tests.core.letter_fixtures import CONFIRMED, UNCONFIRMED, add_dataset
+from faceaudit.core.letters.deadlines import deadline
+from tests.support.letter_fixtures import CONFIRMED, UNCONFIRMED, add_dataset
 
 LETTERS, REQUESTS = 3, 4
 
@@ -26,7 +26,7 @@ def test_letters_page_empty_state(window):
 
 
 def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypatch):
-    from faceaudit.core.identity import load_identity
+    from faceaudit.core.letters.identity import load_identity
 
     _confirmed_store(store)
     window.show_page(LETTERS)
@@ -60,7 +60,7 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     page.save_eml(tmp_path / "erasure.eml")
     assert (tmp_path / "erasure.txt").is_file() and (tmp_path / "erasure.eml").is_file()
     opened = []
-    monkeypatch.setattr("faceaudit.gui.letters_page.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
+    monkeypatch.setattr("faceaudit.gui.pages.letters.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
     assert page.open_in_mail() and opened[0].isLocalFile() and opened[0].toLocalFile().endswith("erasure.eml")
 
     window.show_page(REQUESTS)

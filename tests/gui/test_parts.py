@@ -30,7 +30,7 @@ class _Sink(QObject):
 
 
 def _run(qtbot, factory):
-    from faceaudit.gui.workers import start_worker
+    from faceaudit.gui.support.workers import start_worker
 
     sink = _Sink()
     start_worker(factory, progress=sink.progress, finished=sink.finished, cancelled=sink.cancelled,
@@ -53,21 +53,21 @@ def test_worker_runs_a_generator_in_its_own_thread_with_its_own_store(qtbot):
 
 
 def test_worker_shows_user_errors_plainly(qtbot):
-    from faceaudit.core.search import scan
+    from faceaudit.core.matching.scan import scan
 
     sink = _run(qtbot, lambda store: scan(store))
-    assert sink.ends == ["add at least one photo of yourself first (faceaudit me add PHOTO)"]
+    # What happened, then where to click: never a command line.
+    assert sink.ends == ["There is no photo of you to look for yet. Add a photo of yourself on the Me page."]
 
 
 def test_worker_cancel_closes_the_generator(qtbot):
-    from faceaudit.gui.workers import start_worker
+    from faceaudit.gui.support.workers import start_worker
 
     closed = []
 
     def factory(store):
         try:
-            for n in range(10_000):
-                yield n
+            yield from range(10_000)
         finally:
             closed.append(True)
 
@@ -107,8 +107,8 @@ def test_unreadable_photo_is_a_plain_message(qtbot, window, tmp_path):
 
 
 def test_settings_saved_and_wipe_lists_what_goes(qtbot, window, data_home):
-    from faceaudit.gui.preferences import Preferences
-    from faceaudit.gui.settings_dialog import wipe_summary
+    from faceaudit.gui.dialogs.settings import wipe_summary
+    from faceaudit.gui.support.preferences import Preferences
 
     dialog = window.open_settings()
     dialog.detector.setCurrentIndex(dialog.detector.findData("cnn"))
@@ -126,7 +126,7 @@ def test_a_running_job_outlives_every_reference_the_caller_had(qtbot):
     import gc
     import time
 
-    from faceaudit.gui.workers import running_jobs, start_worker, wait_for_jobs
+    from faceaudit.gui.support.workers import running_jobs, start_worker, wait_for_jobs
 
     def factory(store):
         for n in range(30):
@@ -146,7 +146,7 @@ def test_a_running_job_outlives_every_reference_the_caller_had(qtbot):
 
 def test_full_collections_wait_for_enough_new_long_lived_objects():
     """The GUI-thread collector schedules generations as CPython does, full collections included."""
-    from faceaudit.gui.gc_guard import _generation_to_collect
+    from faceaudit.gui.support.gc_guard import _generation_to_collect
 
     thresholds = (700, 10, 10)
     assert _generation_to_collect((100, 3, 4), thresholds, 0, 0) is None

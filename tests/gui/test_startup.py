@@ -41,8 +41,8 @@ def test_window_shown_within_two_seconds(data_home):
 def test_locked_data_is_a_plain_message_not_a_traceback(data_home, qapp, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from faceaudit.core.encryption import lock
-    from faceaudit.core.store import Store
+    from faceaudit.core.storage.encryption import lock
+    from faceaudit.core.storage.store import Store
     from faceaudit.gui import app as gui_app
 
     Store().close()

@@ -1,24 +1,42 @@
-"""The errors a person can fix: each carries a message meant for them, not a traceback."""
+"""The base of every error a person can act on. Imports nothing from the project, so any module can.
+
+An error says what happened, in plain words, and nothing about how to fix it in a given front
+end: `action` names the fix, and each front end writes its own hint for it (the CLI names a
+command, the GUI names a button). A core message never contains a CLI command.
+"""
 
 from __future__ import annotations
 
-__all__ = ["UserError"]
+from enum import StrEnum
 
-# Every module's own error derives from ValueError or OSError; this tuple is what the CLI and
-# the GUI show as a plain message.
-from .datasets import DatasetError
-from .encryption import EncryptionError
-from .fonts import FontError
-from .identity import IdentityError
-from .images import ImageError
-from .indexing import WorkerStartError
-from .letters import LetterError
-from .references import ReferenceError
-from .registry import RegistryError
-from .requests import RequestError
-from .search import ScanError
-from .sources import SourceError
-from .wipe import WipeError
+__all__ = ["Action", "FaceAuditError"]
 
-UserError = (DatasetError, EncryptionError, FontError, IdentityError, ImageError, LetterError, ReferenceError,
-             RegistryError, RequestError, ScanError, SourceError, WipeError, WorkerStartError)
+
+class Action(StrEnum):
+    """What a person can do about an error; each front end words it its own way."""
+
+    ADD_REFERENCE = "add-reference"
+    ADD_DATASET = "add-dataset"
+    INDEX_DATASET = "index-dataset"
+    UNLOCK = "unlock"
+    SET_IDENTITY = "set-identity"
+    REVIEW_MATCHES = "review-matches"
+    SET_SENT_DATE = "set-sent-date"
+    CHOOSE_DATASET = "choose-dataset"
+    CHOOSE_REGISTRY_ENTRY = "choose-registry-entry"
+    CHOOSE_REQUEST = "choose-request"
+
+
+class FaceAuditError(Exception):
+    """Something the person can fix or must know; `str(error)` says what happened.
+
+    Args:
+        message: what happened, meant for the person (no traceback, no command).
+        action: what would fix it, for the front end to word; None when nothing is to be done.
+        subject: what the action applies to (a dataset's name, a request's id), if anything.
+    """
+
+    def __init__(self, message: str = "", *, action: Action | None = None, subject: str | int | None = None):
+        super().__init__(message)
+        self.action = action
+        self.subject = subject

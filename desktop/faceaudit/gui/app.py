@@ -11,7 +11,7 @@ __all__ = ["main", "app_icon"]
 
 def app_icon() -> QIcon:
     """The app's icon (empty when the resources folder cannot be found)."""
-    from ..core.resources import resources_dir
+    from faceaudit.core.storage.resources import resources_dir
 
     icon = resources_dir() / "icons" / "faceaudit.svg"
     return QIcon(str(icon)) if icon.is_file() else QIcon()
@@ -19,8 +19,8 @@ def app_icon() -> QIcon:
 
 def create_window():
     """Open the database and build the main window (not shown yet)."""
-    from ..core.store import Store
-    from .main_window import MainWindow
+    from faceaudit.core.storage.store import Store
+    from faceaudit.gui.main_window import MainWindow
 
     return MainWindow(Store())
 
@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("FaceAudit")
     app.setDesktopFileName("io.github.faceaudit.FaceAudit")  # matches packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
-    from ..core.encryption import DataLocked
+    from faceaudit.core.storage.encryption import DataLocked
 
     try:
         window = create_window()
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     window.show()
     status = app.exec()
-    from .workers import wait_for_jobs
+    from faceaudit.gui.support.workers import wait_for_jobs
 
     wait_for_jobs()  # work so far is saved; a thread must not outlive the app's objects
     window.store.close()

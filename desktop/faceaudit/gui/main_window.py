@@ -4,18 +4,27 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QMainWindow, QMessageBox, QPushButton,
-                               QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-from .datasets_page import DatasetsPage
-from .gc_guard import collect_on_gui_thread
-from .letters_page import LettersPage
-from .me_page import MePage
-from .preferences import Preferences
-from .requests_page import RequestsPage
-from .review_page import ReviewPage
-from .settings_dialog import SettingsDialog
-from .welcome_page import WelcomePage
+from faceaudit.gui.dialogs.settings import SettingsDialog
+from faceaudit.gui.pages.datasets import DatasetsPage
+from faceaudit.gui.pages.letters import LettersPage
+from faceaudit.gui.pages.me import MePage
+from faceaudit.gui.pages.requests import RequestsPage
+from faceaudit.gui.pages.review import ReviewPage
+from faceaudit.gui.pages.welcome import WelcomePage
+from faceaudit.gui.support.gc_guard import collect_on_gui_thread
+from faceaudit.gui.support.preferences import Preferences
 
 __all__ = ["MainWindow", "PAGES"]
 
@@ -33,7 +42,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         collect_on_gui_thread()
-        from ..core import paths
+        from faceaudit.core.storage import paths
 
         self.store = store
         self.preferences = Preferences.load(store)
@@ -111,7 +120,7 @@ class MainWindow(QMainWindow):
         for page in (self.me_page, self.datasets_page, self.review_page):
             page.stop()
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+    def closeEvent(self, event: QCloseEvent) -> None:
         self.stop_work()
         super().closeEvent(event)
 
@@ -136,7 +145,7 @@ class MainWindow(QMainWindow):
         self.requests_page.refresh()
 
     def _on_wipe_confirmed(self) -> None:
-        from ..core.wipe import wipe_all
+        from faceaudit.core.storage.wipe import wipe_all
 
         self.stop_work()
         self.store.close()

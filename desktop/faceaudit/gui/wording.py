@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["BAND_WORDS", "DECISION_WORDS", "LETTER_WORDS", "LAW_WORDS", "lookalike_sentence", "days_left_words"]
+from faceaudit.core.errors import Action, FaceAuditError
+
+__all__ = ["error_text", "ACTION_HINTS", "BAND_WORDS", "DECISION_WORDS", "LETTER_WORDS", "LAW_WORDS", "lookalike_sentence", "days_left_words"]
 
 BAND_WORDS = {
     "strong": "Strong: very unlikely to be a stranger",
@@ -64,3 +66,28 @@ def days_left_words(deadline, today) -> str:
     if left == 0:
         return "due today"
     return f"{left} day{'s' if left > 1 else ''} left"
+
+
+#: What the window suggests for each kind of error: where to click, never a command.
+ACTION_HINTS = {
+    Action.ADD_REFERENCE: "Add a photo of yourself on the Me page.",
+    Action.ADD_DATASET: "Add a dataset on the Datasets page.",
+    Action.INDEX_DATASET: "Index it on the Datasets page.",
+    Action.UNLOCK: "Unlock your data first.",
+    Action.SET_IDENTITY: "Fill them in with “Edit my details…” on the Letters page.",
+    Action.REVIEW_MATCHES: "Confirm your matches on the Scan & Review page first.",
+    Action.SET_SENT_DATE: "Mark it sent on the Requests page first.",
+    Action.CHOOSE_DATASET: "Choose one of the datasets listed on the Datasets page.",
+    Action.CHOOSE_REGISTRY_ENTRY: "Choose the published dataset from the list.",
+    Action.CHOOSE_REQUEST: "Choose a request from the list on the Requests page.",
+}
+
+
+def error_text(error: FaceAuditError) -> str:
+    """An error as the window shows it: what happened, as a sentence, then where to click."""
+    text = str(error)
+    text = text[:1].upper() + text[1:]
+    if not text.endswith((".", "!", "?")):
+        text += "."
+    hint = ACTION_HINTS.get(error.action) if error.action else None
+    return f"{text} {hint}" if hint else text

@@ -1,0 +1,49 @@
+"""What every command module shares: the store, dates and multi-line options, the vocabularies' choices."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from faceaudit.core.letters.types import Law, LetterKind
+from faceaudit.core.storage.store import Store
+
+__all__ = ["open_store", "parse_date", "lines", "print_saved", "LETTER_TYPES", "LAWS"]
+
+#: The letter types and laws as the CLI offers them (declared once, in core/letters/types.py).
+LETTER_TYPES = [kind.value for kind in LetterKind]
+LAWS = [law.value for law in Law]
+
+
+def open_store() -> Store:
+    """The database of the data folder (FACEAUDIT_HOME or the platform's user data folder)."""
+    return Store()
+
+
+def parse_date(text: str) -> date:
+    """An argparse type: an ISO date (2026-01-31)."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-01-31") from None
+
+
+def lines(text: str | None) -> str:
+    """An option's text with `\\n` written out turned into real line breaks."""
+    return (text or "").replace("\\n", "\n")
+
+
+def print_saved(saved) -> None:
+    """Say what a saved letter wrote, what it tracks, and what is still missing (with the command for it)."""
+    from faceaudit.cli.hints import hint_for_action
+
+    for path in saved.paths:
+        print(f"wrote {path}")
+    print(f"{len(saved.letter.annex)} confirmed match(es) in the annex"
+          + (f"; answer due {saved.letter.deadline}" if saved.letter.deadline else ""))
+    if saved.request_id:
+        print(f"tracked as request {saved.request_id} (draft): once sent, run "
+              f"faceaudit requests update {saved.request_id} --sent YYYY-MM-DD")
+    for note in saved.notes:
+        hint = hint_for_action(note.action, note.subject)
+        print(f"note: {note.message}" + (f" ({hint})" if hint else ""))

@@ -1,0 +1,33 @@
+"""What the command line suggests for each kind of error: the command that fixes it."""
+
+from __future__ import annotations
+
+from faceaudit.core.errors import Action, FaceAuditError
+
+__all__ = ["hint_for", "hint_for_action"]
+
+_HINTS = {
+    Action.ADD_REFERENCE: "add a photo of yourself: faceaudit me add PHOTO",
+    Action.ADD_DATASET: "add one: faceaudit dataset add PATH --name NAME",
+    Action.INDEX_DATASET: "index it: faceaudit index {subject}",
+    Action.UNLOCK: "run: faceaudit unlock",
+    Action.SET_IDENTITY: "run: faceaudit identity set --name NAME --email ADDRESS",
+    Action.REVIEW_MATCHES: "scan, then confirm matches: faceaudit scan; faceaudit review ID me",
+    Action.SET_SENT_DATE: "once it is sent: faceaudit requests update {subject} --sent YYYY-MM-DD",
+    Action.CHOOSE_DATASET: "see: faceaudit dataset list",
+    Action.CHOOSE_REGISTRY_ENTRY: "see: faceaudit registry list",
+    Action.CHOOSE_REQUEST: "see: faceaudit requests list",
+}
+
+
+def hint_for(error: FaceAuditError) -> str | None:
+    """The command to suggest after an error's message, or None."""
+    return hint_for_action(error.action, error.subject)
+
+
+def hint_for_action(action: Action | None, subject: str | int | None = None) -> str | None:
+    """The command that does `action` (for `subject`), or None."""
+    template = _HINTS.get(action) if action else None
+    if template is None:
+        return None
+    return template.format(subject=subject if subject is not None else "NAME")

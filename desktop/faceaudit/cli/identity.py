@@ -1,0 +1,38 @@
+"""`faceaudit identity`: my name and address for letters, kept only in the local database."""
+
+from __future__ import annotations
+
+from faceaudit.cli.common import lines, open_store
+
+__all__ = ["register"]
+
+
+def register(commands) -> None:
+    """Add the identity command(s) to the `faceaudit` parser."""
+    identity = commands.add_parser("identity", help="your name and address for letters",
+                                   description="Your details for letters, stored only in the local database.")
+    ident = identity.add_subparsers(dest="action", metavar="ACTION", required=True)
+    i_set = ident.add_parser("set", help="set your details", description="Set some or all of your details.")
+    i_set.add_argument("--name", help="your full name")
+    i_set.add_argument("--address", help="postal address; separate lines with '\\\\n'")
+    i_set.add_argument("--email", help="your e-mail address")
+    i_set.add_argument("--country", help="the country you live in")
+    i_set.set_defaults(handler=_identity_set)
+    i_show = ident.add_parser("show", help="show your stored details", description="Show your stored details.")
+    i_show.set_defaults(handler=_identity_show)
+
+def _identity_set(args) -> int:
+    from faceaudit.core.letters.identity import save_identity
+
+    who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
+                        email=args.email, country=args.country)
+    print(f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); {who.email or '(no e-mail)'}")
+    return 0
+
+
+def _identity_show(args) -> int:
+    from faceaudit.core.letters.identity import load_identity
+
+    who = load_identity(open_store())
+    print(f"name: {who.name}\naddress: {' / '.join(who.address_lines())}\nemail: {who.email}\ncountry: {who.country}")
+    return 0

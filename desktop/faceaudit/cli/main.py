@@ -1,0 +1,53 @@
+"""The `faceaudit` command: build the parser from the command modules, run one command, word its errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from faceaudit import __version__
+from faceaudit.cli import datasets, erasure, identity, indexing, letter, me, registry, requests, scanning, security
+from faceaudit.cli.hints import hint_for
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage.encryption import DataLocked, is_locked
+
+__all__ = ["main", "build_parser"]
+
+#: The command groups, in the order `faceaudit --help` lists them.
+_GROUPS = (me, datasets, indexing, scanning, letter, requests, registry, identity, erasure, security)
+#: Commands that must run while the data is locked.
+_WHILE_LOCKED = ("lock", "unlock", "wipe")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used by the test that checks every command has help)."""
+    parser = argparse.ArgumentParser(
+        prog="faceaudit",
+        description="Find your face in published face datasets, offline, and ask for it to be deleted.")
+    parser.add_argument("--version", action="version", version=f"faceaudit {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for group in _GROUPS:
+        group.register(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 done, 2 refused with a message, 130 stopped)."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command not in _WHILE_LOCKED and is_locked():
+            raise DataLocked()
+        return args.handler(args) or 0
+    except FaceAuditError as exc:
+        print(f"faceaudit: {exc}", file=sys.stderr)
+        hint = hint_for(exc)
+        if hint:
+            print(f"faceaudit: {hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

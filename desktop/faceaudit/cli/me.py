@@ -1,0 +1,66 @@
+"""`faceaudit me`: my reference photos (the faces to look for)."""
+
+from __future__ import annotations
+
+import sys
+
+from faceaudit.cli.common import open_store
+
+__all__ = ["register"]
+
+
+def register(commands) -> None:
+    """Add the me command(s) to the `faceaudit` parser."""
+    me = commands.add_parser("me", help="your reference photos (the faces to look for)",
+                             description="Manage your reference photos.")
+    me_commands = me.add_subparsers(dest="action", metavar="ACTION", required=True)
+    add = me_commands.add_parser("add", help="add photos of yourself", description="Add photos of yourself. "
+                                 "In a group photo, say which face is yours with --face (numbered largest first).")
+    add.add_argument("paths", nargs="+", metavar="PATH", help="photo files")
+    add.add_argument("--face", type=int, metavar="N", help="which face is you in a group photo (1 = largest)")
+    add.set_defaults(handler=_me_add)
+    me_list = me_commands.add_parser("list", help="list your reference faces", description="List your reference faces.")
+    me_list.set_defaults(handler=_me_list)
+    remove = me_commands.add_parser("remove", help="remove a reference face", description="Remove a reference face.")
+    remove.add_argument("id", type=int, help="the face's id (see `faceaudit me list`)")
+    remove.set_defaults(handler=_me_remove)
+
+def _me_add(args) -> int:
+    from faceaudit.core.matching.references import NeedFaceChoice, add_reference
+
+    store, status = open_store(), 0
+    for path in args.paths:
+        try:
+            face = add_reference(store, path, args.face)
+        except NeedFaceChoice as choice:
+            print(f"{choice}:")
+            for number, found in enumerate(choice.faces, 1):
+                top, right, bottom, left = found.box
+                print(f"  {number}: {right - left} px wide at x={left}, y={top}")
+            if not sys.stdin.isatty():
+                print("  run again with --face N", file=sys.stderr)
+                status = 2
+                continue
+            number = int(input("Which face is you? ") or "0")
+            face = add_reference(store, path, number)
+        print(f"added face {face.id} from {face.name} ({face.size} px)" + (f" - note: {face.hint}" if face.hint else ""))
+    return status
+
+
+def _me_list(args) -> int:
+    from faceaudit.core.matching.references import list_references
+
+    faces = list_references(open_store())
+    if not faces:
+        print("no reference photos yet: faceaudit me add PHOTO")
+    for face in faces:
+        print(f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}" + (f"  ({face.hint})" if face.hint else ""))
+    return 0
+
+
+def _me_remove(args) -> int:
+    from faceaudit.core.matching.references import remove_reference
+
+    remove_reference(open_store(), args.id)
+    print(f"removed reference face {args.id}")
+    return 0

@@ -1,0 +1,113 @@
+"""`faceaudit registry`: who holds each published face dataset, and where to write to them."""
+
+from __future__ import annotations
+
+import json
+
+from faceaudit.cli.common import lines, open_store
+
+__all__ = ["register"]
+
+
+def register(commands) -> None:
+    """Add the registry command(s) to the `faceaudit` parser."""
+    registry = commands.add_parser("registry", help="published face datasets and whom to write to",
+                                   description="The dataset registry: custodians, contacts, status, sources.")
+    reg = registry.add_subparsers(dest="action", metavar="ACTION", required=True)
+    g_list = reg.add_parser("list", help="list registry entries", description="List every registry entry.")
+    g_list.set_defaults(handler=_registry_list)
+    g_show = reg.add_parser("show", help="show one entry", description="Show one entry, with its sources.")
+    g_show.add_argument("name", help="id, name or alias")
+    g_show.add_argument("--json", action="store_true", help="print JSON")
+    g_show.set_defaults(handler=_registry_show)
+    g_edit = reg.add_parser("edit", help="correct fields locally", description="Correct an entry; stored in your data "
+                            "folder. Example: registry edit lfw contact.email=privacy@example.org")
+    g_edit.add_argument("name", help="id, name or alias")
+    g_edit.add_argument("changes", nargs="+", metavar="FIELD=VALUE", help="e.g. contact.postal='Street 1\\nTown'")
+    g_edit.set_defaults(handler=_registry_edit)
+    g_add = reg.add_parser("add", help="add a dataset the registry lacks", description="Add your own registry entry.")
+    g_add.add_argument("id", help="short id: lower-case letters, digits, dashes")
+    g_add.add_argument("--name", required=True, help="the dataset's name")
+    g_add.add_argument("--source", required=True, help="where the facts come from (title and URL)")
+    g_add.add_argument("changes", nargs="*", metavar="FIELD=VALUE", help="further fields")
+    g_add.set_defaults(handler=_registry_add)
+    g_reset = reg.add_parser("reset", help="drop your corrections of an entry", description="Drop local corrections.")
+    g_reset.add_argument("name", help="id, name or alias")
+    g_reset.set_defaults(handler=_registry_reset)
+    g_link = reg.add_parser("link", help="say which registry entry a dataset is",
+                            description="Link a dataset added to the app to its registry entry.")
+    g_link.add_argument("dataset", help="dataset name in the app")
+    g_link.add_argument("entry", help="registry id, name or alias")
+    g_link.set_defaults(handler=_registry_link)
+
+def _registry_list(args) -> int:
+    from faceaudit.core.letters.registry import list_entries
+
+    for e in list_entries():
+        contact = "contact known" if e.has_contact else "no public contact"
+        print(f"{e.id:<20} {e.name} ({e.year or '?'}) - {e.custodian}; {e.status}; {contact}"
+              + ("" if e.origin == "bundled" else f" [{e.origin}]"))
+    return 0
+
+
+def _registry_show(args) -> int:
+    from faceaudit.core.letters.registry import find_entry
+
+    e = find_entry(args.name)
+    if args.json:
+        print(json.dumps(e.as_dict(), indent=1, ensure_ascii=False))
+        return 0
+    for key, value in e.as_dict().items():
+        if key == "sources":
+            for source in value:
+                print(f"source: {source['title']} {source.get('url', '')}")
+        elif key == "contact":
+            for sub, text in value.items():
+                print(f"contact.{sub}: {text or '(not publicly known)'}")
+        else:
+            print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+    return 0
+
+
+def _pairs(changes: list[str]) -> dict[str, str]:
+    from faceaudit.core.letters.registry import RegistryError
+
+    out = {}
+    for change in changes:
+        key, sep, value = change.partition("=")
+        if not sep:
+            raise RegistryError(f"write changes as FIELD=VALUE (not {change!r})")
+        out[key.strip()] = lines(value)
+    return out
+
+
+def _registry_edit(args) -> int:
+    from faceaudit.core.letters.registry import edit_entry
+
+    e = edit_entry(args.name, _pairs(args.changes))
+    print(f"{e.id}: corrected {', '.join(e.corrected)} (stored in your data folder)")
+    return 0
+
+
+def _registry_add(args) -> int:
+    from faceaudit.core.letters.registry import add_entry
+
+    e = add_entry(args.id, args.name, args.source, **_pairs(args.changes))
+    print(f"added {e.id}: {e.name}")
+    return 0
+
+
+def _registry_reset(args) -> int:
+    from faceaudit.core.letters.registry import reset_entry
+
+    reset_entry(args.name)
+    print(f"{args.name}: local corrections dropped")
+    return 0
+
+
+def _registry_link(args) -> int:
+    from faceaudit.core.letters.registry import link_dataset
+
+    e = link_dataset(open_store(), args.dataset, args.entry)
+    print(f"dataset {args.dataset!r} is {e.name} ({e.id})")
+    return 0

@@ -1,0 +1,74 @@
+"""`faceaudit lock`, `unlock` and `wipe`: encryption at rest and deleting everything FaceAudit made."""
+
+from __future__ import annotations
+
+import sys
+
+__all__ = ["register"]
+
+
+def register(commands) -> None:
+    """Add the lock, unlock and wipe command(s) to the `faceaudit` parser."""
+    lock = commands.add_parser("lock", help="encrypt the database with a passphrase (off by default)",
+                               description="Encrypt the database into faceaudit.db.enc (AES-256-GCM, key from "
+                               "scrypt) and overwrite, then delete, the plain file. Until `faceaudit unlock`, every "
+                               "command refuses to run. A lost passphrase means lost data. Close the app first.")
+    lock.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin")
+    lock.set_defaults(handler=_lock)
+    unlock = commands.add_parser("unlock", help="decrypt the database for a session",
+                                 description="Decrypt faceaudit.db.enc back into the database. While unlocked the "
+                                 "database is plain on disk; run `faceaudit lock` when you are done.")
+    unlock.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin")
+    unlock.set_defaults(handler=_unlock)
+
+    wipe = commands.add_parser("wipe", help="delete all local FaceAudit data",
+                               description="Delete every file FaceAudit created: database, caches, letters.")
+    wipe.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    wipe.set_defaults(handler=_wipe)
+
+def _passphrase(args, confirm: bool) -> str:
+    if args.passphrase_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    import getpass
+
+    first = getpass.getpass("Passphrase: ")
+    if confirm and getpass.getpass("Passphrase again: ") != first:
+        from faceaudit.core.storage.encryption import EncryptionError
+
+        raise EncryptionError("the two passphrases differ; nothing was changed")
+    return first
+
+
+def _lock(args) -> int:
+    from faceaudit.core.storage.encryption import LOST_PASSPHRASE, lock
+
+    print(f"warning: {LOST_PASSPHRASE}", file=sys.stderr)
+    path = lock(_passphrase(args, confirm=True))
+    print(f"locked: the database is now only {path}; run faceaudit unlock to use it again")
+    return 0
+
+
+def _unlock(args) -> int:
+    from faceaudit.core.storage.encryption import unlock
+
+    path = unlock(_passphrase(args, confirm=False))
+    print(f"unlocked: {path} (plain on disk until you run faceaudit lock)")
+    return 0
+
+
+def _wipe(args) -> int:
+    from faceaudit.core.storage.wipe import wipe_all, wipe_plan
+
+    plan = wipe_plan()
+    if not plan:
+        print("nothing to delete")
+        return 0
+    print("This deletes all FaceAudit data:")
+    for path in plan:
+        print(f"  {path}")
+    if not args.yes and (not sys.stdin.isatty() or input("Type 'delete' to confirm: ").strip() != "delete"):
+        print("nothing deleted", file=sys.stderr)
+        return 1
+    wipe_all()
+    print("all FaceAudit data deleted")
+    return 0

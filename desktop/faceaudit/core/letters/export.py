@@ -1,0 +1,87 @@
+"""A rendered letter as plain text and as an unsent `.eml` e-mail draft with the PDF attached."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, datetime, time
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+from faceaudit.core.letters.annex import distance_text
+from faceaudit.core.letters.compose import Letter
+from faceaudit.core.storage.private_files import write_private
+
+__all__ = ["letter_text", "write_letter_text", "letter_email", "write_letter_eml"]
+
+
+def letter_text(letter: Letter) -> str:
+    """The whole letter, annex included, as plain UTF-8 text."""
+    parts = [letter.sender_name, *letter.sender_lines]
+    if letter.sender_email:
+        parts.append(letter.sender_email)
+    parts += ["", *letter.recipient_lines, "", letter.date_text, "", letter.subject, "", letter.body.rstrip("\n"),
+              "", "", "_" * 30, letter.sender_name]
+    if letter.annex:
+        strings, labels = letter.strings, letter.strings["annex_labels"]
+        parts += ["", strings["enclosure"].format(n=len(letter.annex)), "", "", strings["annex_title"], "",
+                  strings["annex_intro"], ""]
+        for number, entry in enumerate(letter.annex, 1):
+            parts += [f"{number}. {entry.dataset} ({entry.version})", f"   {entry.key}"]
+            if entry.label:
+                parts.append(f"   {labels['label']}: {entry.label}")
+            parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
+                      f"   {labels['model']}: {entry.model}", f"   {labels['distance']}: {distance_text(entry, labels)}",
+                      f"   {labels['scan']}: {entry.scan_date}", ""]
+    return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def write_letter_text(letter: Letter, path: str | os.PathLike) -> Path:
+    """Write the letter as UTF-8 text (private to its owner)."""
+    return write_private(Path(path), letter_text(letter).encode("utf-8"))
+
+
+def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf") -> EmailMessage:
+    """The letter as an e-mail draft: text body, PDF attached. It is never sent.
+
+    Header values are set through the e-mail library, which encodes non-ASCII text and
+    refuses line breaks, so nothing a person typed can add headers.
+    """
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = _one_line(letter.subject)
+    if letter.sender_email:
+        message["From"] = _address(letter.sender_name, letter.sender_email)
+    if letter.recipient.email:
+        message["To"] = _address(letter.recipient.name, letter.recipient.email)
+    message["Date"] = format_datetime(datetime.combine(letter.date, time(9, 0), tzinfo=UTC))
+    message["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
+    body = letter_text(letter) if not pdf else _email_body(letter)
+    message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
+    if pdf:
+        message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    return message
+
+
+def write_letter_eml(letter: Letter, path: str | os.PathLike, pdf: bytes | None = None,
+                     pdf_name: str = "letter.pdf") -> Path:
+    """Write the `.eml` draft (private to its owner)."""
+    return write_private(Path(path), letter_email(letter, pdf, pdf_name).as_bytes())
+
+
+def _email_body(letter: Letter) -> str:
+    text = letter_text(letter)
+    return f"{text}\n{letter.strings['attachment_note']}\n"
+
+
+def _address(name: str, email: str) -> str:
+    from email.headerregistry import Address
+
+    local, _, domain = _one_line(email).rpartition("@")
+    return str(Address(display_name=_one_line(name), username=local, domain=domain))
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"[\r\n\t]+", " ", text).strip()
+

@@ -1,0 +1,278 @@
+"""The dataset registry: who holds each published face dataset, and where to write to them.
+
+Bundled entries live in `resources/datasets/<id>.json`. A person's additions and corrections
+live in `registry/local.json` in their data folder and win over the bundled values field by field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from faceaudit.core.errors import Action, FaceAuditError
+from faceaudit.core.storage import paths
+from faceaudit.core.storage.private_files import write_private
+from faceaudit.core.storage.resources import resources_dir
+from faceaudit.core.storage.store import Store
+
+__all__ = ["RegistryEntry", "RegistryError", "REQUIRED_FIELDS", "STATUSES", "CONTACT_FIELDS", "load_registry",
+           "list_entries", "find_entry", "validate_entry", "edit_entry", "add_entry", "reset_entry",
+           "link_dataset", "entry_for_dataset", "local_path"]
+
+STATUSES = ("available", "withdrawn", "retracted", "unknown")
+CONTACT_FIELDS = ("name", "email", "postal", "web_form")
+#: Fields every entry carries (values may be empty or "unknown", never absent).
+REQUIRED_FIELDS = ("id", "name", "aliases", "custodian", "contact", "year", "image_source", "size", "licence",
+                   "status", "related", "homepage", "sources")
+
+
+class RegistryError(FaceAuditError, ValueError):
+    """A registry entry that is missing, malformed or cannot be changed."""
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One published face dataset.
+
+    Attributes:
+        contact: name, email, postal and web_form of whoever takes data-protection requests;
+            empty strings where no public contact is known.
+        sources: the public documents these facts come from: [{"title", "url"}].
+        origin: "bundled", "corrected" (bundled with local changes) or "user" (added locally).
+    """
+
+    id: str
+    name: str
+    aliases: list[str]
+    custodian: str
+    contact: dict
+    year: int | None
+    image_source: str
+    size: str
+    licence: str
+    status: str
+    related: list[str]
+    homepage: str
+    sources: list[dict]
+    status_note: str = ""
+    notes: str = ""
+    origin: str = "bundled"
+    corrected: list[str] = field(default_factory=list)
+
+    @property
+    def has_contact(self) -> bool:
+        """True when a postal address, e-mail or web form is known."""
+        return any(self.contact.get(key) for key in ("email", "postal", "web_form"))
+
+    def as_dict(self) -> dict:
+        """The entry as plain JSON-able data."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def local_path() -> Path:
+    """The file holding the user's own entries and corrections."""
+    folder = paths.data_home() / "registry"
+    folder.mkdir(exist_ok=True, mode=0o700)
+    return folder / "local.json"
+
+
+def load_registry() -> dict[str, RegistryEntry]:
+    """Every entry, bundled and local, by id (local values override bundled ones)."""
+    entries: dict[str, dict] = {}
+    for path in sorted((resources_dir() / "datasets").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries[data["id"]] = {**data, "origin": "bundled"}
+    for entry_id, changes in _read_local().items():
+        if entry_id in entries:
+            base = entries[entry_id]
+            contact = {**base.get("contact", {}), **changes.get("contact", {})}
+            entries[entry_id] = {**base, **changes, "contact": contact, "origin": "corrected",
+                                 "corrected": sorted(_changed_keys(changes))}
+        else:
+            entries[entry_id] = {**_blank(entry_id), **changes, "origin": "user"}
+    return {entry_id: _entry(data) for entry_id, data in entries.items()}
+
+
+def list_entries() -> list[RegistryEntry]:
+    """Every entry, sorted by name."""
+    return sorted(load_registry().values(), key=lambda e: e.name.lower())
+
+
+def find_entry(name: str) -> RegistryEntry:
+    """An entry by id, name or alias (case and punctuation ignored).
+
+    Raises:
+        RegistryError: no entry has that name.
+    """
+    wanted = _fold(name)
+    for entry in load_registry().values():
+        if wanted in {_fold(entry.id), _fold(entry.name), *(_fold(a) for a in entry.aliases)}:
+            return entry
+    raise RegistryError(f"no dataset named {name!r} in the registry", action=Action.CHOOSE_REGISTRY_ENTRY)
+
+
+def validate_entry(data: dict) -> list[str]:
+    """Problems with an entry's data (empty when it is complete)."""
+    problems = [f"missing field {key!r}" for key in REQUIRED_FIELDS if key not in data]
+    if data.get("status") not in STATUSES:
+        problems.append(f"status must be one of {', '.join(STATUSES)}")
+    if not isinstance(data.get("contact"), dict) or set(data["contact"]) != set(CONTACT_FIELDS):
+        problems.append(f"contact must have exactly: {', '.join(CONTACT_FIELDS)}")
+    sources = data.get("sources")
+    if not sources or not all(isinstance(s, dict) and s.get("title") for s in sources):
+        problems.append("at least one source (title, url) is required")
+    if not str(data.get("name", "")).strip():
+        problems.append("name is empty")
+    return problems
+
+
+def edit_entry(entry_id: str, changes: dict[str, str]) -> RegistryEntry:
+    """Correct fields of an entry locally.
+
+    Args:
+        entry_id: the entry's id, name or alias.
+        changes: field -> new value; `contact.email` style keys set one contact field;
+            list fields (aliases, related) take comma-separated text; `source` adds a source.
+
+    Raises:
+        RegistryError: unknown entry or field, or a value the registry cannot hold.
+    """
+    entry = find_entry(entry_id)
+    local = _read_local()
+    own = local.setdefault(entry.id, {})
+    for key, value in changes.items():
+        _apply(own, key, value)
+    merged = {**entry.as_dict(), **own, "contact": {**entry.contact, **own.get("contact", {})}}
+    problems = validate_entry(merged)
+    if problems:
+        raise RegistryError("; ".join(problems))
+    _write_local(local)
+    return load_registry()[entry.id]
+
+
+def add_entry(entry_id: str, name: str, source: str, **changes: str) -> RegistryEntry:
+    """Add a dataset the bundled registry lacks.
+
+    Args:
+        entry_id: a short id (letters, digits, dashes).
+        name: the dataset's name.
+        source: where the facts come from (a paper, a homepage).
+        **changes: further fields, as for `edit_entry`.
+
+    Raises:
+        RegistryError: the id is taken or malformed, or a field is invalid.
+    """
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", entry_id):
+        raise RegistryError("an id is lower-case letters, digits and dashes")
+    if entry_id in load_registry():
+        raise RegistryError(f"the registry already has {entry_id!r}; correct it with `registry edit`")
+    local = _read_local()
+    own = {"name": name}
+    _apply(own, "source", source)
+    for key, value in changes.items():
+        _apply(own, key, value)
+    blank = _blank(entry_id)
+    problems = validate_entry({**blank, **own, "contact": {**blank["contact"], **own.get("contact", {})}})
+    if problems:
+        raise RegistryError("; ".join(problems))
+    local[entry_id] = own
+    _write_local(local)
+    return load_registry()[entry_id]
+
+
+def reset_entry(entry_id: str) -> None:
+    """Drop the local corrections of an entry (or a user-added entry altogether)."""
+    entry = find_entry(entry_id)
+    local = _read_local()
+    local.pop(entry.id, None)
+    _write_local(local)
+
+
+def link_dataset(store: Store, dataset_name: str, registry_id: str) -> RegistryEntry:
+    """Record which registry entry a dataset added to the app is a copy of.
+
+    Raises:
+        RegistryError: unknown dataset or entry.
+    """
+    entry = find_entry(registry_id)
+    with store.transaction():
+        changed = store.conn.execute("UPDATE datasets SET registry_id = ? WHERE name = ?",
+                                     [entry.id, dataset_name]).rowcount
+    if not changed:
+        raise RegistryError(f"no dataset named {dataset_name!r} in the app", action=Action.CHOOSE_DATASET)
+    return entry
+
+
+def entry_for_dataset(store: Store, name: str) -> RegistryEntry:
+    """The registry entry of a dataset: its link if the app has it, else the name looked up.
+
+    Raises:
+        RegistryError: neither linked nor found by name.
+    """
+    linked = store.scalar("SELECT registry_id FROM datasets WHERE name = ?", [name])
+    return find_entry(linked or name)
+
+
+_LIST_FIELDS = ("aliases", "related")
+_TEXT_FIELDS = ("name", "custodian", "image_source", "size", "licence", "status", "homepage", "status_note", "notes")
+
+
+def _apply(own: dict, key: str, value: str) -> None:
+    value = value.strip()
+    if key.startswith("contact."):
+        sub = key.split(".", 1)[1]
+        if sub not in CONTACT_FIELDS:
+            raise RegistryError(f"contact fields are {', '.join(CONTACT_FIELDS)}")
+        own.setdefault("contact", {})[sub] = value
+    elif key in _LIST_FIELDS:
+        own[key] = [part.strip() for part in value.split(",") if part.strip()]
+    elif key == "year":
+        if value and not value.isdigit():
+            raise RegistryError("year must be a number")
+        own["year"] = int(value) if value else None
+    elif key == "source":
+        title, _, url = value.partition(" http")
+        own.setdefault("sources", []).append({"title": title.strip() or value, "url": ("http" + url) if url else ""})
+    elif key in _TEXT_FIELDS:
+        own[key] = value
+    else:
+        raise RegistryError(f"unknown field {key!r}; fields: {', '.join(_TEXT_FIELDS + _LIST_FIELDS)}, year, "
+                            f"source, contact.name, contact.email, contact.postal, contact.web_form")
+
+
+def _changed_keys(changes: dict) -> list[str]:
+    keys = [k for k in changes if k != "contact"]
+    return keys + [f"contact.{k}" for k in changes.get("contact", {})]
+
+
+def _blank(entry_id: str) -> dict:
+    return {"id": entry_id, "name": entry_id, "aliases": [], "custodian": "unknown",
+            "contact": {key: "" for key in CONTACT_FIELDS}, "year": None, "image_source": "unknown",
+            "size": "unknown", "licence": "unknown", "status": "unknown", "related": [], "homepage": "",
+            "sources": []}
+
+
+def _entry(data: dict) -> RegistryEntry:
+    known = {f.name for f in fields(RegistryEntry)}
+    contact = {key: data.get("contact", {}).get(key, "") for key in CONTACT_FIELDS}
+    return RegistryEntry(**{k: v for k, v in data.items() if k in known and k != "contact"}, contact=contact)
+
+
+def _fold(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.casefold())
+
+
+def _read_local() -> dict:
+    path = local_path()
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("entries", {})
+    except (OSError, ValueError) as exc:
+        raise RegistryError(f"cannot read {path}: {exc}") from None
+
+
+def _write_local(local: dict) -> None:
+    write_private(local_path(), json.dumps({"entries": local}, indent=2, ensure_ascii=False), atomic=True)

@@ -1,0 +1,273 @@
+"""The requests tracker: every letter sent, its statutory deadline, its status and the replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from faceaudit.core.errors import Action, FaceAuditError
+from faceaudit.core.letters.deadlines import REMINDER_DAYS, deadline, is_overdue
+from faceaudit.core.letters.types import COMPLAINT_KINDS, LETTER_TYPES, Law, LetterKind
+from faceaudit.core.storage.store import Store, now
+
+__all__ = ["RequestRecord", "Reply", "RequestError", "Status", "Channel", "REPLY_STATUSES",
+           "FOLLOW_UP_STATUSES", "OPEN_STATUSES", "FollowUp", "may_follow_up", "add_request",
+           "update_request", "get_request", "list_requests", "refresh_overdue", "add_reply", "replies",
+           "follow_up", "request_deadline"]
+
+
+
+class Status(StrEnum):
+    """Where a request stands."""
+
+    DRAFT = "draft"
+    SENT = "sent"
+    ANSWERED = "answered"
+    COMPLIED = "complied"
+    REFUSED = "refused"
+    OVERDUE = "overdue"
+
+
+class Channel(StrEnum):
+    """How a letter was sent."""
+
+    EMAIL = "email"
+    POST = "post"
+    WEB_FORM = "web-form"
+    OTHER = "other"
+
+
+#: Statuses a reply can set.
+REPLY_STATUSES = (Status.ANSWERED, Status.COMPLIED, Status.REFUSED)
+#: Statuses from which a follow-up letter (reminder or complaint) may be drafted.
+FOLLOW_UP_STATUSES = (Status.OVERDUE, Status.ANSWERED, Status.REFUSED)
+#: Statuses of a request still waiting for something (an answer, or being sent).
+OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.OVERDUE)
+
+
+class RequestError(FaceAuditError, ValueError):
+    """A request that does not exist or a change the tracker cannot make."""
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One letter and what became of it.
+
+    Attributes:
+        deadline: the last day for an answer (None for drafts and complaints).
+        parent_id: the request a reminder or complaint follows up.
+    """
+
+    id: int
+    type: str
+    law: str
+    lang: str
+    recipient: str
+    recipient_email: str
+    channel: str
+    dataset_name: str | None
+    registry_id: str | None
+    parent_id: int | None
+    sent_date: date | None
+    deadline: date | None
+    extended: bool
+    status: str
+    notes: str
+    letter_path: str | None
+    created: str
+
+    @property
+    def overdue(self) -> bool:
+        """True when the tracker has flagged it: sent, unanswered, deadline passed."""
+        return self.status == "overdue"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer received to a request."""
+
+    id: int
+    request_id: int
+    received: date
+    summary: str
+    path: str | None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The next letter for an overdue request: a reminder first, then a complaint."""
+
+    kind: str
+    law: str
+    request: RequestRecord
+
+
+def request_deadline(kind: str, law: str, sent: date | None, extended: bool = False) -> date | None:
+    """The deadline a request of this type gets when sent on `sent`."""
+    if sent is None:
+        return None
+    if kind == "reminder":
+        return sent + timedelta(days=REMINDER_DAYS)
+    if not LETTER_TYPES[kind].answer_due:
+        return None
+    return deadline(law, sent, extended)
+
+
+def add_request(store: Store, kind: str, law: str, recipient: str, *, recipient_email: str = "",
+                channel: str = "email", lang: str = "en", dataset_name: str | None = None,
+                registry_id: str | None = None, sent: date | None = None, notes: str = "",
+                letter_path: str | None = None, parent_id: int | None = None) -> RequestRecord:
+    """Record a letter as a request: a draft, or sent when `sent` is given.
+
+    Raises:
+        RequestError: unknown type, law or channel.
+    """
+    if kind not in LETTER_TYPES:
+        raise RequestError(f"unknown request type {kind!r}; choose one of {', '.join(LETTER_TYPES)}")
+    if law not in LETTER_TYPES[kind].laws:
+        raise RequestError(f"a {kind} request is made under {' or '.join(LETTER_TYPES[kind].laws)}, not {law!r}")
+    _check_choice("channel", channel, Channel)
+    stamp = now()
+    with store.transaction():
+        cursor = store.conn.execute(
+            "INSERT INTO requests (type, law, lang, recipient, recipient_email, channel, dataset_name, registry_id,"
+            " parent_id, sent_date, deadline, status, notes, letter_path, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kind, law, lang, recipient, recipient_email, channel, dataset_name, registry_id, parent_id,
+             _iso(sent), _iso(request_deadline(kind, law, sent)), "sent" if sent else "draft", notes,
+             letter_path, stamp, stamp])
+    return get_request(store, cursor.lastrowid)
+
+
+def update_request(store: Store, request_id: int, *, status: str | None = None, sent: date | None = None,
+                   extended: bool | None = None, note: str | None = None, recipient: str | None = None,
+                   recipient_email: str | None = None, channel: str | None = None) -> RequestRecord:
+    """Change a request; the deadline follows the sent date and the extension.
+
+    Args:
+        note: appended to the notes with today's date (notes are never overwritten).
+
+    Raises:
+        RequestError: unknown request, status or channel.
+    """
+    record = get_request(store, request_id)
+    if status is not None:
+        _check_choice("status", status, Status)
+    if channel is not None:
+        _check_choice("channel", channel, Channel)
+    sent_date = sent or record.sent_date
+    is_extended = record.extended if extended is None else extended
+    new_status = status or ("sent" if sent and record.status == "draft" else record.status)
+    notes = record.notes
+    if note:
+        notes = (notes + "\n" if notes else "") + f"{date.today().isoformat()}: {note.strip()}"
+    with store.transaction():
+        store.conn.execute(
+            "UPDATE requests SET status = ?, sent_date = ?, deadline = ?, extended = ?, notes = ?, recipient = ?,"
+            " recipient_email = ?, channel = ?, updated = ? WHERE id = ?",
+            [new_status, _iso(sent_date), _iso(request_deadline(record.type, record.law, sent_date, is_extended)),
+             int(is_extended), notes, recipient if recipient is not None else record.recipient,
+             recipient_email if recipient_email is not None else record.recipient_email,
+             channel or record.channel, now(), request_id])
+    return get_request(store, request_id)
+
+
+def get_request(store: Store, request_id: int) -> RequestRecord:
+    """One request by id.
+
+    Raises:
+        RequestError: no such request.
+    """
+    rows = store.query("SELECT * FROM requests WHERE id = ?", [request_id])
+    if not rows:
+        raise RequestError(f"no request with id {request_id}", action=Action.CHOOSE_REQUEST)
+    return _record(rows[0])
+
+
+def list_requests(store: Store, today: date | None = None) -> list[RequestRecord]:
+    """Every request, newest first, with overdue ones flagged as of `today`."""
+    refresh_overdue(store, today or date.today())
+    return [_record(row) for row in store.query("SELECT * FROM requests ORDER BY id DESC")]
+
+
+def refresh_overdue(store: Store, today: date) -> list[int]:
+    """Mark sent requests whose deadline has passed as overdue; returns their ids."""
+    due = [row for row in store.query("SELECT id, deadline FROM requests WHERE status = 'sent' AND deadline IS NOT NULL")
+           if is_overdue(date.fromisoformat(row["deadline"]), today)]
+    if due:
+        with store.transaction():
+            for row in due:
+                store.conn.execute("UPDATE requests SET status = 'overdue', updated = ? WHERE id = ?", [now(), row["id"]])
+    return [row["id"] for row in due]
+
+
+def add_reply(store: Store, request_id: int, received: date, summary: str, path: str | None = None,
+              status: str = "answered") -> Reply:
+    """Attach an answer to a request and set its status (answered, complied or refused)."""
+    get_request(store, request_id)
+    _check_choice("status", status, REPLY_STATUSES)
+    with store.transaction():
+        store.conn.execute(
+            "INSERT INTO request_replies (request_id, received, summary, path, added) VALUES (?, ?, ?, ?, ?)",
+            [request_id, received.isoformat(), summary, path, now()])
+        store.conn.execute("UPDATE requests SET status = ?, updated = ? WHERE id = ?", [status, now(), request_id])
+    return replies(store, request_id)[-1]
+
+
+def replies(store: Store, request_id: int) -> list[Reply]:
+    """The answers received to a request, oldest first."""
+    rows = store.query("SELECT * FROM request_replies WHERE request_id = ? ORDER BY received, id", [request_id])
+    return [Reply(r["id"], r["request_id"], date.fromisoformat(r["received"]), r["summary"], r["path"]) for r in rows]
+
+
+def follow_up(store: Store, request_id: int, today: date | None = None) -> FollowUp:
+    """What to write next about a request: a reminder, or a complaint once a reminder went unanswered.
+
+    GDPR and UK GDPR requests end in a complaint to the data-protection authority; CCPA requests
+    in a complaint to the FTC (the letter types FaceAudit has).
+
+    Raises:
+        RequestError: the request is not overdue, or is itself a complaint.
+    """
+    refresh_overdue(store, today or date.today())
+    record = get_request(store, request_id)
+    if record.type in COMPLAINT_KINDS:
+        raise RequestError(f"request {request_id} is already a complaint")
+    if not may_follow_up(record):
+        raise RequestError(f"request {request_id} is {record.status}: a follow-up is for an overdue, refused or "
+                           "inadequately answered request")
+    original = get_request(store, record.parent_id) if record.type == "reminder" and record.parent_id else record
+    reminded = record.type == "reminder" or store.scalar(
+        "SELECT COUNT(*) FROM requests WHERE parent_id = ? AND type = 'reminder' AND status != 'draft'", [record.id])
+    if record.status == Status.OVERDUE and not reminded:
+        return FollowUp(LetterKind.REMINDER, original.law, original)
+    if original.law == Law.CCPA:
+        return FollowUp(LetterKind.FTC_COMPLAINT, Law.FTC, original)
+    return FollowUp(LetterKind.DPA_COMPLAINT, original.law, original)
+
+
+def may_follow_up(record: RequestRecord) -> bool:
+    """True when a reminder or complaint may be drafted about this request (the one rule for both front ends)."""
+    return record.status in FOLLOW_UP_STATUSES and record.type not in COMPLAINT_KINDS
+
+
+def _check_choice(what: str, value: str, choices) -> None:
+    if value not in list(choices):
+        raise RequestError(f"{what} must be one of {', '.join(choices)} (not {value!r})")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _record(row: dict) -> RequestRecord:
+    def day(value):
+        return date.fromisoformat(value) if value else None
+
+    return RequestRecord(
+        id=row["id"], type=row["type"], law=row["law"], lang=row["lang"], recipient=row["recipient"],
+        recipient_email=row["recipient_email"], channel=row["channel"], dataset_name=row["dataset_name"],
+        registry_id=row["registry_id"], parent_id=row["parent_id"], sent_date=day(row["sent_date"]),
+        deadline=day(row["deadline"]), extended=bool(row["extended"]), status=row["status"], notes=row["notes"],
+        letter_path=row["letter_path"], created=row["created"])

@@ -1,0 +1,59 @@
+"""Confidence bands: strong, possible and weak, from expected look-alikes and distance.
+
+See docs/accuracy.md, "How confidence works". The limits on expected strangers are calibrated
+on LFW (bench/calibration.py).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+
+__all__ = ["Band", "band_of", "stranger_share", "MATCH_DISTANCE", "SAME_PHOTO_DISTANCE", "STRONG_EXPECTED",
+           "POSSIBLE_EXPECTED", "WEAK_EXPECTED", "POSSIBLE_SHARE_OF_STRANGERS"]
+
+
+class Band(StrEnum):
+    """How convincing a candidate is, most convincing first."""
+
+    STRONG = "strong"
+    POSSIBLE = "possible"
+    WEAK = "weak"
+
+
+#: The model's own threshold: faces of one person lie within 0.6 of each other.
+MATCH_DISTANCE = 0.6
+#: A copy of one of my photos gives an almost identical embedding (the scan's exact-photo check
+#: and the erasure check both use it).
+SAME_PHOTO_DISTANCE = 0.35
+#: Band limits on the expected number of strangers this close (see docs/accuracy.md, "How
+#: confidence works"). The estimates are calibrated on LFW (bench/calibration.py).
+STRONG_EXPECTED = 0.01
+POSSIBLE_EXPECTED = 0.5
+WEAK_EXPECTED = 5.0
+#: Also "possible": a face with fewer than 1 in 5 strangers expected among the candidates ranked
+#: up to it (expected look-alikes / rank, the Benjamini-Hochberg false discovery rate). When a
+#: dataset holds many photos of me, the closest few dozen faces are mostly me, and a face ranked
+#: among them is likely me even where a stranger or two could look as close.
+POSSIBLE_SHARE_OF_STRANGERS = 0.2
+
+
+def stranger_share(expected_sorted: np.ndarray) -> np.ndarray:
+    """For faces in rank order, the expected share of strangers among the faces ranked up to
+    each (step-up: never more than that of a face ranked lower)."""
+    if len(expected_sorted) == 0:
+        return expected_sorted
+    share = expected_sorted / np.arange(1, len(expected_sorted) + 1)
+    return np.minimum.accumulate(share[::-1])[::-1]
+
+
+def band_of(expected: float, minimum: float, share: float = 1.0) -> Band | None:
+    if expected <= STRONG_EXPECTED and minimum <= MATCH_DISTANCE:
+        return Band.STRONG
+    if minimum <= MATCH_DISTANCE and (expected <= POSSIBLE_EXPECTED or
+                                      (share <= POSSIBLE_SHARE_OF_STRANGERS and expected <= WEAK_EXPECTED)):
+        return Band.POSSIBLE
+    if expected <= WEAK_EXPECTED or minimum <= MATCH_DISTANCE:
+        return Band.WEAK
+    return None

@@ -1,0 +1,186 @@
+"""My reference photos: the faces FaceAudit looks for. Only what matching needs is kept."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.faces.crops import box_within_crop, face_crop_jpeg
+from faceaudit.core.faces.engine import REFERENCE_JITTER, Face, FaceEngine
+from faceaudit.core.faces.images import decode_image
+from faceaudit.core.faces.photo_hashes import photo_hash, sha256_hex
+from faceaudit.core.storage.store import Store, from_blob, now, to_blob
+
+__all__ = ["ReferenceError", "NeedFaceChoice", "ReferenceFace", "find_faces_in_photo", "add_reference",
+           "list_references", "remove_reference", "reference_matrix", "thumbnail_of", "reference_thumbnail"]
+
+_THUMB_PX = 256
+
+
+class ReferenceError(FaceAuditError, ValueError):
+    """A photo that cannot serve as a reference; the message says why."""
+
+
+class NeedFaceChoice(ReferenceError):
+    """A group photo: the caller must say which face is the user's.
+
+    Attributes:
+        faces: the faces found, in the order their numbers refer to (1-based for people).
+    """
+
+    def __init__(self, path: str, faces: list[Face]):
+        super().__init__(f"{Path(path).name} shows {len(faces)} faces: say which one is you")
+        self.faces = faces
+
+
+@dataclass(frozen=True)
+class ReferenceFace:
+    """A stored reference face."""
+
+    id: int
+    photo_id: int
+    name: str
+    box: tuple[int, int, int, int]
+    size: int
+    sharpness: float
+    added: str
+    hint: str | None
+
+
+def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = None,
+                        jitter: int = REFERENCE_JITTER) -> tuple[np.ndarray, list[Face]]:
+    """Decode a photo and find its faces (with embeddings), largest first.
+
+    A reference photo is worth extra care: each embedding is the average of `jitter` slightly
+    perturbed copies of the face (0 for one plain embedding), and when HOG finds no face the
+    CNN detector looks again.
+
+    Raises:
+        ReferenceError: the file cannot be read or decoded.
+    """
+    engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ReferenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        rgb = decode_image(data).rgb
+    except ValueError as exc:
+        raise ReferenceError(f"{Path(path).name}: {exc}") from None
+    faces = engine.analyse(rgb, jitter=jitter)
+    faces.sort(key=lambda f: -f.size)
+    return rgb, faces
+
+
+def add_reference(store: Store, path: str | os.PathLike, face_number: int | None = None,
+                  engine: FaceEngine | None = None, jitter: int = REFERENCE_JITTER) -> ReferenceFace:
+    """Enrol one of my photos.
+
+    Args:
+        store: the database.
+        path: the photo.
+        face_number: which face is mine (1-based, as `find_faces_in_photo` orders them);
+            needed when the photo shows several faces.
+        engine: face engine; the default finds faces of 40 px and up, with the CNN detector
+            as a fallback.
+        jitter: perturbed copies averaged into the embedding (0: one plain embedding).
+
+    Returns:
+        The stored face. The photo itself is not kept: only the face's numbers, its box, a
+        small thumbnail of the face, and hashes to recognise copies of the photo.
+
+    Raises:
+        NeedFaceChoice: several faces and no face_number.
+        ReferenceError: no face, a bad face number, or an unreadable photo.
+    """
+    engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
+    rgb, faces = find_faces_in_photo(path, engine, jitter)
+    name = Path(path).name
+    if not faces:
+        raise ReferenceError(f"{name}: no face found; try a photo where your face is larger and facing the camera")
+    if face_number is None:
+        if len(faces) > 1:
+            raise NeedFaceChoice(str(path), faces)
+        face_number = 1
+    if not 1 <= face_number <= len(faces):
+        raise ReferenceError(f"{name} has {len(faces)} face(s); face {face_number} does not exist")
+    face = faces[face_number - 1]
+    data = Path(path).read_bytes()
+    phash, dhash = photo_hash(rgb)
+    with store.transaction():
+        photo_id = store.db["reference_photos"].insert({
+            "name": name, "sha256": sha256_hex(data), "phash": phash, "dhash": dhash,
+            "width": int(rgb.shape[1]), "height": int(rgb.shape[0]), "added": now(),
+        }).last_pk
+        top, right, bottom, left = face.box
+        face_id = store.db["reference_faces"].insert({
+            "photo_id": photo_id, "top": top, "right": right, "bottom": bottom, "left": left,
+            "score": face.score, "size": face.size, "sharpness": face.sharpness,
+            "model": engine.settings["model"],
+            "embedding": to_blob(face.embedding), "thumbnail": _thumbnail(rgb, face.box),
+        }).last_pk
+    return next(r for r in list_references(store) if r.id == face_id)
+
+
+def list_references(store: Store) -> list[ReferenceFace]:
+    """Every reference face, oldest first."""
+    rows = store.query(
+        "SELECT f.id, f.photo_id, p.name, f.top, f.right, f.bottom, f.left, f.size, f.sharpness, p.added"
+        " FROM reference_faces f JOIN reference_photos p ON p.id = f.photo_id ORDER BY f.id")
+    result = []
+    for row in rows:
+        face = Face(box=(row["top"], row["right"], row["bottom"], row["left"]), score=None,
+                    size=row["size"], sharpness=row["sharpness"])
+        result.append(ReferenceFace(row["id"], row["photo_id"], row["name"], face.box, row["size"],
+                                    row["sharpness"], row["added"], face.quality_hint))
+    return result
+
+
+def remove_reference(store: Store, face_id: int) -> None:
+    """Delete a reference face and what was kept of its photo.
+
+    Raises:
+        ReferenceError: no such reference.
+    """
+    photo_id = store.scalar("SELECT photo_id FROM reference_faces WHERE id = ?", [face_id])
+    if photo_id is None:
+        raise ReferenceError(f"no reference with id {face_id}")
+    with store.transaction():
+        store.conn.execute("DELETE FROM reference_photos WHERE id = ?", [photo_id])
+
+
+def reference_matrix(store: Store) -> tuple[list[int], np.ndarray, list[str]]:
+    """(ids, N x 128 float32 embeddings, model names) of every reference face."""
+    rows = store.conn.execute("SELECT id, embedding, model FROM reference_faces ORDER BY id").fetchall()
+    if not rows:
+        return [], np.zeros((0, 128), np.float32), []
+    return [r[0] for r in rows], np.stack([from_blob(r[1]) for r in rows]), [r[2] for r in rows]
+
+
+def thumbnail_of(store: Store, face_id: int) -> bytes | None:
+    """The JPEG thumbnail kept of a reference face."""
+    return store.scalar("SELECT thumbnail FROM reference_faces WHERE id = ?", [face_id])
+
+
+def reference_thumbnail(store: Store, face_id: int) -> tuple[bytes, tuple[float, float, float, float]] | None:
+    """A reference face's JPEG thumbnail and where the face lies in it.
+
+    Returns:
+        (jpeg bytes, (top, right, bottom, left) as fractions of the thumbnail's height and
+        width), or None for an unknown face.
+    """
+    row = store.conn.execute(
+        "SELECT f.thumbnail, f.top, f.right, f.bottom, f.left, p.width, p.height FROM reference_faces f"
+        " JOIN reference_photos p ON p.id = f.photo_id WHERE f.id = ?", [face_id]).fetchone()
+    if row is None or row[0] is None:
+        return None
+    thumbnail, top, right, bottom, left, width, height = row
+    return thumbnail, box_within_crop((top, right, bottom, left), width, height)
+
+
+def _thumbnail(rgb: np.ndarray, box: tuple[int, int, int, int]) -> bytes:
+    return face_crop_jpeg(rgb, box, _THUMB_PX)

@@ -1,0 +1,249 @@
+"""Encryption at rest of the database with a passphrase (off by default): lock, unlock, is_locked.
+
+`lock` encrypts `faceaudit.db` into `faceaudit.db.enc` and overwrites, then deletes, the plain file;
+`unlock` decrypts it back for a session. While unlocked the database is plain on disk. A lost
+passphrase means lost data: nothing can recover it.
+
+File format (all integers big-endian): MAGIC, scrypt log2(n), r, p (1 byte each), 16-byte salt,
+8-byte nonce prefix, then a key check (the sealed word CHECK) and the database in CHUNK-byte pieces,
+each sealed with AES-256-GCM: nonce = prefix + 4-byte piece number, associated data = header +
+8-byte piece number + 1 byte "last piece", so a changed header, a swapped, cut or appended piece
+fails to open.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from faceaudit.core.errors import Action, FaceAuditError
+from faceaudit.core.storage import paths
+from faceaudit.core.storage.private_files import open_private
+
+__all__ = ["EncryptionError", "DataLocked", "encrypted_path", "is_locked", "lock", "unlock", "LOST_PASSPHRASE"]
+
+MAGIC = b"FAUDENC1"
+CHECK = b"faceaudit-key-check"
+CHUNK = 1024 * 1024
+SCRYPT = (15, 8, 1)  # log2(n), r, p: 32 MiB and about 0.1 s per derivation
+_TAG = 16
+
+#: Said by `lock` before it does anything.
+LOST_PASSPHRASE = ("If you lose this passphrase your FaceAudit data is lost: nobody, not even FaceAudit, can "
+                   "decrypt it without the passphrase.")
+
+
+class EncryptionError(FaceAuditError, ValueError):
+    """A wrong passphrase, a damaged or changed encrypted file, or nothing to lock or unlock."""
+
+
+class DataLocked(EncryptionError):
+    """The database is encrypted; it must be unlocked before use."""
+
+    def __init__(self, message: str = "the data is locked (encrypted at rest)"):
+        super().__init__(message, action=Action.UNLOCK)
+
+
+def encrypted_path(database: Path | None = None) -> Path:
+    """Where the encrypted database lives (next to the plain one)."""
+    database = database or paths.database_path()
+    return database.with_name(database.name + ".enc")
+
+
+def is_locked(database: Path | None = None) -> bool:
+    """True when the database is held encrypted (and so cannot be opened)."""
+    return encrypted_path(database).exists()
+
+
+def lock(passphrase: str, database: Path | None = None) -> Path:
+    """Encrypt the database into `faceaudit.db.enc`, then overwrite and delete the plain file.
+
+    Close the app (every window and command) first: a database in use cannot be locked safely.
+
+    Returns:
+        The encrypted file.
+
+    Raises:
+        EncryptionError: already locked, no database, an empty passphrase, or the database is in
+            use (nothing is changed then).
+    """
+    database = database or paths.database_path()
+    target = encrypted_path(database)
+    if target.exists():
+        raise EncryptionError(f"the data is already locked ({target})")
+    if not database.is_file():
+        raise EncryptionError(f"there is no database to lock at {database}")
+    _check_passphrase(passphrase)
+    conn = _take_alone(database)
+    temp = target.with_name(target.name + ".tmp")
+    try:
+        salt, prefix = os.urandom(16), os.urandom(8)
+        header = MAGIC + bytes(SCRYPT) + salt + prefix
+        aead = AESGCM(_key(passphrase, salt, SCRYPT))
+        with open_private(temp) as out, open(database, "rb") as plain:
+            out.write(header)
+            out.write(aead.encrypt(prefix + b"\xff" * 4, CHECK, header + b"check"))
+            for number, piece, last in _pieces(plain):
+                out.write(aead.encrypt(_nonce(prefix, number), piece, _ad(header, number, last)))
+            out.flush()
+            os.fsync(out.fileno())
+        _decrypt_to(temp, passphrase, None)  # read it back before anything plain is deleted
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        conn.close()
+        raise
+    try:
+        os.replace(temp, target)
+        _sync_folder(target.parent)
+        # Overwrite while still holding the lock: a process that was waiting for it then finds
+        # zeros (and fails loudly) instead of writing into a file about to be unlinked.
+        _overwrite(database)
+    finally:
+        conn.close()
+    database.unlink()
+    for path in (Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
+        if path.exists():
+            _overwrite(path)
+            path.unlink()
+    _sync_folder(target.parent)
+    return target
+
+
+def unlock(passphrase: str, database: Path | None = None) -> Path:
+    """Decrypt `faceaudit.db.enc` back into the plain database and delete the encrypted file.
+
+    Nothing changes when the passphrase is wrong or the file was damaged.
+
+    Returns:
+        The plain database.
+
+    Raises:
+        EncryptionError: not locked, a wrong passphrase, or a damaged or changed file.
+    """
+    database = database or paths.database_path()
+    source = encrypted_path(database)
+    if not source.exists():
+        raise EncryptionError("the data is not locked")
+    if database.exists():
+        raise EncryptionError(f"both {database} and {source} exist; move one away before unlocking")
+    temp = database.with_name(database.name + ".unlock.tmp")
+    try:
+        _decrypt_to(source, passphrase, temp)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    os.replace(temp, database)
+    _sync_folder(database.parent)
+    source.unlink()
+    _sync_folder(database.parent)
+    return database
+
+
+def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
+    with open(source, "rb") as encrypted:
+        header = encrypted.read(len(MAGIC) + 3 + 16 + 8)
+        if len(header) < len(MAGIC) + 27 or not header.startswith(MAGIC):
+            raise EncryptionError(f"{source} is not a FaceAudit encrypted database (or its start is damaged)")
+        params = tuple(header[len(MAGIC):len(MAGIC) + 3])
+        salt, prefix = header[len(MAGIC) + 3:len(MAGIC) + 19], header[len(MAGIC) + 19:]
+        if params[0] > 22 or params[1] > 16 or params[2] > 4:
+            raise EncryptionError(f"{source} asks for key settings FaceAudit never writes; it was changed")
+        aead = AESGCM(_key(passphrase, salt, params))
+        try:
+            aead.decrypt(prefix + b"\xff" * 4, encrypted.read(len(CHECK) + _TAG), header + b"check")
+        except InvalidTag:
+            raise EncryptionError("wrong passphrase (or the file's header was changed); nothing was changed") from None
+        out = open_private(target) if target else None
+        try:
+            for number, piece, last in _pieces(encrypted, CHUNK + _TAG):
+                try:
+                    plain = aead.decrypt(_nonce(prefix, number), piece, _ad(header, number, last))
+                except InvalidTag:
+                    raise EncryptionError(f"{source} is damaged or was changed (piece {number} fails its check);"
+                                          " nothing was changed") from None
+                if out:
+                    out.write(plain)
+            if out:
+                out.flush()
+                os.fsync(out.fileno())
+        finally:
+            if out:
+                out.close()
+
+
+def _pieces(handle, size: int = CHUNK):
+    number, piece = 0, handle.read(size)
+    while True:
+        following = handle.read(size)
+        yield number, piece, not following
+        if not following:
+            return
+        number, piece = number + 1, following
+
+
+def _nonce(prefix: bytes, number: int) -> bytes:
+    if number >= 0xFFFFFFFF:
+        raise EncryptionError("the database is too large to encrypt (over 4 PiB)")
+    return prefix + number.to_bytes(4, "big")
+
+
+def _ad(header: bytes, number: int, last: bool) -> bytes:
+    return header + number.to_bytes(8, "big") + (b"\x01" if last else b"\x00")
+
+
+def _key(passphrase: str, salt: bytes, params: tuple[int, ...]) -> bytes:
+    log_n, r, p = params
+    return Scrypt(salt=salt, length=32, n=2**log_n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if not passphrase:
+        raise EncryptionError("the passphrase is empty")
+
+
+def _take_alone(database: Path) -> sqlite3.Connection:
+    # Fold every committed page from the -wal file into the database file, leave WAL mode (SQLite
+    # refuses that while any other connection is open: this is how an open app is detected) and
+    # hold an exclusive lock until the plain file is overwritten. Store() turns WAL on again.
+    conn = sqlite3.connect(database, timeout=2, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("BEGIN EXCLUSIVE")
+    except sqlite3.OperationalError:
+        conn.close()
+        raise EncryptionError("the database is in use; close FaceAudit (every window and command) and try again"
+                              ) from None
+    except sqlite3.Error as exc:
+        conn.close()
+        raise EncryptionError(f"cannot lock the database: {exc}") from None
+    return conn
+
+
+def _overwrite(path: Path) -> None:
+    # Zeros over the plain bytes before unlinking. On SSDs and copy-on-write or journalling file
+    # systems old blocks may survive anyway; docs/trust.md says so.
+    size = path.stat().st_size
+    with open(path, "r+b") as handle:
+        left = size
+        while left > 0:
+            step = min(left, CHUNK)
+            handle.write(b"\0" * step)
+            left -= step
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _sync_folder(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

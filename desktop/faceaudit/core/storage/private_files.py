@@ -1,0 +1,42 @@
+"""Files only their owner can read (mode 0600): letters, calendars, the registry's local changes.
+
+They name whom a person wrote to and what was found of them; nobody else on the machine needs
+to read them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import BinaryIO
+
+__all__ = ["write_private", "open_private"]
+
+
+def open_private(path: str | os.PathLike) -> BinaryIO:
+    """Open `path` for writing (truncated), created or made private to its owner."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if os.name == "posix":
+        os.fchmod(fd, 0o600)  # O_CREAT's mode is ignored for a file that already exists
+    return os.fdopen(fd, "wb")
+
+
+def write_private(path: str | os.PathLike, data: bytes | str, *, atomic: bool = False) -> Path:
+    """Write `data` (text as UTF-8) to a file private to its owner, and return its path.
+
+    Args:
+        atomic: write a temporary file beside it and rename it over `path`, so a reader (or a
+            crash) never sees half a file.
+    """
+    path = Path(path)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    target = path.with_name(path.name + ".tmp") if atomic else path
+    with open_private(target) as handle:
+        handle.write(data)
+        if atomic:
+            handle.flush()
+            os.fsync(handle.fileno())
+    if atomic:
+        target.replace(path)
+    return path

@@ -1,0 +1,115 @@
+"""The local SQLite database: one file, private to its owner, opened per thread."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from faceaudit.core.storage import paths
+from faceaudit.core.storage.encryption import DataLocked, is_locked
+from faceaudit.core.storage.migrations import apply_migrations
+
+__all__ = ["Store", "now", "to_blob", "from_blob"]
+
+
+def now() -> str:
+    """The current time as an ISO 8601 UTC string (what the database stores)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    """An embedding as little-endian float32 bytes."""
+    return np.asarray(vector, dtype="<f4").tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    """An embedding back from its bytes."""
+    return np.frombuffer(blob, dtype="<f4")
+
+
+class Store:
+    """FaceAudit's database.
+
+    A Store (and its connection) belongs to the thread that opened it; other threads and
+    processes open their own. Writes of a long job go through one writer (see indexing.py).
+
+    Args:
+        path: the database file; the default is `faceaudit.db` in the data folder.
+
+    Raises:
+        DataLocked: the database is encrypted (unlock it first).
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path else paths.database_path()
+        if is_locked(self.path):
+            raise DataLocked()
+        _create_private(self.path)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA busy_timeout=30000")
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        apply_migrations(self.db)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def transaction(self):
+        """A context manager: everything inside commits together or not at all."""
+        return _Transaction(self.conn)
+
+    def query(self, sql: str, params=()) -> list[dict]:
+        """Rows of a read query as dicts."""
+        return list(self.db.query(sql, params))
+
+    def scalar(self, sql: str, params=()):
+        """The first column of the first row (or None)."""
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def get_setting(self, key: str, default: str | None = None) -> str | None:
+        """A stored setting's value."""
+        value = self.scalar("SELECT value FROM settings WHERE key = ?", [key])
+        return default if value is None else value
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a setting."""
+        self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False
+
+
+def _create_private(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    # Create the file ourselves with mode 0600: SQLite gives its -wal and -shm files the
+    # database file's permissions.
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    if os.name == "posix":
+        os.chmod(path, 0o600)

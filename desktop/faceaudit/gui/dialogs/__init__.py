@@ -1,0 +1,1 @@
+"""Dialogs: the writer's details, settings, and the erasure check."""

@@ -1,0 +1,102 @@
+"""The "Verify erasure" dialog: pick the old dataset and its newer release, read the core's check in words."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["ErasureDialog", "erasure_words"]
+
+_FOUND = {"identical_file": "the very same file is still there",
+          "same_photo": "the same photo is still there (re-saved or resized)",
+          "similar_face": "a face close enough to be you is there: look at it on Scan & Review"}
+
+
+def erasure_words(report) -> str:
+    """A core ErasureReport as a few plain sentences."""
+    total = len(report.findings)
+    if not total:
+        return f"No photo in {report.old_dataset} is confirmed as you, so there is nothing to look for."
+    lines = []
+    if report.erased:
+        lines.append(f"Erased: none of your {total} confirmed photo{'s' if total != 1 else ''} from "
+                     f"{report.old_dataset} is in {report.new_dataset}.")
+    else:
+        lines.append(f"{len(report.still_present)} of your {total} confirmed photo{'s' if total != 1 else ''} "
+                     f"{'is' if len(report.still_present) == 1 else 'are'} still in {report.new_dataset}; "
+                     f"{len(report.to_review)} more to look at.")
+    for finding in report.findings:
+        if finding.status in _FOUND:
+            lines.append(f"• {finding.key}: {_FOUND[finding.status]} ({finding.new_key}).")
+    if not report.new_fully_indexed:
+        lines.append(f"{report.new_dataset} is not fully indexed yet: index it on Datasets, then check again.")
+    return "\n".join(lines)
+
+
+class ErasureDialog(QDialog):
+    """Compares the confirmed matches of one dataset with a newer, indexed release of it.
+
+    Args:
+        store: the window thread's Store.
+    """
+
+    def __init__(self, store, parent: QWidget | None = None):
+        from faceaudit.core.datasets.catalog import list_datasets
+
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Verify erasure")
+        intro = QLabel("After a publisher says it deleted your photos: add and index its new release on Datasets, "
+                       "then check whether your confirmed photos are gone from it.")
+        intro.setWordWrap(True)
+        names = [info.name for info in list_datasets(store)]
+        self.old = QComboBox()
+        self.old.setAccessibleName("Old dataset")
+        self.new = QComboBox()
+        self.new.setAccessibleName("New release")
+        self.old.addItems(names)
+        self.new.addItems(names)
+        if len(names) > 1:
+            self.new.setCurrentIndex(1)
+        form = QFormLayout()
+        form.addRow("Where you confirmed photos:", self.old)
+        form.addRow("Its newer release:", self.new)
+        check = QPushButton("Check")
+        check.setToolTip("Look for each confirmed photo in the new release, by file and by face")
+        check.clicked.connect(self._on_check)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(check, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.result)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(520)
+
+    def check(self, old: str, new: str) -> str:
+        """Run the core's check and show (and return) its result in words."""
+        from faceaudit.core.errors import FaceAuditError
+        from faceaudit.core.matching.erasure_check import verify_erasure
+
+        try:
+            text = erasure_words(verify_erasure(self.store, old, new))
+        except FaceAuditError as exc:
+            text = str(exc).capitalize() + "."
+        self.result.setText(text)
+        return text
+
+    def _on_check(self) -> None:
+        self.check(self.old.currentText(), self.new.currentText())

@@ -1,0 +1,78 @@
+"""The small dialog that asks for the letter writer's details (name, address, e-mail, country)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from faceaudit.gui.widgets.page_parts import Notice
+
+__all__ = ["IdentityDialog"]
+
+
+class IdentityDialog(QDialog):
+    """Shows the stored details and saves them through the core when the person clicks Save.
+
+    Args:
+        store: the window thread's Store.
+    """
+
+    def __init__(self, store, parent: QWidget | None = None):
+        from faceaudit.core.letters.identity import load_identity
+
+        super().__init__(parent)
+        self.store = store
+        self.setWindowTitle("Your details for letters")
+        who = load_identity(store)
+        intro = QLabel("Letters are signed with these details, and answers go to your address or e-mail. "
+                       "They are kept only in FaceAudit's database on this computer.")
+        intro.setWordWrap(True)
+        self.name = QLineEdit(who.name)
+        self.name.setAccessibleName("Name")
+        self.name.setPlaceholderText("as the dataset's publisher may know you")
+        self.address = QPlainTextEdit(who.address)
+        self.address.setAccessibleName("Postal address")
+        self.address.setPlaceholderText("Street and number\nPostcode and town")
+        self.address.setTabChangesFocus(True)
+        self.address.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.email = QLineEdit(who.email)
+        self.email.setAccessibleName("E-mail")
+        self.email.setPlaceholderText("name@example.org")
+        self.country = QLineEdit(who.country)
+        self.country.setAccessibleName("Country")
+        self.country.setPlaceholderText("decides which data-protection authority is yours")
+        form = QFormLayout()
+        form.addRow("Name:", self.name)
+        form.addRow("Postal address:", self.address)
+        form.addRow("E-mail:", self.email)
+        form.addRow("Country:", self.country)
+        self.notice = Notice()
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        buttons.accepted.connect(self._on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.notice)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(460)
+
+    def _on_save(self) -> None:
+        from faceaudit.core.letters.identity import IdentityError, save_identity
+
+        try:
+            save_identity(self.store, name=self.name.text(), address=self.address.toPlainText(),
+                          email=self.email.text(), country=self.country.text())
+        except IdentityError as exc:
+            self.notice.show_error(str(exc).capitalize() + ".")
+            return
+        self.accept()

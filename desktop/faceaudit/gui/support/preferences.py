@@ -1,0 +1,50 @@
+"""The app's settings, declared once with their defaults and kept in the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+__all__ = ["Preferences", "DETECTOR_LABELS"]
+
+#: Detector name -> what the person sees.
+DETECTOR_LABELS = {"hog": "Fast (HOG)", "cnn": "Accurate (CNN, slow without a GPU)"}
+
+
+def _default_workers() -> int:
+    from faceaudit.core.datasets.indexing import default_workers
+
+    return default_workers()
+
+
+@dataclass
+class Preferences:
+    """Settings the person can change.
+
+    Attributes:
+        detector: "hog" (fast) or "cnn" (accurate).
+        workers: processes used for indexing.
+        welcome_shown: the first-run welcome has been seen.
+        identity_asked: the Letters page has asked once for the writer's details.
+    """
+
+    detector: str = "hog"
+    workers: int = 0
+    welcome_shown: bool = False
+    identity_asked: bool = False
+
+    @classmethod
+    def load(cls, store) -> Preferences:
+        """Read the settings from a Store, defaults for those never set."""
+        prefs = cls(workers=_default_workers())
+        for field in fields(cls):
+            value = store.get_setting(f"gui.{field.name}")
+            if value is not None:
+                kind = type(getattr(prefs, field.name))
+                setattr(prefs, field.name, value == "1" if kind is bool else kind(value))
+        return prefs
+
+    def save(self, store) -> None:
+        """Write every setting to a Store."""
+        for field in fields(self):
+            value = getattr(self, field.name)
+            store.set_setting(f"gui.{field.name}", ("1" if value else "0") if isinstance(value, bool) else str(value))

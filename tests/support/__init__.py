@@ -1,0 +1,1 @@
+"""Helpers shared by the test tiers: LFW sample sets, hostile files, letter fixtures."""
