@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import sqlite_utils
 
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import DataLocked, is_locked
+from faceaudit.core.storage.lock_journal import finish_interrupted
 from faceaudit.core.storage.migrations import apply_migrations
 
 __all__ = ["Store", "now", "to_blob", "from_blob"]
@@ -43,10 +45,13 @@ class Store:
 
     Raises:
         DataLocked: the database is encrypted (unlock it first).
+        LockBusy: another process is locking or unlocking the database right now.
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else paths.database_path()
+        #: What was done about a lock or unlock cut off earlier (naming the good copy), or None.
+        self.recovered = finish_interrupted(self.path)
         if is_locked(self.path):
             raise DataLocked()
         _create_private(self.path)
@@ -106,10 +111,29 @@ class _Transaction:
 
 
 def _create_private(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Create the file ourselves with mode 0600: SQLite gives its -wal and -shm files the
-    # database file's permissions.
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    if os.name == "posix":
-        os.chmod(path, 0o600)
+    """Create the database file, private to its owner, when it does not exist yet; else touch nothing.
+
+    Only SQLite opens the file once it exists: closing any other descriptor of it would drop every
+    POSIX lock this process holds on it (the locks of every other Store in the process with them),
+    and another process could then checkpoint and delete the write-ahead log under a live
+    connection ("disk I/O error", lost writes).
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Made under another name and closed, then linked into place: no descriptor of ours is ever open
+    # on the file once another thread or process can see it. SQLite gives its -wal and -shm files
+    # this file's mode.
+    temp = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        pass  # another thread or process made it a moment ago (and may have it open already)
+    except OSError:  # a file system without hard links (FAT, some network shares): create it in place
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass
+    finally:
+        temp.unlink()
