@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 done, 2 refused with a message, 130 stopped)."""
     args = build_parser().parse_args(argv)
     try:
+        _finish_interrupted_lock()
         if args.command not in _WHILE_LOCKED and is_locked():
             raise DataLocked()
         return args.handler(args) or 0
@@ -47,6 +48,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130
+
+
+def _finish_interrupted_lock() -> None:
+    """A lock or unlock cut off earlier is finished or undone before anything else; say which copy is good."""
+    from faceaudit.core.storage import paths
+    from faceaudit.core.storage.lock_journal import finish_interrupted
+
+    home = paths.data_home(create=False)
+    if home.is_dir():
+        message = finish_interrupted(home / "faceaudit.db")
+        if message:
+            print(f"faceaudit: {message}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
+    "MAX_KEY_COST_MEMORY_BYTES",
+    "MAX_KEY_COST_WORK",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -41,3 +43,12 @@ DETECTION_MAX_SIDE = 1600
 
 #: Largest EXIF block we parse, in bytes; larger blocks are ignored (orientation unknown).
 MAX_EXIF_BYTES = 1024 * 1024
+
+#: Most memory the key derivation (scrypt: 128 x r x 2**log_n bytes) of an encrypted database may
+#: ask for. FaceAudit writes 32 MiB (log_n 15, r 8, p 1); a header asking for more was changed, and
+#: is refused before any key is derived (a changed header once asked for 8 GiB and 85 s).
+MAX_KEY_COST_MEMORY_BYTES = 256 * 2**20
+
+#: Most work (2**log_n x r x p) the key derivation may ask for: 8 times what FaceAudit writes,
+#: under a second on a slow machine.
+MAX_KEY_COST_WORK = 8 * 2**15 * 8
