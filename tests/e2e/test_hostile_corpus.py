@@ -16,7 +16,6 @@ from faceaudit.core import limits
 from faceaudit.core.datasets import indexing
 from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.datasets.indexing import index_dataset
-from faceaudit.core.datasets.sources import SourceError
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store
 from tests.support.hostile_files import (
@@ -240,9 +239,10 @@ def test_file_rewritten_between_listing_and_reading(tmp_path, data_home, astrona
     real_sync_listing = indexing.sync_listing
 
     def listing_then_rewrite(*args, **kwargs):
-        real_sync_listing(*args, **kwargs)
+        report = real_sync_listing(*args, **kwargs)
         changing.write_bytes(replacement)  # another program writes the file once it is listed
         os.utime(changing, ns=(1, 1))
+        return report
 
     monkeypatch.setattr(indexing, "sync_listing", listing_then_rewrite)
     with Store() as store:
@@ -252,7 +252,7 @@ def test_file_rewritten_between_listing_and_reading(tmp_path, data_home, astrona
         if row["status"] == "done":
             assert row["sha256"] == sha256_hex(replacement)  # indexed: then with what is on disk now
         else:
-            assert row["status"] in ("pending", "error")
+            assert row["status"] in ("pending", "error", "unavailable")
         monkeypatch.setattr(indexing, "sync_listing", real_sync_listing)
         list(index_dataset(store, "ds", workers=0))  # the next run settles it for good
         row = store.query("SELECT status, sha256, fingerprint, reason FROM items WHERE key = 'p/changing.jpg'")[0]
@@ -264,7 +264,7 @@ def test_file_rewritten_between_listing_and_reading(tmp_path, data_home, astrona
             assert row["status"] == "error" and "damaged image" in row["reason"]
 
 
-def test_truncated_archive_is_a_clear_error(tmp_path, data_home, astronaut_png):
+def test_truncated_archive_is_named_and_what_it_holds_is_indexed(tmp_path, data_home, astronaut_png):
     path = tmp_path / "cut.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
         for index in range(4):
@@ -275,8 +275,9 @@ def test_truncated_archive_is_a_clear_error(tmp_path, data_home, astronaut_png):
     path.write_bytes(path.read_bytes()[:60_000])
     with Store() as store:
         add_dataset(store, path, "cut")
-        with pytest.raises(SourceError, match="broken tar archive"):
-            list(index_dataset(store, "cut", workers=0))
+        final = list(index_dataset(store, "cut", workers=0))[-1]  # issue 13: a gap, not an abort
+        assert final.phase == "finished" and final.total >= 1
+        assert len(final.gaps) == 1 and "damaged or incomplete" in final.gaps[0]
 
 
 def test_progress_counts_files_that_fail_while_being_read(tmp_path, data_home):

@@ -14,6 +14,8 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
+    "MAX_UPSAMPLE",
+    "MAX_WORKERS",
     "MAX_KEY_COST_MEMORY_BYTES",
     "MAX_KEY_COST_WORK",
 ]
@@ -40,6 +42,13 @@ MAX_COMPRESSION_RATIO = 200
 #: Photos larger than this (longest side, pixels) are downscaled for face detection; boxes
 #: are still reported in the original image's coordinates.
 DETECTION_MAX_SIDE = 1600
+
+#: Most upsampling steps before face detection; each doubles the photo's width and height (at 7 a
+#: 1,600-pixel photo would become 204,800 pixels wide).
+MAX_UPSAMPLE = 3
+
+#: Most indexing worker processes one index may start.
+MAX_WORKERS = 64
 
 #: Largest EXIF block we parse, in bytes; larger blocks are ignored (orientation unknown).
 MAX_EXIF_BYTES = 1024 * 1024
