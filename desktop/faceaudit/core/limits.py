@@ -14,6 +14,9 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
+    "MAX_JPEG_SCANS",
+    "SECONDS_PER_FILE",
+    "WORKER_MEMORY_BYTES",
     "MAX_UPSAMPLE",
     "MAX_WORKERS",
     "MAX_KEY_COST_MEMORY_BYTES",
@@ -42,6 +45,21 @@ MAX_COMPRESSION_RATIO = 200
 #: Photos larger than this (longest side, pixels) are downscaled for face detection; boxes
 #: are still reported in the original image's coordinates.
 DETECTION_MAX_SIDE = 1600
+
+#: Most scans a JPEG may have. A baseline JPEG has 1 (or one per colour), a progressive one about
+#: 10 (libjpeg's default script) to a few dozen; a file repeating a scan thousands of times makes the
+#: decoder pass over the whole image for each (9.75 MB took 14 minutes). Counted before decoding.
+MAX_JPEG_SCANS = 100
+
+#: Time budget for decoding one photo and finding its faces in an indexing worker, at the default
+#: settings (HOG, upsample 1; see pool.seconds_per_file for others). A 100-Mpx photo takes about
+#: 10 s on a slow laptop core; a file over the budget ends its worker and is refused with a reason.
+SECONDS_PER_FILE = 120.0
+
+#: Memory one indexing worker may need, and what the default worker count is sized by (see
+#: `indexing.default_workers`). Measured largest worker on photos of the largest size it decodes
+#: (100 Mpx TIFFs in RGBA, float, RGB and grey, models loaded): 1.2 GiB; docs/limits.md has the figures.
+WORKER_MEMORY_BYTES = 3 * 2**30 // 2
 
 #: Most upsampling steps before face detection; each doubles the photo's width and height (at 7 a
 #: 1,600-pixel photo would become 204,800 pixels wide).

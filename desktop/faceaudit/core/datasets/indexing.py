@@ -27,7 +27,7 @@ from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine, FaceE
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store, now, to_blob
 
-__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers", "check_workers",
+__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers", "available_memory", "check_workers",
            "settings_with", "settings_for_all",
            "WorkerStartError"]
 
@@ -101,8 +101,31 @@ class IndexProgress:
 
 
 def default_workers() -> int:
-    """One worker per CPU core."""
-    return max(1, os.cpu_count() or 1)
+    """One worker per CPU core, as many as the memory available holds (limits.WORKER_MEMORY_BYTES each).
+
+    A worker's memory is bounded by the largest photo it decodes (limits.MAX_IMAGE_PIXELS): 16
+    photos of 100 Mpx once took 2.4 GB per worker, 19 GB at one worker per core on 8 cores.
+    """
+    cores = max(1, os.cpu_count() or 1)
+    memory = available_memory()
+    if memory is None:
+        return cores
+    return max(1, min(cores, memory // limits.WORKER_MEMORY_BYTES))
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes now (Linux: MemAvailable), or None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    try:  # macOS and other POSIX systems: half the physical memory, for the system and the app
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (AttributeError, OSError, ValueError):
+        return None
 
 
 def settings_with(store: Store, dataset_id: int, **changes) -> IndexSettings | None:
@@ -223,7 +246,7 @@ def _batches(reads, ids: dict[str, int], store: Store, size: int, dataset_id: in
             continue
         copied = twins.copy(item_id, data)
         if copied is not None:
-            counts.note(faces=copied)
+            counts.note(faces=copied[0], error=copied[1])
             continue
         batch.append((item_id, data))
         if len(batch) >= size:
@@ -234,40 +257,58 @@ def _batches(reads, ids: dict[str, int], store: Store, size: int, dataset_id: in
 
 
 class _TwinFinder:
-    """Reuse the faces of a byte-identical file already indexed with the same settings.
+    """Reuse what a byte-identical file already indexed with the same settings gave: its faces, or
+    the reason it could not be read as an image.
 
     Face datasets are redistributed inside one another (LFW sits in many archives), and a
-    dataset may be re-added from a new place; the faces of identical bytes are identical.
+    dataset may be re-added from a new place; the faces of identical bytes are identical, and so
+    is the way they fail. Each lookup is one seek in the index on (sha256, status): with an index
+    on sha256 alone, 200,000 copies of one broken file made every lookup walk all earlier copies.
     """
 
     def __init__(self, store: Store, dataset_id: int):
         self.store = store
         rows = store.query("SELECT id, settings FROM datasets")
-        mine = next(json.loads(r["settings"]) for r in rows if r["id"] == dataset_id)
-        self.compatible = [r["id"] for r in rows if r["settings"] and face_settings(json.loads(r["settings"])) == face_settings(mine)]
+        mine = face_settings(next(json.loads(r["settings"]) for r in rows if r["id"] == dataset_id))
+        self.compatible = [r["id"] for r in rows if r["settings"] and face_settings(json.loads(r["settings"])) == mine]
 
-    def copy(self, item_id: int, data: bytes) -> int | None:
-        """Copy a twin's faces onto this item; returns how many, or None when there is no twin."""
-        sha = sha256_hex(data)
+    def _twin(self, sha: str, status: str, item_id: int) -> int | None:
         marks = ",".join("?" * len(self.compatible))
-        twin = self.store.scalar(
-            f"SELECT id FROM items WHERE sha256 = ? AND status = 'done' AND id != ? AND dataset_id IN ({marks}) LIMIT 1",
-            [sha, item_id, *self.compatible])
-        if twin is None:
-            return None
+        return self.store.scalar(
+            f"SELECT id FROM items WHERE sha256 = ? AND status = ? AND id != ? AND dataset_id IN ({marks}) LIMIT 1",
+            [sha, status, item_id, *self.compatible])
+
+    def copy(self, item_id: int, data: bytes) -> tuple[int, bool] | None:
+        """Copy a twin's faces (or its failure) onto this item.
+
+        Returns:
+            (faces copied, True when the twin had failed), or None when there is no twin.
+        """
+        sha = sha256_hex(data)
         conn = self.store.conn
+        twin = self._twin(sha, "done", item_id)
+        if twin is None:
+            failed = self._twin(sha, "error", item_id)
+            if failed is None:
+                return None
+            with self.store.transaction():
+                conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
+                conn.execute("UPDATE items SET (status, reason, sha256, n_faces, indexed_at) ="
+                             " (SELECT 'error', reason, sha256, 0, ? FROM items WHERE id = ?) WHERE id = ?",
+                             [now(), failed, item_id])
+            return 0, True
         with self.store.transaction():
             conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
             conn.execute(
-                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness, embedding)"
-                " SELECT ?, (SELECT dataset_id FROM items WHERE id = ?), idx, top, right, bottom, left, score, size,"
-                " sharpness, embedding FROM faces WHERE item_id = ?", [item_id, item_id, twin])
+                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness,"
+                " embedding) SELECT ?, (SELECT dataset_id FROM items WHERE id = ?), idx, top, right, bottom, left,"
+                " score, size, sharpness, embedding FROM faces WHERE item_id = ?", [item_id, item_id, twin])
             conn.execute(
                 "UPDATE items SET (status, reason, sha256, phash, dhash, width, height, n_faces, indexed_at) ="
                 " (SELECT 'done', NULL, sha256, phash, dhash, width, height, n_faces, ? FROM items WHERE id = ?)"
                 " WHERE id = ?", [now(), twin, item_id])
             attach_decisions(self.store, item_id)
-        return self.store.scalar("SELECT n_faces FROM items WHERE id = ?", [item_id])
+        return self.store.scalar("SELECT n_faces FROM items WHERE id = ?", [item_id]), False
 
 
 def _write(store: Store, records: list[PhotoRecord]) -> None:
