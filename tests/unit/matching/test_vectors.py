@@ -21,7 +21,9 @@ def _embeddings(rng, count: int) -> np.ndarray:
 
 
 def _add_dataset(store: Store, name: str, embeddings: np.ndarray, faces_per_item: int = 2) -> int:
-    dataset_id = store.db["datasets"].insert({"name": name, "path": "/nowhere", "kind": "folder", "added": now()}).last_pk
+    dataset_id = (
+        store.db["datasets"].insert({"name": name, "path": "/nowhere", "kind": "folder", "added": now()}).last_pk
+    )
     _add_faces(store, dataset_id, embeddings, faces_per_item)
     return dataset_id
 

@@ -11,7 +11,19 @@ from faceaudit.core import limits
 from faceaudit.core.faces import model_files as models
 from faceaudit.core.faces.images import downscale_for_detection
 
-__all__ = ["Face", "FaceEngine", "Detector", "EmbeddingEngine", "Device", "DETECTORS", "DEVICES", "Box", "REFERENCE_JITTER", "jitter_chip", "central_face"]
+__all__ = [
+    "Face",
+    "FaceEngine",
+    "Detector",
+    "EmbeddingEngine",
+    "Device",
+    "DETECTORS",
+    "DEVICES",
+    "Box",
+    "REFERENCE_JITTER",
+    "jitter_chip",
+    "central_face",
+]
 
 #: (top, right, bottom, left) in the original photo's pixels, as face_recognition reports them.
 Box = tuple[int, int, int, int]

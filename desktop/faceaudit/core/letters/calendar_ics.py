@@ -28,8 +28,10 @@ def deadlines_ics(requests: list[RequestRecord], stamp: datetime | None = None) 
             continue
         about = f" ({record.dataset_name})" if record.dataset_name else ""
         summary = f"Deadline: {record.type} request to {record.recipient or 'recipient'}{about}"
-        description = (f"Request #{record.id} ({record.law}), sent {record.sent_date}, status {record.status}."
-                       f" If there is no adequate answer, draft the follow-up letter in FaceAudit (request #{record.id}).")
+        description = (
+            f"Request #{record.id} ({record.law}), sent {record.sent_date}, status {record.status}."
+            f" If there is no adequate answer, draft the follow-up letter in FaceAudit (request #{record.id})."
+        )
         lines += [
             "BEGIN:VEVENT",
             f"UID:faceaudit-request-{record.id}-{record.deadline:%Y%m%d}@faceaudit.invalid",

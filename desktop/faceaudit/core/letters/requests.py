@@ -193,12 +193,17 @@ def list_requests(store: Store, today: date | None = None) -> list[RequestRecord
 
 def refresh_overdue(store: Store, today: date) -> list[int]:
     """Mark sent requests whose deadline has passed as overdue; returns their ids."""
-    due = [row for row in store.query("SELECT id, deadline FROM requests WHERE status = 'sent' AND deadline IS NOT NULL")
-           if is_overdue(date.fromisoformat(row["deadline"]), today)]
+    due = [
+        row
+        for row in store.query("SELECT id, deadline FROM requests WHERE status = 'sent' AND deadline IS NOT NULL")
+        if is_overdue(date.fromisoformat(row["deadline"]), today)
+    ]
     if due:
         with store.transaction():
             for row in due:
-                store.conn.execute("UPDATE requests SET status = 'overdue', updated = ? WHERE id = ?", [now(), row["id"]])
+                store.conn.execute(
+                    "UPDATE requests SET status = 'overdue', updated = ? WHERE id = ?", [now(), row["id"]]
+                )
     return [row["id"] for row in due]
 
 

@@ -85,7 +85,9 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True)
 
 
-def _scan_dataset(store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int) -> tuple[list[dict], int]:
+def _scan_dataset(
+    store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int
+) -> tuple[list[dict], int]:
     stored = vectors.load_matrix(store, dataset_id)
     results: dict[tuple[int, int], dict] = {}
     n_faces = len(stored)
@@ -205,11 +207,11 @@ def _store_matches(store: Store, rows: list[dict]) -> None:
                 " expected_lookalikes, band, exact_photo, reference_face_id, first_seen)"
                 " VALUES (:dataset_id, :item_id, :face_idx, :scan_id, :distance, :combined, :agree, :n_references,"
                 " :expected_lookalikes, :band, :exact_photo, :reference_face_id, :first_seen)"
-                " ON CONFLICT (item_id, face_idx) DO UPDATE SET scan_id = excluded.scan_id, distance = excluded.distance,"
-                " combined = excluded.combined, agree = excluded.agree, n_references = excluded.n_references,"
-                " expected_lookalikes = excluded.expected_lookalikes, band = excluded.band,"
-                " exact_photo = excluded.exact_photo, reference_face_id = excluded.reference_face_id",
-                {**row, "first_seen": stamp})
+                " ON CONFLICT (item_id, face_idx) DO UPDATE SET scan_id = excluded.scan_id,"
+                " distance = excluded.distance, combined = excluded.combined, agree = excluded.agree,"
+                " n_references = excluded.n_references, expected_lookalikes = excluded.expected_lookalikes,"
+                " band = excluded.band, exact_photo = excluded.exact_photo,"
+                " reference_face_id = excluded.reference_face_id", {**row, "first_seen": stamp})
 
 
 def latest_scan(store: Store) -> dict | None:

@@ -1,13 +1,14 @@
-"""Pieces every page uses: a title with a line of help, an inline notice, dropped paths."""
+"""Pieces every page uses: a title with a line of help, an inline notice, buttons, dropped paths."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QDropEvent, QFont
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
-__all__ = ["PageHeader", "Notice", "dropped_paths"]
+__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button"]
 
 
 class PageHeader(QWidget):
@@ -63,3 +64,11 @@ def dropped_paths(event: QDropEvent) -> list[Path]:
     if not mime.hasUrls():
         return []
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+def make_button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+    """A push button with a tooltip that calls `slot` when clicked."""
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    button.clicked.connect(lambda _checked=False: slot())
+    return button
