@@ -86,6 +86,15 @@ class Face:
     chip: np.ndarray | None = field(default=None, repr=False)
 
     @property
+    def quality_problem(self) -> str | None:
+        """In two or three words, why this face may match badly ("face is small"), or None."""
+        if self.size < SMALL_FACE_PX:
+            return "face is small"
+        if self.sharpness < BLURRED_SHARPNESS:
+            return "face looks blurred"
+        return None
+
+    @property
     def quality_hint(self) -> str | None:
         """A plain-words warning when this face is too small or blurred to match well."""
         if self.size < SMALL_FACE_PX:

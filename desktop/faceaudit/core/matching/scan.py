@@ -12,7 +12,7 @@ from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, stranger_share
-from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_null
+from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
@@ -138,14 +138,14 @@ def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray):
     index's nearest faces of each reference (see vectors.py for what that can miss).
     """
     if len(stored) > vectors.APPROX_THRESHOLD:
-        null = fit_null(vectors.stranger_sample(stored, refs))
+        null = fit_stranger_model(vectors.stranger_sample(stored, refs))
         nearest, _ = vectors.approx_search(stored, refs, k=1000)
         return np.unique(nearest[nearest >= 0]), null
     rough = vectors.exact_distances(stored, refs)
     # The stranger model needs a fair sample, not every face: beyond SAMPLE_SIZE faces a fixed
     # random sample of them (as on the approximate path) gives the same medians and 2 % points
     # within sampling error (~1e-3 of a distance), in a fraction of the time (0.48 s at 1M).
-    null = fit_null(rough[vectors.sample_rows(len(rough))])
+    null = fit_stranger_model(rough[vectors.sample_rows(len(rough))])
     z_limit = null.combined_loc - 1.5 * null.combined_scale
     # A face's combined score is the mean of its best z-scores, so it is never below its best
     # one: only faces with some reference nearer than the limit can pass (exact, and it saves

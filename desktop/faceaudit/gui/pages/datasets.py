@@ -24,7 +24,7 @@ from faceaudit.core.datasets.catalog import DatasetInfo, add_dataset, dataset_er
 from faceaudit.core.datasets.indexing import IndexProgress
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.gui.widgets.indexing_panel import IndexingPanel
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button, make_row_table
 from faceaudit.gui.wording import error_text
 
 __all__ = ["DatasetsPage"]
@@ -87,15 +87,7 @@ class DatasetsPage(QWidget):
         self.panel.failed.connect(self._on_index_failed)
         self.notice = Notice()
 
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Datasets")
+        self.table = make_row_table(_COLUMNS, "Datasets")
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.empty = QLabel("No datasets yet.\nClick “Add folder…” or “Add archive…”, or drop a dataset folder "
                             "or archive here.")

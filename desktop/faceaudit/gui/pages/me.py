@@ -238,4 +238,4 @@ class MePage(QWidget):
 
 
 def _caption(face: ReferenceFace) -> str:
-    return f"{face.name}\n{'⚠ ' + face.hint.split(';')[0] if face.hint else 'good'}"
+    return f"{face.name}\n{'⚠ ' + face.problem if face.problem else 'good'}"

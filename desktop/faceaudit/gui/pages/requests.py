@@ -8,13 +8,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QSplitter,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -27,13 +24,14 @@ from faceaudit.core.letters.requests import (
     RequestRecord,
     Status,
     add_reply,
+    awaiting_answer,
     list_requests,
     refresh_overdue,
     update_request,
 )
 from faceaudit.gui.dialogs.erasure import ErasureDialog
 from faceaudit.gui.support.operations import Job, run_call
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader, make_button
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, make_button, make_row_table
 from faceaudit.gui.widgets.request_detail import RequestDetail
 from faceaudit.gui.wording import LAW_WORDS, LETTER_WORDS, days_left_words, error_text, os_error_text
 
@@ -72,15 +70,7 @@ class RequestsPage(QWidget):
         self.empty = QLabel("No requests yet: letters you save on the Letters page are listed here.")
         self.empty.setWordWrap(True)
 
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Requests")
+        self.table = make_row_table(_COLUMNS, "Requests")
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
 
         self.detail = RequestDetail(store)
@@ -263,11 +253,10 @@ class RequestsPage(QWidget):
         self.refresh()
 
     def _fill_row(self, row: int, record: RequestRecord, today: date) -> None:
-        open_request = record.status in (Status.SENT, Status.OVERDUE)
         values = (record.recipient or "-", record.dataset_name or "-", LETTER_WORDS.get(record.type, record.type),
                   LAW_WORDS.get(record.law, record.law), str(record.sent_date or "-"),
                   str(record.deadline or "-") + (" (extended)" if record.extended else ""), record.status,
-                  days_left_words(record.deadline, today) if open_request else "-")
+                  days_left_words(record.deadline, today) if awaiting_answer(record) else "-")
         for column, text in enumerate(values):
             item = QTableWidgetItem(text)
             if record.overdue:

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QDropEvent, QFont
-from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QVBoxLayout, QWidget
 
-__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button"]
+__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table"]
 
 
 class PageHeader(QWidget):
@@ -72,3 +72,17 @@ def make_button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
     button.setToolTip(tip)
     button.clicked.connect(lambda _checked=False: slot())
     return button
+
+
+def make_row_table(columns: tuple[str, ...], name: str) -> QTableWidget:
+    """A read-only table whose rows are picked one at a time; the first column takes the spare width."""
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    table.setAccessibleName(name)
+    return table
