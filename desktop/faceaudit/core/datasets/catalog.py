@@ -10,8 +10,16 @@ from faceaudit.core.datasets.sources import open_source, read_labels_csv
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["DatasetInfo", "DatasetError", "add_dataset", "list_datasets", "get_dataset", "dataset_errors", "remove_dataset",
-           "read_item_bytes"]
+__all__ = [
+    "DatasetInfo",
+    "DatasetError",
+    "add_dataset",
+    "list_datasets",
+    "get_dataset",
+    "dataset_errors",
+    "remove_dataset",
+    "read_item_bytes",
+]
 
 
 class DatasetError(FaceAuditError, ValueError):
@@ -41,7 +49,9 @@ class DatasetInfo:
         return self.items > 0 and self.pending == 0
 
 
-def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None) -> DatasetInfo:
+def add_dataset(
+    store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None
+) -> DatasetInfo:
     """Register a folder or archive as a dataset (nothing is read yet but its type).
 
     Raises:

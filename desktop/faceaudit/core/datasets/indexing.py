@@ -27,9 +27,9 @@ from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine, FaceE
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store, now, to_blob
 
-__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers", "available_memory", "check_workers",
-           "settings_with", "settings_for_all",
-           "WorkerStartError"]
+__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
+           "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError"]
+
 
 class IndexSettingsError(FaceAuditError, ValueError):
     """Index settings out of range (an upsample of 7, -1 workers): nothing was started."""
@@ -210,7 +210,9 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
         engine.prepare()  # before the workers start (see FaceEngine.prepare)
         reads = open_source(dataset.path, kind=dataset.kind).read(pending)
         batches = _batches(reads, ids, store, batch_size, dataset.id, counts)
-        runner = run_inline(engine, batches) if workers == 0 else run_pool(engine, batches, workers or default_workers())
+        runner = (
+            run_inline(engine, batches) if workers == 0 else run_pool(engine, batches, workers or default_workers())
+        )
         try:
             for records in runner:
                 engine.embed_faces([face for record in records for face in record.faces])
@@ -226,7 +228,9 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     yield counts.progress("finished")
 
 
-def _batches(reads, ids: dict[str, int], store: Store, size: int, dataset_id: int, counts: _Counter) -> Iterator[list[tuple[int, bytes]]]:
+def _batches(
+    reads, ids: dict[str, int], store: Store, size: int, dataset_id: int, counts: _Counter
+) -> Iterator[list[tuple[int, bytes]]]:
     """Group readable files into batches; unreadable ones and known photos are written at once."""
     twins = _TwinFinder(store, dataset_id)
     batch: list[tuple[int, bytes]] = []
@@ -318,18 +322,18 @@ def _write(store: Store, records: list[PhotoRecord]) -> None:
             store.conn.execute("DELETE FROM faces WHERE item_id = ?", [record.item_id])
             if record.error:
                 store.conn.execute(
-                    "UPDATE items SET status = 'error', reason = ?, sha256 = ?, n_faces = 0, indexed_at = ? WHERE id = ?",
-                    [record.error, record.sha256, stamp, record.item_id])
+                    "UPDATE items SET status = 'error', reason = ?, sha256 = ?, n_faces = 0, indexed_at = ?"
+                    " WHERE id = ?", [record.error, record.sha256, stamp, record.item_id])
                 continue
             dataset_id = store.scalar("SELECT dataset_id FROM items WHERE id = ?", [record.item_id])
             store.conn.executemany(
-                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness, embedding)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[record.item_id, dataset_id, idx, *face.box, face.score, face.size, face.sharpness, to_blob(face.embedding)]
-                 for idx, face in enumerate(record.faces)])
+                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness,"
+                " embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[record.item_id, dataset_id, idx, *face.box, face.score, face.size, face.sharpness,
+                  to_blob(face.embedding)] for idx, face in enumerate(record.faces)])
             store.conn.execute(
-                "UPDATE items SET status = 'done', reason = NULL, sha256 = ?, phash = ?, dhash = ?, width = ?, height = ?,"
-                " n_faces = ?, indexed_at = ? WHERE id = ?",
+                "UPDATE items SET status = 'done', reason = NULL, sha256 = ?, phash = ?, dhash = ?, width = ?,"
+                " height = ?, n_faces = ?, indexed_at = ? WHERE id = ?",
                 [record.sha256, record.phash, record.dhash, record.width, record.height, len(record.faces), stamp,
                  record.item_id])
             attach_decisions(store, record.item_id)
