@@ -103,6 +103,7 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
         NeedFaceChoice: several faces and no face_number.
         ReferenceError: no face, a bad face number, or an unreadable photo.
     """
+    engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
     data, rgb, faces = _read_and_find(path, engine, jitter)
     name = Path(path).name
     if not faces:
