@@ -56,7 +56,7 @@ def print_saved(saved) -> None:
     from faceaudit.cli.hints import hint_for_action
 
     for path in saved.paths:
-        print(f"wrote {path}")
+        print(shown(f"wrote {path}"))
     print(f"{len(saved.letter.annex)} confirmed match(es) in the annex"
           + (f"; answer due {saved.letter.deadline}" if saved.letter.deadline else ""))
     if saved.request_id:
@@ -64,4 +64,4 @@ def print_saved(saved) -> None:
               f"faceaudit requests update {saved.request_id} --sent YYYY-MM-DD")
     for note in saved.notes:
         hint = hint_for_action(note.action, note.subject)
-        print(f"note: {note.message}" + (f" ({hint})" if hint else ""))
+        print(shown(f"note: {note.message}" + (f" ({hint})" if hint else "")))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from faceaudit import __version__
 from faceaudit.cli import datasets, erasure, identity, indexing, letter, me, registry, requests, scanning, security
+from faceaudit.cli.common import shown
 from faceaudit.cli.hints import hint_for
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.encryption import DataLocked, is_locked
@@ -40,14 +42,25 @@ def main(argv: list[str] | None = None) -> int:
             raise DataLocked()
         return args.handler(args) or 0
     except FaceAuditError as exc:
-        print(f"faceaudit: {exc}", file=sys.stderr)
-        hint = hint_for(exc)
-        if hint:
-            print(f"faceaudit: {hint}", file=sys.stderr)
-        return 2
+        return _refused(exc)
+    except (sqlite3.Error, OSError) as exc:
+        from faceaudit.core.storage.problems import explain
+
+        problem = explain(exc)
+        if problem is None:
+            raise  # not the disk's nor the database's: a bug, and its traceback is for the report
+        return _refused(problem)
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130
+
+
+def _refused(error: FaceAuditError) -> int:
+    print(f"faceaudit: {shown(error)}", file=sys.stderr)
+    hint = hint_for(error)
+    if hint:
+        print(f"faceaudit: {shown(hint)}", file=sys.stderr)
+    return 2
 
 
 def _finish_interrupted_lock() -> None:
@@ -59,7 +72,7 @@ def _finish_interrupted_lock() -> None:
     if home.is_dir():
         message = finish_interrupted(home / "faceaudit.db")
         if message:
-            print(f"faceaudit: {message}", file=sys.stderr)
+            print(f"faceaudit: {shown(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from faceaudit.core.storage.encryption import DataLocked, is_locked
 from faceaudit.core.storage.lock_journal import finish_interrupted
 from faceaudit.core.storage.migrations import apply_migrations
 
-__all__ = ["Store", "now", "to_blob", "from_blob"]
+__all__ = ["Store", "now", "to_blob", "from_blob", "close_stores", "BUSY_TIMEOUT_S"]
 
 
 def now() -> str:
@@ -55,17 +56,23 @@ class Store:
         if is_locked(self.path):
             raise DataLocked()
         _create_private(self.path)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
-        apply_migrations(self.db)
+        _open_stores.add(self)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            self.db = sqlite_utils.Database(conn)
+            apply_migrations(self.db)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (again: nothing)."""
+        _open_stores.discard(self)
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -95,6 +102,23 @@ class Store:
     def set_setting(self, key: str, value: str) -> None:
         """Store a setting."""
         self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
+
+
+#: How long a Store waits for another connection's write to end before "database is locked".
+BUSY_TIMEOUT_S = 30.0
+
+#: Every Store of this process that is open (to close them before a damaged file is copied).
+_open_stores: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def close_stores(path: Path) -> None:
+    """Close this process's Stores on `path` that this thread may close (a damaged file is about to be copied)."""
+    for store in list(_open_stores):
+        if store.path.resolve() == Path(path).resolve():
+            try:
+                store.close()
+            except sqlite3.ProgrammingError:
+                pass  # opened in another thread; it ends with its job
 
 
 class _Transaction:

@@ -25,7 +25,7 @@ KNOWN = (
     "faceaudit.db.enc", "faceaudit.db.enc.tmp", "faceaudit.db.unlock.tmp",
     "faceaudit.db.lock-journal", "faceaudit.db.lock-journal.tmp", "faceaudit.db.lock-guard",
     "faceaudit.db.damaged-*",  # the copy kept of a damaged database
-    "app-instance.lock", "app-instance.raise",  # one window per data folder (gui/support/single_instance.py)
+    "app-instance.lock", "app-instance.raise", "app-instance.raise.tmp",  # one window per data folder
 )
 #: Folders of FaceAudit's own, and the names it writes inside them.
 KNOWN_FOLDERS = {
