@@ -100,10 +100,11 @@ def read_photo_file(path: str | os.PathLike) -> bytes:
         fd = os.open(path, flags)
     except OSError as exc:
         raise ImageError(f"cannot read {name}: {exc.strerror or exc}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ImageError(f"{name} is not a photo file (it is a folder, a pipe or a device)")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ImageError(f"{name} is not a photo file (it is a folder, a pipe or a device)")
         limit_mib = limits.MAX_FILE_BYTES // 2**20
         if info.st_size > limits.MAX_FILE_BYTES:
             raise ImageError(f"{name} is {info.st_size / 2**20:.0f} MiB, over the {limit_mib} MiB limit for one photo")
