@@ -206,15 +206,24 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
+from faceaudit.core.storage import paths
 from faceaudit.gui.app import app_icon, create_window
+from faceaudit.gui.support.single_instance import SingleInstance
 app.setWindowIcon(app_icon())
+instance = SingleInstance(paths.data_home())  # one window per data folder: a file lock and a watched file
+assert instance.claim()
 window = create_window()
+raised = []
+instance.raise_requested.connect(lambda: raised.append(True))
+instance.watch()
 window.show()
+QTimer.singleShot(100, SingleInstance(paths.data_home()).ask_first_to_come_forward)  # as a second start does
 QTimer.singleShot(500, app.quit)
 app.exec()
 window.close()
 window.store.close()
-print("started")
+instance.release()
+print("started", "raised" if raised else "not raised")
 """
 
 
@@ -228,14 +237,14 @@ def test_gui_start_up_opens_no_network_socket(tmp_path):
     if traced:
         command = ["strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", str(trace), *command]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "started" in done.stdout, done.stderr
+    assert done.returncode == 0 and "started raised" in done.stdout, done.stdout + done.stderr
     assert not log.exists(), f"network use attempted:\n{log.read_text()}"
     assert not traced or trace.exists()
     calls = trace.read_text().splitlines() if traced else []
     internet = [line for line in calls if "AF_INET" in line or "sin_port" in line or "sin6_port" in line]
     assert not internet, "\n".join(internet)
     print(
-        "\noffline [GUI start-up, 500 ms of events]: 0 network events (audit hook);"
+        "\noffline [GUI start-up with the one-window guard, 500 ms of events]: 0 network events (audit hook);"
         + (f" {len(calls)} socket system calls traced, 0 to the internet (strace)" if traced else " strace unavailable")
     )
 

@@ -234,30 +234,39 @@ def _batches(
     """Group readable files into batches; unreadable ones and known photos are written at once."""
     twins = _TwinFinder(store, dataset_id)
     batch: list[tuple[int, bytes]] = []
-    for entry, data, problem in reads:
-        item_id = ids.get(entry.key)
-        if item_id is None:
-            continue
-        if data is None:
-            with store.transaction():
-                if isinstance(problem, Unreadable):  # a read error may pass: looked at again next index
-                    store.conn.execute("UPDATE items SET status = 'unavailable', prior_status = 'pending', reason = ?"
-                                       " WHERE id = ?", [problem, item_id])
-                else:
-                    store.conn.execute("UPDATE items SET status = 'error', reason = ?, indexed_at = ? WHERE id = ?",
-                                       [problem, now(), item_id])
-            counts.note(error=not isinstance(problem, Unreadable), unavailable=isinstance(problem, Unreadable))
-            continue
-        copied = twins.copy(item_id, data)
-        if copied is not None:
-            counts.note(faces=copied[0], error=copied[1])
-            continue
-        batch.append((item_id, data))
-        if len(batch) >= size:
+    try:
+        for entry, data, problem in reads:
+            item_id = ids.get(entry.key)
+            if item_id is None:
+                continue
+            if data is None:
+                _unread(store, item_id, problem)
+                counts.note(error=not isinstance(problem, Unreadable), unavailable=isinstance(problem, Unreadable))
+                continue
+            copied = twins.copy(item_id, data)
+            if copied is not None:
+                counts.note(faces=copied[0], error=copied[1])
+                continue
+            batch.append((item_id, data))
+            if len(batch) >= size:
+                twins.flush()
+                yield batch
+                batch = []
+        if batch:
+            twins.flush()
             yield batch
-            batch = []
-    if batch:
-        yield batch
+    finally:
+        twins.flush()
+
+
+def _unread(store: Store, item_id: int, problem: str) -> None:
+    with store.transaction():
+        if isinstance(problem, Unreadable):  # a read error may pass: looked at again next index
+            store.conn.execute("UPDATE items SET status = 'unavailable', prior_status = 'pending', reason = ?"
+                               " WHERE id = ?", [problem, item_id])
+        else:
+            store.conn.execute("UPDATE items SET status = 'error', reason = ?, indexed_at = ? WHERE id = ?",
+                               [problem, now(), item_id])
 
 
 class _TwinFinder:
@@ -273,8 +282,18 @@ class _TwinFinder:
     def __init__(self, store: Store, dataset_id: int):
         self.store = store
         rows = store.query("SELECT id, settings FROM datasets")
+        self.failed: list[tuple] = []
         mine = face_settings(next(json.loads(r["settings"]) for r in rows if r["id"] == dataset_id))
         self.compatible = [r["id"] for r in rows if r["settings"] and face_settings(json.loads(r["settings"])) == mine]
+
+    def flush(self) -> None:
+        """Write the failures copied from twins so far (call before anything else writes)."""
+        if self.failed:
+            with self.store.transaction():
+                self.store.conn.executemany(
+                    "UPDATE items SET (status, reason, sha256, n_faces, indexed_at) ="
+                    " (SELECT 'error', reason, sha256, 0, ? FROM items WHERE id = ?) WHERE id = ?", self.failed)
+            self.failed = []
 
     def _twin(self, sha: str, status: str, item_id: int) -> int | None:
         marks = ",".join("?" * len(self.compatible))
@@ -295,11 +314,9 @@ class _TwinFinder:
             failed = self._twin(sha, "error", item_id)
             if failed is None:
                 return None
-            with self.store.transaction():
-                conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
-                conn.execute("UPDATE items SET (status, reason, sha256, n_faces, indexed_at) ="
-                             " (SELECT 'error', reason, sha256, 0, ? FROM items WHERE id = ?) WHERE id = ?",
-                             [now(), failed, item_id])
+            self.failed.append((now(), failed, item_id))  # written with the next ones: one commit per file cost more
+            if len(self.failed) >= 500:
+                self.flush()
             return 0, True
         with self.store.transaction():
             conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
