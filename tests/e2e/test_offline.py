@@ -110,6 +110,15 @@ def _flow(lfw: Path, dataset: Path, home: Path, env: dict, prefix: tuple[str, ..
     cli("unlock", "--passphrase-stdin", stdin=SECRET + "\n")
     cli("lock", "--passphrase-stdin", stdin=SECRET + "\n")
     locked_modes = _modes(home)
+    # The letters and the calendar were saved in the data folder by the user's choice: wipe deletes
+    # only what FaceAudit itself made there, so it refuses (deleting nothing) until they are moved out.
+    refused = subprocess.run([*prefix, sys.executable, "-m", "faceaudit.cli", "wipe", "--yes"], env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2 and "deadlines.ics, letters" in refused.stderr, refused.stderr
+    kept = home.parent / f"kept-{home.name}"
+    kept.mkdir()
+    shutil.move(letters, kept / "letters")
+    shutil.move(home / "deadlines.ics", kept / "deadlines.ics")
     cli("wipe", "--yes")
     return {"scan": found, "rescan": rescanned, "letter": letter,
             "commands": commands, "modes": {**plain_modes, **locked_modes}, "left": home.exists()}
@@ -214,11 +223,12 @@ instance = SingleInstance(paths.data_home())  # one window per data folder: a fi
 assert instance.claim()
 window = create_window()
 raised = []
-instance.raise_requested.connect(lambda: raised.append(True))
+instance.raise_requested.connect(lambda: raised.append(True) or QTimer.singleShot(500, app.quit))
 instance.watch()
 window.show()
-QTimer.singleShot(100, SingleInstance(paths.data_home()).ask_first_to_come_forward)  # as a second start does
-QTimer.singleShot(500, app.quit)
+second = SingleInstance(paths.data_home())  # as a second start of the app does
+QTimer.singleShot(100, lambda: second.ask_first_to_come_forward())
+QTimer.singleShot(20000, app.quit)  # the request never arrived: the check below says so
 app.exec()
 window.close()
 window.store.close()
@@ -244,7 +254,7 @@ def test_gui_start_up_opens_no_network_socket(tmp_path):
     internet = [line for line in calls if "AF_INET" in line or "sin_port" in line or "sin6_port" in line]
     assert not internet, "\n".join(internet)
     print(
-        "\noffline [GUI start-up with the one-window guard, 500 ms of events]: 0 network events (audit hook);"
+        "\noffline [GUI start-up with the one-window guard, a second start's request]: 0 network events (audit hook);"
         + (f" {len(calls)} socket system calls traced, 0 to the internet (strace)" if traced else " strace unavailable")
     )
 

@@ -41,7 +41,9 @@ def data_home(create: bool = True) -> Path:
             home.mkdir(mode=0o700)  # the umask can only narrow 0700
         except FileExistsError:
             return home  # another process made it a moment ago (and writes the marker)
-        (home / MARKER).write_text(_MARKER_TEXT, encoding="utf-8")
+        fd = os.open(home / MARKER, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as marker:
+            marker.write(_MARKER_TEXT)
     return home
 
 
