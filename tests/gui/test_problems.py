@@ -93,3 +93,22 @@ def test_wipe_of_a_folder_with_a_strangers_file_says_why_and_deletes_nothing(qtb
     dialog._on_wipe_clicked()
     assert len(warned) == 1 and "holiday.jpg" in warned[0] and "nothing was deleted" in warned[0]
     assert (data_home / "holiday.jpg").exists() and (data_home / "faceaudit.db").exists()
+
+
+def test_a_lock_cut_off_earlier_is_settled_at_start_and_the_good_copy_named(data_home, qapp, monkeypatch):
+    import json
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from faceaudit.gui import app as gui_app
+
+    Store().close()
+    # What a `lock` killed while it encrypted leaves: its journal and a half-written encrypted copy.
+    (data_home / "faceaudit.db.lock-journal").write_text(json.dumps({"operation": "lock"}))
+    (data_home / "faceaudit.db.enc.tmp").write_bytes(b"FAUDENC1 half")
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append(text))
+    monkeypatch.setattr(QApplication, "exec", lambda self: 0)
+    assert gui_app.main([]) == 0
+    assert len(told) == 1 and "An interrupted lock was undone" in told[0] and "is the good copy" in told[0]
+    assert not (data_home / "faceaudit.db.enc.tmp").exists() and not (data_home / "faceaudit.db.lock-journal").exists()

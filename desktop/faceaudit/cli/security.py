@@ -75,6 +75,10 @@ def _wipe(args) -> int:
     if not args.yes and (not sys.stdin.isatty() or input("Type 'delete' to confirm: ").strip() != "delete"):
         print("nothing deleted", file=sys.stderr)
         return 1
+    from faceaudit.core.storage import paths
+
+    home = paths.data_home(create=False)
     wipe_all()
-    print("all FaceAudit data deleted")
+    kept = f" (the folder {home} stays: FaceAudit did not make it)" if home.exists() else ""
+    print(shown(f"all FaceAudit data deleted{kept}"))
     return 0

@@ -66,6 +66,9 @@ def _run(app: QApplication, instance: SingleInstance) -> int:
     instance.raise_requested.connect(lambda: _bring_forward(window))
     instance.watch()
     window.show()
+    if window.store.recovered:  # a lock or unlock cut off earlier was finished or undone: say which copy is good
+        QMessageBox.information(window, "FaceAudit", window.store.recovered[:1].upper() + window.store.recovered[1:]
+                                + ".")
     status = app.exec()
     wait_for_jobs()  # work so far is saved; a thread must not outlive the app's objects
     window.store.close()
