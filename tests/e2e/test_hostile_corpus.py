@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import os
 import resource
-import shutil
 import tarfile
 import time
 import zipfile
@@ -20,6 +19,7 @@ from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.datasets.indexing import IndexProgress, index_dataset
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store
+from tests.support.deep_tree import deep_folder
 from tests.support.hostile_files import (
     encode,
     gif_bomb,
@@ -347,36 +347,12 @@ def test_identical_failing_files_cost_no_more_than_distinct_ones(tmp_path, data_
           f" (ratio {same_s / distinct_s:.2f})")
 
 
-@pytest.fixture
-def deep_root(tmp_path):
-    """A folder for a very deep tree, removed afterwards a level at a time (shutil.rmtree recurses)."""
-    root = tmp_path / "deep"
-    yield root
-    levels = []
-    folder = str(root)
-    while os.path.isdir(folder):
-        levels.append(folder)
-        for name in os.listdir(folder):
-            if not os.path.isdir(os.path.join(folder, name)):
-                os.unlink(os.path.join(folder, name))
-        inner = [name for name in os.listdir(folder) if name != "top"]
-        if "top" in os.listdir(folder):
-            shutil.rmtree(os.path.join(folder, "top"))
-        folder = os.path.join(folder, inner[0]) if inner else ""
-    for folder in reversed(levels):
-        os.rmdir(folder)
-
-
 def test_a_folder_nested_1200_deep_is_listed_and_its_file_refused_with_a_reason(deep_root, data_home, astronaut_png):
     # Issue 13: os.walk recursed, and a folder nested 1,100 deep stopped the whole index (RecursionError).
     root = deep_root
     (root / "top").mkdir(parents=True)
     (root / "top" / "astronaut.png").write_bytes(astronaut_png.read_bytes())
-    deepest = str(root)
-    for _ in range(1200):  # one level at a time: Path.mkdir(parents=True) itself recurses
-        deepest = os.path.join(deepest, "d")
-        os.mkdir(deepest)
-    Path(deepest, "bottom.jpg").write_bytes(text_as_jpeg())
+    Path(deep_folder(root, 1200), "bottom.jpg").write_bytes(text_as_jpeg())
     with Store() as store:
         seconds, final = _index_seconds(root, "deep", store)
         rows = {row["key"]: row for row in store.query("SELECT key, status, reason FROM items")}

@@ -326,3 +326,21 @@ def test_file_names_with_terminal_escapes_are_printed_escaped(data_home, tmp_pat
     assert "\x1b" not in done.stdout and "\r" not in done.stdout
     assert "x\\x1b[2K\\x0d0 file(s) could not be indexed\\x1b[8m.jpg: not an image" in done.stdout
     assert done.stderr.strip() == "1 file(s) could not be indexed"
+
+
+def test_a_file_the_command_cannot_write_is_a_message(data_home, tmp_path):
+    Store().close()
+    target = tmp_path / "no-such-folder" / "deadlines.ics"
+    _refused(_cli("requests", "export-ics", str(target)), f"could not use {target}: No such file or directory")
+
+
+def test_a_folder_nested_1200_deep_indexes_with_a_reason_for_its_file(data_home, deep_root):
+    from tests.support.deep_tree import deep_folder
+
+    Path(deep_folder(deep_root, 1200), "bottom.jpg").write_bytes(b"not a photo")
+    assert _cli("dataset", "add", str(deep_root), "--name", "deep").returncode == 0
+    done = _cli("index", "deep", "--workers", "0")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    assert "deep: 1/1 items, 0 faces, 1 errors" in done.stdout
+    errors = _cli("dataset", "errors", "deep")
+    assert errors.returncode == 0 and "d/" * 1200 + "bottom.jpg: not an image" in errors.stdout

@@ -47,9 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         from faceaudit.core.storage.problems import explain
 
         problem = explain(exc)
-        if problem is None:
-            raise  # not the disk's nor the database's: a bug, and its traceback is for the report
-        return _refused(problem)
+        if problem is not None:
+            return _refused(problem)
+        if isinstance(exc, OSError):  # a file or folder the command was given: the person can act on it
+            where = f" {exc.filename}" if exc.filename else ""
+            print(shown(f"faceaudit: could not use{where}: {exc.strerror or exc}"), file=sys.stderr)
+            return 2
+        raise  # a database error that is not the disk's nor the file's: a bug, its traceback is for the report
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130

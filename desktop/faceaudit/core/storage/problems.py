@@ -16,6 +16,7 @@ from pathlib import Path
 
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.storage import paths
+from faceaudit.core.storage.store import close_stores
 
 __all__ = ["StorageProblem", "DatabaseDamaged", "DiskFull", "DataFolderReadOnly", "DatabaseBusy", "explain",
            "damaged_copy_name"]
@@ -112,8 +113,6 @@ def damaged_copy_name(database: Path) -> Path:
 
 
 def _damaged(database: Path, detail: str) -> DatabaseDamaged:
-    from faceaudit.core.storage.store import close_stores  # below: store imports this module's callers
-
     copy = None
     try:
         if database.is_file():
