@@ -189,7 +189,7 @@ def _missing(store: Store, dataset_id: int, known: dict, seen: set[str], gaps: l
         "SELECT DISTINCT item_id FROM matches WHERE dataset_id = ? AND decision != 'unreviewed'", [dataset_id])}
     unavailable, removed = [], []
     for key, item_id in missing:
-        gap = next((gap for gap in gaps if gap.covers(key)), None)
+        gap = next((gap for gap in gaps if key.startswith(gap.prefix)), None)
         if gap is not None:
             unavailable.append((gap.reason, item_id))
         elif item_id in decided:

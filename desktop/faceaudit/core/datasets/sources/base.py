@@ -58,10 +58,6 @@ class Gap:
     prefix: str
     reason: str
 
-    def covers(self, key: str) -> bool:
-        """True when `key` lies in the part that could not be listed."""
-        return key.startswith(self.prefix)
-
 
 class Unreadable(str):
     """A reason that may pass (a read error, a file changing while read, a disk away): the item is
