@@ -66,7 +66,9 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
     if scan_id is None:
         scan_id = store.scalar("SELECT MAX(id) FROM scans WHERE finished IS NOT NULL") or 0
     sql = (
-        "SELECT m.*, d.name AS dataset, i.key, i.label, f.top, f.right, f.bottom, f.left"
+        "SELECT m.*, d.name AS dataset, i.key, i.label,"  # a decision whose face was not found again keeps its box
+        " COALESCE(f.top, m.top) AS box_top, COALESCE(f.right, m.right) AS box_right,"
+        " COALESCE(f.bottom, m.bottom) AS box_bottom, COALESCE(f.left, m.left) AS box_left"
         " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
         " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
         " WHERE (m.scan_id = ? OR (? AND m.decision != 'unreviewed'))"
@@ -108,7 +110,7 @@ def review(store: Store, match_id: int, decision: str) -> None:
 
 
 def _candidate(row: dict) -> Candidate:
-    box = (row["top"], row["right"], row["bottom"], row["left"]) if row["top"] is not None else None
+    box = (row["box_top"], row["box_right"], row["box_bottom"], row["box_left"]) if row["box_top"] is not None else None
     return Candidate(
         id=row["id"], dataset=row["dataset"], key=row["key"], label=row["label"], box=box,
         distance=row["distance"], agree=row["agree"], n_references=row["n_references"],

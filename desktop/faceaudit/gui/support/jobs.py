@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
+from faceaudit.core.datasets.catalog import get_dataset
+from faceaudit.core.datasets.indexing import index_dataset, settings_with
 from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
 from faceaudit.core.matching.scan import scan as core_scan
 
@@ -63,7 +64,10 @@ def index(name: str, detector: str, workers: int):
     """A factory: index (or go on indexing) one dataset, yielding IndexProgress records."""
 
     def run(store) -> Iterator[object]:
-        yield from index_dataset(store, name, IndexSettings(detector=detector), workers=workers)
+        # The preferred detector, the dataset's other recorded settings (its upsampling) kept; a new
+        # detector remakes its faces, and the decisions on them are kept.
+        settings = settings_with(store, get_dataset(store, name).id, detector=detector)
+        yield from index_dataset(store, name, settings, workers=workers)
 
     return run
 
