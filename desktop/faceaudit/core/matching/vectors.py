@@ -302,11 +302,7 @@ def _temp_path(target: Path) -> Path:
 
 
 def _cache_beside(store: Store) -> Path:
-    if store.path.resolve() == paths.database_path().resolve():
-        return paths.cache_dir()
-    folder = store.path.parent / "cache"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    return paths.cache_beside(store.path)
 
 
 def _remove_stale(folder: Path, dataset_id: int, key: str) -> None:

@@ -120,11 +120,28 @@ def _m003_face_generations(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m010_dataset_forms(db: sqlite_utils.Database) -> None:
+    # locator: what reading one item later needs (an offset, a row group and row), so showing or
+    # cropping a candidate does not scan its archive from the start. aligned: whether the
+    # dataset's photos are pre-aligned face crops (auto, arcface, none); datasets added before
+    # keep the detection they were indexed with. listing_gaps: the parts of the dataset its last
+    # listing could not read (JSON list of [key prefix, reason]).
+    db.executescript(
+        """
+        ALTER TABLE items ADD COLUMN locator TEXT;
+        ALTER TABLE datasets ADD COLUMN aligned TEXT;
+        UPDATE datasets SET aligned = 'none';
+        ALTER TABLE datasets ADD COLUMN listing_gaps TEXT;
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
     (3, "a generation per dataset's faces, for cached embedding matrices", _m003_face_generations),
+    (10, "item locators, pre-aligned crops, listing gaps", _m010_dataset_forms),
 ]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["data_home", "database_path", "cache_dir", "ENV_HOME"]
+__all__ = ["data_home", "database_path", "cache_dir", "cache_beside", "ENV_HOME"]
 
 ENV_HOME = "FACEAUDIT_HOME"
 
@@ -40,6 +40,15 @@ def cache_dir() -> Path:
     path.mkdir(exist_ok=True, mode=0o700)
     _make_private(path, 0o700)
     return path
+
+
+def cache_beside(database: Path) -> Path:
+    """The cache folder of a database: the data folder's for the user's own, else `cache` beside the file."""
+    if database.resolve() == database_path().resolve():
+        return cache_dir()
+    folder = database.parent / "cache"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder
 
 
 def _make_private(path: Path, mode: int) -> None:

@@ -1,72 +1,203 @@
-"""A dataset as a folder of photos (one sub-folder per person, or any tree), read in place."""
+"""A dataset as a folder: photos (one sub-folder per person, or any tree), and the archives, parquet
+shards and RecordIO packs beside them, all read in place as one dataset.
+
+A folder of `part1.zip … part9.zip`, of WebDataset shards `00000.tar …`, of Hub parquet shards
+`data/train-00000-of-00019.parquet …`, or of `train.rec` + `train.idx` + `lfw.bin` is one dataset:
+each part is read where it lies, and its items are keyed by the part's path and the item's
+place in it (`part1.zip/Aaron/Aaron_0001.jpg`, `data/train-00000-of-00019.parquet row 12 (x.jpg)`).
+An archive inside one of those parts stays refused.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources.base import (
     CHANGED,
-    NESTED,
+    DAMAGE,
     Entry,
+    Gap,
     Source,
+    SourceError,
     classify,
+    file_fingerprint,
     first_of_each,
     read_bounded,
     safe_key,
 )
+from faceaudit.core.datasets.sources.labels import label_from_key
+from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
+from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.tar_archive import TarSource
+from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
+from faceaudit.core.datasets.sources.verification import VerificationSource
+from faceaudit.core.datasets.sources.zip_archive import ZipSource
 
 __all__ = ["FolderSource"]
+
+#: Files looked at to name a folder's form (the kind shown beside the dataset).
+_FORM_SAMPLE = 20_000
 
 
 class FolderSource(Source):
     kind = "folder"
 
-    def _scan(self) -> Iterator[tuple[Entry, Path]]:
+    def _walk(self) -> Iterator[tuple[str, Path, str]]:
+        """(key, path, what it is) of every file that is a photo or a part, in a stable order."""
         for root, dirs, files in os.walk(self.path, followlinks=False):
             dirs.sort()
-            for name in sorted(files):
-                if classify(name):
+            names = sorted(files)
+            # A verification file (`lfw.bin`) belongs to the RecordIO pack beside it.
+            pack = "property" in names or any(name.lower().endswith(".rec") for name in names)
+            for name in names:
+                kind = classify(name) or ("verification" if pack and name.lower().endswith(".bin") else None)
+                if kind:
                     full = Path(root, name)
-                    yield self._entry(safe_key(full.relative_to(self.path).as_posix()), full), full
+                    yield safe_key(full.relative_to(self.path).as_posix()), full, kind
 
-    @staticmethod
-    def _entry(key: str, full: Path) -> Entry:
+    def form(self) -> str:
+        """The folder's published form, in a few words ("parquet shards", "zip parts", ...)."""
+        kinds = Counter(kind for _key, _full, kind in _first(self._walk(), _FORM_SAMPLE))
+        return _FOLDER_FORMS.get(frozenset(kinds) - {"verification"}, "folder with archives")
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def entries(self) -> Iterator[Entry | Gap]:
+        def listing():
+            for key, full, kind in self._walk():
+                if kind == "image":
+                    yield self._photo(key, full)
+                    continue
+                part = self._part(key, full, kind)
+                if isinstance(part, Source):
+                    yield from part.entries()
+                elif part is not None:
+                    yield from part
+
+        yield from first_of_each(listing())
+
+    def _photo(self, key: str, full: Path) -> Entry:
         try:
             info = full.lstat()
         except OSError as exc:
             return Entry(key, 0, "?", f"cannot read: {exc.strerror or exc}")
-        problem = None
-        if stat.S_ISLNK(info.st_mode):
-            problem = "symbolic link not followed"
-        elif not stat.S_ISREG(info.st_mode):
-            problem = "not a regular file"
-        elif classify(full.name) == "archive":
-            problem = NESTED
-        elif info.st_size > limits.MAX_FILE_BYTES:
+        problem = _file_problem(info)
+        if problem is None and info.st_size > limits.MAX_FILE_BYTES:
             problem = f"larger than the {limits.MAX_FILE_BYTES // 2**20} MiB limit"
-        return Entry(key, info.st_size, f"{info.st_size}:{info.st_mtime_ns}", problem)
+        return Entry(key, info.st_size, file_fingerprint(info), problem, label=label_from_key(key))
 
-    def entries(self) -> Iterator[Entry]:
-        yield from first_of_each(entry for entry, _ in self._scan())
+    def _part(self, key: str, full: Path, kind: str) -> Source | list | None:
+        """The reader of one part, or the entries that say why it is not read (None: not a part)."""
+        try:
+            info = full.lstat()
+        except OSError as exc:
+            return [Entry(key, 0, "?", f"cannot read: {exc.strerror or exc}")]
+        problem = _file_problem(info)
+        if problem is None and kind == "unreadable":
+            problem = unreadable_reason(full, unreadable_form(full.name))
+        if problem is not None:
+            return [Entry(key, info.st_size, file_fingerprint(info), problem)]
+        try:
+            if kind == "archive":
+                for form in (TarSource, ZipSource):
+                    if form.is_one(full):
+                        return form(full, prefix=f"{key}/", cache=self.cache)
+                raise SourceError("not a zip or tar archive")
+            if kind == "parquet":
+                # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a part.
+                if not has_image_column(full):
+                    return None
+                return ParquetSource(full, prefix=f"{key} ", cache=self.cache, root=self.path)
+            if kind == "recordio":
+                return RecordIOSource(full, prefix=f"{key} ", cache=self.cache)
+            return VerificationSource(full, prefix=f"{key} ", cache=self.cache)
+        except (*DAMAGE, SourceError) as exc:
+            reason = f"broken archive: {exc}"
+            return [Entry(key, info.st_size, file_fingerprint(info), reason), Gap(f"{key}/", reason)]
+
+    # -- reading ---------------------------------------------------------------------------
 
     def read(self, wanted):
         wanted = set(wanted)
-        for entry, full in self._scan():
-            if entry.key not in wanted:
+        for key, full, kind in self._walk():
+            if not wanted:
+                return
+            if kind == "image":
+                if key not in wanted:
+                    continue
+                wanted.discard(key)  # two names that differ only in non-UTF-8 bytes share a key
+                yield self._read_photo(key, full)
                 continue
-            wanted.discard(entry.key)  # two names that differ only in non-UTF-8 bytes share a key
-            if entry.problem:
-                yield entry, None, entry.problem
-                continue
-            try:
-                data, problem = _read_regular_file(full, entry.fingerprint)
-            except (OSError, ValueError) as exc:
-                data, problem = None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
-            yield entry, data, problem
+            part = self._part(key, full, kind)
+            if isinstance(part, Source):
+                mine = {k for k in wanted if k.startswith(part.prefix)}
+                if mine:
+                    wanted -= mine
+                    yield from part.read(mine)
+            elif part is not None:
+                for entry in part:
+                    if isinstance(entry, Entry) and entry.key in wanted:
+                        wanted.discard(entry.key)
+                        yield entry, None, entry.problem
+
+    def _read_photo(self, key: str, full: Path) -> tuple[Entry, bytes | None, str | None]:
+        entry = self._photo(key, full)
+        if entry.problem:
+            return entry, None, entry.problem
+        try:
+            data, problem = _read_regular_file(full, entry.fingerprint)
+        except (OSError, ValueError) as exc:
+            data, problem = None, f"cannot read: {getattr(exc, 'strerror', None) or exc}"
+        return entry, data, problem
+
+    def read_one(self, key: str, locator: str | None = None) -> bytes:
+        """One item: a photo by its path, or an item of the part its key names (straight to its locator)."""
+        full = self.path / key
+        if classify(key) == "image" and full.is_file():
+            entry, data, problem = self._read_photo(key, full)
+            if data is None:
+                raise SourceError(f"{key}: {problem}")
+            return data
+        for cut in sorted({i for i, ch in enumerate(key) if ch in "/ "}, reverse=True):
+            candidate = self.path / key[:cut]
+            kind = classify(candidate.name) or ("verification" if candidate.suffix.lower() == ".bin" else None)
+            if kind and kind != "image" and candidate.is_file():
+                part = self._part(key[:cut], candidate, kind)
+                if isinstance(part, Source):
+                    return part.read_one(key, locator)
+                break
+        return super().read_one(key, locator)
+
+
+_FOLDER_FORMS = {
+    frozenset(): "folder",
+    frozenset({"image"}): "folder",
+    frozenset({"parquet"}): "parquet shards",
+    frozenset({"recordio"}): "RecordIO pack",
+    frozenset({"archive"}): "archive parts",
+    frozenset({"archive", "image"}): "folder with archives",
+    frozenset({"unreadable"}): "unreadable form",
+}
+
+
+def _first(items, count: int):
+    for number, item in enumerate(items):
+        if number >= count:
+            return
+        yield item
+
+
+def _file_problem(info: os.stat_result) -> str | None:
+    if stat.S_ISLNK(info.st_mode):
+        return "symbolic link not followed"
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    return None
 
 
 def _read_regular_file(full: Path, fingerprint: str) -> tuple[bytes | None, str | None]:
@@ -79,7 +210,7 @@ def _read_regular_file(full: Path, fingerprint: str) -> tuple[bytes | None, str 
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode):
             return None, "not a regular file"
-        if f"{before.st_size}:{before.st_mtime_ns}" != fingerprint:
+        if file_fingerprint(before) != fingerprint:
             return None, CHANGED
         data = read_bounded(handle, limits.MAX_FILE_BYTES)
         after = os.fstat(fd)
