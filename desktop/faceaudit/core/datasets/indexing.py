@@ -82,8 +82,8 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
         yielded is saved.
     """
     settings = settings or IndexSettings()
-    engine = FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device)
     dataset = get_dataset(store, name)
+    engine = FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device, aligned=dataset.aligned)
     yield _progress(store, dataset.id, name, "listing")
     sync_listing(store, dataset.id, engine.settings)
     counts = _Counter(store, dataset.id, name)

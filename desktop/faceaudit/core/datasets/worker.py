@@ -70,7 +70,8 @@ def start(settings: dict) -> None:
     if hasattr(os, "nice"):
         # Indexing is background work: the desktop (and the app's own window) comes first.
         os.nice(10)
-    _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"])
+    _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"],
+                         bool(settings.get("cnn_fallback")), settings.get("aligned", "none"))
 
 
 def run(batch: list[tuple[int, bytes]]) -> list[PhotoRecord]:

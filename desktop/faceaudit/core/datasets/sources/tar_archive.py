@@ -73,7 +73,7 @@ class TarSource(Source):
             raw.seek(0)
             stream = ForwardStream(raw, compression, size)
             # A member can never hold more than the archive could expand to.
-            most = size
+            most = None  # a plain tar: reading past its end is a truncation, found as such
             if compression != "none":
                 most = size * limits.MAX_COMPRESSION_RATIO + limits.RATIO_CHECK_FLOOR_BYTES
             yield stream, most

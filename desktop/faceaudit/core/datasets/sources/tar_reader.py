@@ -75,15 +75,15 @@ def looks_like_tar_header(block: bytes) -> bool:
         return False
 
 
-def read_members(stream: ForwardStream, max_data_bytes: int) -> Iterator[TarMember]:
+def read_members(stream: ForwardStream, max_data_bytes: int | None) -> Iterator[TarMember]:
     """Every member of a tar stream, in order; the caller may read the data of the member just
     yielded (its `size` bytes) before asking for the next, and whatever it left is skipped.
 
     Args:
         stream: the archive's uncompressed bytes, at its start.
-        max_data_bytes: the most uncompressed bytes this archive can hold (its size for a
-            plain tar, its size times the ratio limit when compressed): a member that declares
-            more is a lie.
+        max_data_bytes: the most uncompressed bytes a compressed archive can hold (its size
+            times the ratio limit): a member that declares more is a lie. None for a plain tar,
+            where reading past its end is found as a truncation.
 
     Raises:
         TarDamaged: a header is invalid, or declares more than the limits allow.
@@ -111,9 +111,6 @@ def read_members(stream: ForwardStream, max_data_bytes: int) -> Iterator[TarMemb
         if kind == _SPARSE:
             _skip_sparse_extensions(stream, block, at)
             data_at = stream.pos
-        if size > max_data_bytes - data_at:
-            raise TarDamaged(f"the header at byte {at:,} declares {size:,} bytes of data, "
-                             "more than this archive can hold")
         if kind in (_LONG_NAME, _LONG_LINK, _PAX, _PAX_GLOBAL):
             meta_in_a_row += 1
             if meta_in_a_row > _MAX_META_IN_A_ROW:
@@ -123,7 +120,7 @@ def read_members(stream: ForwardStream, max_data_bytes: int) -> Iterator[TarMemb
         meta_in_a_row = 0
         member = _member(block, kind, size, data_at, pending, at)
         pending = {}
-        if member.size > max_data_bytes - data_at:  # a pax header may have given another size
+        if max_data_bytes is not None and member.size > max_data_bytes - data_at:
             raise TarDamaged(f"the member at byte {at:,} declares {member.size:,} bytes of data, "
                              "more than this archive can hold")
         yield member
