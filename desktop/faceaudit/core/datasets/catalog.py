@@ -123,7 +123,9 @@ def get_dataset(store: Store, name: str) -> DatasetInfo:
 def dataset_errors(store: Store, name: str) -> list[dict]:
     """The items that could not be indexed, with the reason for each."""
     dataset = get_dataset(store, name)
-    return store.query("SELECT key, reason FROM items WHERE dataset_id = ? AND status = 'error' ORDER BY key", [dataset.id])
+    return store.query(
+        "SELECT key, reason FROM items WHERE dataset_id = ? AND status = 'error' ORDER BY key", [dataset.id]
+    )
 
 
 def remove_dataset(store: Store, name: str) -> None:
