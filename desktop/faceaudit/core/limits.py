@@ -73,10 +73,11 @@ MAX_SIDECAR_BYTES = 64 * 1024
 #: 100-row groups has a footer of a few hundred kB.
 MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024
 
-#: Largest parquet row group, by its declared uncompressed size, whose image column is read.
-#: Hub shards hold about 100 images per group (tens of MB); reading streams each group in
-#: small batches, so this bounds a group that declares an absurd size, not normal memory.
-MAX_PARQUET_ROW_GROUP_BYTES = 4 * 1024**3
+#: Largest parquet row group, by the declared uncompressed size of its image column, that is read.
+#: Hub shards hold about 100 images per group (a few MB to tens of MB). Reading streams a group
+#: page by page in small batches, but a data page may hold up to 1,024 images (pyarrow's
+#: default), so this also bounds the largest page held in memory.
+MAX_PARQUET_ROW_GROUP_BYTES = 1024**3
 
 #: Most rows one parquet file may declare (CelebA's largest Hub shard holds about 11,000).
 MAX_PARQUET_ROWS = 50_000_000

@@ -179,6 +179,8 @@ def refine(store: Store, vectors: DatasetVectors, rows: np.ndarray, refs: np.nda
         LookupError: a face is gone from the database (it changed during the scan).
     """
     rows = np.asarray(rows, dtype=np.int64).ravel()
+    if not len(rows):  # no face near enough to look at (a small dataset of strangers)
+        return np.zeros((0, len(refs)), np.float32)
     wanted = vectors.face_ids[rows]
     found: dict[int, bytes] = {}
     for start in range(0, len(wanted), 900):

@@ -40,8 +40,9 @@ from faceaudit.core.datasets.sources.zip_archive import ZipSource
 
 __all__ = ["FolderSource"]
 
-#: Files looked at to name a folder's form (the kind shown beside the dataset).
-_FORM_SAMPLE = 20_000
+#: Entries looked at to name a folder's form (the kind shown beside the dataset): the folder and
+#: its sub-folders, one level down, no more than this many names, so adding a dataset stays quick.
+_FORM_SAMPLE = 2_000
 
 
 class FolderSource(Source):
@@ -61,9 +62,14 @@ class FolderSource(Source):
                     yield safe_key(full.relative_to(self.path).as_posix()), full, kind
 
     def form(self) -> str:
-        """The folder's published form, in a few words ("parquet shards", "zip parts", ...)."""
-        kinds = Counter(kind for _key, _full, kind in _first(self._walk(), _FORM_SAMPLE))
-        return _FOLDER_FORMS.get(frozenset(kinds) - {"verification"}, "folder with archives")
+        """The folder's published form, in a few words ("parquet shards", "archive parts", ...), from
+        the names in it and in its sub-folders one level down (nothing is opened)."""
+        kinds: Counter[str] = Counter()
+        for name in _first(_names_two_levels(self.path), _FORM_SAMPLE):
+            kind = classify(name)
+            if kind:
+                kinds[kind] += 1
+        return _FOLDER_FORMS.get(frozenset(kinds), "folder with archives")
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -110,7 +116,7 @@ class FolderSource(Source):
                 raise SourceError("not a zip or tar archive")
             if kind == "parquet":
                 # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a part.
-                if not has_image_column(full):
+                if has_image_column(full) is False:
                     return None
                 return ParquetSource(full, prefix=f"{key} ", cache=self.cache, root=self.path)
             if kind == "recordio":
@@ -183,6 +189,27 @@ _FOLDER_FORMS = {
     frozenset({"archive", "image"}): "folder with archives",
     frozenset({"unreadable"}): "unreadable form",
 }
+
+
+def _names_two_levels(root: Path) -> Iterator[str]:
+    try:
+        with os.scandir(root) as top:
+            folders = []
+            for entry in top:
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(entry.path)
+                else:
+                    yield entry.name
+    except OSError:
+        return
+    for folder in sorted(folders):
+        try:
+            with os.scandir(folder) as inner:
+                for entry in inner:
+                    if not entry.is_dir(follow_symlinks=False):
+                        yield entry.name
+        except OSError:
+            continue
 
 
 def _first(items, count: int):

@@ -63,16 +63,20 @@ def _arrow():
     return pyarrow, pyarrow.parquet
 
 
-def has_image_column(path: Path) -> bool:
-    """True for a parquet file with a column of images (a struct with bytes, or binary)."""
+def has_image_column(path: Path) -> bool | None:
+    """True for a parquet file with a column of images (a struct with bytes, or binary), False for
+    one without (a list of links, a metadata table), None when its schema cannot be read."""
     try:
         with open(path, "rb") as handle:
             if handle.read(4) != b"PAR1":
                 return False
+    except OSError:
+        return False
+    try:
         _pa, pq = _arrow()
         schema = pq.read_schema(path)
-    except (OSError, ValueError, ImportError):
-        return False
+    except (OSError, ValueError, ImportError, NotImplementedError):
+        return None
     return _image_column(schema, features_from_schema(schema.metadata)) is not None
 
 
@@ -132,7 +136,8 @@ class ParquetSource(Source):
 
     @staticmethod
     def is_one(path: Path) -> bool:
-        return has_image_column(path)
+        # A damaged shard is still a shard: its listing says what is wrong with it.
+        return has_image_column(path) is not False
 
     def __init__(self, path: Path, prefix: str | None = None, cache: Path | None = None, root: Path | None = None):
         super().__init__(path, f"{path.name} " if prefix is None else prefix, cache)
