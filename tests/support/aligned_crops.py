@@ -28,9 +28,9 @@ def _predictor68():
 
 def hog_box(rgb: np.ndarray, upsample: int = 1):
     """The central HOG face of a photo as a dlib rectangle, or None."""
-    import dlib
+    from faceaudit.core.faces import model_files
 
-    found = dlib.get_frontal_face_detector()(rgb, upsample)
+    found = model_files.hog_detector()(rgb, upsample)
     if not found:
         return None
     height, width = rgb.shape[:2]

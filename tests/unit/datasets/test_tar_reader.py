@@ -18,35 +18,16 @@ import pytest
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources import Entry, Gap, SourceError, gzip_index, open_source
 from faceaudit.core.datasets.sources.tar_reader import TarDamaged, parse_pax
+from tests.support.hostile_forms import TAR_END, tar_header, tar_member
 
 DATA = os.urandom(3000)  # stands for a photo: random bytes do not compress
 
 
-def header(name: bytes, size_field: bytes, kind: bytes = b"0", magic: bytes = b"ustar\x0000",
-           prefix: bytes = b"") -> bytes:
-    """A 512-byte tar header with a correct checksum; `size_field` is the raw 12-byte size field."""
-    block = bytearray(512)
-    block[0:len(name)] = name
-    block[100:108] = b"0000644\0"
-    block[124:136] = size_field
-    block[136:148] = b"14771414210\0"
-    block[156:157] = kind
-    block[257:265] = magic
-    block[345:345 + len(prefix)] = prefix
-    block[148:156] = b" " * 8
-    block[148:156] = b"%06o\0 " % sum(block)
-    return bytes(block)
+header, member, END = tar_header, tar_member, TAR_END
 
 
 def octal(size: int) -> bytes:
     return b"%011o\0" % size
-
-
-def member(name: str, data: bytes, kind: bytes = b"0") -> bytes:
-    return header(name.encode(), octal(len(data)), kind) + data + bytes(-len(data) % 512)
-
-
-END = bytes(1024)
 
 
 def listing(path: Path, cache: Path | None = None) -> tuple[dict[str, Entry], list[Gap]]:
