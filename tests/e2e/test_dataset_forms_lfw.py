@@ -24,7 +24,7 @@ from tests.support.dataset_forms import hub_parquet, insightface_pack, webdatase
 from tests.support.lfw_sets import PEOPLE, build_dataset, person_photos
 
 ENROLLED = 2
-STRANGERS = 1000
+STRANGERS = 2000
 FORMS = ("parquet", "recordio", "recordio-zip", "webdataset", "zip-parts")
 
 
