@@ -70,12 +70,17 @@ def _dataset_list(args) -> int:
 
 
 def _dataset_errors(args) -> int:
-    from faceaudit.core.datasets.catalog import dataset_errors
+    from faceaudit.core.datasets.catalog import dataset_errors, get_dataset
 
-    errors = dataset_errors(open_store(), args.name)
+    store = open_store()
+    errors = dataset_errors(store, args.name)
     for row in errors:
         print(f"{row['key']}: {row['reason']}")
-    print(f"{len(errors)} file(s) could not be indexed", file=sys.stderr)
+    gaps = get_dataset(store, args.name).gaps
+    for prefix, reason in gaps:
+        print(f"{prefix or '(the whole dataset)'}: could not be listed: {reason}")
+    parts = f", {len(gaps)} part(s) could not be listed" if gaps else ""
+    print(f"{len(errors)} file(s) could not be indexed{parts}", file=sys.stderr)
     return 0
 
 

@@ -31,7 +31,7 @@ def register(commands) -> None:
 
 def _index(args) -> int:
     from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import list_datasets
+    from faceaudit.core.datasets.catalog import DatasetState, get_dataset, list_datasets
     from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
 
     store = open_store()
@@ -47,4 +47,7 @@ def _index(args) -> int:
                 )
         bar.close()
         print(f"{name}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors")
+        info = get_dataset(store, name)
+        if info.state not in (DatasetState.READY, DatasetState.INDEXING):
+            print(f"  not really checked: {info.reason} (see: faceaudit dataset errors {name})")
     return 0
