@@ -19,6 +19,7 @@ from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.listing import face_settings, sync_listing
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
 from faceaudit.core.datasets.sources import open_source
+from faceaudit.core.datasets.square_crops import learn_square_crop_of, stored_square_crop
 from faceaudit.core.datasets.worker import PhotoRecord
 from faceaudit.core.faces.engine import FaceEngine
 from faceaudit.core.faces.photo_hashes import sha256_hex
@@ -83,12 +84,19 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     """
     settings = settings or IndexSettings()
     dataset = get_dataset(store, name)
-    engine = FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device, aligned=dataset.aligned)
+    looked, square = stored_square_crop(store, dataset.id)
+    engine = _engine(settings, dataset.aligned, square)
     yield _progress(store, dataset.id, name, "listing")
     sync_listing(store, dataset.id, engine.settings)
     counts = _Counter(store, dataset.id, name)
     pending = [row[0] for row in store.conn.execute(
         "SELECT key FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id])]
+    if pending and dataset.aligned == "auto" and not looked and learn_square_crop_of(store, dataset.id, engine):
+        # Small square crops of one size: from now on they skip detection (nothing is indexed yet).
+        engine = _engine(settings, dataset.aligned, stored_square_crop(store, dataset.id)[1])
+        with store.transaction():
+            store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
+                               [json.dumps(engine.settings), dataset.id])
     yield counts.progress("indexing")
     if pending:
         ids = dict(store.conn.execute(
@@ -111,6 +119,11 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
     yield counts.progress("finished")
+
+
+def _engine(settings: IndexSettings, aligned: str, square: list[int] | None) -> FaceEngine:
+    return FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device, aligned=aligned,
+                      square=square)
 
 
 def _batches(

@@ -60,4 +60,5 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> None:
 
 
 def face_settings(settings: dict) -> tuple:
-    return settings.get("detector"), settings.get("upsample"), settings.get("model"), settings.get("aligned", "none")
+    return (settings.get("detector"), settings.get("upsample"), settings.get("model"), settings.get("aligned", "none"),
+            settings.get("square"))

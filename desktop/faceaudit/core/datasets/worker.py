@@ -71,7 +71,7 @@ def start(settings: dict) -> None:
         # Indexing is background work: the desktop (and the app's own window) comes first.
         os.nice(10)
     _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"],
-                         bool(settings.get("cnn_fallback")), settings.get("aligned", "none"))
+                         bool(settings.get("cnn_fallback")), settings.get("aligned", "none"), settings.get("square"))
 
 
 def run(batch: list[tuple[int, bytes]]) -> list[PhotoRecord]:

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ARCFACE_112", "TEMPLATE_BOX", "CropGeometry", "geometry_of", "similarity", "align_to_template"]
+__all__ = ["ARCFACE_112", "TEMPLATE_BOX", "CropGeometry", "geometry_of", "is_small_square", "learn_square_crop",
+           "similarity", "align_to_template", "SQUARE_MAX_PX", "LEARN_PHOTOS"]
 
 #: The ArcFace template: left eye, right eye, nose tip, left and right mouth corners (image left
 #: first), in pixels of a 112x112 crop.
@@ -33,6 +34,18 @@ TEMPLATE_BOX = (24.4, 98.4, 113.7, 8.6)
 #: Crop sizes (width, height) that are ArcFace-aligned as published, and the x shift of the template.
 _ARCFACE_SIZES = {(112, 112): 0.0, (96, 112): -8.0}
 
+#: Small square crops of one size (thumbnails cut around each face by the dataset's own aligner)
+#: have a geometry too, learned from the dataset: the box the detector finds in its first
+#: LEARN_PHOTOS photos, when they are all squares of one size up to SQUARE_MAX_PX, at least
+#: LEARN_SHARE of them hold exactly one face filling at least LEARN_FILL of the side, and those
+#: boxes agree to within LEARN_SPREAD of the side (one standard deviation). LFW's 250x250 photos,
+#: whose backgrounds hold other people's faces, are not crops: they are detected as usual.
+SQUARE_MAX_PX = 200
+LEARN_PHOTOS = 24
+LEARN_SHARE = 0.75
+LEARN_SPREAD = 0.06
+LEARN_FILL = 0.45
+
 
 @dataclass(frozen=True)
 class CropGeometry:
@@ -47,14 +60,15 @@ class CropGeometry:
     box: tuple[int, int, int, int]
 
 
-def geometry_of(width: int, height: int, mode: str) -> CropGeometry | None:
+def geometry_of(width: int, height: int, mode: str, square: list[int] | None = None) -> CropGeometry | None:
     """The geometry of a crop of this size under a dataset's `aligned` setting, or None (detect faces).
 
     Args:
         width: the photo's width in pixels.
         height: its height.
-        mode: "auto" (ArcFace sizes are aligned crops), "arcface" (every photo is an ArcFace
-            crop, scaled to its size), or "none".
+        mode: "auto" (ArcFace sizes, and the dataset's learned square size, are aligned crops),
+            "arcface" (every photo is an ArcFace crop, scaled to its size), or "none".
+        square: the dataset's learned square crop, [side, top, right, bottom, left], if any.
     """
     if mode == "none":
         return None
@@ -63,7 +77,37 @@ def geometry_of(width: int, height: int, mode: str) -> CropGeometry | None:
         return CropGeometry(f"arcface {width}x{height}", _box(shift, 1.0, 1.0))
     if mode == "arcface" and width > 0 and height > 0:
         return CropGeometry(f"arcface scaled to {width}x{height}", _box(0.0, width / 112, height / 112))
+    if mode == "auto" and square and width == height == square[0]:
+        return CropGeometry(f"square {width}x{height} (learned)", tuple(square[1:]))
     return None
+
+
+def is_small_square(width: int, height: int) -> bool:
+    """True for a photo size that may be a dataset's square face crop (ArcFace sizes have their own geometry)."""
+    return width == height and 0 < width <= SQUARE_MAX_PX and (width, height) not in _ARCFACE_SIZES
+
+
+def learn_square_crop(sizes: list[tuple[int, int]], boxes: list[list[tuple[int, int, int, int]]]) -> list[int] | None:
+    """The geometry of a dataset of small square crops, from the first photos and the faces detected in them.
+
+    Args:
+        sizes: (width, height) of each sample photo.
+        boxes: the face boxes the detector found in each.
+
+    Returns:
+        [side, top, right, bottom, left] (the mean box), or None when the photos are not small
+        squares of one size whose faces sit in one place.
+    """
+    if len(sizes) < LEARN_PHOTOS // 3 or len(set(sizes)) != 1:
+        return None
+    width, height = sizes[0]
+    if not is_small_square(width, height):
+        return None
+    singles = np.array([found[0] for found in boxes
+                        if len(found) == 1 and found[0][1] - found[0][3] >= LEARN_FILL * width], np.float64)
+    if len(singles) < LEARN_SHARE * len(sizes) or (singles.std(axis=0) / width).max() > LEARN_SPREAD:
+        return None
+    return [width, *(round(v) for v in singles.mean(axis=0))]
 
 
 def _box(shift: float, sx: float, sy: float) -> tuple[int, int, int, int]:

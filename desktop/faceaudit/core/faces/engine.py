@@ -123,10 +123,12 @@ class FaceEngine:
             face (turned, dark or partly hidden faces); costs time only on those photos.
         aligned: "none" (always detect), "auto" (photos of an ArcFace crop size are taken as
             pre-aligned crops and skip detection), or "arcface" (every photo is such a crop).
+        square: with "auto", the dataset's learned square crop ([side, top, right, bottom,
+            left], see `aligned.learn_square_crop`): photos of that size skip detection too.
     """
 
     def __init__(self, detector: str = "hog", upsample: int = 1, embedder: str = "auto", device: str = "auto",
-                 cnn_fallback: bool = False, aligned: str = "none"):
+                 cnn_fallback: bool = False, aligned: str = "none", square: list[int] | None = None):
         if detector not in DETECTORS:
             raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
         if not 0 <= upsample <= 3:
@@ -140,6 +142,7 @@ class FaceEngine:
         if aligned not in ("none", "auto", "arcface"):
             raise ValueError(f"unknown aligned setting {aligned!r}; choose auto, arcface or none")
         self.aligned = aligned
+        self.square = list(square) if square and aligned == "auto" else None
         self.embedder = _resolve_embedder(embedder)
         self._onnx = None
         self._cnn = None
@@ -160,6 +163,8 @@ class FaceEngine:
             settings["cnn_fallback"] = True
         if self.aligned != "none":  # likewise
             settings["aligned"] = self.aligned
+        if self.square:
+            settings["square"] = self.square
         return settings
 
     def detect(self, rgb: np.ndarray) -> list[tuple[Box, float | None]]:
@@ -188,7 +193,7 @@ class FaceEngine:
             embed: compute embeddings.
             jitter: average this many randomly perturbed copies of each chip (0: the chip itself).
         """
-        geometry = geometry_of(rgb.shape[1], rgb.shape[0], self.aligned)
+        geometry = geometry_of(rgb.shape[1], rgb.shape[0], self.aligned, self.square)
         if geometry is not None:
             # A pre-aligned crop: the face is where its geometry says; no detection.
             faces = [self.face_at(rgb, geometry.box)]

@@ -136,12 +136,19 @@ def _m010_dataset_forms(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m011_square_crops(db: sqlite_utils.Database) -> None:
+    # The geometry of a dataset of small square face crops, learned once from its first photos:
+    # NULL = not looked at yet, '[]' = not such a dataset, '[side, top, right, bottom, left]'.
+    db.executescript("ALTER TABLE datasets ADD COLUMN square_crop TEXT;")
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
     (3, "a generation per dataset's faces, for cached embedding matrices", _m003_face_generations),
     (10, "item locators, pre-aligned crops, listing gaps", _m010_dataset_forms),
+    (11, "the learned geometry of square face crops", _m011_square_crops),
 ]
 
 
