@@ -23,6 +23,7 @@ from faceaudit.core.datasets.square_crops import learn_square_crop_of, stored_sq
 from faceaudit.core.datasets.worker import PhotoRecord
 from faceaudit.core.faces.engine import FaceEngine
 from faceaudit.core.faces.photo_hashes import sha256_hex
+from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 
 __all__ = ["IndexProgress", "IndexSettings", "index_dataset", "default_workers", "WorkerStartError"]
@@ -88,6 +89,8 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     engine = _engine(settings, dataset.aligned, square)
     yield _progress(store, dataset.id, name, "listing")
     sync_listing(store, dataset.id, engine.settings)
+    # Seek points for reading one item later (a tar.gz's), made once per archive, outside the listing's transaction.
+    open_source(dataset.path, cache=cache_beside(store.path)).prepare_reads()
     counts = _Counter(store, dataset.id, name)
     pending = [row[0] for row in store.conn.execute(
         "SELECT key FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id])]

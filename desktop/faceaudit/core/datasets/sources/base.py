@@ -99,6 +99,10 @@ class Source:
         """
         raise NotImplementedError
 
+    def prepare_reads(self) -> None:
+        """Make later reads of one item fast (gzip seek points in the cache folder); called after a
+        listing, outside any database transaction. Most forms need nothing."""
+
     def read_one(self, key: str, locator: str | None = None) -> bytes:
         """One item's bytes; with the locator its listing recorded, without scanning from the start.
 

@@ -126,6 +126,13 @@ class FolderSource(Source):
             reason = f"broken archive: {exc}"
             return [Entry(key, info.st_size, file_fingerprint(info), reason), Gap(f"{key}/", reason)]
 
+    def prepare_reads(self) -> None:
+        for key, full, kind in self._walk():
+            if kind == "archive":
+                part = self._part(key, full, kind)
+                if isinstance(part, Source):
+                    part.prepare_reads()
+
     # -- reading ---------------------------------------------------------------------------
 
     def read(self, wanted):

@@ -13,6 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 
+from faceaudit.core import limits
 from faceaudit.core.datasets.sources.base import file_fingerprint
 
 __all__ = ["ensure", "find", "read_at", "SPACING_MIN", "MAX_POINTS"]
@@ -20,6 +21,7 @@ __all__ = ["ensure", "find", "read_at", "SPACING_MIN", "MAX_POINTS"]
 SPACING_MIN = 4 * 1024 * 1024
 MAX_POINTS = 2000
 _FOLDER = "gzip-seek-points"
+_READ = 16 * 1024 * 1024
 
 
 def _index_path(archive: Path, cache: Path) -> Path:
@@ -36,15 +38,15 @@ def find(archive: Path, cache: Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def ensure(archive: Path, cache: Path, uncompressed: int) -> Path | None:
+def ensure(archive: Path, cache: Path) -> Path | None:
     """Build the archive's seek points unless they exist; older ones of the same path are removed.
 
-    Only called after a listing has read the whole archive within the compression-ratio limit,
-    so building (one more pass in C, about 1 s per 100 MB) is bounded too.
+    One pass over the archive in C (about 1 s per 100 MB), stopped like any other read when the
+    stream expands beyond the compression-ratio limit.
 
     Returns:
-        The index file, or None when `indexed_gzip` is not installed or the build failed
-        (reads of one item then scan from the start).
+        The index file, or None when `indexed_gzip` is not installed, the archive is damaged or
+        a bomb (reads of one item then scan from the start, and say what is wrong).
     """
     try:
         import indexed_gzip
@@ -56,11 +58,19 @@ def ensure(archive: Path, cache: Path, uncompressed: int) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     for old in path.parent.glob(path.name.split("-", 1)[0] + "-*.gzidx"):
         old.unlink(missing_ok=True)
-    spacing = max(SPACING_MIN, uncompressed // MAX_POINTS)
+    size = archive.stat().st_size
+    # Photos barely compress: the archive's own size is close to what it expands to.
+    spacing = max(SPACING_MIN, size // MAX_POINTS)
+    most = size * limits.MAX_COMPRESSION_RATIO + limits.RATIO_CHECK_FLOOR_BYTES
     partial = path.with_suffix(".partial")
     try:
         with indexed_gzip.IndexedGzipFile(str(archive), spacing=spacing) as stream:
-            stream.build_full_index()
+            done = 0
+            while chunk := stream.read(_READ):  # reading in order records a seek point every `spacing` bytes
+                done += len(chunk)
+                if done > most:
+                    raise ValueError("compression bomb")
+            stream.build_full_index()  # marks the index complete (the data is already read)
             stream.export_index(str(partial))
         os.replace(partial, path)
     except (OSError, ValueError, indexed_gzip.ZranError):

@@ -91,7 +91,6 @@ class TarSource(Source):
         group: list[tuple[TarMember, str | None]] = []
         sample_key = None
         sidecar_label: str | None = None
-        clean = False
         try:
             with self._stream() as (stream, most):
                 for member in read_members(stream, most):
@@ -112,15 +111,18 @@ class TarSource(Source):
                         raise
                     group.append((member, ratio_problem))
                 yield from self._flush(group, sidecar_label, archive)
-                clean = True
-                uncompressed = stream.pos
-                compression = stream.compression
         except _BROKEN as exc:
             yield from self._flush(group, sidecar_label, archive)
             reason = f"{self.path.name}: {_reason(exc)}; the members after this point could not be listed"
             yield Gap(self.prefix, reason)
-        if clean and compression == "gzip" and self.cache is not None:
-            gzip_index.ensure(self.path, self.cache, uncompressed)
+
+    def prepare_reads(self) -> None:
+        if self.cache is not None and self._compression() == "gzip":
+            gzip_index.ensure(self.path, self.cache)
+
+    def _compression(self) -> str:
+        with open(self.path, "rb") as raw:
+            return compression_of(raw.read(6))
 
     def _skip(self, stream: ForwardStream, member: TarMember) -> str | None:
         """Pass over a member's data; a reason when its data expands too much."""
@@ -192,7 +194,7 @@ class TarSource(Source):
                 if compression == "none":
                     raw.seek(offset)
                     data = raw.read(size)
-                elif compression == "gzip" and (index := gzip_index.find(self.path, self.cache)) is not None:
+                elif compression == "gzip" and (index := self._seek_points()) is not None:
                     data = gzip_index.read_at(self.path, index, offset, size)
                 else:
                     raw.seek(0)
@@ -204,6 +206,13 @@ class TarSource(Source):
         if len(data) != size:
             raise SourceError(f"{key}: the archive ends inside this member")
         return data
+
+
+    def _seek_points(self) -> Path | None:
+        """The archive's gzip seek points; made now (one pass) if its listing did not make them."""
+        if self.cache is None:
+            return None
+        return gzip_index.find(self.path, self.cache) or gzip_index.ensure(self.path, self.cache)
 
 
 def _member_problem(member: TarMember) -> str | None:
