@@ -74,14 +74,33 @@ def time_reads(label: str, path: Path, cache: Path) -> tuple[float, float]:
         data = open_source(path, cache=cache).read_one(last.key, last.locator)
         direct.append(time.perf_counter() - start)
     start = time.perf_counter()
-    scanned = [d for _entry, d, _problem in open_source(path).read([last.key])]
+    scanned = _from_the_start(path, last.key)
     from_start = time.perf_counter() - start
-    assert scanned == [data], label
+    assert scanned == data, label
     best = statistics.median(direct)
     print(f"{label:34} {path.stat().st_size / 2**20:8.0f} MiB  listing {listing:6.1f} s  "
           f"(and seek points)  one late item: {best:7.4f} s with its locator, {from_start:7.3f} s from the start "
           f"({from_start / best:,.0f}x)  {'OK' if best < GOAL_S else 'OVER'} the {GOAL_S} s goal")
     return best, from_start
+
+
+def _from_the_start(path: Path, key: str) -> bytes:
+    """The item read the way a reader without a locator must: archive and pack scanned from their first
+    byte; the shard's image column streamed from its first row (FaceAudit's own scan of a shard already
+    skips to the row group, so it is not the baseline here)."""
+    from faceaudit.core.datasets.sources import open_source
+
+    if path.suffix != ".parquet":
+        return next(data for _entry, data, _problem in open_source(path).read([key]))
+    import pyarrow.parquet as pq
+
+    row = int(key.split(" row ")[1].split(" ")[0])
+    seen = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=16, columns=["image.bytes"]):
+        if seen + batch.num_rows > row:
+            return batch.column(0).field(0)[row - seen].as_py()
+        seen += batch.num_rows
+    raise LookupError(key)
 
 
 def main() -> int:
