@@ -177,7 +177,7 @@ def test_a_plain_tar_cut_inside_a_header_keeps_the_decisions_after_the_cut(base,
     path.write_bytes(data[:cut_member.offset + 100])  # 100 bytes into its 512-byte header
     status, out, _ = _cli(capsys, "index", "tar", "--workers", "0")
     assert status == 0
-    assert "is damaged or incomplete: it is cut short inside a header" in out
+    assert "the archive ends inside a header" in out and "could not be listed" in out  # issue 14's tar reader
     after_cut = sum(1 for m in members if m.offset >= cut_member.offset)
     assert _statuses(home / "home", "tar").get("unavailable") == after_cut
     assert _decisions(home / "home", "tar") == base["decided"]["tar"]

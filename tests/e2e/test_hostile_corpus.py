@@ -15,7 +15,7 @@ from PIL import Image
 
 from faceaudit.core import limits
 from faceaudit.core.datasets import indexing
-from faceaudit.core.datasets.catalog import add_dataset
+from faceaudit.core.datasets.catalog import DatasetState, add_dataset, get_dataset
 from faceaudit.core.datasets.indexing import IndexProgress, index_dataset
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store
@@ -71,6 +71,14 @@ def _inner_zip() -> bytes:
     return buffer.getvalue()
 
 
+def _zip_holding_a_zip() -> bytes:
+    """A zip part of a folder dataset (read as part of it) that holds another zip (refused)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("inner.zip", _inner_zip())
+    return buffer.getvalue()
+
+
 def _make_folder(root: Path, astronaut: bytes) -> tuple[set[str], dict[str, str]]:
     """The folder corpus: (keys that must be indexed, {hostile key: words its reason must hold})."""
     astronaut_jpeg = encode(Image.open(io.BytesIO(astronaut)), "JPEG", quality=90)
@@ -85,7 +93,7 @@ def _make_folder(root: Path, astronaut: bytes) -> tuple[set[str], dict[str, str]
         "bad/truncated.jpg": truncated_jpeg(),
         "bad/empty.jpg": b"",
         "bad/text.jpg": text_as_jpeg(),
-        "bad/nested.zip": _inner_zip(),
+        "bad/nested.zip": _zip_holding_a_zip(),
         "bad/nested.tar.gz": b"\x1f\x8b" + bytes(64),
         "bad/too-big.jpg": os.urandom(LIMIT_BYTES + 1),
         "bad/crash.jpg": CRASH_MARKER + bytes(100),
@@ -105,7 +113,7 @@ def _make_folder(root: Path, astronaut: bytes) -> tuple[set[str], dict[str, str]
     hostile = {
         "bad/bomb.png": "decompression bomb refused", "bad/bomb.gif": "decompression bomb refused",
         "bad/truncated.jpg": "damaged image", "bad/empty.jpg": "empty file", "bad/text.jpg": "not an image",
-        "bad/nested.zip": "nested archive not read", "bad/nested.tar.gz": "nested archive not read",
+        "bad/nested.zip/inner.zip": "nested archive not read", "bad/nested.tar.gz": "broken archive",
         "bad/too-big.jpg": "larger than the 4 MiB limit", "bad/crash.jpg": "this file crashed the image decoder",
         "bad/link.jpg": "symbolic link not followed", "bad/escape.jpg": "symbolic link not followed",
         "bad/pipe.jpg": "not a regular file",
@@ -298,7 +306,14 @@ def test_truncated_archive_is_named_and_what_it_holds_is_indexed(tmp_path, data_
         add_dataset(store, path, "cut")
         final = list(index_dataset(store, "cut", workers=0))[-1]  # issue 13: a gap, not an abort
         assert final.phase == "finished" and final.total >= 1
-        assert len(final.gaps) == 1 and "damaged or incomplete" in final.gaps[0]
+        assert len(final.gaps) == 1 and "ends early" in final.gaps[0]
+        info = get_dataset(store, "cut")
+        # Never a normal end: the dataset says that part of it could not be read, and why.
+        assert info.state == DatasetState.NOTHING_READABLE  # the photos before the cut are random bytes
+        assert "could be read" in info.reason and "ends early" in info.reason
+        assert info.gaps and info.gaps[0][0] == ""
+        reasons = dict(store.conn.execute("SELECT key, reason FROM items WHERE status = 'error'").fetchall())
+        assert reasons.get("p/1.jpg", "").startswith("cannot read member")
 
 
 def test_progress_counts_files_that_fail_while_being_read(tmp_path, data_home):

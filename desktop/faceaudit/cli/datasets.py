@@ -5,6 +5,18 @@ from __future__ import annotations
 import sys
 
 from faceaudit.cli.common import open_store, shown
+from faceaudit.core.datasets.states import Aligned, DatasetState
+
+#: How the command line names each dataset state.
+STATE_WORDS = {
+    DatasetState.NEW: "not indexed",
+    DatasetState.INDEXING: "partly indexed",
+    DatasetState.NOTHING_READABLE: "NOTHING READABLE",
+    DatasetState.NO_FACES: "NO FACES FOUND",
+    DatasetState.FEW_FACES: "FEW FACES FOUND",
+    DatasetState.PARTLY_UNREADABLE: "indexed, PARTLY UNREADABLE",
+    DatasetState.READY: "indexed",
+}
 
 __all__ = ["register"]
 
@@ -13,11 +25,16 @@ def register(commands) -> None:
     """Add the dataset command(s) to the `faceaudit` parser."""
     dataset = commands.add_parser("dataset", help="face datasets to search", description="Manage face datasets.")
     ds_commands = dataset.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ds_add = ds_commands.add_parser("add", help="add a dataset folder or archive",
-                                    description="Add a dataset: a folder or a zip/tar archive, read in place.")
-    ds_add.add_argument("path", help="folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz")
+    ds_add = ds_commands.add_parser(
+        "add", help="add a dataset folder, archive, parquet shard or RecordIO pack",
+        description="Add a dataset, read in place: a folder (of photos, or of archives, parquet shards or a RecordIO "
+                    "pack, as one dataset), a zip/tar archive, a .parquet shard or a .rec pack.")
+    ds_add.add_argument("path", help="folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .parquet or .rec")
     ds_add.add_argument("--name", required=True, help="a short name for the dataset")
     ds_add.add_argument("--labels", metavar="CSV", help="CSV of key,label giving each image's identity")
+    ds_add.add_argument("--aligned", choices=list(Aligned), default=Aligned.AUTO.value,
+                        help="pre-aligned face crops: auto (default: ArcFace 112x112 crops skip face detection), "
+                             "arcface (every photo is an ArcFace-aligned crop), none (always detect faces)")
     ds_add.set_defaults(handler=_dataset_add)
     ds_list = ds_commands.add_parser("list", help="list datasets", description="List datasets with their counts.")
     ds_list.set_defaults(handler=_dataset_list)
@@ -35,7 +52,7 @@ def register(commands) -> None:
 def _dataset_add(args) -> int:
     from faceaudit.core.datasets.catalog import add_dataset
 
-    info = add_dataset(open_store(), args.path, args.name, args.labels)
+    info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned)
     print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: faceaudit index"
           f" {shown(info.name)}")
     return 0
@@ -48,21 +65,27 @@ def _dataset_list(args) -> int:
     if not datasets:
         print("no datasets yet: faceaudit dataset add PATH --name NAME")
     for d in datasets:
-        state = "indexed" if d.indexed else ("not indexed" if d.done == 0 else f"{d.pending} pending")
         unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""
-        print(f"{shown(d.name)}: {d.items} items, {d.faces} faces, {d.errors} errors{unavailable}, {state}"
-              f"  [{d.kind}] {shown(d.path)}")
+        print(f"{shown(d.name)}: {d.items} items, {d.faces} faces, {d.errors} errors{unavailable},"
+              f" {STATE_WORDS[d.state]}  [{d.kind}] {shown(d.path)}")
+        if d.state not in (DatasetState.READY, DatasetState.NEW, DatasetState.INDEXING):
+            print(f"  not really checked: {shown(d.reason)} (see: faceaudit dataset errors {shown(d.name)})")
     return 0
 
 
 def _dataset_errors(args) -> int:
-    from faceaudit.core.datasets.catalog import dataset_errors
+    from faceaudit.core.datasets.catalog import dataset_errors, get_dataset
 
-    errors = dataset_errors(open_store(), args.name, unavailable=args.unavailable)
+    store = open_store()
+    errors = dataset_errors(store, args.name, unavailable=args.unavailable)
     for row in errors:
         print(f"{shown(row['key'])}: {shown(row['reason'])}")
+    gaps = get_dataset(store, args.name).gaps
+    for prefix, reason in gaps:
+        print(f"{shown(prefix) or '(the whole dataset)'}: could not be listed: {shown(reason)}")
+    parts = f", {len(gaps)} part(s) could not be listed" if gaps else ""
     what = "could not be read this time" if args.unavailable else "could not be indexed"
-    print(f"{len(errors)} file(s) {what}", file=sys.stderr)
+    print(f"{len(errors)} file(s) {what}{parts}", file=sys.stderr)
     return 0
 
 

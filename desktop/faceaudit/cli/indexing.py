@@ -27,7 +27,7 @@ def register(commands) -> None:
 def _index(args) -> int:
     from faceaudit.cli.common import shown
     from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import get_dataset
+    from faceaudit.core.datasets.catalog import DatasetState, get_dataset
     from faceaudit.core.datasets.indexing import check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()
@@ -52,4 +52,7 @@ def _index(args) -> int:
         if last.unavailable:
             print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
                   f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
+        info = get_dataset(store, name)
+        if info.state not in (DatasetState.READY, DatasetState.INDEXING):
+            print(f"  not really checked: {shown(info.reason)} (see: faceaudit dataset errors {shown(name)})")
     return 0

@@ -34,12 +34,19 @@ def _scan(args) -> int:
     for final in scan(store, [args.name] if args.name else None):
         pass
     found = candidates(store, final.scan_id, dataset=args.name)
+    for item in final.unchecked:
+        # Named whatever the output: finding nothing in these is no all-clear.
+        print(f"not really checked: {item.dataset}: {item.reason} (see: faceaudit dataset errors {item.dataset})",
+              file=sys.stderr if args.json else sys.stdout)
     if args.json:
         json.dump([c.as_json() for c in found], sys.stdout, indent=1)
         print()
         return 0
-    if not found:
+    if not found and final.all_checked:
         print("no candidates: none of the faces in these datasets looks like yours")
+    elif not found:
+        print(f"no candidates among the faces that were found; {len(final.unchecked)} dataset(s) above could not "
+              "really be checked, so this says nothing about them")
     for c in found:
         what = (
             "same photo as one of yours"

@@ -21,6 +21,17 @@ __all__ = [
     "MAX_WORKERS",
     "MAX_KEY_COST_MEMORY_BYTES",
     "MAX_KEY_COST_WORK",
+    "RATIO_CHECK_FLOOR_BYTES",
+    "MEMBER_RATIO_MIN_BYTES",
+    "MAX_TAR_NAME_BYTES",
+    "MAX_PAX_HEADER_BYTES",
+    "MAX_PAX_RECORDS",
+    "MAX_SIDECAR_BYTES",
+    "MAX_PARQUET_FOOTER_BYTES",
+    "MAX_PARQUET_ROW_GROUP_BYTES",
+    "MAX_PARQUET_ROWS",
+    "MAX_SHARD_ITEMS",
+    "MAX_VERIFICATION_FILE_BYTES",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -41,6 +52,48 @@ MAX_ARCHIVE_TOTAL_BYTES = 2 * 1024**4
 #: Highest compression ratio of an archive member; images barely compress, bombs compress
 #: a thousandfold.
 MAX_COMPRESSION_RATIO = 200
+
+#: Uncompressed bytes a compressed archive stream may produce before its overall ratio is
+#: checked: past this, a stream that has expanded more than MAX_COMPRESSION_RATIO times the
+#: compressed bytes read is a bomb and the rest of it is not read. Work on any file is thus at
+#: most MAX_COMPRESSION_RATIO x its size, plus this floor.
+RATIO_CHECK_FLOOR_BYTES = 64 * 1024 * 1024
+
+#: Tar members at least this large get their own compression-ratio check (the compressed input
+#: is measured in 16 KiB steps, so below this size a ratio cannot be told apart from noise; a
+#: smaller member is bounded by MAX_MEMBER_BYTES anyway).
+MEMBER_RATIO_MIN_BYTES = 4 * 1024 * 1024
+
+#: Longest member name (GNU long name or pax path) a tar archive may declare. PATH_MAX is 4 KiB
+#: on Linux; a header that declares 2 GiB of name is an attack on the reader.
+MAX_TAR_NAME_BYTES = 64 * 1024
+
+#: Largest pax extended header, and most records in one. Real ones hold a path, a size and
+#: times in a few hundred bytes (extended attributes can add some kB).
+MAX_PAX_HEADER_BYTES = 1024 * 1024
+MAX_PAX_RECORDS = 1000
+
+#: Largest WebDataset sidecar (`KEY.cls`, `KEY.json`) read while listing, for an item's label.
+MAX_SIDECAR_BYTES = 64 * 1024
+
+#: Largest parquet footer (schema and row-group metadata) read. A 500 MB Hub shard of
+#: 100-row groups has a footer of a few hundred kB.
+MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024
+
+#: Largest parquet row group, by the declared uncompressed size of its image column, that is read.
+#: Hub shards hold about 100 images per group (a few MB to tens of MB). Reading streams a group
+#: page by page in small batches, but a data page may hold up to 1,024 images (pyarrow's
+#: default), so this also bounds the largest page held in memory.
+MAX_PARQUET_ROW_GROUP_BYTES = 1024**3
+
+#: Most rows one parquet file may declare (CelebA's largest Hub shard holds about 11,000).
+MAX_PARQUET_ROWS = 50_000_000
+
+#: Most items one shard or pack may hold (MS1M-ArcFace is 5.8M crops, Glint360K 17M).
+MAX_SHARD_ITEMS = 100_000_000
+
+#: Largest RecordIO verification file (`lfw.bin`, `agedb_30.bin`: 12,000-14,000 crops, 60-120 MB).
+MAX_VERIFICATION_FILE_BYTES = 2 * 1024**3
 
 #: Photos larger than this (longest side, pixels) are downscaled for face detection; boxes
 #: are still reported in the original image's coordinates.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from faceaudit.core.datasets.states import DatasetState
 from faceaudit.core.errors import Action, FaceAuditError
 
 __all__ = [
@@ -14,6 +15,8 @@ __all__ = [
     "LAW_WORDS",
     "lookalike_sentence",
     "days_left_words",
+    "STATE_WORDS",
+    "unchecked_sentence",
 ]
 
 BAND_WORDS = {
@@ -100,6 +103,26 @@ ACTION_HINTS = {
                                   "uses the bundled registry without your corrections.",
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
 }
+
+
+#: A dataset's state as the Datasets page shows it; the ones that are no all-clear say so.
+STATE_WORDS = {
+    DatasetState.NEW: "not indexed",
+    DatasetState.INDEXING: "interrupted",
+    DatasetState.NOTHING_READABLE: "nothing readable",
+    DatasetState.NO_FACES: "no faces found",
+    DatasetState.FEW_FACES: "few faces found",
+    DatasetState.PARTLY_UNREADABLE: "partly unreadable",
+    DatasetState.READY: "indexed",
+}
+
+
+def unchecked_sentence(unchecked: list[tuple[str, str]]) -> str:
+    """Why finding nothing says nothing about some datasets: `unchecked` is (name, reason) pairs."""
+    named = "; ".join(f"{name}: {reason}" for name, reason in unchecked)
+    these = "this dataset" if len(unchecked) == 1 else f"these {len(unchecked)} datasets"
+    return (f"Not really checked, so finding nothing in {these} is no all-clear: {named}. "
+            "See the Datasets page for what could not be read.")
 
 
 def error_text(error: FaceAuditError) -> str:

@@ -29,7 +29,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int]]:
 
 
 def read_all(source) -> dict[str, tuple[bytes | None, str | None]]:
-    keys = [entry.key for entry in source.entries()]
+    keys = [entry.key for entry in source.entries() if isinstance(entry, base.Entry)]
     return {entry.key: (data, problem) for entry, data, problem in source.read(keys)}
 
 
@@ -229,7 +229,13 @@ def test_truncated_tar_gz(tmp_path):
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     listed = list(open_source(path).entries())  # what could be listed, then a gap for the rest (issue 13)
     assert listed[0].key == "p/0.jpg" and isinstance(listed[-1], Gap) and listed[-1].prefix == ""
-    assert "damaged or incomplete" in listed[-1].reason
+    gaps = [item for item in listed if isinstance(item, base.Gap)]
+    entries = [item for item in listed if isinstance(item, base.Entry)]
+    assert len(gaps) == 1 and gaps[0].prefix == "" and "could not be listed" in gaps[0].reason
+    assert "ends early" in gaps[0].reason
+    assert 1 <= len(entries) < 6  # the members before the cut are listed; the cut one says why
+    assert entries[-1].problem and entries[-1].problem.startswith("cannot read member")
+    assert all(entry.problem is None for entry in entries[:-1])
     wanted = [f"p/{i}.jpg" for i in range(6)]
     results = {entry.key: (data, problem) for entry, data, problem in open_source(path).read(wanted)}
     assert sorted(results) == wanted  # every wanted member answered, none silently lost
@@ -239,15 +245,13 @@ def test_truncated_tar_gz(tmp_path):
                            for problem in damaged)
 
 
-@pytest.mark.parametrize("outer", ["folder", "zip", "tar"])
+@pytest.mark.parametrize("outer", ["zip", "tar"])
 def test_nested_archives_are_recorded_not_read(tmp_path, outer):
     inner = io.BytesIO()
     with zipfile.ZipFile(inner, "w") as archive:
         archive.writestr("x.jpg", JPEG)
     files = {"more/inner.zip": inner.getvalue(), "more/inner.tar.gz": b"\x1f\x8b" + bytes(100), "p/a.jpg": JPEG}
-    if outer == "folder":
-        path = make_folder(tmp_path / "ds", files)
-    elif outer == "zip":
+    if outer == "zip":
         path = tmp_path / "outer.zip"
         with zipfile.ZipFile(path, "w") as archive:
             for key, data in files.items():
@@ -258,6 +262,27 @@ def test_nested_archives_are_recorded_not_read(tmp_path, outer):
     assert contents["p/a.jpg"] == (JPEG, None)
     for key in ("more/inner.zip", "more/inner.tar.gz"):
         assert contents[key][0] is None and contents[key][1].startswith("nested archive not read")
+
+
+def test_archives_in_a_folder_are_parts_of_it_and_archives_in_them_stay_refused(tmp_path):
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as archive:
+        archive.writestr("x/1.jpg", JPEG)
+        archive.writestr("deeper.zip", b"PK\x05\x06" + bytes(18))
+        archive.writestr("shard.parquet", b"PAR1")
+    files = {"more/inner.zip": inner.getvalue(), "more/broken.tar.gz": b"\x1f\x8b" + bytes(100), "p/a.jpg": JPEG}
+    root = make_folder(tmp_path / "ds", files)
+    listed = list(open_source(root).entries())
+    assert [gap.prefix for gap in listed if isinstance(gap, base.Gap)] == ["more/broken.tar.gz/"]
+    contents = read_all(open_source(root))
+    assert contents["p/a.jpg"] == (JPEG, None)
+    assert contents["more/inner.zip/x/1.jpg"] == (JPEG, None)
+    labels = {entry.key: entry.label for entry in listed if isinstance(entry, base.Entry)}
+    assert labels["more/inner.zip/x/1.jpg"] == "x" and labels["p/a.jpg"] == "p"
+    assert contents["more/inner.zip/deeper.zip"][1].startswith("nested archive not read")
+    assert contents["more/inner.zip/shard.parquet"][1].startswith("shard inside an archive not read")
+    assert contents["more/broken.tar.gz"][0] is None and "broken archive" in contents["more/broken.tar.gz"][1]
+    assert open_source(root).read_one("more/inner.zip/x/1.jpg") == JPEG
 
 
 def test_folder_names_not_utf8(tmp_path):
@@ -355,5 +380,5 @@ def test_paths_that_are_not_datasets(tmp_path):
         open_source(tmp_path / "missing")
     text = tmp_path / "notes.zip"
     text.write_text("not an archive")
-    with pytest.raises(SourceError, match="neither a folder nor"):
+    with pytest.raises(SourceError, match="is not a form FaceAudit reads"):
         open_source(text)

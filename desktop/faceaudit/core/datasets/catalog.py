@@ -1,25 +1,20 @@
-"""Datasets the user has added: register, list, inspect errors, remove."""
+"""Datasets the user has added: register, list with their state, inspect errors, remove, read one item."""
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faceaudit.core.datasets.sources import open_source, read_labels_csv
+from faceaudit.core.datasets.sources import SourceError, form_of, open_source, read_labels_csv
+from faceaudit.core.datasets.states import Aligned, DatasetState, state_of
 from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now
 
-__all__ = [
-    "DatasetInfo",
-    "DatasetError",
-    "add_dataset",
-    "list_datasets",
-    "get_dataset",
-    "dataset_errors",
-    "remove_dataset",
-    "read_item_bytes",
-]
+__all__ = ["DatasetInfo", "DatasetError", "DatasetState", "Aligned", "add_dataset", "list_datasets", "get_dataset",
+           "dataset_errors", "remove_dataset", "read_item_bytes"]
 
 
 class DatasetError(FaceAuditError, ValueError):
@@ -42,35 +37,57 @@ class DatasetInfo:
     model: str | None
     last_indexed: str | None
     unavailable: int = 0
+    aligned: str = Aligned.NONE
+    gaps: tuple[tuple[str, str], ...] = ()
+    state: DatasetState = DatasetState.NEW
+    reason: str | None = None
 
     @property
     def indexed(self) -> bool:
         """True when every item has been looked at."""
         return self.items > 0 and self.pending == 0
 
+    @property
+    def checked(self) -> bool:
+        """True when a scan of this dataset really looked at its photos (see `DatasetState`)."""
+        return self.state == DatasetState.READY
 
-def add_dataset(
-    store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None
-) -> DatasetInfo:
-    """Register a folder or archive as a dataset (nothing is read yet but its type).
+
+def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None,
+                aligned: str = Aligned.AUTO) -> DatasetInfo:
+    """Register a folder, archive, shard or pack as a dataset (nothing is read yet but its form).
+
+    Args:
+        store: the database.
+        path: the dataset's folder or file.
+        name: a short name for it.
+        labels_csv: a CSV of key,label giving each photo's identity.
+        aligned: whether its photos are pre-aligned face crops: "auto" (crops of a known
+            geometry skip detection), "arcface" (every photo is an ArcFace 112x112 crop), "none".
 
     Raises:
-        DatasetError: the name is taken or empty, or the labels file is missing.
-        SourceError: the path is not a folder or a supported archive.
+        DatasetError: the name is taken or empty, the labels file is missing, or `aligned` is unknown.
+        SourceError: the path is not a form FaceAudit reads.
     """
     name = name.strip()
     if not name:
         raise DatasetError("a dataset needs a name")
     if store.scalar("SELECT id FROM datasets WHERE name = ?", [name]) is not None:
         raise DatasetError(f"a dataset named {name!r} already exists")
+    if aligned not in tuple(Aligned):
+        raise DatasetError(f"unknown aligned setting {aligned!r}; choose one of {', '.join(Aligned)}")
     source = open_source(path)
     if labels_csv is not None and not Path(labels_csv).is_file():
         raise DatasetError(f"labels file {labels_csv} not found")
     if labels_csv is not None:
         read_labels_csv(labels_csv)  # refused now (not UTF-8, say) rather than at every index
+    try:
+        form = form_of(source)
+    except (SourceError, OSError) as exc:
+        raise SourceError(f"{Path(path).name} cannot be read: {exc}") from None
     store.db["datasets"].insert({
-        "name": name, "path": str(source.path), "kind": source.kind,
-        "labels_csv": str(Path(labels_csv).resolve()) if labels_csv else None, "added": now(),
+        "name": name, "path": str(source.path), "kind": form,
+        "labels_csv": str(Path(labels_csv).resolve()) if labels_csv else None, "added": now(), "aligned": aligned,
     })
     return get_dataset(store, name)
 
@@ -84,7 +101,10 @@ def list_datasets(store: Store) -> list[DatasetInfo]:
                COALESCE(SUM(i.status = 'pending'), 0) AS pending,
                COALESCE(SUM(i.status = 'error'), 0) AS errors,
                COALESCE(SUM(i.status = 'unavailable'), 0) AS unavailable,
-               (SELECT COUNT(*) FROM faces f WHERE f.dataset_id = d.id) AS faces
+               (SELECT COUNT(*) FROM faces f WHERE f.dataset_id = d.id) AS faces,
+               COALESCE(SUM(i.status = 'done' AND i.n_faces > 0), 0) AS photos_with_faces,
+               (SELECT reason FROM items e WHERE e.dataset_id = d.id AND e.status = 'error'
+                GROUP BY reason ORDER BY COUNT(*) DESC, reason LIMIT 1) AS top_error
         FROM datasets d LEFT JOIN items i ON i.dataset_id = d.id
         GROUP BY d.id ORDER BY d.id
         """
@@ -124,15 +144,22 @@ def remove_dataset(store: Store, name: str) -> None:
 
 
 def _info(row: dict) -> DatasetInfo:
-    return DatasetInfo(
+    gaps = tuple((prefix, reason) for prefix, reason in json.loads(row["listing_gaps"] or "[]"))
+    info = DatasetInfo(
         id=row["id"], name=row["name"], path=row["path"], kind=row["kind"], items=row["items"],
         done=row["done"], pending=row["pending"], errors=row["errors"], faces=row["faces"],
         model=row["model"], last_indexed=row["last_indexed"], unavailable=row["unavailable"],
+        aligned=row["aligned"] or Aligned.NONE, gaps=gaps,
     )
+    state, reason = state_of(info, row["top_error"], row["photos_with_faces"])
+    return replace(info, state=state, reason=reason)
 
 
 def read_item_bytes(store: Store, dataset: str | int, key: str) -> bytes:
-    """The file bytes of one dataset item, read from the dataset in place.
+    """The file bytes of one dataset item, read from the dataset in place, straight from where its
+    listing found it (an offset, a row group and row) rather than from the dataset's start.
+
+    Runs in the caller's thread: a front end calls it from a background task, never its window's.
 
     Args:
         store: the database.
@@ -140,14 +167,15 @@ def read_item_bytes(store: Store, dataset: str | int, key: str) -> bytes:
         key: the item's key inside the dataset.
 
     Raises:
-        DatasetError: no such dataset, or the file cannot be read any more.
+        DatasetError: no such dataset, or the item cannot be read any more.
     """
     column = "id" if isinstance(dataset, int) else "name"
-    path = store.scalar(f"SELECT path FROM datasets WHERE {column} = ?", [dataset])
-    if path is None:
+    rows = store.query("SELECT d.path, i.locator FROM datasets d"
+                       f" LEFT JOIN items i ON i.dataset_id = d.id AND i.key = ? WHERE d.{column} = ?", [key, dataset])
+    if not rows:
         raise DatasetError(f"no dataset {dataset!r}")
-    for _, data, problem in open_source(path).read([key]):
-        if data is None:
-            raise DatasetError(f"{key}: {problem}")
-        return data
-    raise DatasetError(f"{key} is no longer in the dataset")
+    try:
+        return open_source(rows[0]["path"], cache=cache_beside(store.path)).read_one(key, rows[0]["locator"])
+    except (SourceError, OSError) as exc:
+        message = str(exc)
+        raise DatasetError(message if message.startswith(key) else f"{key}: {message}") from None

@@ -20,11 +20,13 @@ from faceaudit.core.datasets.catalog import get_dataset, list_datasets
 from faceaudit.core.datasets.kept_decisions import attach_decisions
 from faceaudit.core.datasets.listing import face_settings, recorded_settings, sync_listing
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
-from faceaudit.core.datasets.sources import Unreadable, open_source
+from faceaudit.core.datasets.sources import SourceError, Unreadable, open_source
+from faceaudit.core.datasets.square_crops import learn_square_crop_of, stored_square_crop
 from faceaudit.core.datasets.worker import PhotoRecord
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine, FaceEngine
 from faceaudit.core.faces.photo_hashes import sha256_hex
+from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 
 __all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
@@ -197,18 +199,26 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     check_workers(workers)
     dataset = get_dataset(store, name)
     settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
-    engine = FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device)
+    looked, square = stored_square_crop(store, dataset.id)
+    engine = _engine(settings, dataset.aligned, square)
     yield _progress(store, dataset.id, name, "listing")
     listing = sync_listing(store, dataset.id, engine.settings)
+    _prepare_reads(store, dataset.path, dataset.kind)
     counts = _Counter(store, dataset.id, name, listing.gaps)
     pending = [row[0] for row in store.conn.execute(
         "SELECT key FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id])]
+    if pending and dataset.aligned == "auto" and not looked and learn_square_crop_of(store, dataset.id, engine):
+        # Small square crops of one size: from now on they skip detection (nothing is indexed yet).
+        engine = _engine(settings, dataset.aligned, stored_square_crop(store, dataset.id)[1])
+        with store.transaction():
+            store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
+                               [json.dumps(engine.settings), dataset.id])
     yield counts.progress("indexing")
     if pending:
         ids = dict(store.conn.execute(
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
         engine.prepare()  # before the workers start (see FaceEngine.prepare)
-        reads = open_source(dataset.path, kind=dataset.kind).read(pending)
+        reads = open_source(dataset.path, kind=dataset.kind, cache=cache_beside(store.path)).read(pending)
         batches = _batches(reads, ids, store, batch_size, dataset.id, counts)
         runner = (
             run_inline(engine, batches) if workers == 0 else run_pool(engine, batches, workers or default_workers())
@@ -226,6 +236,20 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
     yield counts.progress("finished")
+
+
+def _prepare_reads(store: Store, path: str, kind: str) -> None:
+    """Seek points for reading one item later (a tar.gz's), made once per archive, after the listing and
+    outside its transactions. A dataset not there now gets none: its reads scan from the start."""
+    try:
+        open_source(path, kind=kind, cache=cache_beside(store.path)).prepare_reads()
+    except (SourceError, OSError):
+        pass
+
+
+def _engine(settings: IndexSettings, aligned: str, square: list[int] | None) -> FaceEngine:
+    return FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device, aligned=aligned,
+                      square=square)
 
 
 def _batches(

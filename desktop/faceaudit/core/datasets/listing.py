@@ -19,15 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceaudit.core.datasets.kept_decisions import detach_decisions
-from faceaudit.core.datasets.sources import (
-    Entry,
-    Gap,
-    SourceError,
-    Unreadable,
-    label_from_key,
-    open_source,
-    read_labels_csv,
-)
+from faceaudit.core.datasets.sources import Entry, Gap, SourceError, Unreadable, open_source, read_labels_csv
+from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store
 
 __all__ = ["ListingReport", "sync_listing", "face_settings", "recorded_settings"]
@@ -84,30 +77,35 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
                                " WHERE dataset_id = ?", [dataset_id])
         store.conn.execute("UPDATE datasets SET settings = ?, model = ? WHERE id = ?",
                            [json.dumps(engine_settings), engine_settings["model"], dataset_id])
-    known = {key: (item_id, fingerprint, status) for item_id, key, fingerprint, status in store.conn.execute(
-        "SELECT id, key, fingerprint, status FROM items WHERE dataset_id = ?", [dataset_id])}
+    known = {key: (item_id, fingerprint, status, locator) for item_id, key, fingerprint, status, locator in
+             store.conn.execute("SELECT id, key, fingerprint, status, locator FROM items WHERE dataset_id = ?",
+                                [dataset_id])}
     writer = _Writer(store)
     seen: set[str] = set()
     gaps: list[Gap] = []
-    for record in _records(row, bool(known)):
+    for record in _records(row, bool(known), cache_beside(store.path)):
         if isinstance(record, Gap):
             gaps.append(record)
             continue
         if record.key in seen:
             continue  # a tar archive may hold the same name twice; the first one counts
         seen.add(record.key)
-        label = labels.get(record.key) or (label_from_key(record.key) if not labels else None)
+        label = labels.get(record.key) if labels else record.label
         detached += writer.item(dataset_id, record, label, known.get(record.key))
     writer.flush()
     unavailable, removed = _missing(store, dataset_id, known, seen, gaps)
+    with store.transaction():
+        store.conn.execute("UPDATE datasets SET listing_gaps = ? WHERE id = ?",
+                           [json.dumps([[gap.prefix, gap.reason] for gap in gaps]) if gaps else None, dataset_id])
     return ListingReport(tuple(gaps), unavailable, removed, detached)
 
 
 def face_settings(settings: dict) -> tuple:
-    return settings.get("detector"), settings.get("upsample"), settings.get("model")
+    return (settings.get("detector"), settings.get("upsample"), settings.get("model"), settings.get("aligned", "none"),
+            settings.get("square"))
 
 
-def _records(row: dict, had_items: bool) -> Iterator[Entry | Gap]:
+def _records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap]:
     """The source's entries and gaps; a source that cannot be opened or breaks off is a gap, not an error."""
     path = Path(row["path"])
     if not path.exists():
@@ -115,7 +113,7 @@ def _records(row: dict, had_items: bool) -> Iterator[Entry | Gap]:
         return
     listed = 0
     try:
-        for record in open_source(path, kind=row["kind"]).entries():
+        for record in open_source(path, kind=row["kind"], cache=cache).entries():
             listed += isinstance(record, Entry)
             yield record
     except SourceError as exc:
@@ -140,16 +138,18 @@ class _Writer:
         status = "unavailable" if unreadable else ("error" if entry.problem else "pending")
         if known is None:
             # ON CONFLICT: another process listing the same dataset at the same time may add it first.
-            self._queue("INSERT INTO items (dataset_id, key, size, fingerprint, label, status, reason, prior_status)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, key) DO NOTHING",
+            self._queue("INSERT INTO items (dataset_id, key, size, fingerprint, label, status, reason, prior_status,"
+                        " locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, key) DO NOTHING",
                         [dataset_id, entry.key, entry.size, entry.fingerprint, label, status, entry.problem,
-                         "pending" if unreadable else None])
+                         "pending" if unreadable else None, entry.locator])
             return 0
-        item_id, fingerprint, old_status = known
+        item_id, fingerprint, old_status, locator = known
         if fingerprint == entry.fingerprint and not unreadable:
             if old_status == "unavailable":  # readable again, and unchanged: back to where it was
                 self._queue("UPDATE items SET status = CASE WHEN prior_status = 'done' THEN 'done' ELSE 'pending' END,"
                             " reason = NULL, prior_status = NULL WHERE id = ?", [item_id])
+            if locator != entry.locator:  # the same item, moved inside its archive
+                self._queue("UPDATE items SET locator = ? WHERE id = ?", [entry.locator, item_id])
             return 0
         if unreadable:
             self._queue("UPDATE items SET prior_status = CASE WHEN status = 'unavailable' THEN prior_status"
@@ -157,8 +157,8 @@ class _Writer:
             return 0
         self._queue(None, [item_id])  # a changed file: its faces are remade, the decisions on them kept
         self._queue("UPDATE items SET size = ?, fingerprint = ?, label = ?, status = ?, reason = ?, sha256 = NULL,"
-                    " prior_status = NULL WHERE id = ?",
-                    [entry.size, entry.fingerprint, label, status, entry.problem, item_id])
+                    " prior_status = NULL, locator = ? WHERE id = ?",
+                    [entry.size, entry.fingerprint, label, status, entry.problem, entry.locator, item_id])
         return 1
 
     def _queue(self, sql: str, params: list) -> None:
@@ -182,7 +182,7 @@ class _Writer:
 
 def _missing(store: Store, dataset_id: int, known: dict, seen: set[str], gaps: list[Gap]) -> tuple[int, int]:
     """Known items the listing did not see: unavailable under a gap or when decided on; else forgotten."""
-    missing = [(key, item_id) for key, (item_id, _, _) in known.items() if key not in seen]
+    missing = [(key, item_id) for key, (item_id, *_rest) in known.items() if key not in seen]
     if not missing:
         return 0, 0
     decided = {row[0] for row in store.conn.execute(

@@ -89,7 +89,8 @@ def start(settings: dict, overtime=None, seconds_per_file: float | None = None) 
     if hasattr(os, "nice"):
         # Indexing is background work: the desktop (and the app's own window) comes first.
         os.nice(10)
-    _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"])
+    _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"],
+                         bool(settings.get("cnn_fallback")), settings.get("aligned", "none"), settings.get("square"))
     if overtime is not None and seconds_per_file:
         threading.Thread(target=_watchdog, args=(overtime, seconds_per_file), daemon=True).start()
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from faceaudit.core import limits
 from faceaudit.core.faces import model_files as models
+from faceaudit.core.faces.aligned import geometry_of
 from faceaudit.core.faces.images import downscale_for_detection
 
 __all__ = [
@@ -120,10 +121,14 @@ class FaceEngine:
             (onnxruntime-gpu and an NVIDIA GPU), else the CPU; decided on first use.
         cnn_fallback: with the HOG detector, run the CNN detector on photos where HOG finds no
             face (turned, dark or partly hidden faces); costs time only on those photos.
+        aligned: "none" (always detect), "auto" (photos of an ArcFace crop size are taken as
+            pre-aligned crops and skip detection), or "arcface" (every photo is such a crop).
+        square: with "auto", the dataset's learned square crop ([side, top, right, bottom,
+            left], see `aligned.learn_square_crop`): photos of that size skip detection too.
     """
 
     def __init__(self, detector: str = "hog", upsample: int = 1, embedder: str = "auto", device: str = "auto",
-                 cnn_fallback: bool = False):
+                 cnn_fallback: bool = False, aligned: str = "none", square: list[int] | None = None):
         if detector not in DETECTORS:
             raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
         if not 0 <= upsample <= 3:
@@ -134,6 +139,10 @@ class FaceEngine:
             raise ValueError(f"unknown device {device!r}; choose one of {', '.join(DEVICES)}")
         self._device = device
         self.cnn_fallback = bool(cnn_fallback) and detector == "hog"
+        if aligned not in ("none", "auto", "arcface"):
+            raise ValueError(f"unknown aligned setting {aligned!r}; choose auto, arcface or none")
+        self.aligned = aligned
+        self.square = list(square) if square and aligned == "auto" else None
         self.embedder = _resolve_embedder(embedder)
         self._onnx = None
         self._cnn = None
@@ -152,6 +161,10 @@ class FaceEngine:
                     "device": self.device, "model": models.EMBEDDING_MODEL}
         if self.cnn_fallback:  # only when set, so that earlier recorded settings stay equal
             settings["cnn_fallback"] = True
+        if self.aligned != "none":  # likewise
+            settings["aligned"] = self.aligned
+        if self.square:
+            settings["square"] = self.square
         return settings
 
     def detect(self, rgb: np.ndarray) -> list[tuple[Box, float | None]]:
@@ -180,7 +193,12 @@ class FaceEngine:
             embed: compute embeddings.
             jitter: average this many randomly perturbed copies of each chip (0: the chip itself).
         """
-        faces = [self.face_at(rgb, box, score) for box, score in self.detect(rgb)]
+        geometry = geometry_of(rgb.shape[1], rgb.shape[0], self.aligned, self.square)
+        if geometry is not None:
+            # A pre-aligned crop: the face is where its geometry says; no detection.
+            faces = [self.face_at(rgb, geometry.box)]
+        else:
+            faces = [self.face_at(rgb, box, score) for box, score in self.detect(rgb)]
         if embed and faces:
             self.embed_faces(faces, jitter)
         return faces

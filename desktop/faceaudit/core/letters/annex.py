@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faceaudit.core.datasets.sources import SourceError, open_source
+from faceaudit.core.datasets.catalog import DatasetError, read_item_bytes
 from faceaudit.core.faces.crops import face_crop_jpeg
 from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
@@ -86,22 +86,14 @@ def confirmed_matches(store: Store, dataset: str | None = None) -> list[AnnexEnt
 def add_face_crops(store: Store, entries: list[AnnexEntry]) -> list[AnnexEntry]:
     """The entries with a crop of each face read from the dataset (only on the person's opt-in).
 
-    Faces whose file can no longer be read keep `crop=None`.
+    Each photo is read straight from where its dataset's listing found it (an archive offset, a
+    parquet row), not by scanning the dataset. Faces whose file can no longer be read keep `crop=None`.
     """
-    by_dataset: dict[str, list[AnnexEntry]] = {}
-    for entry in entries:
-        by_dataset.setdefault(entry.dataset, []).append(entry)
     crops: dict[int, bytes] = {}
-    for name, group in by_dataset.items():
-        path = store.scalar("SELECT path FROM datasets WHERE name = ?", [name])
+    for entry in entries:
         try:
-            source = open_source(path)
-            wanted = {e.key: e for e in group}
-            for found, data, _problem in source.read(list(wanted)):
-                for entry in (e for e in group if e.key == found.key):
-                    if data is not None:
-                        crops[entry.match_id] = _crop(data, entry.box)
-        except (SourceError, OSError):
+            crops[entry.match_id] = _crop(read_item_bytes(store, entry.dataset, entry.key), entry.box)
+        except DatasetError:
             continue
     return [replace(e, crop=crops.get(e.match_id)) for e in entries]
 
@@ -138,15 +130,12 @@ def _version(row: dict) -> str:
 
 def _sha256_from_file(store: Store, row: dict) -> str | None:
     try:
-        for _entry_found, data, _problem in open_source(row["path"]).read([row["key"]]):
-            if data is not None:
-                digest = sha256_hex(data)
-                with store.transaction():
-                    store.conn.execute("UPDATE items SET sha256 = ? WHERE id = ?", [digest, row["item_id"]])
-                return digest
-    except (SourceError, OSError):
+        digest = sha256_hex(read_item_bytes(store, row["dataset"], row["key"]))
+    except DatasetError:
         return None
-    return None
+    with store.transaction():
+        store.conn.execute("UPDATE items SET sha256 = ? WHERE id = ?", [digest, row["item_id"]])
+    return digest
 
 
 def _crop(data: bytes, box: tuple[int, int, int, int] | None) -> bytes | None:

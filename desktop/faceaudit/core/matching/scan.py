@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceaudit.core.datasets.catalog import DatasetState, list_datasets
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
@@ -16,7 +17,7 @@ from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
-__all__ = ["ScanProgress", "ScanError", "scan", "latest_scan"]
+__all__ = ["ScanProgress", "ScanError", "Unchecked", "scan", "latest_scan"]
 
 METHOD = ("z-normalised distance (median, near-side spread), mean of best 3 references, "
           "stranger tail measured on LFW, false discovery rate")
@@ -29,8 +30,22 @@ class ScanError(FaceAuditError, ValueError):
 
 
 @dataclass(frozen=True)
+class Unchecked:
+    """A scanned dataset whose photos were not really looked at: finding nothing in it is no all-clear."""
+
+    dataset: str
+    state: DatasetState
+    reason: str
+
+
+@dataclass(frozen=True)
 class ScanProgress:
-    """A progress point of a scan (one per dataset, then a final one with the scan's id)."""
+    """A progress point of a scan (one per dataset, then a final one with the scan's id).
+
+    Attributes:
+        unchecked: on the final record, every scanned dataset that could not really be checked
+            (nothing readable, no or few faces found, part of it unreadable, not indexed) and why.
+    """
 
     scan_id: int
     dataset: str | None
@@ -38,6 +53,12 @@ class ScanProgress:
     total: int
     candidates: int
     finished: bool = False
+    unchecked: tuple[Unchecked, ...] = ()
+
+    @property
+    def all_checked(self) -> bool:
+        """True when every scanned dataset had its photos looked at: only then does no candidate mean no match."""
+        return not self.unchecked
 
 
 def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]:
@@ -82,7 +103,10 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     with store.transaction():
         store.conn.execute("UPDATE scans SET finished = ?, n_faces = ?, n_candidates = ? WHERE id = ?",
                            [now(), faces_seen, found, scan_id])
-    yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True)
+    scanned = {d["name"] for d in datasets}
+    unchecked = tuple(Unchecked(info.name, info.state, info.reason or info.state.value)
+                      for info in list_datasets(store) if info.name in scanned and not info.checked)
+    yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True, unchecked=unchecked)
 
 
 def _scan_dataset(

@@ -179,6 +179,8 @@ def refine(store: Store, vectors: DatasetVectors, rows: np.ndarray, refs: np.nda
         LookupError: a face is gone from the database (it changed during the scan).
     """
     rows = np.asarray(rows, dtype=np.int64).ravel()
+    if not len(rows):  # no face near enough to look at (a small dataset of strangers)
+        return np.zeros((0, len(refs)), np.float32)
     wanted = vectors.face_ids[rows]
     found: dict[int, bytes] = {}
     for start in range(0, len(wanted), 900):
@@ -302,11 +304,7 @@ def _temp_path(target: Path) -> Path:
 
 
 def _cache_beside(store: Store) -> Path:
-    if store.path.resolve() == paths.database_path().resolve():
-        return paths.cache_dir()
-    folder = store.path.parent / "cache"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    return folder
+    return paths.cache_beside(store.path)
 
 
 def _remove_stale(folder: Path, dataset_id: int, key: str) -> None:

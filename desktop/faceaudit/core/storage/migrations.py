@@ -182,6 +182,28 @@ def _m006_twin_index(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m010_dataset_forms(db: sqlite_utils.Database) -> None:
+    # locator: what reading one item later needs (an offset, a row group and row), so showing or
+    # cropping a candidate does not scan its archive from the start. aligned: whether the
+    # dataset's photos are pre-aligned face crops (auto, arcface, none); datasets added before
+    # keep the detection they were indexed with. listing_gaps: the parts of the dataset its last
+    # listing could not read (JSON list of [key prefix, reason]).
+    _script(db,
+        """
+        ALTER TABLE items ADD COLUMN locator TEXT;
+        ALTER TABLE datasets ADD COLUMN aligned TEXT;
+        UPDATE datasets SET aligned = 'none';
+        ALTER TABLE datasets ADD COLUMN listing_gaps TEXT;
+        """
+    )
+
+
+def _m011_square_crops(db: sqlite_utils.Database) -> None:
+    # The geometry of a dataset of small square face crops, learned once from its first photos:
+    # NULL = not looked at yet, '[]' = not such a dataset, '[side, top, right, bottom, left]'.
+    _script(db, "ALTER TABLE datasets ADD COLUMN square_crop TEXT;")
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -190,6 +212,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (4, "items a listing could not read are kept as unavailable", _m004_unavailable_items),
     (5, "the box of a decided face is kept with its match", _m005_match_boxes),
     (6, "the twin lookup is indexed by bytes and status", _m006_twin_index),
+    (10, "item locators, pre-aligned crops, listing gaps", _m010_dataset_forms),
+    (11, "the learned geometry of square face crops", _m011_square_crops),
 ]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import platformdirs
 
-__all__ = ["data_home", "database_path", "cache_dir", "made_by_faceaudit", "ENV_HOME", "MARKER"]
+__all__ = ["data_home", "database_path", "cache_dir", "cache_beside", "made_by_faceaudit", "ENV_HOME", "MARKER"]
 
 ENV_HOME = "FACEAUDIT_HOME"
 
@@ -65,3 +65,12 @@ def cache_dir() -> Path:
     except FileExistsError:
         pass
     return path
+
+
+def cache_beside(database: Path) -> Path:
+    """The cache folder of a database: the data folder's for the user's own, else `cache` beside the file."""
+    if database.resolve() == database_path().resolve():
+        return cache_dir()
+    folder = database.parent / "cache"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    return folder

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -20,17 +20,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceaudit.core.datasets.catalog import DatasetInfo, add_dataset, dataset_errors, list_datasets, remove_dataset
+from faceaudit.core.datasets.catalog import (
+    DatasetInfo,
+    DatasetState,
+    add_dataset,
+    dataset_errors,
+    list_datasets,
+    remove_dataset,
+)
 from faceaudit.core.datasets.indexing import IndexProgress
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.gui.widgets.indexing_panel import IndexingPanel
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button, make_row_table
-from faceaudit.gui.wording import error_text
+from faceaudit.gui.wording import STATE_WORDS, error_text
 
 __all__ = ["DatasetsPage"]
 
-_COLUMNS = ("Name", "Type", "Photos", "Faces", "Errors", "State")
-_ARCHIVE_FILTER = "Archives (*.zip *.tar *.tgz *.tar.gz *.tar.bz2 *.tbz2 *.tar.xz *.txz);;All files (*)"
+_COLUMNS = ("Name", "Form", "Photos", "Faces", "Errors", "State")
+_FILE_FILTER = ("Datasets (*.zip *.tar *.tgz *.tar.gz *.tar.bz2 *.tbz2 *.tar.xz *.txz *.parquet *.rec);;"
+                "All files (*)")
+#: States in which a scan that finds nothing says nothing about the dataset.
+_NOT_CHECKED = (DatasetState.NOTHING_READABLE, DatasetState.NO_FACES, DatasetState.FEW_FACES,
+                DatasetState.PARTLY_UNREADABLE)
 
 
 class DatasetsPage(QWidget):
@@ -46,16 +57,19 @@ class DatasetsPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.preferences = preferences
+        self._datasets: list[DatasetInfo] = []
         self.setAcceptDrops(True)
 
-        header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder or a zip/tar archive; it is "
-                            "read in place, never copied), then index it: every face is found and described "
+        header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder of photos, of archive parts, of "
+                            "parquet shards or a RecordIO pack; or one zip/tar archive, .parquet or .rec file: it "
+                            "is read in place, never copied), then index it: every face is found and described "
                             "once, so scans are fast afterwards.")
         self.add_folder_button = make_button(
-            "Add folder…", "Add a dataset that is a folder of photos", self._on_add_folder
-        )
-        self.add_archive_button = make_button("Add archive…", "Add a dataset that is a zip or tar archive",
-                                          self._on_add_archive)
+            "Add folder…", "Add a dataset that is a folder: photos, archive parts, parquet shards or a RecordIO pack",
+            self._on_add_folder)
+        self.add_archive_button = make_button(
+            "Add file…", "Add a dataset that is one file: a zip or tar archive, a parquet shard or a RecordIO pack",
+            self._on_add_archive)
         self.index_button = make_button("Index", "Find and describe every face of the selected dataset", self._on_index)
         self.pause_button = make_button("Pause", "Pause indexing (resume any time)", self._on_pause)
         self.cancel_button = make_button("Stop", "Stop indexing; what is done is kept, and indexing again goes on "
@@ -89,10 +103,13 @@ class DatasetsPage(QWidget):
 
         self.table = make_row_table(_COLUMNS, "Datasets")
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        self.empty = QLabel("No datasets yet.\nClick “Add folder…” or “Add archive…”, or drop a dataset folder "
-                            "or archive here.")
+        self.empty = QLabel("No datasets yet.\nClick “Add folder…” or “Add file…”, or drop a dataset folder "
+                            "or file here.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
+        self.state_text = QLabel()
+        self.state_text.setWordWrap(True)
+        self.state_text.setStyleSheet("QLabel { color: #c62828; }")
         self.errors_title = QLabel()
         self.errors = QTableWidget(0, 2)
         self.errors.setHorizontalHeaderLabels(("File", "Why it could not be read"))
@@ -105,6 +122,7 @@ class DatasetsPage(QWidget):
         errors_box = QWidget()
         errors_layout = QVBoxLayout(errors_box)
         errors_layout.setContentsMargins(0, 0, 0, 0)
+        errors_layout.addWidget(self.state_text)
         errors_layout.addWidget(self.errors_title)
         errors_layout.addWidget(self.errors)
 
@@ -181,7 +199,7 @@ class DatasetsPage(QWidget):
     def refresh(self) -> None:
         """Reload the datasets and their counts."""
         selected = self._selected()
-        datasets = list_datasets(self.store)
+        datasets = self._datasets = list_datasets(self.store)
         self.table.setRowCount(len(datasets))
         for row, info in enumerate(datasets):
             values = (info.name, info.kind, f"{info.items:,}" if info.items else "–", f"{info.faces:,}",
@@ -192,6 +210,10 @@ class DatasetsPage(QWidget):
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 0:
                     item.setToolTip(info.path)
+                if column == 5 and info.reason and info.name != self.indexing:
+                    item.setToolTip(info.reason)
+                    if info.state in _NOT_CHECKED:
+                        item.setForeground(QColor("#c62828"))
                 self.table.setItem(row, column, item)
         self.table.setVisible(bool(datasets))
         self._splitter.setVisible(bool(datasets))
@@ -227,7 +249,7 @@ class DatasetsPage(QWidget):
             self._ask_name_and_add(Path(path))
 
     def _on_add_archive(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a dataset archive", str(Path.home()), _ARCHIVE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a dataset file", str(Path.home()), _FILE_FILTER)
         if path:
             self._ask_name_and_add(Path(path))
 
@@ -260,6 +282,11 @@ class DatasetsPage(QWidget):
 
     def _on_selection_changed(self) -> None:
         name = self._selected()
+        info = next((d for d in self._datasets if d.name == name), None)
+        not_checked = info is not None and info.state in _NOT_CHECKED and name != self.indexing
+        self.state_text.setText(f"{name} is not really checked: {info.reason}. A scan that finds nothing in it "
+                                "says nothing about you." if not_checked else "")
+        self.state_text.setVisible(not_checked)
         failed = dataset_errors(self.store, name) if name else []
         # Not readable this time (a folder, a disk, an archive cut short): kept, read again next time.
         away = dataset_errors(self.store, name, unavailable=True) if name else []
@@ -318,11 +345,10 @@ class DatasetsPage(QWidget):
     def _state(self, info: DatasetInfo) -> str:
         if info.name == self.indexing:
             return "indexing"
-        if info.indexed:
-            return f"indexed, {info.unavailable:,} not readable now" if info.unavailable else "indexed"
-        if info.done:
+        if info.state == DatasetState.INDEXING or (info.state == DatasetState.NEW and info.done):
             return f"interrupted ({info.pending:,} left)"
-        return "not indexed"
+        words = STATE_WORDS[info.state]
+        return f"{words}, {info.unavailable:,} not readable now" if info.unavailable else words
 
     def _update_row(self, progress) -> None:
         for row in range(self.table.rowCount()):

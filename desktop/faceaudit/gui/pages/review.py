@@ -25,6 +25,7 @@ from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_call, run_generator
 from faceaudit.gui.widgets.match_view import MatchView
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader
+from faceaudit.gui.wording import unchecked_sentence
 
 __all__ = ["ReviewPage"]
 
@@ -46,6 +47,7 @@ class ReviewPage(QWidget):
         self._shown_id: int | None = None
         self._all: list[Candidate] = []
         self._faces_per_dataset: dict[str, int] = {}
+        self._unchecked: list[tuple[str, str]] = []
 
         header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset. Look at each "
                             "candidate and say whether it is you; only faces you confirm go into letters.")
@@ -140,6 +142,7 @@ class ReviewPage(QWidget):
         """Reload datasets and candidates from the database."""
         datasets = list_datasets(self.store)
         self._faces_per_dataset = {d.name: d.faces for d in datasets}
+        self._unchecked = [(d.name, d.reason or d.state.value) for d in datasets if not d.checked]
         chosen = self.dataset_filter.currentData()
         self.dataset_filter.blockSignals(True)
         self.dataset_filter.clear()
@@ -171,6 +174,8 @@ class ReviewPage(QWidget):
         self._job = None
         self.scan_button.setEnabled(True)
         self.refresh()
+        if self._unchecked:
+            self.notice.show_error(unchecked_sentence(self._unchecked))
         if self.list.count():
             self.list.setCurrentRow(0)
             self.list.setFocus()
@@ -250,6 +255,8 @@ class ReviewPage(QWidget):
         if self._all:
             return "No candidates in this band or dataset."
         if latest_scan(self.store):
+            if self._unchecked:
+                return "No candidates among the faces that were found. " + unchecked_sentence(self._unchecked)
             return "No face in your datasets looks like yours. Nothing to review."
         return ("No scan yet. Add photos of yourself on Me, add and index a dataset on Datasets, "
                 "then click “Scan now”.")

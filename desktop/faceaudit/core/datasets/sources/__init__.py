@@ -1,9 +1,14 @@
 """Face datasets as published, each form read in place (never extracted): one module per form.
 
-`open_source` looks at a path and returns the reader for its form. Every reader lists its
-items as `Entry` records with stable keys and fingerprints, and reads the wanted items in one
-pass, refusing each bad item with a reason. To add a form: a module with a `Source` subclass
-that has `kind`, `is_one(path)`, `entries()` and `read(wanted)`, and one line in `_FORMS`.
+`open_source` looks at a path and returns the reader for its form: a folder (photos, and the
+archives, parquet shards and RecordIO packs beside them, as one dataset), a zip or tar archive
+(a WebDataset shard too), a Hub parquet shard, a RecordIO pack. Every reader lists its items as
+`Entry` records with stable keys, fingerprints, labels and locators, and a `Gap` for any part it
+could not list; it reads the wanted items in one pass, refusing each bad item with a reason,
+and one item straight from its locator. Forms FaceAudit recognises but cannot read (TFRecord,
+HDF5, NumPy arrays) get a specific reason. To add a form: a module with a `Source` subclass that
+has `kind`, `is_one(path)`, `entries()`, `read(wanted)` and `read_one(key, locator)`, and one
+line in `_FILE_FORMS` (and in `base.classify` if it can be a part of a folder).
 """
 
 from __future__ import annotations
@@ -20,45 +25,82 @@ from faceaudit.core.datasets.sources.base import (
     SourceError,
     Unreadable,
 )
-from faceaudit.core.datasets.sources.folder import FolderSource
+from faceaudit.core.datasets.sources.folder import FOLDER_FORMS, FolderSource
 from faceaudit.core.datasets.sources.labels import label_from_key, read_labels_csv
+from faceaudit.core.datasets.sources.parquet_shards import ParquetSource
+from faceaudit.core.datasets.sources.recordio import RecordIOSource
 from faceaudit.core.datasets.sources.tar_archive import TarSource
-from faceaudit.core.datasets.sources.zip_archive import ZipSource
+from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
+from faceaudit.core.datasets.sources.zip_archive import ZIP_PACK_FORM, ZipSource
 
-__all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "label_from_key",
-           "read_labels_csv"]
+__all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "form_of",
+           "label_from_key", "read_labels_csv"]
 
 
 #: File forms, tried in this order after those whose suffix the name has (a folder is always a
 #: FolderSource). Unnamed files are tried as a tar first: zipfile finds the end record of a zip
 #: stored as the last member of a plain tar.
-_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource)
+_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, ParquetSource, RecordIOSource)
 
 
-def open_source(path: str | os.PathLike, kind: str | None = None) -> Source:
+def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | os.PathLike | None = None) -> Source:
     """Open a dataset folder or file in the reader for its form.
 
     Args:
         path: the folder or file.
-        kind: the form recorded when the dataset was added: opened in it without looking, so that
-            a folder gone or a file damaged since lists as a `Gap` rather than failing.
+        kind: the form recorded when the dataset was added (`form_of`): opened in it without
+            looking, so that a folder gone or a file damaged since lists as a `Gap` rather than failing.
+        cache: a folder where readers may keep helper files for fast reads of one item.
 
     Raises:
-        SourceError: the path does not exist or is not a form FaceAudit reads.
+        SourceError: the path does not exist or is not a form FaceAudit reads (the message
+            names a recognised form it cannot read).
     """
     path = Path(path).expanduser().resolve()
-    recorded = {form.kind: form for form in (FolderSource, *_FILE_FORMS)}.get(kind or "")
+    cache = Path(cache) if cache is not None else None
+    recorded = _recorded_reader(kind)
     if recorded is not None:
-        return recorded(path)
+        return recorded(path, cache=cache)
     if path.is_dir():
-        return FolderSource(path)
+        return FolderSource(path, cache=cache)
     if not path.is_file():
         raise SourceError(f"{path} does not exist or is not a file or folder")
     name = path.name.lower()
-    for form in sorted(_FILE_FORMS, key=lambda form: not name.endswith(form.suffixes)):
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise SourceError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
+    form = unreadable_form(name, head)
+    if form:
+        raise SourceError(unreadable_reason(path, form))
+    for reader in sorted(_FILE_FORMS, key=lambda reader: not name.endswith(reader.suffixes)):
         try:
-            if form.is_one(path):
-                return form(path)
+            if reader.is_one(path):
+                return reader(path, cache=cache)
         except DAMAGE as exc:
             raise SourceError(f"{path.name} looks like a broken archive: {exc}") from None
-    raise SourceError(f"{path.name} is neither a folder nor a zip/tar archive")
+    if name.endswith(".parquet"):
+        raise SourceError(f"{path.name} has no column of images (it may be a list of links or a metadata table)")
+    if name.endswith(".rec"):
+        raise SourceError(f"{path.name} does not start with a RecordIO record (wrong magic number): it is damaged "
+                          "or not a RecordIO pack")
+    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip or tar archive, a parquet shard "
+                      "or a RecordIO pack")
+
+
+def _recorded_reader(kind: str | None) -> type[Source] | None:
+    """The reader of a form recorded by `form_of` (a reader's kind, or a folder's form in words)."""
+    if not kind:
+        return None
+    if kind in FOLDER_FORMS:
+        return FolderSource
+    if kind == ZIP_PACK_FORM:
+        return ZipSource
+    return {form.kind: form for form in (FolderSource, *_FILE_FORMS)}.get(kind)
+
+
+def form_of(source: Source) -> str:
+    """The published form of a dataset, in a few words ("parquet shards", "RecordIO pack (zip)", "tar")."""
+    form = getattr(source, "form", None)
+    return form() if callable(form) else source.kind

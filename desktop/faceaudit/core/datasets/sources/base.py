@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import lzma
 import os
-import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceaudit.core.datasets.sources.unreadable import unreadable_form
 from faceaudit.core.errors import FaceAuditError
 
 __all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify",
-           "safe_key",
-           "first_of_each", "read_bounded", "DAMAGE", "NESTED", "LINK", "CHANGED"]
+           "safe_key", "first_of_each", "read_bounded", "file_fingerprint", "make_locator", "place_of", "DAMAGE",
+           "NESTED", "NESTED_SHARD", "LINK", "CHANGED"]
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"})
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
@@ -34,12 +35,18 @@ class Entry:
         size: bytes (uncompressed).
         fingerprint: changes when the file changes (size and time, plus CRC in zips).
         problem: why the file will not be read, if known before reading.
+        label: who the photo shows, where the form says it (the person's folder, a label
+            column, a record's label, a sidecar file).
+        locator: what a later read of this one item needs to go straight to it (an offset,
+            a row group and row), with the fingerprint of the file it points into.
     """
 
     key: str
     size: int
     fingerprint: str
     problem: str | None = None
+    label: str | None = None
+    locator: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,15 @@ class Unreadable(str):
 
 
 class Source:
-    """A dataset's files, listed and read in one sequential pass (archives read in place)."""
+    """A dataset's items, listed and read in place (archives and shards are never extracted).
+
+    Args:
+        path: the dataset's file or folder.
+        prefix: put before every key; a part of a folder dataset (an archive or shard beside
+            others) gets its relative path here, so keys stay unique and name the part.
+        cache: a folder for helper files that make later reads fast (gzip seek points);
+            None: nothing is written, reads of one item may scan from the start.
+    """
 
     kind = "?"
     #: File name endings of this form (lower case); a name with one is tried in this form first.
@@ -78,11 +93,13 @@ class Source:
         """True when the file at `path` is of this form (read its first bytes, not its name)."""
         return False
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, prefix: str = "", cache: Path | None = None):
         self.path = path
+        self.prefix = prefix
+        self.cache = cache
 
     def entries(self) -> Iterator[Entry | Gap]:
-        """Every image-like file, in a stable order, and a `Gap` for each part that could not be listed."""
+        """Every image-like item in a stable order, and a `Gap` for each part that could not be listed."""
         raise NotImplementedError
 
     def read(self, wanted: Iterable[str]) -> Iterator[tuple[Entry, bytes | None, str | None]]:
@@ -94,25 +111,73 @@ class Source:
         """
         raise NotImplementedError
 
+    def prepare_reads(self) -> None:
+        """Make later reads of one item fast (gzip seek points in the cache folder); called after a
+        listing, outside any database transaction. Most forms need nothing."""
+
+    def read_one(self, key: str, locator: str | None = None) -> bytes:
+        """One item's bytes; with the locator its listing recorded, without scanning from the start.
+
+        Raises:
+            SourceError: the item is not there any more or cannot be read (the message says why).
+        """
+        for _entry, data, problem in self.read([key]):
+            if data is None:
+                raise SourceError(f"{key}: {problem}")
+            return data
+        raise SourceError(f"{key} is no longer in the dataset")
+
 
 def classify(name: str) -> str | None:
-    """'image', 'archive' or None (ignored) by file name."""
+    """What a file is by its name: 'image', 'archive', 'parquet', 'recordio', 'unreadable' or None (ignored)."""
     lower = name.lower()
     if lower.endswith(ARCHIVE_SUFFIXES):
         return "archive"
+    if lower.endswith(".parquet"):
+        return "parquet"
+    if lower.endswith(".rec"):
+        return "recordio"
+    if unreadable_form(lower):
+        return "unreadable"
     if os.path.splitext(lower)[1] in IMAGE_SUFFIXES:
         return "image"
     return None
 
 
+def make_locator(fingerprint: str, **place: int) -> str:
+    """A locator: where an item is (offsets, row numbers) in the file with this fingerprint."""
+    return json.dumps({"f": fingerprint, **place}, separators=(",", ":"))
+
+
+def place_of(locator: str | None, fingerprint: str, *names: str) -> dict[str, int] | None:
+    """The place a locator records, when it points into the file as it is now (same fingerprint)
+    and holds the named whole numbers; None otherwise (the reader then scans for the item)."""
+    try:
+        place = json.loads(locator) if locator else None
+    except ValueError:
+        return None
+    if not isinstance(place, dict) or place.get("f") != fingerprint:
+        return None
+    if not all(isinstance(place.get(name), int) and place[name] >= 0 for name in names):
+        return None
+    return place
+
+
+def file_fingerprint(info: os.stat_result) -> str:
+    """A file's size and modification time: changes when the file is rewritten."""
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
 NESTED = "nested archive not read: extract it, or add it as a dataset of its own"
+#: Inside an archive: a parquet shard, a RecordIO pack or another archive is never read.
+NESTED_SHARD = "shard inside an archive not read: extract it, or add it as a dataset of its own"
 LINK = "link member not followed"
 CHANGED = Unreadable("file changed while it was being read; it is read again at the next index")
 
 # What a damaged compressed stream raises: zlib and lzma have their own exception classes,
 # outside OSError and ValueError.
 DAMAGE = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError,
-           tarfile.TarError, zipfile.BadZipFile)
+           zipfile.BadZipFile)
 
 
 def safe_key(name: str) -> str:

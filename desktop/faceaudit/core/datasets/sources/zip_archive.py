@@ -1,17 +1,23 @@
-"""A dataset as a zip archive, read in place: members are listed from the central directory."""
+"""A dataset as a zip archive, read in place: members are listed from the central directory.
+
+A zip that holds a RecordIO pack (`faces_emore/train.rec`, `train.idx`, `lfw.bin`, as InsightFace
+publishes them) has the pack read inside it: a member stored without compression is read at
+its offsets, a compressed one forwards. Any other archive or shard inside a zip is refused.
+"""
 
 from __future__ import annotations
 
 import stat
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
     NESTED,
+    NESTED_SHARD,
     Entry,
     Gap,
     Source,
@@ -20,8 +26,16 @@ from faceaudit.core.datasets.sources.base import (
     classify,
     read_bounded,
 )
+from faceaudit.core.datasets.sources.blobs import ZipMemberBlob
+from faceaudit.core.datasets.sources.labels import label_from_key
+from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
+from faceaudit.core.datasets.sources.verification import VerificationSource
 
-__all__ = ["ZipSource"]
+__all__ = ["ZipSource", "ZIP_PACK_FORM"]
+
+#: The form of a zip that holds a RecordIO pack, as `form_of` names it.
+ZIP_PACK_FORM = "RecordIO pack (zip)"
 
 
 class ZipSource(Source):
@@ -38,20 +52,54 @@ class ZipSource(Source):
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # ValueError: names not UTF-8
             raise SourceError(f"{self.path.name}: broken zip archive ({exc})") from None
 
-    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry, zipfile.ZipInfo]]:
+    def form(self) -> str:
+        with self._open() as archive:
+            if any(name.lower().endswith(".rec") for name in archive.namelist()):
+                return ZIP_PACK_FORM
+        return self.kind
+
+    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry | Source, zipfile.ZipInfo]]:
+        """Each photo member as an Entry, and each pack file inside as the Source that reads it."""
         archive_size = self.path.stat().st_size
         total = 0
         seen: set[str] = set()
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            if info.is_dir() or not classify(info.filename):
+        infos = sorted(archive.infolist(), key=lambda i: i.filename)
+        packs = {str(PurePosixPath(i.filename).parent) for i in infos
+                 if i.filename.lower().endswith(".rec") or PurePosixPath(i.filename).name == "property"}
+        by_name = {i.filename: i for i in infos}
+        for info in infos:
+            kind = classify(info.filename)
+            folder = str(PurePosixPath(info.filename).parent)
+            if kind is None and info.filename.lower().endswith(".bin") and folder in packs:
+                kind = "verification"
+            if info.is_dir() or not kind:
                 continue
-            key = info.filename
+            key = self.prefix + info.filename
             if key in seen:
                 continue  # a zip may hold one name twice; the first counts, as in indexing
             seen.add(key)
             total += info.file_size
+            problem = _zip_problem(info, total, archive_size)
+            if kind in ("recordio", "verification") and problem is None:
+                yield self._pack_part(info, kind, by_name), info
+                continue
+            if problem is None and kind == "unreadable":
+                problem = unreadable_reason(info.filename, unreadable_form(info.filename))
+            elif problem is None and kind == "parquet":
+                problem = NESTED_SHARD
+            elif problem is None and kind == "archive":
+                problem = NESTED
             fingerprint = f"{info.file_size}:{info.CRC}:{info.date_time}"
-            yield Entry(key, info.file_size, fingerprint, _zip_problem(info, total, archive_size)), info
+            yield Entry(key, info.file_size, fingerprint, problem, label=label_from_key(info.filename)), info
+
+    def _pack_part(self, info: zipfile.ZipInfo, kind: str, by_name: dict) -> Source:
+        blob = ZipMemberBlob(self.path, info)
+        prefix = f"{self.prefix}{info.filename} "
+        if kind == "verification":
+            return VerificationSource(self.path, prefix=prefix, cache=self.cache, blob=blob)
+        index = by_name.get(str(PurePosixPath(info.filename).with_suffix(".idx")))
+        return RecordIOSource(self.path, prefix=prefix, cache=self.cache, blob=blob,
+                              index=ZipMemberBlob(self.path, index) if index else None)
 
     def entries(self) -> Iterator[Entry | Gap]:
         try:
@@ -59,11 +107,14 @@ class ZipSource(Source):
         except SourceError as exc:
             # Its table of contents is at the end: a zip cut short (a download not finished) or
             # overwritten lists nothing. Known items stay, unavailable, until it reads again.
-            yield Gap("", f"{exc}; none of its members could be listed")
+            yield Gap(self.prefix, f"{exc}; none of its members could be listed")
             return
         with archive:
-            for entry, _ in self._listing(archive):
-                yield entry
+            for item, _info in self._listing(archive):
+                if isinstance(item, Source):
+                    yield from item.entries()
+                else:
+                    yield item
 
     def read(self, wanted):
         wanted = set(wanted)
@@ -74,9 +125,19 @@ class ZipSource(Source):
                 yield Entry(key, 0, "?"), None, Unreadable(str(exc))
             return
         with archive:
-            for entry, info in self._listing(archive):
+            for item, info in self._listing(archive):
+                if not wanted:
+                    return
+                if isinstance(item, Source):
+                    mine = {key for key in wanted if key.startswith(item.prefix)}
+                    if mine:
+                        wanted -= mine
+                        yield from item.read(mine)
+                    continue
+                entry = item
                 if entry.key not in wanted:
                     continue
+                wanted.discard(entry.key)
                 if entry.problem:
                     yield entry, None, entry.problem
                     continue
@@ -89,6 +150,14 @@ class ZipSource(Source):
                     data, problem = None, f"cannot read member: {exc}"
                 yield entry, data, problem
 
+    def read_one(self, key: str, locator: str | None = None) -> bytes:
+        # Members are found from the central directory at once; a pack inside reads its own locator.
+        with self._open() as archive:
+            for item, _info in self._listing(archive):
+                if isinstance(item, Source) and key.startswith(item.prefix):
+                    return item.read_one(key, locator)
+        return super().read_one(key, locator)
+
 
 def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | None:
     if info.flag_bits & 0x1:
@@ -97,12 +166,11 @@ def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | 
         return LINK
     if info.compress_size > archive_size or info.header_offset + info.compress_size > archive_size:
         return "damaged member: its declared size is larger than the archive"
-    if info.file_size > limits.MAX_MEMBER_BYTES:
+    pack = info.filename.lower().endswith((".rec", ".bin"))  # read as a stream, record by record
+    if info.file_size > limits.MAX_MEMBER_BYTES and not pack:
         return f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
     if total > limits.MAX_ARCHIVE_TOTAL_BYTES:
         return f"archive's total uncompressed size is over the {limits.MAX_ARCHIVE_TOTAL_BYTES // 2**30} GiB limit"
     if info.compress_size and info.file_size / info.compress_size > limits.MAX_COMPRESSION_RATIO:
         return f"zip bomb refused: compression ratio {info.file_size // info.compress_size}:1"
-    if classify(info.filename) == "archive":
-        return NESTED
     return None

@@ -1,0 +1,39 @@
+"""Dataset states: only a dataset whose photos were read and whose faces were found is 'checked'."""
+
+from __future__ import annotations
+
+import pytest
+
+from faceaudit.core.datasets.catalog import DatasetInfo
+from faceaudit.core.datasets.states import FEW_FACES_MIN_PHOTOS, DatasetState, state_of
+
+
+def info(items=100, done=100, pending=0, errors=0, faces=100, indexed=True, gaps=()) -> DatasetInfo:
+    return DatasetInfo(id=1, name="d", path="/d", kind="folder", items=items, done=done, pending=pending,
+                       errors=errors, faces=faces, model=None, last_indexed="2026-01-01" if indexed else None,
+                       gaps=tuple(gaps))
+
+
+@pytest.mark.parametrize(("dataset", "top_error", "with_faces", "state", "words"), [
+    (info(items=0, done=0, faces=0, indexed=False), None, 0, DatasetState.NEW, "not indexed yet"),
+    (info(done=40, pending=60, indexed=False), None, 40, DatasetState.INDEXING, "60 of 100 items"),
+    (info(items=0, done=0, faces=0), None, 0, DatasetState.NOTHING_READABLE, "no photo was found"),
+    (info(done=0, errors=100, faces=0), "a TFRecord file", 0, DatasetState.NOTHING_READABLE,
+     "none of its 100 items could be read (most often: a TFRecord file)"),
+    (info(faces=0), None, 0, DatasetState.NO_FACES, "no face was found in any of its 100"),
+    (info(faces=49), None, 49, DatasetState.FEW_FACES, "faces were found in only 49 of its 100"),
+    (info(faces=70), None, 50, DatasetState.READY, None),  # half the photos with faces is enough
+    (info(items=5, done=5, faces=0), None, 0, DatasetState.NO_FACES, "any of its 5"),
+    (info(items=FEW_FACES_MIN_PHOTOS - 1, done=FEW_FACES_MIN_PHOTOS - 1, faces=1), None, 1, DatasetState.READY,
+     None),
+    (info(gaps=[("", "cut.tar: the archive ends early")]), None, 100, DatasetState.PARTLY_UNREADABLE,
+     "cut.tar: the archive ends early"),
+    (info(faces=10, gaps=[("p.tar/", "bomb")]), None, 10, DatasetState.FEW_FACES, "; bomb"),
+])
+def test_state_of(dataset, top_error, with_faces, state, words):
+    found, reason = state_of(dataset, top_error, with_faces)
+    assert found == state
+    if words is None:
+        assert reason is None
+    else:
+        assert words in reason
