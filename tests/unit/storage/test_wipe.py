@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
+import tarfile
 from pathlib import Path
 
 import pytest
 
 from faceaudit.core.datasets.catalog import add_dataset
+from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.store import Store
 from faceaudit.core.storage.wipe import WipeError, wipe_all, wipe_plan
@@ -69,6 +72,27 @@ def test_only_faceaudits_files_in_a_folder_it_did_not_make_go_and_the_folder_sta
     wipe_all()
     assert home.is_dir() and list(home.iterdir()) == []
     assert stat.S_IMODE(home.stat().st_mode) == 0o1777
+
+
+def test_gzip_seek_points_of_a_tar_gz_dataset_are_faceaudits_own(data_home, tmp_path):
+    # Issue 14 keeps seek points into tar.gz datasets in cache/gzip-seek-points; issue 13's wipe
+    # deletes only what FaceAudit writes: the seek points must count as such, a stranger beside them not.
+    archive = tmp_path / "photos.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("p/a.jpg")
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"abc"))
+    with Store() as store:
+        add_dataset(store, archive, "packed")
+        list(index_dataset(store, "packed", workers=0))
+    points = list((paths.cache_dir() / "gzip-seek-points").iterdir())
+    assert points and all(point.suffix == ".gzidx" for point in points)
+    (paths.cache_dir() / "gzip-seek-points" / "notes.txt").write_text("not FaceAudit's")
+    with pytest.raises(WipeError, match=r"gzip-seek-points/notes.txt"):
+        wipe_all()
+    (paths.cache_dir() / "gzip-seek-points" / "notes.txt").unlink()
+    wipe_all()
+    assert not data_home.exists() and archive.exists()
 
 
 def test_a_strangers_file_in_the_cache_stops_the_wipe(data_home):

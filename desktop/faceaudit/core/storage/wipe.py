@@ -1,9 +1,10 @@
 """Delete every file FaceAudit created, and nothing else (the user's own photos and datasets are never touched).
 
 Only names FaceAudit writes are deleted (`KNOWN`, and inside `cache/` and `registry/` the files
-it writes there). A data folder holding anything else is refused as a whole: nothing is deleted,
-and the message names what is in the way. The folder itself goes only when FaceAudit made it (its
-marker file says so, see paths.py); a folder named with FACEAUDIT_HOME that existed before stays.
+it writes there, `cache/gzip-seek-points/` included). A data folder holding anything else is
+refused as a whole: nothing is deleted, and the message names what is in the way. The folder
+itself goes only when FaceAudit made it (its marker file says so, see paths.py); a folder named
+with FACEAUDIT_HOME that existed before stays.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ KNOWN = (
 KNOWN_FOLDERS = {
     "cache": ("vectors-*", ".vectors-*.tmp", "*.onnx", "*.onnx*.tmp"),
     "registry": ("local.json", "local.json.tmp", "local.json.damaged-*"),
+}
+#: Folders of FaceAudit's own inside those, and the names it writes inside them.
+KNOWN_SUBFOLDERS = {
+    "cache": {"gzip-seek-points": ("*.gzidx", "*.partial")},  # seek points into tar.gz datasets
 }
 
 
@@ -83,8 +88,7 @@ def _plan(home: Path) -> list[Path]:
     plan, strangers = [], []
     for path in sorted(home.iterdir()):
         if path.name in KNOWN_FOLDERS and path.is_dir() and not path.is_symlink():
-            inside = sorted(path.iterdir())
-            strangers += [child for child in inside if not _known(child, KNOWN_FOLDERS[path.name])]
+            strangers += _strangers_in(path, KNOWN_FOLDERS[path.name], KNOWN_SUBFOLDERS.get(path.name, {}))
             plan.append(path)
         elif _known(path, KNOWN):
             plan.append(path)
@@ -95,6 +99,17 @@ def _plan(home: Path) -> list[Path]:
         raise WipeError(f"{resolved} holds {len(strangers)} thing(s) FaceAudit did not create ({shown}); nothing was"
                         " deleted. Move them out of the folder, or delete them yourself, then wipe again")
     return plan
+
+
+def _strangers_in(folder: Path, patterns: tuple[str, ...], subfolders: dict[str, tuple[str, ...]]) -> list[Path]:
+    """What in one of FaceAudit's own folders FaceAudit did not write (its own sub-folders looked into)."""
+    strangers = []
+    for child in sorted(folder.iterdir()):
+        if child.name in subfolders and child.is_dir() and not child.is_symlink():
+            strangers += _strangers_in(child, subfolders[child.name], {})
+        elif not _known(child, patterns):
+            strangers.append(child)
+    return strangers
 
 
 def _known(path: Path, patterns: tuple[str, ...]) -> bool:
