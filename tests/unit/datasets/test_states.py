@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from faceaudit.core.datasets.catalog import DatasetInfo
+from faceaudit.core.datasets.catalog import DatasetInfo, add_dataset, get_dataset
+from faceaudit.core.datasets.listing import GONE_BUT_DECIDED
 from faceaudit.core.datasets.states import FEW_FACES_MIN_PHOTOS, DatasetState, state_of
+from faceaudit.core.storage.store import Store
 
 
 def info(items=100, done=100, pending=0, errors=0, faces=100, indexed=True, gaps=()) -> DatasetInfo:
@@ -37,3 +39,30 @@ def test_state_of(dataset, top_error, with_faces, state, words):
         assert reason is None
     else:
         assert words in reason
+
+
+def test_items_not_readable_this_time_are_no_all_clear():
+    # Issue 13 keeps items it could not read this time (unavailable); issue 14's states must not call
+    # such a dataset checked.
+    found, reason = state_of(info(), None, 100, unread=3)
+    assert found == DatasetState.PARTLY_UNREADABLE and "3 items could not be read this time" in reason
+    found, reason = state_of(info(faces=10), None, 10, unread=1)
+    assert found == DatasetState.FEW_FACES and reason.endswith("; 1 item could not be read this time")
+
+
+@pytest.mark.parametrize(("reason", "state"), [
+    ("cannot read: Permission denied", DatasetState.PARTLY_UNREADABLE),
+    (GONE_BUT_DECIDED, DatasetState.READY),  # gone from the dataset, kept for a decision: not a part unread
+])
+def test_the_catalog_counts_unavailable_items_that_are_still_in_the_dataset(data_home, tmp_path, reason, state):
+    (tmp_path / "photos").mkdir()
+    with Store() as store:
+        dataset = add_dataset(store, tmp_path / "photos", "d")
+        with store.transaction():
+            store.conn.executemany(
+                "INSERT INTO items (dataset_id, key, status, n_faces, reason) VALUES (?, ?, ?, ?, ?)",
+                [[dataset.id, f"{n}.jpg", "done", 1, None] for n in range(20)]
+                + [[dataset.id, "away.jpg", "unavailable", None, reason]])
+            store.conn.execute("UPDATE datasets SET last_indexed = '2026-01-01' WHERE id = ?", [dataset.id])
+        found = get_dataset(store, "d")
+    assert found.unavailable == 1 and found.state == state

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from faceaudit.core.datasets.listing import GONE_BUT_DECIDED
 from faceaudit.core.datasets.sources import SourceError, form_of, open_source, read_labels_csv
 from faceaudit.core.datasets.states import Aligned, DatasetState, state_of
 from faceaudit.core.errors import FaceAuditError
@@ -101,13 +102,14 @@ def list_datasets(store: Store) -> list[DatasetInfo]:
                COALESCE(SUM(i.status = 'pending'), 0) AS pending,
                COALESCE(SUM(i.status = 'error'), 0) AS errors,
                COALESCE(SUM(i.status = 'unavailable'), 0) AS unavailable,
+               COALESCE(SUM(i.status = 'unavailable' AND i.reason IS NOT ?), 0) AS unread,
                (SELECT COUNT(*) FROM faces f WHERE f.dataset_id = d.id) AS faces,
                COALESCE(SUM(i.status = 'done' AND i.n_faces > 0), 0) AS photos_with_faces,
                (SELECT reason FROM items e WHERE e.dataset_id = d.id AND e.status = 'error'
                 GROUP BY reason ORDER BY COUNT(*) DESC, reason LIMIT 1) AS top_error
         FROM datasets d LEFT JOIN items i ON i.dataset_id = d.id
         GROUP BY d.id ORDER BY d.id
-        """
+        """, [GONE_BUT_DECIDED]
     )
     return [_info(row) for row in rows]
 
@@ -151,7 +153,7 @@ def _info(row: dict) -> DatasetInfo:
         model=row["model"], last_indexed=row["last_indexed"], unavailable=row["unavailable"],
         aligned=row["aligned"] or Aligned.NONE, gaps=gaps,
     )
-    state, reason = state_of(info, row["top_error"], row["photos_with_faces"])
+    state, reason = state_of(info, row["top_error"], row["photos_with_faces"], row["unread"])
     return replace(info, state=state, reason=reason)
 
 

@@ -32,7 +32,7 @@ class DatasetState(StrEnum):
     NOTHING_READABLE = "nothing-readable"  # indexed, and no photo could be read (or none was found)
     NO_FACES = "no-faces"  # photos were read and no face was found in any
     FEW_FACES = "few-faces"  # faces in far fewer photos than were read
-    PARTLY_UNREADABLE = "partly-unreadable"  # part of the dataset could not be listed
+    PARTLY_UNREADABLE = "partly-unreadable"  # part of the dataset could not be listed or read this time
     READY = "ready"
 
 
@@ -44,15 +44,21 @@ class Aligned(StrEnum):
     NONE = "none"  # always detect faces
 
 
-def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int) -> tuple[DatasetState, str | None]:
+def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int,
+             unread: int = 0) -> tuple[DatasetState, str | None]:
     """The state of a dataset and why, from its counts.
 
     Args:
         info: the dataset's counts.
         top_error: the most common reason its items could not be read.
         photos_with_faces: photos read in which at least one face was found.
+        unread: items of the dataset not readable this time (kept unavailable, read again at the
+            next index); files gone from it that are kept for a decision do not count.
     """
-    gaps = "; ".join(reason for _prefix, reason in info.gaps)
+    parts = [reason for _prefix, reason in info.gaps]
+    if unread:
+        parts.append(f"{unread:,} item{'s' if unread != 1 else ''} could not be read this time")
+    gaps = "; ".join(parts)
     state, reason = _counts_state(info, top_error, photos_with_faces)
     if gaps:
         if state == DatasetState.READY:
