@@ -17,6 +17,10 @@ _HINTS = {
     Action.CHOOSE_DATASET: "see: faceaudit dataset list",
     Action.CHOOSE_REGISTRY_ENTRY: "see: faceaudit registry list",
     Action.CHOOSE_REQUEST: "see: faceaudit requests list",
+    Action.LINK_OR_NAME_RECIPIENT: "either link it: faceaudit registry link '{subject}' ENTRY, "
+                                   "or name the recipient: --recipient-name NAME [--recipient-address ...]",
+    Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
+                          "e.g. --country DE --region DE-BE",
 }
 
 

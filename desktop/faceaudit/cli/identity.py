@@ -16,7 +16,10 @@ def register(commands) -> None:
     i_set.add_argument("--name", help="your full name")
     i_set.add_argument("--address", help="postal address; separate lines with '\\\\n'")
     i_set.add_argument("--email", help="your e-mail address")
-    i_set.add_argument("--country", help="the country you live in")
+    i_set.add_argument("--country", help="the country you live in: ISO 3166-1 code (DE, FR, GB, US); decides laws "
+                       "and the authority")
+    i_set.add_argument("--region", help="your Land or state: ISO 3166-2 code (DE-BE, US-CA); in Germany it decides the "
+                       "authority, in the US the CCPA (US-CA) and BIPA (US-IL)")
     i_set.set_defaults(handler=_identity_set)
     i_show = ident.add_parser("show", help="show your stored details", description="Show your stored details.")
     i_show.set_defaults(handler=_identity_show)
@@ -25,8 +28,10 @@ def _identity_set(args) -> int:
     from faceaudit.core.letters.identity import save_identity
 
     who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
-                        email=args.email, country=args.country)
-    print(f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); {who.email or '(no e-mail)'}")
+                        email=args.email, country=args.country, region=args.region)
+    residence = " / ".join(filter(None, (who.country, who.region))) or "(no country)"
+    print(f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); "
+          f"{who.email or '(no e-mail)'}; lives in {residence}")
     return 0
 
 
@@ -34,5 +39,6 @@ def _identity_show(args) -> int:
     from faceaudit.core.letters.identity import load_identity
 
     who = load_identity(open_store())
-    print(f"name: {who.name}\naddress: {' / '.join(who.address_lines())}\nemail: {who.email}\ncountry: {who.country}")
+    print(f"name: {who.name}\naddress: {' / '.join(who.address_lines())}\nemail: {who.email}\ncountry: {who.country}"
+          f"\nregion: {who.region}")
     return 0

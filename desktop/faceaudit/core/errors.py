@@ -25,6 +25,8 @@ class Action(StrEnum):
     CHOOSE_DATASET = "choose-dataset"
     CHOOSE_REGISTRY_ENTRY = "choose-registry-entry"
     CHOOSE_REQUEST = "choose-request"
+    LINK_OR_NAME_RECIPIENT = "link-or-name-recipient"
+    SET_RESIDENCE = "set-residence"
 
 
 class FaceAuditError(Exception):

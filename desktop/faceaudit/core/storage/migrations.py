@@ -120,11 +120,32 @@ def _m003_face_generations(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m020_letter_facts(db: sqlite_utils.Database) -> None:
+    # What a follow-up letter and a deadline need to be true for the sender: when the letter
+    # really arrived, where the sender lived (whose holidays count), whom a letter to an
+    # organisation went to and about which account, which matches it cited, and what an answer
+    # said (the ground a reminder or complaint states).
+    db.executescript(
+        """
+        ALTER TABLE requests ADD COLUMN received_date TEXT;
+        ALTER TABLE requests ADD COLUMN sender_country TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN sender_region TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN organisation TEXT;
+        ALTER TABLE requests ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN match_ids TEXT;
+        ALTER TABLE request_replies ADD COLUMN ground TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
     (3, "a generation per dataset's faces, for cached embedding matrices", _m003_face_generations),
+    (20, "requests: receipt, sender's residence, organisation, account, evidence, cited matches; reply grounds",
+     _m020_letter_facts),
 ]
 
 
