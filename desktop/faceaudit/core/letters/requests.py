@@ -13,7 +13,7 @@ from faceaudit.core.letters.types import COMPLAINT_KINDS, LETTER_TYPES, Ground, 
 from faceaudit.core.storage.store import Store, now
 
 __all__ = ["RequestRecord", "Reply", "RequestError", "Status", "Channel", "REPLY_STATUSES",
-           "FOLLOW_UP_STATUSES", "OPEN_STATUSES", "FollowUp", "may_follow_up", "add_request",
+           "FOLLOW_UP_STATUSES", "AWAITING_STATUSES", "FollowUp", "may_follow_up", "awaiting_answer", "add_request",
            "update_request", "get_request", "list_requests", "refresh_overdue", "add_reply", "replies",
            "follow_up", "request_deadline", "REFUSAL_GROUNDS", "ANSWER_GROUNDS"]
 
@@ -42,8 +42,8 @@ class Channel(StrEnum):
 REPLY_STATUSES = (Status.ANSWERED, Status.COMPLIED, Status.REFUSED)
 #: Statuses from which a follow-up letter (reminder or complaint) may be drafted.
 FOLLOW_UP_STATUSES = (Status.OVERDUE, Status.ANSWERED, Status.REFUSED)
-#: Statuses of a request still waiting for something (an answer, or being sent).
-OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.OVERDUE)
+#: Statuses of a request that was sent and is waiting for an answer.
+AWAITING_STATUSES = (Status.SENT, Status.OVERDUE)
 #: What a refusal can have said (recorded with the reply; the follow-up answers it).
 REFUSAL_GROUNDS = (Ground.REFUSED, Ground.REFUSED_RESEARCH, Ground.REFUSED_PUBLIC, Ground.REFUSED_IDENTIFY)
 #: What an inadequate answer can have been.
@@ -320,6 +320,11 @@ def _ground(store: Store, record: RequestRecord, original: RequestRecord) -> str
                 return latest[-1].ground
             return Ground.REFUSED if request.status == Status.REFUSED else Ground.PARTIAL
     return Ground.NO_ANSWER
+
+
+def awaiting_answer(record: RequestRecord) -> bool:
+    """True when the request was sent and its answer is still due (or overdue)."""
+    return record.status in AWAITING_STATUSES
 
 
 def may_follow_up(record: RequestRecord) -> bool:
