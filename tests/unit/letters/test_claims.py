@@ -3,7 +3,8 @@
 Renders every letter type x law x language x kind of evidence (faces, rows of a link list, none),
 over datasets of different purposes, statuses and custodians, for senders in Berlin, England,
 California and Illinois, and for follow-ups every ground. For each claim of the letter's type,
-the claim's marker phrase is in the letter if and only if the claim's condition holds.
+the claim's marker phrase is in the letter if and only if the claim's condition holds, and no
+conditional paragraph runs into the next one.
 """
 
 from __future__ import annotations
@@ -111,7 +112,21 @@ def _check(letter, kind):
         assert made == bool(claim.condition(letter.case))
         if (marker in text) != made:
             wrong.append((claim.id, made, marker))
-    return wrong
+    return wrong + _layout(letter.body)
+
+
+_STRAY = re.compile(r"  | [.,;:)]|\( |\.\.|,,|^ | $", re.MULTILINE)
+
+
+def _layout(body: str) -> list[tuple[str, str, str]]:
+    """Paragraphs that a template ran together (inside a paragraph a line may only start a list
+    item), and spaces left over by a sentence left out."""
+    run_together = [("run together", before[-50:], line[:50])
+                    for paragraph in body.rstrip("\n").split("\n\n")
+                    for before, line in itertools.pairwise(paragraph.split("\n")) if not line.startswith("- ")]
+    stray = [("stray space", body[max(0, m.start() - 50):m.start()], body[m.start():m.end() + 20])
+             for m in _STRAY.finditer(body)]
+    return run_together + stray
 
 
 @pytest.mark.parametrize("lang", ["en", "de"])

@@ -301,9 +301,10 @@ def _event_text(event: dict | None, lang: str, strings: dict) -> dict:
 
 def _tidy(body: str) -> str:
     """Blank-line runs left by conditional paragraphs folded to one paragraph break; a list split by
-    them joined again."""
+    them joined again; spaces left at either end of a line by a sentence left out removed."""
     paragraphs: list[str] = []
-    for paragraph in (p.strip("\n") for p in body.split("\n\n")):
+    lines = "\n".join(line.strip(" ") for line in body.split("\n"))
+    for paragraph in (p.strip("\n") for p in lines.split("\n\n")):
         if not paragraph.strip():
             continue
         if paragraphs and paragraphs[-1].split("\n")[-1].startswith("- ") and paragraph.startswith("- "):

@@ -93,7 +93,7 @@ def _letterhead(pdf: FPDF, letter: Letter) -> None:
 def _recipient(pdf: FPDF, letter: Letter) -> None:
     pdf.set_font("serif", "", _BODY_PT)
     for line in letter.recipient_lines:
-        pdf.multi_cell(95, _LINE, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(95, _LINE, line, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _date_and_subject(pdf: FPDF, letter: Letter) -> None:
