@@ -198,6 +198,9 @@ def test_german_letters_count_correctly():
     assert "2 bestätigte Bilder" in one.body and one.enclosure_text == "Anlage: Verzeichnis von 2 bestätigten Bildern"
     single = render_letter(LetterKind.ERASURE, "de", find_entry("lfw"), SENDERS["berlin"], annex=[face(1)], on=ON)
     assert "1 bestätigtes Bild" in single.body and single.enclosure_text.endswith("1 bestätigten Bild")
+    assert "auf, jeweils eindeutig" in one.body and "Bild auf, eindeutig bezeichnet" in single.body
+    english = render_letter(LetterKind.ERASURE, "en", find_entry("lfw"), SENDERS["berlin"], annex=[face(1)], on=ON)
+    assert "lists 1 confirmed image, identified exactly" in english.body
     assert "bestätigte Bild(" not in single.body
 
 

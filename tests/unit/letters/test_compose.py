@@ -20,7 +20,7 @@ from faceaudit.core.letters.compose import (
     letter_strings,
     render_letter,
 )
-from faceaudit.core.letters.identity import save_identity
+from faceaudit.core.letters.identity import Identity, save_identity
 from faceaudit.core.letters.registry import find_entry
 from faceaudit.core.letters.types import Subject
 from tests.support.letter_fixtures import (
@@ -196,8 +196,6 @@ def test_header_injection_is_impossible(store, tmp_path):
 
 
 def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path):
-    from faceaudit.core.letters.identity import Identity
-
     letter = render_letter("erasure", "de", find_entry("celeba"), Identity())
     assert "[Datenschutzkontakt" not in letter.recipient_lines[0]
     assert any("bitte ergänzen" in line for line in letter.recipient_lines)
@@ -213,8 +211,6 @@ def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path)
 
 
 def letter_identity():
-    from faceaudit.core.letters.identity import Identity
-
     return Identity("Jane Doe", "Street 1", "jane@example.org", "DE", "DE-BE")
 
 
@@ -322,3 +318,12 @@ def test_template_syntax_in_every_user_field_is_never_evaluated(store, tmp_path,
         assert "<faceaudit" not in text and "TemplateReference" not in text  # `self` was not looked up
     if printed:
         assert PAYLOAD in plain or PAYLOAD in body, f"{field} should be printed, literally"
+
+
+def test_a_bipa_letter_asks_for_an_answer_on_a_working_day():
+    """BIPA sets no period; the letter's own date (30 days after receipt) moves off New Year's Day and the weekend."""
+    illinois = Identity("Jane Doe", "1 Main St\nChicago, IL", "jane@example.org", "US", "US-IL")
+    letter = render_letter("developer-erasure", "en", find_entry("clarifai"), illinois, law="bipa",
+                           on=date(2026, 12, 2), channel="email")
+    assert "Please answer by 4 January 2027. I have set this date myself" in letter.body
+    assert letter.deadline is None
