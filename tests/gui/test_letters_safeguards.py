@@ -127,4 +127,4 @@ def test_identity_dialog_takes_country_and_region(qtbot, window, store):
 
     who = load_identity(store)
     assert (who.country, who.region) == ("DE", "DE-BE")
-    assert "lives in DE-BE" in window.letters_page.identity.summary.text()
+    assert "residence: Germany (DE-BE)" in window.letters_page.identity.summary.text()

@@ -25,13 +25,13 @@ def register(commands) -> None:
     i_show.set_defaults(handler=_identity_show)
 
 def _identity_set(args) -> int:
-    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.identity import residence_name, save_identity
 
     who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
                         email=args.email, country=args.country, region=args.region)
-    residence = " / ".join(filter(None, (who.country, who.region))) or "(no country)"
+    residence = residence_name(who.country, who.region) or "(no country)"
     print(f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); "
-          f"{who.email or '(no e-mail)'}; lives in {residence}")
+          f"{who.email or '(no e-mail)'}; residence: {residence}")
     return 0
 
 

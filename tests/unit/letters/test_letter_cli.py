@@ -76,6 +76,7 @@ def test_identity_residence_is_iso_coded(home, capsys):
     assert (who.country, who.region) == ("DE", "DE-BE")
     assert main(["identity", "set", "--country", "Germany", "--region", "BY"]) == 0
     assert (load_identity(Store()).country, load_identity(Store()).region) == ("DE", "DE-BY")
+    assert "residence: Germany (DE-BY)" in capsys.readouterr().out
     assert main(["identity", "set", "--country", "DE", "--region", "DE-XX"]) == 2
     assert "ISO 3166-2" in capsys.readouterr().err
     assert main(["identity", "set", "--region", "US-CA"]) == 2  # a region outside the country
@@ -89,7 +90,7 @@ def test_ccpa_is_refused_for_a_berliner_with_the_reason(home, tmp_path, capsys):
     add_dataset(add, "ffhq-copy", "/nonexistent/ffhq", [(k, s, "me") for k, s in CONFIRMED], registry_id="ffhq")
     add.close()
     assert main(["letter", "--type", "ccpa-delete", "--dataset", "ffhq-copy", "--out", str(tmp_path / "c.pdf")]) == 2
-    assert "California residents" in capsys.readouterr().err
+    assert "California residents; your residence is set to Germany (DE-BE)" in capsys.readouterr().err
 
 
 def test_registry_add_accepts_options_after_the_id(home, capsys):

@@ -15,7 +15,8 @@ from functools import lru_cache
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store
 
-__all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity", "normalise_residence"]
+__all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity", "normalise_residence",
+           "country_name", "residence_name"]
 
 #: Declared settings: key -> (default, what it is).
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -128,6 +129,22 @@ def _country_code(text: str) -> str:
     if code:
         return code
     raise IdentityError(f"{text!r} is not a country FaceAudit knows; give its ISO 3166-1 code, such as DE, FR, GB, US")
+
+
+def country_name(code: str) -> str:
+    """A country's English name for messages ("GB" -> "United Kingdom"); the code itself when unknown."""
+    from holidays.registry import COUNTRIES
+
+    upper = code.strip().upper()
+    for class_name, country, *_rest in COUNTRIES.values():
+        if country == upper:
+            return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", class_name)
+    return upper
+
+
+def residence_name(country: str, region: str = "") -> str:
+    """"Germany (DE-BE)" for messages; "" when no country is set."""
+    return (country_name(country) + (f" ({region})" if region else "")) if country else ""
 
 
 @lru_cache(maxsize=1)

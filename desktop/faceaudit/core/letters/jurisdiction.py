@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from faceaudit.core.letters.identity import Identity
+from faceaudit.core.letters.identity import Identity, country_name, residence_name
 from faceaudit.core.letters.registry import RegistryEntry
 from faceaudit.core.letters.types import LETTER_TYPES, Law, LetterKind, RecipientKind
 from faceaudit.core.storage.resources import resources_dir
@@ -180,7 +180,7 @@ def _option(kind: str, law: str, identity: Identity, entry: RegistryEntry | None
     to_authority = kind in (LetterKind.DPA_COMPLAINT, LetterKind.CPPA_COMPLAINT, LetterKind.FTC_COMPLAINT)
     if law == Law.CCPA:
         if region != "US-CA":
-            where = (f"your residence is set to {region or country}" if (region or country)
+            where = (f"your residence is set to {residence_name(country, region)}" if (region or country)
                      else "your residence is not set")
             return LawOption(law, False, f"the CCPA protects California residents; {where}")
         if not to_authority and recipient_kind != RecipientKind.COMPANY:
@@ -193,19 +193,19 @@ def _option(kind: str, law: str, identity: Identity, entry: RegistryEntry | None
     elif law == Law.BIPA:
         if region != "US-IL":
             return LawOption(law, False, "BIPA protects Illinois residents; "
-                             + (f"your residence is set to {region or country}" if (region or country)
+                             + (f"your residence is set to {residence_name(country, region)}" if (region or country)
                                 else "your residence is not set"))
         if recipient_kind != RecipientKind.COMPANY:
             return LawOption(law, False, "BIPA binds private entities; this recipient is "
                              f"{_kind_words(recipient_kind)}")
     elif law == Law.GDPR and country and not in_eea(country) and recipient_country and not in_eea(recipient_country):
         return LawOption(law, False, f"the GDPR reaches controllers in the EU/EEA, or outside it when they "
-                         f"process data of people in the EU/EEA (Art. 3); you live in {country} and the "
-                         f"recipient is established in {recipient_country}")
+                         f"process data of people in the EU/EEA (Art. 3); you live in: {country_name(country)}; the "
+                         f"recipient is established in: {country_name(recipient_country)}")
     elif law == Law.UK_GDPR and country and country != "GB" and recipient_country and recipient_country != "GB":
         return LawOption(law, False, f"the UK GDPR reaches controllers in the UK, or outside it when they "
-                         f"process data of people in the UK (Art. 3 UK GDPR); you live in {country} and the "
-                         f"recipient is established in {recipient_country}")
+                         f"process data of people in the UK (Art. 3 UK GDPR); you live in: {country_name(country)}; "
+                         f"the recipient is established in: {country_name(recipient_country)}")
     return LawOption(law, True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from faceaudit.core.letters.identity import Identity
+from faceaudit.core.letters.identity import Identity, residence_name
 
 __all__ = ["IdentitySummary"]
 
@@ -38,9 +38,9 @@ class IdentitySummary(QGroupBox):
 
     def show_identity(self, who: Identity, missing: list[str] | None) -> None:
         """Show the writer's details and, when a letter is chosen, what it still lacks (None: no letter)."""
-        residence = who.region or who.country
+        residence = residence_name(who.country, who.region)
         parts = [who.name or "no name yet", ", ".join(who.address_lines()) or "no address",
-                 who.email or "no e-mail", f"lives in {residence}" if residence else "country not set"]
+                 who.email or "no e-mail", f"residence: {residence}" if residence else "country not set"]
         self.summary.setText("; ".join(parts))
         if missing is None:
             self.needs.setText("")
