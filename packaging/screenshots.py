@@ -99,7 +99,8 @@ def take(app, window, name: str, widget=None) -> None:
 
 
 def main(wanted: list[str]) -> int:
-    """Save every screenshot, or only the `wanted` ones (me, datasets, review, letters, requests, settings).
+    """Save every screenshot, or only the `wanted` ones (me, datasets, review, letters, requests, settings,
+    letters-platform-access, letters-developer-erasure: the Letters page writing to an organisation, no dataset).
 
     `--dark` asks Qt for its dark colour scheme (as a desktop set to dark would) and saves
     `dark-NAME.png` instead, to check that every page stays legible there.
@@ -145,11 +146,22 @@ def main(wanted: list[str]) -> int:
                     window.review_page.list.setCurrentRow(2 if window.review_page.list.count() > 2 else 0)
                     _wait_for_background(app)  # the photo is read off the GUI thread
                 if name == "letters":
-                    window.letters_page.form.set_letter("erasure", "en", "gdpr")
+                    window.letters_page.form.set_letter("erasure", "en")
                 if name == "requests":
                     sent = [r for r in window.requests_page.requests() if r.status == "sent"]
                     if sent:
                         window.requests_page.select_request(sent[0].id)
+                take(app, window, name)
+            for name, organisation, kind in (("letters-platform-access", "okcupid", "platform-access"),
+                                             ("letters-developer-erasure", "clarifai", "developer-erasure")):
+                if wanted and name not in wanted:
+                    continue
+                window.show_page(3)
+                page = window.letters_page
+                page.form.select_organisation(organisation)
+                page.form.set_letter(kind, "en")
+                page.form.account.setText("jane-okc-2014")
+                page.update_preview()
                 take(app, window, name)
             if not wanted or "settings" in wanted:
                 dialog = window.open_settings()

@@ -7,11 +7,9 @@ import numpy as np
 from faceaudit.core.storage.store import Store, to_blob
 
 CONFIRMED = [("people/Jane_Doe/Jane_Doe_0001.jpg", "a1" * 32), ("people/Jane_Doe/Jane_Doe_0003.jpg", "c3" * 32)]
-UNCONFIRMED = [
-    ("people/Other/Other_0001.jpg", "ee" * 32, "unreviewed"),
-    ("people/Other/Other_0002.jpg", "ff" * 32, "not_me"),
-    ("people/Other/Other_0003.jpg", "dd" * 32, "unsure"),
-]
+UNCONFIRMED = [("people/Other/Other_0001.jpg", "ee" * 32, "unreviewed"),
+               ("people/Other/Other_0002.jpg", "ff" * 32, "not_me"),
+               ("people/Other/Other_0003.jpg", "dd" * 32, "unsure")]
 
 
 def embedding(seed: int) -> np.ndarray:
@@ -37,8 +35,7 @@ def add_dataset(store: Store, name: str, path: str, rows: list[tuple[str, str, s
             store.conn.execute(
                 "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, embedding)"
                 " VALUES (?, ?, 0, 40, 150, 160, 30, ?)",
-                [item_id, dataset_id, to_blob(embedding(seed))],
-            )
+                [item_id, dataset_id, to_blob(embedding(seed))])
             if decision:
                 store.conn.execute(
                     "INSERT INTO matches (dataset_id, item_id, face_idx, scan_id, distance, band, decision, first_seen)"
@@ -48,8 +45,11 @@ def add_dataset(store: Store, name: str, path: str, rows: list[tuple[str, str, s
 
 
 def store_with_matches() -> Store:
-    """A store holding dataset 'lfw-copy' (linked to the registry's LFW) with 2 confirmed and 3 other matches."""
+    """A store holding dataset 'lfw-copy' (linked to the registry's LFW) with 2 confirmed and 3 other matches,
+    written by someone living in Berlin (DE / DE-BE)."""
     store = Store()
+    store.set_setting("identity.country", "DE")
+    store.set_setting("identity.region", "DE-BE")
     rows = [(k, s, "me") for k, s in CONFIRMED] + list(UNCONFIRMED)
     add_dataset(store, "lfw-copy", "/nonexistent/lfw.tgz", rows, registry_id="lfw")
     return store

@@ -57,11 +57,12 @@ def print_saved(saved) -> None:
 
     for path in saved.paths:
         print(shown(f"wrote {path}"))
-    print(f"{len(saved.letter.annex)} confirmed match(es) in the annex"
-          + (f"; answer due {saved.letter.deadline}" if saved.letter.deadline else ""))
+    letter = saved.letter
+    print(f"written under {letter.strings['laws'][letter.law]['name']}; {len(letter.annex)} confirmed match(es) "
+          "in the annex" + (f"; answer due {letter.deadline}" if letter.deadline else ""))
     if saved.request_id:
         print(f"tracked as request {saved.request_id} (draft): once sent, run "
-              f"faceaudit requests update {saved.request_id} --sent YYYY-MM-DD")
+              f"faceaudit requests update {saved.request_id} --sent YYYY-MM-DD --channel email|post|web-form")
     for note in saved.notes:
         hint = hint_for_action(note.action, note.subject)
         print(shown(f"note: {note.message}" + (f" ({hint})" if hint else "")))

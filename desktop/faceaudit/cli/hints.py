@@ -27,6 +27,10 @@ _HINTS = {
     Action.REPAIR_LOCAL_REGISTRY: "run: faceaudit registry repair (your corrections are kept where they can be read;"
                                   " the damaged file is kept beside it)",
     Action.CHOOSE_INDEX_SETTINGS: "see: faceaudit index --help",
+    Action.LINK_OR_NAME_RECIPIENT: "either link it: faceaudit registry link '{subject}' ENTRY, "
+                                   "or name the recipient: --recipient-name NAME [--recipient-address ...]",
+    Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
+                          "e.g. --country DE --region DE-BE",
 }
 
 

@@ -16,19 +16,22 @@ def register(commands) -> None:
     i_set.add_argument("--name", help="your full name")
     i_set.add_argument("--address", help="postal address; separate lines with '\\\\n'")
     i_set.add_argument("--email", help="your e-mail address")
-    i_set.add_argument("--country", help="the country you live in")
+    i_set.add_argument("--country", help="the country you live in: ISO 3166-1 code (DE, FR, GB, US); decides laws "
+                       "and the authority")
+    i_set.add_argument("--region", help="your Land or state: ISO 3166-2 code (DE-BE, US-CA); in Germany it decides the "
+                       "authority, in the US the CCPA (US-CA) and BIPA (US-IL)")
     i_set.set_defaults(handler=_identity_set)
     i_show = ident.add_parser("show", help="show your stored details", description="Show your stored details.")
     i_show.set_defaults(handler=_identity_show)
 
 def _identity_set(args) -> int:
-    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.identity import residence_name, save_identity
 
     who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
-                        email=args.email, country=args.country)
-    print(shown(
-        f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); {who.email or '(no e-mail)'}"
-    ))
+                        email=args.email, country=args.country, region=args.region)
+    residence = residence_name(who.country, who.region) or "(no country)"
+    print(shown(f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); "
+                f"{who.email or '(no e-mail)'}; residence: {residence}"))
     return 0
 
 
@@ -37,6 +40,6 @@ def _identity_show(args) -> int:
 
     who = load_identity(open_store())
     for label, value in (("name", who.name), ("address", " / ".join(who.address_lines())), ("email", who.email),
-                         ("country", who.country)):
+                         ("country", who.country), ("region", who.region)):
         print(f"{label}: {shown(value)}")
     return 0

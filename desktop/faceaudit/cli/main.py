@@ -35,7 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 done, 2 refused with a message, 130 stopped)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    # argparse ends a `nargs="*"` positional at the first option, so `registry add ID --name N F=V`
+    # would reject F=V; commands that allow it take such trailing FIELD=VALUE pairs.
+    if extra and getattr(args, "intermixed", False) and all("=" in x and not x.startswith("-") for x in extra):
+        args.changes = [*args.changes, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         _finish_interrupted_lock()
         if args.command not in _WHILE_LOCKED and is_locked():

@@ -26,12 +26,13 @@ def register(commands) -> None:
     g_edit.add_argument("name", help="id, name or alias")
     g_edit.add_argument("changes", nargs="+", metavar="FIELD=VALUE", help="e.g. contact.postal='Street 1\\nTown'")
     g_edit.set_defaults(handler=_registry_edit)
-    g_add = reg.add_parser("add", help="add a dataset the registry lacks", description="Add your own registry entry.")
+    g_add = reg.add_parser("add", help="add a dataset the registry lacks", description="Add your own registry entry. "
+                           "Options may come before or after the id: registry add my-set --name 'My Set' --source URL")
     g_add.add_argument("id", help="short id: lower-case letters, digits, dashes")
     g_add.add_argument("--name", required=True, help="the dataset's name")
     g_add.add_argument("--source", required=True, help="where the facts come from (title and URL)")
     g_add.add_argument("changes", nargs="*", metavar="FIELD=VALUE", help="further fields")
-    g_add.set_defaults(handler=_registry_add)
+    g_add.set_defaults(handler=_registry_add, intermixed=True)
     g_reset = reg.add_parser("reset", help="drop your corrections of an entry", description="Drop local corrections.")
     g_reset.add_argument("name", help="id, name or alias")
     g_reset.set_defaults(handler=_registry_reset)
@@ -50,7 +51,8 @@ def _registry_list(args) -> int:
 
     for e in list_entries():
         contact = "contact known" if e.has_contact else "no public contact"
-        print(shown(f"{e.id:<20} {e.name} ({e.year or '?'}) - {e.custodian}; {e.status}; {contact}"
+        kind = "" if e.entry_kind == "dataset" else f" [{e.entry_kind}]"
+        print(shown(f"{e.id:<20} {e.name}{kind} ({e.year or '?'}) - {e.custodian}; {e.status}; {contact}"
                     + ("" if e.origin == "bundled" else f" [{e.origin}]")))
     return 0
 

@@ -6,22 +6,19 @@ import argparse
 from datetime import date
 
 from faceaudit.cli.common import LAWS, LETTER_TYPES, open_store, parse_date, print_saved, shown
-from faceaudit.core.letters.requests import REPLY_STATUSES, Channel, Status
+from faceaudit.core.letters.requests import ANSWER_GROUNDS, REFUSAL_GROUNDS, REPLY_STATUSES, Channel, Status
 
 __all__ = ["register"]
 
 
 def register(commands) -> None:
     """Add the requests command(s) to the `faceaudit` parser."""
-    requests = commands.add_parser(
-        "requests",
-        help="track letters, deadlines and answers",
-        description="Track data-protection requests: deadlines, status, replies, follow-ups.",
-    )
+    requests = commands.add_parser("requests", help="track letters, deadlines and answers",
+                                   description="Track data-protection requests: deadlines, status, replies, "
+                                   "follow-ups.")
     req = requests.add_subparsers(dest="action", metavar="ACTION", required=True)
-    r_list = req.add_parser(
-        "list", help="list requests (overdue ones flagged)", description="List requests, newest first."
-    )
+    r_list = req.add_parser("list", help="list requests (overdue ones flagged)",
+                            description="List requests, newest first.")
     r_list.set_defaults(handler=_requests_list)
     r_show = req.add_parser("show", help="one request with notes and replies", description="Show one request.")
     r_show.add_argument("id", type=int, help="request id")
@@ -45,16 +42,21 @@ def register(commands) -> None:
     r_upd.add_argument("--extended", action=argparse.BooleanOptionalAction, default=None,
                        help="the recipient claimed the legal extension (GDPR +2 months, CCPA +45 days)")
     r_upd.add_argument("--note", help="a note to append")
-    r_upd.add_argument("--channel", choices=list(Channel), help="how it was sent")
+    r_upd.add_argument("--channel", choices=list(Channel),
+                       help="how it was sent (a posted letter is counted as arriving 4 days later)")
+    r_upd.add_argument("--received", type=parse_date,
+                       help="the day the recipient got it, when you know (tracked post): the deadline counts from it")
     r_upd.set_defaults(handler=_requests_update)
     r_reply = req.add_parser("reply", help="attach an answer you received", description="Record a reply to a request.")
     r_reply.add_argument("id", type=int, help="request id")
     r_reply.add_argument("--received", type=parse_date, default=None, help="the day it arrived (default today)")
     r_reply.add_argument("--summary", required=True, help="what they said")
     r_reply.add_argument("--file", help="where you saved the reply")
-    r_reply.add_argument(
-        "--status", default=Status.ANSWERED.value, choices=list(REPLY_STATUSES), help="resulting status"
-    )
+    r_reply.add_argument("--status", default=Status.ANSWERED.value, choices=list(REPLY_STATUSES),
+                         help="resulting status")
+    r_reply.add_argument("--ground", choices=[*REFUSAL_GROUNDS, *ANSWER_GROUNDS],
+                         help="what the answer said: refused (no reason given), refused-research, refused-public, "
+                         "refused-identify (with --status refused); partial, excessive-id (with --status answered)")
     r_reply.set_defaults(handler=_requests_reply)
     r_follow = req.add_parser("follow-up", help="draft the reminder, or the complaint after it",
                               description="Draft the next letter for an overdue or refused request.")
@@ -106,7 +108,7 @@ def _requests_update(args) -> int:
     from faceaudit.core.letters.requests import update_request
 
     r = update_request(open_store(), args.id, status=args.status, sent=args.sent, extended=args.extended,
-                       note=args.note, channel=args.channel)
+                       note=args.note, channel=args.channel, received=args.received)
     print(f"request {r.id}: {r.status}" + (f", due {r.deadline}" if r.deadline else ""))
     return 0
 
@@ -114,8 +116,9 @@ def _requests_update(args) -> int:
 def _requests_reply(args) -> int:
     from faceaudit.core.letters.requests import add_reply
 
-    reply = add_reply(open_store(), args.id, args.received or date.today(), args.summary, args.file, args.status)
-    print(f"reply recorded for request {reply.request_id} ({args.status})")
+    reply = add_reply(open_store(), args.id, args.received or date.today(), args.summary, args.file, args.status,
+                      ground=args.ground or "")
+    print(f"reply recorded for request {reply.request_id} ({args.status}{', ' + reply.ground if reply.ground else ''})")
     return 0
 
 
@@ -124,7 +127,8 @@ def _requests_follow_up(args) -> int:
 
     store = open_store()
     saved = save(store, follow_up_choice(store, args.id), pdf=args.out, text=args.text, eml=args.eml)
-    print(f"drafted a {saved.letter.type} letter (follow-up of request {args.id}):")
+    ground = saved.letter.case.ground if saved.letter.case else ""
+    print(f"drafted a {saved.letter.type} letter (follow-up of request {args.id}; ground: {ground or '-'}):")
     print_saved(saved)
     return 0
 

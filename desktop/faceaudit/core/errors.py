@@ -31,6 +31,8 @@ class Action(StrEnum):
     RESTORE_DATABASE = "restore-database"
     REPAIR_LOCAL_REGISTRY = "repair-local-registry"
     CHOOSE_INDEX_SETTINGS = "choose-index-settings"
+    LINK_OR_NAME_RECIPIENT = "link-or-name-recipient"
+    SET_RESIDENCE = "set-residence"
 
 
 class FaceAuditError(Exception):

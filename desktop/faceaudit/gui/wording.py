@@ -13,6 +13,8 @@ __all__ = [
     "DECISION_WORDS",
     "LETTER_WORDS",
     "LAW_WORDS",
+    "CHANNEL_WORDS",
+    "GROUND_WORDS",
     "lookalike_sentence",
     "days_left_words",
     "STATE_WORDS",
@@ -36,10 +38,28 @@ LETTER_WORDS = {
     "dpa-complaint": "Complaint to the data-protection authority",
     "ccpa-delete": "CCPA: request to delete",
     "ccpa-know": "CCPA: request to know",
-    "ftc-complaint": "Complaint to the US FTC",
+    "cppa-complaint": "Complaint to the California Privacy Protection Agency",
+    "ftc-complaint": "Report to the US FTC",
+    "platform-access": "Platform: which of my photos did you pass on, to whom?",
+    "developer-erasure": "Developer: delete my photos and the models trained on them",
 }
 
-LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)"}
+LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)",
+             "bipa": "BIPA (Illinois)"}
+
+#: How a letter was sent ("sent by"): it decides when it counts as received.
+CHANNEL_WORDS = {"email": "by e-mail", "post": "by post", "web-form": "by web form", "other": "otherwise"}
+
+#: What an answer said: the ground the reminder or complaint states.
+GROUND_WORDS = {
+    "": "no reason given / not applicable",
+    "refused": "refused, no reason given",
+    "refused-research": "refused: “research purposes”",
+    "refused-public": "refused: “the photos were public”",
+    "refused-identify": "refused: “we cannot identify you”",
+    "partial": "answered only in part",
+    "excessive-id": "asked for an identity document",
+}
 
 
 def lookalike_sentence(expected: float | None, exact_photo: bool, dataset_faces: int) -> str:
@@ -102,6 +122,8 @@ ACTION_HINTS = {
     Action.REPAIR_LOCAL_REGISTRY: "Move that file out of the data folder (or fix it in a text editor); FaceAudit then "
                                   "uses the bundled registry without your corrections.",
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
+    Action.LINK_OR_NAME_RECIPIENT: "Choose which published dataset it is (Dataset is:), or fill in the recipient.",
+    Action.SET_RESIDENCE: "Fill in your country (and Land or state) with “Edit my details…” on the Letters page.",
 }
 
 

@@ -20,29 +20,44 @@ from faceaudit.core.letters.compose import (
     letter_strings,
     render_letter,
 )
-from faceaudit.core.letters.identity import save_identity
+from faceaudit.core.letters.identity import Identity, save_identity
 from faceaudit.core.letters.registry import find_entry
-from tests.support.letter_fixtures import CONFIRMED, UNCONFIRMED, store_with_matches, write_follow_up, write_letter
+from faceaudit.core.letters.types import Subject
+from tests.support.letter_fixtures import (
+    CONFIRMED,
+    UNCONFIRMED,
+    add_dataset,
+    store_with_matches,
+    write_follow_up,
+    write_letter,
+)
 
 ON = date(2028, 1, 31)
 ORIGINAL = Original("erasure", date(2027, 12, 31), date(2028, 1, 31), "#7")
 #: Articles (or sections) each type must cite; formatted with the law's own citation pattern.
 LEGAL_BASIS = {
-    "erasure": ["17", "9", "14", "19", "12(3)"],
+    "erasure": ["17", "9(2)", "14", "19", "12(3)", "17(2)", "18(1)(d)"],
     "access": ["15", "15(1)(g)", "15(1)(c)"],
     "objection": ["21(1)", "19"],
     "reminder": ["12(3)", "77"],
     "dpa-complaint": ["77", "12(3)"],
     "ccpa-delete": ["1798.105", "1798.105(c)(1)", "1798.130(a)(2)"],
     "ccpa-know": ["1798.110", "1798.115"],
+    "cppa-complaint": ["1798.130(a)(2)"],
     "ftc-complaint": [],
 }
-_GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15 Abs. 1 lit. c", "21(1)": "21 Abs. 1"}
-CASES = [(kind, lang, law) for kind, spec in LETTER_TYPES.items() for law in spec.laws for lang in ("en", "de")]
+_GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15 Abs. 1 lit. c", "21(1)": "21 Abs. 1",
+           "9(2)": "9 Abs. 2", "17(2)": "17 Abs. 2", "18(1)(d)": "18 Abs. 1 lit. d"}
+#: Who writes under which law: a Berlin resident (GDPR), an English one (UK GDPR), a Californian (CCPA).
+RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("DE", "DE-BE")}
+#: The dataset each law's letters are about: LFW (a university) for the GDPR, FFHQ (a company) for US laws.
+DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy"}
+CASES = [(kind, lang, law) for kind, spec in LETTER_TYPES.items() for law in spec.laws for lang in ("en", "de")
+         if spec.subject is not Subject.ORGANISATION]
 
 
 def pdf_text(path) -> str:
-    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).split())
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(path).pages).replace("\xa0", " ").split())
 
 
 def _citation(lang: str, law: str, number: str) -> str:
@@ -53,33 +68,33 @@ def _citation(lang: str, law: str, number: str) -> str:
 @pytest.fixture
 def store():
     store = store_with_matches()
-    save_identity(store, name="Jane Doe", address="Hauptstraße 1\n10115 Berlin", email="jane@example.org", country="DE")
+    add_dataset(store, "ffhq-copy", "/nonexistent/ffhq", [(k, s, "me") for k, s in CONFIRMED], registry_id="ffhq")
+    save_identity(store, name="Jane Doe", address="Hauptstraße 1\n10115 Berlin", email="jane@example.org",
+                  country="DE", region="DE-BE")
     return store
 
 
 @pytest.mark.parametrize("kind, lang, law", CASES)
 def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
-    recipient = Recipient("Example Data Protection Authority", ("Example Data Protection Authority", "1 Example Road"),
-                          "complaints@example.org") if kind == "dpa-complaint" and law == "gdpr" else None
-    files = write_letter(store, kind, "lfw-copy", lang, tmp_path / "letter.pdf", law=law, on=ON,
-                        original=ORIGINAL if kind in ("reminder", "dpa-complaint", "ftc-complaint") else None,
-                        recipient=recipient)
+    country, region = RESIDENCE[law]
+    save_identity(store, country=country, region=region)
+    follow = kind in ("reminder", "dpa-complaint", "cppa-complaint", "ftc-complaint")
+    files = write_letter(store, kind, DATASET[law], lang, tmp_path / "letter.pdf", law=law, on=ON,
+                         original=ORIGINAL if follow else None, ground="no-answer" if follow else "", channel="email")
     text = pdf_text(files.pdf)
     strings = letter_strings(lang)
-    law_name = strings["laws"][law]["name"]
     numbers = ["1798.130(a)(2)"] if law == "ccpa" and kind == "reminder" else LEGAL_BASIS[kind]
     for number in numbers:
         assert _citation(lang, law, number) in text, (kind, lang, law, number)
     if kind == "ftc-complaint":
         assert "15 U.S.C. § 45" in text
-    else:
-        assert law_name in text
-    assert files.letter.deadline is not None
-    assert format_date(files.letter.deadline, strings) in text
-    expected_recipient = {
-        "dpa-complaint": "Example Data Protection Authority" if law == "gdpr" else "Information Commissioner's Office",
-        "ftc-complaint": "Federal Trade Commission",
-    }.get(kind, "University of Massachusetts Amherst")
+    if kind not in ("dpa-complaint", "cppa-complaint", "ftc-complaint"):
+        assert files.letter.deadline is not None and format_date(files.letter.deadline, strings) in text
+    expected_recipient = {("dpa-complaint", "gdpr"): "Berliner Beauftragte für Datenschutz und Informationsfreiheit",
+                          ("dpa-complaint", "uk-gdpr"): "Information Commissioner's Office",
+                          ("cppa-complaint", "ccpa"): "California Privacy Protection Agency",
+                          ("ftc-complaint", "ftc"): "Federal Trade Commission"}.get(
+        (kind, law), "NVIDIA Corporation" if DATASET[law] == "ffhq-copy" else "University of Massachusetts Amherst")
     assert expected_recipient in text
     for key, sha in CONFIRMED:
         assert key in text and sha in text
@@ -87,15 +102,42 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
         assert key not in text and sha not in text
     assert strings["page"].format(page=1, pages=len(PdfReader(files.pdf).pages)) in text
     assert "Jane Doe" in text and strings["date_format"].format(day=31, month=strings["months"][0], year=2028) in text
+    assert "lfw-copy" not in text and "ffhq-copy" not in text  # the person's own names for their copies
+
+
+def test_complaints_go_to_the_authority_of_residence(store, tmp_path):
+    """Berlin -> the Berlin authority with its postal address; France -> the CNIL; England -> the ICO."""
+    request = {"original": ORIGINAL, "ground": "no-answer", "on": ON}
+    for country, region, law, name, postal in (
+            ("DE", "DE-BE", "gdpr", "Berliner Beauftragte für Datenschutz und Informationsfreiheit",
+             "Alt-Moabit 59-61"),
+            ("FR", "", "gdpr", "Commission Nationale de l'Informatique et des Libertés", "3 Place de Fontenoy"),
+            ("GB", "GB-ENG", "uk-gdpr", "Information Commissioner's Office", "Wycliffe House")):
+        save_identity(store, country=country, region=region)
+        files = write_letter(store, "dpa-complaint", "lfw-copy", "en", tmp_path / f"{country}.pdf", law=law, **request)
+        lines = files.letter.recipient_lines
+        assert lines[0].startswith(name) and any(postal in line for line in lines), lines
+        assert "habitual residence" in files.letter.body
+        assert "[data-protection authority" not in " ".join(lines)
+    save_identity(store, country="DE", region="DE-BY")
+    bavaria = write_letter(store, "dpa-complaint", "lfw-copy", "de", tmp_path / "by.pdf", **request)
+    assert bavaria.letter.recipient_lines[0] == "Bayerisches Landesamt für Datenschutzaufsicht"
 
 
 def test_deadline_dates_in_letters_follow_the_calendar(store, tmp_path):
-    en = write_letter(store, "erasure", "lfw-copy", "en", tmp_path / "en.pdf", on=date(2028, 1, 31))
-    de = write_letter(store, "access", "lfw-copy", "de", tmp_path / "de.pdf", on=date(2026, 1, 31))
-    ccpa = write_letter(store, "ccpa-delete", "lfw-copy", "en", tmp_path / "ccpa.pdf", on=date(2028, 1, 31))
+    en = write_letter(store, "erasure", "lfw-copy", "en", tmp_path / "en.pdf", on=date(2028, 1, 31), channel="email")
+    de = write_letter(store, "access", "lfw-copy", "de", tmp_path / "de.pdf", on=date(2026, 1, 31), channel="email")
+    post = write_letter(store, "access", "lfw-copy", "en", tmp_path / "post.pdf", on=date(2026, 1, 31), channel="post")
+    save_identity(store, country="US", region="US-CA")
+    ccpa = write_letter(store, "ccpa-delete", "ffhq-copy", "en", tmp_path / "ccpa.pdf", on=date(2028, 1, 31),
+                        channel="email")
     assert "by 29 February 2028" in pdf_text(en.pdf)
-    assert "bis zum 28. Februar 2026" in pdf_text(de.pdf)
-    assert "by 16 March 2028" in pdf_text(ccpa.pdf)
+    # sent by e-mail on Saturday 31 January 2026: one month ends on Saturday 28 February, so Monday 2 March
+    assert "bis zum 2. März 2026" not in pdf_text(de.pdf) and "ist das der 2. März 2026" in pdf_text(de.pdf)
+    # posted: counted from Wednesday 4 February 2026, so due Wednesday 4 March 2026
+    assert "Counted from 4 February 2026" in pdf_text(post.pdf) and "by 4 March 2026" in pdf_text(post.pdf)
+    text = pdf_text(ccpa.pdf)
+    assert "by 16 March 2028" in text and "10 business days, that is by 14 February 2028" in text
 
 
 HOSTILE = "{{ 7*7 }} {% if true %}X{% endif %} <b>Jane</b> &amp; Иванова Ελένη 李小龙 مرحبا"
@@ -154,12 +196,7 @@ def test_header_injection_is_impossible(store, tmp_path):
 
 
 def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path):
-    letter = render_letter(
-        "erasure",
-        "de",
-        find_entry("celeba"),
-        __import__("faceaudit.core.letters.identity", fromlist=["Identity"]).Identity(),
-    )
+    letter = render_letter("erasure", "de", find_entry("celeba"), Identity())
     assert "[Datenschutzkontakt" not in letter.recipient_lines[0]
     assert any("bitte ergänzen" in line for line in letter.recipient_lines)
     assert letter.sender_name == "[Ihr Name]"
@@ -167,12 +204,14 @@ def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path)
         render_letter("erasure", "xx", find_entry("lfw"), letter_identity())
     with pytest.raises(LetterError):
         render_letter("ccpa-delete", "en", find_entry("lfw"), letter_identity(), law="gdpr")
+    with pytest.raises(LetterError, match="organisation"):
+        render_letter("platform-access", "en", find_entry("lfw"), letter_identity())
+    with pytest.raises(LetterError, match="about a dataset"):
+        render_letter("erasure", "en", find_entry("okcupid"), letter_identity())
 
 
 def letter_identity():
-    from faceaudit.core.letters.identity import Identity
-
-    return Identity("Jane Doe", "Street 1", "jane@example.org", "DE")
+    return Identity("Jane Doe", "Street 1", "jane@example.org", "DE", "DE-BE")
 
 
 def test_annex_crops_only_on_opt_in(store, tmp_path):
@@ -210,8 +249,14 @@ def test_annex_values_start_after_the_longest_label(store, tmp_path, lang, band)
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
 def test_every_letter_type_renders_to_png(store, tmp_path):
     for kind, spec in LETTER_TYPES.items():
-        files = write_letter(store, kind, "lfw-copy", "en", tmp_path / f"{kind}.pdf", on=ON, original=ORIGINAL,
-                            law=spec.laws[-1] if kind == "dpa-complaint" else None)
+        law = spec.laws[0]
+        country, region = RESIDENCE.get(law, ("US", "US-IL"))
+        save_identity(store, country=country, region=region)
+        subject = {"subject": None, "organisation": "clarifai" if kind == "developer-erasure" else "okcupid"} \
+            if spec.subject is Subject.ORGANISATION else {}
+        files = write_letter(store, kind, "" if subject else DATASET.get(law, "ffhq-copy"), "en",
+                             tmp_path / f"{kind}.pdf", on=ON, original=ORIGINAL, law=law,
+                             **{k: v for k, v in subject.items() if k != "subject"})
         subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(files.pdf), str(tmp_path / kind)],
                        check=True)
         assert list(tmp_path.glob(f"{kind}-*1.png"))
@@ -220,10 +265,10 @@ def test_every_letter_type_renders_to_png(store, tmp_path):
 PAYLOAD = "{{ 7*7 }} {% if 1 %}IF{% endif %} {# c #} {{ self }}"
 #: Every field a person (or a registry correction) can fill, and whether letters print it.
 USER_FIELDS = [
-    ("identity.name", True), ("identity.address", True), ("identity.email", True), ("identity.country", False),
+    ("identity.name", True), ("identity.address", True), ("identity.email", True),
     ("recipient.name", True), ("recipient.lines", True), ("recipient.email", True), ("recipient.web_form", True),
     ("registry.name", True), ("registry.custodian", True), ("registry.aliases", True), ("registry.homepage", True),
-    ("registry.image_source", True), ("registry.notes", False), ("registry.contact.email", True),
+    ("registry.image_source", False), ("registry.notes", False), ("registry.contact.email", True),
     ("registry.contact.postal", True), ("registry.contact.name", False), ("details", True),
     ("dataset.name", False), ("request.notes", False), ("request.recipient", False),
 ]
@@ -242,13 +287,14 @@ def test_template_syntax_in_every_user_field_is_never_evaluated(store, tmp_path,
         save_identity(store, **{name: value})
     elif group == "recipient":
         kind, original = ("ftc-complaint", ORIGINAL) if name == "web_form" else ("erasure", None)
+        dataset = "ffhq-copy" if kind == "ftc-complaint" else dataset
         parts = {"name": "Lab", "lines": () if name == "name" else ("Lab", "1 Road"), "email": "", "web_form": ""}
         parts[name] = (value, "1 Road") if name == "lines" else value
         recipient = Recipient(**parts)
     elif group == "registry":
         edit_entry("lfw", {name: value})
         if name in ("homepage", "image_source"):  # printed in the complaints only
-            kind, original = "ftc-complaint", ORIGINAL
+            kind, original = "dpa-complaint", ORIGINAL
     elif field == "details":
         details = value
     elif field == "dataset.name":
@@ -272,3 +318,12 @@ def test_template_syntax_in_every_user_field_is_never_evaluated(store, tmp_path,
         assert "<faceaudit" not in text and "TemplateReference" not in text  # `self` was not looked up
     if printed:
         assert PAYLOAD in plain or PAYLOAD in body, f"{field} should be printed, literally"
+
+
+def test_a_bipa_letter_asks_for_an_answer_on_a_working_day():
+    """BIPA sets no period; the letter's own date (30 days after receipt) moves off New Year's Day and the weekend."""
+    illinois = Identity("Jane Doe", "1 Main St\nChicago, IL", "jane@example.org", "US", "US-IL")
+    letter = render_letter("developer-erasure", "en", find_entry("clarifai"), illinois, law="bipa",
+                           on=date(2026, 12, 2), channel="email")
+    assert "Please answer by 4 January 2027. I have set this date myself" in letter.body
+    assert letter.deadline is None

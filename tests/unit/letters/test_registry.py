@@ -21,7 +21,8 @@ from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
 WELL_KNOWN = ["LFW", "CelebA", "VGGFace2", "MegaFace", "MS-Celeb-1M", "CASIA-WebFace", "FFHQ", "IJB-C", "UTKFace",
-              "FairFace", "FaceScrub", "PubFig", "YouTube Faces", "Diversity in Faces", "WIDER FACE"]
+              "FairFace", "FaceScrub", "PubFig", "YouTube Faces", "Diversity in Faces", "WIDER FACE", "LAION-Face",
+              "IMDB-WIKI", "CelebA-HQ", "VGG Face", "Adience", "YFCC100M"]
 
 
 def test_registry_has_the_well_known_datasets():
@@ -42,12 +43,73 @@ def test_every_registry_entry_is_complete_and_names_a_source():
             assert source["title"] and source["url"].startswith("http"), path.name
 
 
+#: Entries whose publishers state a contact for requests, and the source that states it.
+DOCUMENTED_CONTACTS = {
+    "ffhq": ("researchinquiries@nvidia.com", "ffhq-dataset"),
+    "celeba-hq": ("privacy@nvidia.com", "datenanfragen"),
+    "clarifai": ("privacy@clarifai.com", "clarifai.com/privacy-policy"),
+    "clearview-ai": ("legal-requests@clearview.ai", "clearview-ai.json"),
+    "pimeyes": ("office@pimeyes.com", "tosdr.org"),
+}
+
+
 def test_registry_contacts_are_only_documented_ones():
-    with_contact = {e.id: e.contact for e in list_entries() if e.has_contact}
-    # Only FFHQ publishes a removal contact (README, "Privacy"); every other contact stays empty.
-    assert set(with_contact) == {"ffhq"}
-    assert with_contact["ffhq"]["email"] == "researchinquiries@nvidia.com"
-    assert any("ffhq-dataset" in s["url"] for s in find_entry("ffhq").sources)
+    with_contact = {e.id: e for e in list_entries() if e.has_contact}
+    assert set(with_contact) == set(DOCUMENTED_CONTACTS)
+    for entry_id, (email, source) in DOCUMENTED_CONTACTS.items():
+        entry = with_contact[entry_id]
+        assert entry.contact["email"] == email
+        assert any(source in s["url"] for s in entry.sources), entry_id
+
+
+def test_registry_facts_are_corrected_and_sourced():
+    datasets = [e for e in list_entries() if e.entry_kind == "dataset"]
+    assert len(datasets) >= 30
+    for name in ("LAION-Face", "IMDB-WIKI", "CelebA-HQ", "VGG Face", "Adience", "YFCC100M", "MS1M-ArcFace", "MS1MV3",
+                 "Glint360K", "WebFace260M"):
+        assert find_entry(name).entry_kind == "dataset", name
+    ijbc = find_entry("IJB-C")
+    assert ijbc.status == "withdrawn" and "14 March 2023" in ijbc.status_note
+    assert any("nist.gov" in s["url"] for s in ijbc.sources)
+    vgg2 = find_entry("VGGFace2")
+    assert vgg2.status == "withdrawn" and "December 2020" in vgg2.status_note
+    assert any("vgg_face2/issues/50" in s["url"] for s in vgg2.sources)
+    megaface = find_entry("MegaFace")
+    assert "4,753,320 faces" in megaface.size and "3,311,471 photos" in megaface.size and megaface.status == "withdrawn"
+    assert find_entry("CelebA-HQ").custodian == "NVIDIA Corporation"
+    # Derivatives of MS-Celeb-1M are their own entries: a letter about them never goes to Microsoft.
+    for name in ("MS1M-ArcFace", "MS1MV2", "MS1MV3", "Glint360K", "WebFace260M"):
+        entry = find_entry(name)
+        assert entry.id != "ms-celeb-1m" and "Microsoft" not in entry.custodian, name
+    assert not {"MS1MV2", "MS1M-ArcFace"} & set(find_entry("ms-celeb-1m").aliases)
+
+
+def test_organisations_are_in_the_registry_with_sources():
+    from faceaudit.core.letters.registry import find_organisation, list_organisations
+
+    assert {"okcupid", "match-group", "clarifai", "clearview-ai", "pimeyes"} <= {e.id for e in list_organisations()}
+    okcupid, clarifai = find_organisation("OkCupid"), find_organisation("Clarifai")
+    assert okcupid.entry_kind == "platform" and clarifai.entry_kind == "developer"
+    shared = okcupid.events_of("shared-photos", "clarifai")[0]
+    received = clarifai.events_of("received-photos", "okcupid")[0]
+    assert shared["year"] == received["year"] == 2014 and "ftc.gov" in shared["source"]["url"]
+    assert clarifai.events_of("deletion-reported", "okcupid")
+    with pytest.raises(RegistryError):
+        find_organisation("lfw")  # a dataset, not an organisation
+
+
+def test_every_entry_says_what_kind_of_body_holds_it():
+    for entry in list_entries():
+        assert entry.custodian_kind in ("company", "university", "public-body", "other"), entry.id
+        assert entry.entry_kind in ("dataset", "platform", "developer"), entry.id
+        assert not entry.custodian_country or len(entry.custodian_country) == 2, entry.id
+
+
+def test_unknown_fields_are_kept():
+    from faceaudit.core.letters.registry import _blank, _entry
+
+    entry = _entry({**_blank("x"), "name": "X", "distribution": {"form": "link-list"}})
+    assert entry.as_dict()["distribution"] == {"form": "link-list"}
 
 
 def test_local_correction_overrides_and_resets():

@@ -9,6 +9,7 @@ import pytest
 
 from faceaudit.cli.main import build_parser, main
 from faceaudit.core.letters.calendar_ics import deadlines_ics
+from faceaudit.core.letters.identity import save_identity
 from faceaudit.core.letters.requests import (
     RequestError,
     add_reply,
@@ -29,7 +30,8 @@ def test_request_lifecycle_and_overdue_flag():
     assert draft.status == "draft" and draft.deadline is None
     sent = update_request(store, draft.id, sent=date(2028, 1, 31))
     assert sent.status == "sent" and sent.deadline == date(2028, 2, 29)
-    assert update_request(store, draft.id, extended=True).deadline == date(2028, 4, 30)
+    # 30 April 2028 is a Sunday: the extended period ends on Monday 1 May
+    assert update_request(store, draft.id, extended=True).deadline == date(2028, 5, 1)
     update_request(store, draft.id, extended=False, note="posted, tracking RR123")
     assert [r.status for r in list_requests(store, today=date(2028, 2, 29))] == ["sent"]
     assert [r.status for r in list_requests(store, today=date(2028, 3, 1))] == ["overdue"]
@@ -44,22 +46,29 @@ def test_request_lifecycle_and_overdue_flag():
 
 def test_replies_and_follow_up_chain(tmp_path):
     store = store_with_matches()
+    save_identity(store, name="Jane Doe", email="jane@example.org", country="GB", region="GB-ENG")
     first = add_request(store, "erasure", "uk-gdpr", "UMass", dataset_name="lfw-copy", registry_id="lfw",
-                        sent=date(2026, 1, 31))
+                        sent=date(2026, 1, 31), sender_country="GB", sender_region="GB-ENG")
+    assert first.deadline == date(2026, 3, 2)  # 28 February 2026 is a Saturday
     with pytest.raises(RequestError):
-        follow_up(store, first.id, today=date(2026, 2, 1))
-    step = follow_up(store, first.id, today=date(2026, 3, 2))
-    assert step.kind == "reminder"
-    files = write_follow_up(store, first.id, tmp_path / "reminder.pdf", today=date(2026, 3, 2))
-    assert files.letter.type == "reminder" and files.letter.deadline == date(2026, 3, 16)
+        follow_up(store, first.id, today=date(2026, 3, 2))  # the whole last day has not passed yet
+    step = follow_up(store, first.id, today=date(2026, 3, 3))
+    assert step.kind == "reminder" and step.ground == "no-answer"
+    files = write_follow_up(store, first.id, tmp_path / "reminder.pdf", today=date(2026, 3, 3))
+    # posted (no e-mail address is known): received 7 March, 14 days later is Saturday 21 March
+    assert files.letter.type == "reminder" and files.letter.deadline == date(2026, 3, 23)
+    assert "not received any answer" in files.letter.body
     reminder = get_request(store, files.request_id)
     assert reminder.parent_id == first.id
-    update_request(store, reminder.id, sent=date(2026, 3, 2))
-    assert follow_up(store, reminder.id, today=date(2026, 3, 20)).kind == "dpa-complaint"
-    complaint = write_follow_up(store, reminder.id, tmp_path / "complaint.pdf", today=date(2026, 3, 20))
+    assert reminder.channel == "post"
+    assert update_request(store, reminder.id, sent=date(2026, 3, 3)).deadline == date(2026, 3, 23)
+    with pytest.raises(RequestError):
+        follow_up(store, reminder.id, today=date(2026, 3, 23))
+    assert follow_up(store, reminder.id, today=date(2026, 3, 24)).kind == "dpa-complaint"
+    complaint = write_follow_up(store, reminder.id, tmp_path / "complaint.pdf", today=date(2026, 3, 24))
     assert complaint.letter.type == "dpa-complaint" and complaint.letter.law == "uk-gdpr"
     assert "Information Commissioner's Office" in complaint.letter.recipient_lines
-    assert complaint.letter.deadline == date(2026, 2, 28)  # the missed deadline of the original request
+    assert complaint.letter.deadline == date(2026, 3, 2)  # the missed deadline of the original request
     reply = add_reply(store, first.id, date(2026, 3, 25), "They say it is deleted", status="complied")
     assert reply.summary.startswith("They") and get_request(store, first.id).status == "complied"
     assert len(replies(store, first.id)) == 1
@@ -67,9 +76,8 @@ def test_replies_and_follow_up_chain(tmp_path):
 
 def test_ics_export_is_valid_rfc5545():
     store = store_with_matches()
-    add_request(
-        store, "erasure", "gdpr", "Ünïcödé Lab; with, commas\nand a newline " + "x" * 80, sent=date(2028, 1, 31)
-    )
+    add_request(store, "erasure", "gdpr", "Ünïcödé Lab; with, commas\nand a newline " + "x" * 80,
+                sent=date(2028, 1, 31))
     add_request(store, "access", "gdpr", "Draft Lab")  # drafts have no deadline
     text = deadlines_ics(list_requests(store, today=date(2028, 1, 31)))
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
@@ -94,9 +102,8 @@ def test_verify_erasure_finds_what_is_left():
     status = {f.key: f.status for f in report.findings}
     assert status == {CONFIRMED[0][0]: "identical_file", CONFIRMED[1][0]: "same_photo"}
     assert not report.erased and len(report.still_present) == 2
-    add_dataset(
-        store, "lfw-v3", "/nonexistent/lfw3.tgz", [("people/Other/Other_0009.jpg", "98" * 32, None)], seeds=[50]
-    )
+    add_dataset(store, "lfw-v3", "/nonexistent/lfw3.tgz", [("people/Other/Other_0009.jpg", "98" * 32, None)],
+                seeds=[50])
     clean = verify_erasure(store, "lfw-copy", "lfw-v3")
     assert clean.erased and {f.status for f in clean.findings} == {"gone"}
 
@@ -126,14 +133,13 @@ def test_every_letter_command_and_option_has_help():
 def test_cli_letter_requests_and_registry(tmp_path, capsys):
     store = store_with_matches()
     store.close()
-    assert (
-        main(["identity", "set", "--name", "Jane Doe", "--address", "Street 1\\nTown", "--email", "j@example.org"]) == 0
-    )
+    assert main(["identity", "set", "--name", "Jane Doe", "--address", "Street 1\\nTown", "--email", "j@example.org",
+                 "--country", "GB", "--region", "GB-ENG"]) == 0
     assert main(["letter", "--type", "erasure", "--dataset", "lfw-copy", "--lang", "de", "--law", "uk-gdpr",
                  "--out", str(tmp_path / "l.pdf"), "--text", str(tmp_path / "l.txt"), "--eml", str(tmp_path / "l.eml"),
                  "--date", "2028-01-31"]) == 0
     out = capsys.readouterr().out
-    assert "2 confirmed match(es)" in out and "2028-02-29" in out
+    assert "2 confirmed match(es)" in out and "2028-03-06" in out  # posted: received 4 February, due 6 March
     assert "Art. 17 UK GDPR" in (tmp_path / "l.txt").read_text(encoding="utf-8")
     assert main(["requests", "update", "1", "--sent", "2028-01-31"]) == 0
     assert main(["requests", "list"]) == 0

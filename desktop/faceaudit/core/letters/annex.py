@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from faceaudit.core.datasets.catalog import DatasetError, read_item_bytes
@@ -12,7 +13,8 @@ from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store
 
-__all__ = ["AnnexEntry", "confirmed_matches", "add_face_crops", "add_reference_thumbnails", "distance_text"]
+__all__ = ["AnnexEntry", "confirmed_matches", "add_face_crops", "add_reference_thumbnails", "distance_text",
+           "scan_date_text"]
 
 _CROP_PX = 220
 
@@ -28,6 +30,7 @@ class AnnexEntry:
         scan_date: when the scan that found it ran (ISO date).
         crop: a JPEG of the face, only when the person opted in.
         reference: a JPEG of the person's own reference face, only when separately opted in.
+        kind: "face" for a confirmed face; "identifier" for a confirmed row of a published link list.
     """
 
     match_id: int
@@ -44,6 +47,7 @@ class AnnexEntry:
     label: str | None = None
     crop: bytes | None = None
     reference: bytes | None = None
+    kind: str = "face"
 
     @property
     def box_text(self) -> str:
@@ -145,9 +149,20 @@ def _crop(data: bytes, box: tuple[int, int, int, int] | None) -> bytes | None:
         return None
 
 
-def distance_text(entry: AnnexEntry, labels: dict) -> str:
-    """The annex's distance line in the letter's language: "0.412 (strong)", and whether the photo is mine."""
-    distance = "-" if entry.distance is None else f"{entry.distance:.3f}"
+def distance_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str:
+    """The annex's distance line in the letter's language ("0.412 (strong)", "0,412 (stark)"), and whether the
+    photo is mine."""
+    distance = "-" if entry.distance is None else f"{entry.distance:.3f}".replace(".", decimal)
     band = labels.get("bands", {}).get(entry.band, entry.band)
     text = f"{distance} ({band})"
     return f"{text}; {labels['exact']}" if entry.exact_photo else text
+
+
+def scan_date_text(entry: AnnexEntry, strings: dict) -> str:
+    """The scan date written out in the letter's language ("1 March 2026", "1. März 2026")."""
+    from faceaudit.core.letters.compose import format_date
+
+    try:
+        return format_date(date.fromisoformat(entry.scan_date), strings)
+    except ValueError:
+        return entry.scan_date or "-"

@@ -12,7 +12,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from faceaudit.core.errors import Action
-from faceaudit.core.letters.annex import distance_text
+from faceaudit.core.letters.annex import distance_text, scan_date_text
 from faceaudit.core.letters.compose import Letter, LetterError
 from faceaudit.core.storage.private_files import write_private
 
@@ -28,21 +28,18 @@ def letter_text(letter: Letter) -> str:
               "", "", "_" * 30, letter.sender_name]
     if letter.annex:
         strings, labels = letter.strings, letter.strings["annex_labels"]
-        parts += ["", strings["enclosure"].format(n=len(letter.annex)), "", "", strings["annex_title"], "",
-                  strings["annex_intro"], ""]
+        parts += ["", letter.enclosure_text, "", "", strings["annex_title"], "", strings["annex_intro"], ""]
+        decimal = strings.get("decimal_separator", ".")
         for number, entry in enumerate(letter.annex, 1):
-            parts += [f"{number}. {entry.dataset} ({entry.version})", f"   {entry.key}"]
+            parts += [f"{number}. {letter.dataset_title} ({entry.version})", f"   {entry.key}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {entry.label}")
-            parts += [
-                f"   {labels['sha256']}: {entry.sha256}",
-                f"   {labels['box']}: {entry.box_text}",
-                f"   {labels['model']}: {entry.model}",
-                f"   {labels['distance']}: {distance_text(entry, labels)}",
-                f"   {labels['scan']}: {entry.scan_date}",
-                "",
-            ]
-    return "\n".join(parts).rstrip("\n") + "\n"
+            parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
+                      f"   {labels['model']}: {entry.model}",
+                      f"   {labels['distance']}: {distance_text(entry, labels, decimal)}",
+                      f"   {labels['scan']}: {scan_date_text(entry, strings)}", ""]
+    # No-break spaces keep citations whole in the PDF; plain text lets the reader's program wrap.
+    return ("\n".join(parts).rstrip("\n") + "\n").replace("\u00a0", " ")
 
 
 def write_letter_text(letter: Letter, path: str | os.PathLike) -> Path:
@@ -105,7 +102,8 @@ def write_letter_eml(letter: Letter, path: str | os.PathLike, pdf: bytes | None 
 
 def _email_body(letter: Letter) -> str:
     text = letter_text(letter)
-    return f"{text}\n{letter.strings['attachment_note']}\n"
+    note = letter.strings["attachment_note_annex" if letter.annex else "attachment_note"]
+    return f"{text}\n{note}\n"
 
 
 def _address(name: str, email: str) -> str:

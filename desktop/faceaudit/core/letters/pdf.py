@@ -6,7 +6,7 @@ import io
 
 from fpdf import FPDF
 
-from faceaudit.core.letters.annex import AnnexEntry, distance_text
+from faceaudit.core.letters.annex import AnnexEntry, distance_text, scan_date_text
 from faceaudit.core.letters.compose import Letter
 from faceaudit.core.letters.fonts import find_fonts
 
@@ -46,9 +46,8 @@ class _LetterPDF(FPDF):
         # Later pages name the writer and the date, as a continuation sheet does.
         self.set_font("serif", "", _SMALL_PT)
         self.set_text_color(90, 90, 90)
-        self.cell(
-            0, 5, f"{self.letter.sender_name} · {self.letter.date_text}", align="R", new_x="LMARGIN", new_y="NEXT"
-        )
+        self.cell(0, 5, f"{self.letter.sender_name} · {self.letter.date_text}", align="R", new_x="LMARGIN",
+                  new_y="NEXT")
         self.set_text_color(0, 0, 0)
         self.ln(3)
 
@@ -94,7 +93,7 @@ def _letterhead(pdf: FPDF, letter: Letter) -> None:
 def _recipient(pdf: FPDF, letter: Letter) -> None:
     pdf.set_font("serif", "", _BODY_PT)
     for line in letter.recipient_lines:
-        pdf.multi_cell(95, _LINE, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(95, _LINE, line, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _date_and_subject(pdf: FPDF, letter: Letter) -> None:
@@ -155,7 +154,7 @@ def _signature(pdf: FPDF, letter: Letter, closing: str) -> None:
     if letter.annex:
         pdf.ln(8)
         pdf.set_font("serif", "I", _SMALL_PT + 0.5)
-        pdf.cell(0, _LINE, letter.strings["enclosure"].format(n=len(letter.annex)), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, _LINE, letter.enclosure_text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _annex(pdf: FPDF, letter: Letter) -> None:
@@ -167,10 +166,10 @@ def _annex(pdf: FPDF, letter: Letter) -> None:
     pdf.multi_cell(0, 4.4, strings["annex_intro"], new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for number, entry in enumerate(letter.annex, 1):
-        _annex_entry(pdf, number, entry, strings)
+        _annex_entry(pdf, number, entry, strings, letter.dataset_title)
 
 
-def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> None:
+def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict, title: str) -> None:
     labels = strings["annex_labels"]
     has_image = entry.crop is not None or entry.reference is not None
     if pdf.will_page_break(46 if has_image else 34):
@@ -182,13 +181,15 @@ def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> No
     pdf.ln(1.5)
     text_width = pdf.epw - (38 if has_image else 0)
     pdf.set_font("serif", "B", _BODY_PT - 0.5)
-    pdf.multi_cell(text_width, 5, f"{number}.  {entry.dataset} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
+    # The dataset's published name, never the person's own name for their copy.
+    pdf.multi_cell(text_width, 5, f"{number}.  {title} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("mono", "", _SMALL_PT)
     pdf.set_x(_LEFT + 6)
     pdf.multi_cell(text_width - 6, 4.2, entry.key, new_x="LMARGIN", new_y="NEXT")
     rows = [(labels["sha256"], entry.sha256, True), (labels["box"], entry.box_text, False),
             (labels["model"], entry.model, False),
-            (labels["distance"], distance_text(entry, labels), False), (labels["scan"], entry.scan_date, False)]
+            (labels["distance"], distance_text(entry, labels, strings.get("decimal_separator", ".")), False),
+            (labels["scan"], scan_date_text(entry, strings), False)]
     if entry.label:
         rows.insert(1, (labels["label"], entry.label, False))
     pdf.set_font("serif", "", _SMALL_PT)

@@ -2,8 +2,9 @@
 
 `compose` renders a letter without writing anything (the GUI's live preview), `save` writes it as
 PDF, text and an unsent e-mail draft and records it as a request, `default_recipient` says whom a
-letter goes to unless the person says otherwise, and `follow_up_choice` turns an overdue or
-refused request into the reminder or complaint that comes next.
+letter goes to unless the person says otherwise, `citable_matches` lists what a letter about a
+dataset can cite (so the person can untick any), and `follow_up_choice` turns an overdue, refused
+or inadequately answered request into the reminder or complaint that comes next.
 """
 
 from __future__ import annotations
@@ -15,17 +16,33 @@ from pathlib import Path
 
 from faceaudit.core.errors import Action
 from faceaudit.core.letters.annex import AnnexEntry, add_face_crops, add_reference_thumbnails, confirmed_matches
-from faceaudit.core.letters.compose import Letter, Original, Recipient, default_recipient_for, render_letter
+from faceaudit.core.letters.compose import (
+    Letter,
+    Original,
+    Recipient,
+    authority_recipient,
+    default_recipient_for,
+    render_letter,
+)
 from faceaudit.core.letters.export import check_email_draft, write_letter_eml, write_letter_text
 from faceaudit.core.letters.identity import Identity, load_identity
-from faceaudit.core.letters.registry import entry_for_dataset
+from faceaudit.core.letters.jurisdiction import complaint_authority, law_options
+from faceaudit.core.letters.registry import (
+    RegistryEntry,
+    RegistryError,
+    entry_for_dataset,
+    entry_for_unlisted,
+    find_entry,
+    find_organisation,
+)
 from faceaudit.core.letters.requests import RequestError, RequestRecord, add_request, follow_up, get_request
-from faceaudit.core.letters.types import LETTER_TYPES, RecipientRole
+from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, RecipientRole, Subject
 from faceaudit.core.storage.private_files import write_private
 from faceaudit.core.storage.store import Store
 
 __all__ = ["LetterChoice", "Note", "SavedLetter", "compose", "save", "default_recipient", "follow_up_choice",
-           "original_of", "confirmed_counts", "missing_details"]
+           "original_of", "confirmed_counts", "missing_details", "citable_matches", "letter_entry", "laws_for",
+           "platform_for"]
 
 
 @dataclass(frozen=True)
@@ -35,17 +52,25 @@ class LetterChoice:
     Attributes:
         kind: a letter type (LetterKind).
         dataset: the dataset's name in the app, or a registry name when the app does not have it
-            (the annex is then empty).
-        law: one of the type's laws; None for its default.
+            (the annex is then empty); "" for a letter to an organisation.
+        organisation: a platform or developer in the registry (id, name or alias), for letters
+            about an organisation rather than a dataset.
+        account: the writer's account ID at the platform.
+        via: for a letter to a developer, the platform where the writer had the account (default:
+            the platform the registry says the developer received photos from, when there is one).
+        law: one of the type's laws; None for the one of the writer's residence.
         recipient: their own recipient details; None for the registry's (or the authority's).
+        match_ids: the confirmed matches to cite; None for all of them.
         include_crops: opt-in: crops of the confirmed faces, read from the dataset.
         include_references: separate opt-in: my own reference faces next to them.
         original: the earlier request a reminder or complaint refers to.
         parent_id: the tracked request this letter follows up.
+        ground: what happened to the earlier request (Ground), for reminders and complaints.
+        channel: how the letter will be sent (Channel); the deadline counts from its receipt.
     """
 
     kind: str
-    dataset: str
+    dataset: str = ""
     lang: str = "en"
     law: str | None = None
     recipient: Recipient | None = None
@@ -55,6 +80,12 @@ class LetterChoice:
     on: date | None = None
     original: Original | None = None
     parent_id: int | None = None
+    organisation: str | None = None
+    account: str = ""
+    via: str | None = None
+    match_ids: tuple[int, ...] | None = None
+    ground: str = ""
+    channel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,8 +122,10 @@ def compose(store: Store, choice: LetterChoice, *, with_pictures: bool = False) 
             a preview leaves them out).
 
     Raises:
-        RegistryError: the dataset is neither in the app nor in the registry.
-        LetterError: a type, language or law the letters do not have.
+        RegistryError: the dataset is neither in the registry nor linked, and no recipient is given;
+            or no such organisation.
+        LetterError: a type, language or law the letters do not have, or a law that does not
+            reach this writer or recipient.
     """
     return _render(store, choice, _annex(store, choice, with_pictures))
 
@@ -130,17 +163,69 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     saved.notes = _notes(store, choice, letter)
     if track and request_id is None:
         first = saved.paths[0] if saved.paths else None
+        entry = letter_entry(store, choice)
+        identity = load_identity(store)
         saved.request_id = add_request(
             store, letter.type, letter.law, letter.recipient.name, recipient_email=letter.recipient.email,
-            lang=letter.lang, dataset_name=choice.dataset, registry_id=entry_for_dataset(store, choice.dataset).id,
-            letter_path=str(first) if first else None, parent_id=choice.parent_id).id
+            channel=letter.channel, lang=letter.lang, dataset_name=choice.dataset or None,
+            registry_id=entry.id if entry.origin != "unlisted" else None,
+            letter_path=str(first) if first else None, parent_id=choice.parent_id,
+            organisation=entry.id if entry.is_organisation else None, account=choice.account,
+            evidence=letter.case.evidence if letter.case else "", match_ids=[a.match_id for a in letter.annex],
+            sender_country=identity.country, sender_region=identity.region).id
     return saved
 
 
-def default_recipient(store: Store, kind: str, law: str | None, dataset: str) -> Recipient:
+def letter_entry(store: Store, choice: LetterChoice) -> RegistryEntry:
+    """The registry entry a letter is about: the organisation, or the dataset's entry.
+
+    A dataset the app has that no registry entry matches gets a stand-in entry under its own
+    name when the person names the recipient.
+
+    Raises:
+        RegistryError: no such organisation; or a dataset neither in the registry nor linked, and
+            no recipient named (the message says the two ways to name one).
+    """
+    if choice.organisation:
+        return find_organisation(choice.organisation)
+    try:
+        return entry_for_dataset(store, choice.dataset)
+    except RegistryError:
+        if not _in_app(store, choice.dataset):
+            raise
+        if choice.recipient is not None and choice.recipient.name:
+            return entry_for_unlisted(choice.dataset, choice.recipient.name)
+        raise RegistryError(
+            f"the dataset {choice.dataset!r} is not linked to a registry entry and no recipient is named: link it "
+            "to the published dataset it is a copy of, or name the recipient yourself",
+            action=Action.LINK_OR_NAME_RECIPIENT, subject=choice.dataset) from None
+
+
+def platform_for(entry: RegistryEntry, via: str | None) -> RegistryEntry | None:
+    """The platform a developer letter refers to: the one named, or the one the registry says it got photos from."""
+    if via:
+        return find_organisation(via)
+    if entry.entry_kind != EntryKind.DEVELOPER:
+        return None
+    sources = {event.get("with") for event in entry.events_of("received-photos") if event.get("with")}
+    return find_entry(sources.pop()) if len(sources) == 1 else None
+
+
+def laws_for(store: Store, choice: LetterChoice):
+    """The type's laws, each offered or refused with its reason, for this writer and recipient."""
+    return law_options(choice.kind, load_identity(store), letter_entry(store, choice))
+
+
+def default_recipient(store: Store, kind: str, law: str | None, dataset: str = "", *,
+                      organisation: str | None = None) -> Recipient:
     """Whom the letter goes to unless the person names someone: the registry's contact, or the authority."""
     spec = LETTER_TYPES[kind]
-    return default_recipient_for(spec, law or spec.laws[0], entry_for_dataset(store, dataset))
+    entry = letter_entry(store, LetterChoice(kind, dataset, organisation=organisation))
+    law = law or spec.laws[0]
+    if spec.to is RecipientRole.AUTHORITY:
+        authority, _why = complaint_authority(law, load_identity(store), entry)
+        return authority_recipient(authority) if authority else Recipient()
+    return default_recipient_for(spec, law, entry)
 
 
 def original_of(record: RequestRecord) -> Original | None:
@@ -152,7 +237,7 @@ def original_of(record: RequestRecord) -> Original | None:
 
 def follow_up_choice(store: Store, request_id: int, *, today: date | None = None,
                      include_crops: bool = False) -> LetterChoice:
-    """The letter that comes next for a request: a reminder, or the complaint after it.
+    """The letter that comes next for a request: a reminder, or the complaint after it, stating what happened.
 
     Raises:
         RequestError: the request needs no follow-up, or has no sent date.
@@ -162,9 +247,12 @@ def follow_up_choice(store: Store, request_id: int, *, today: date | None = None
     if original is None:
         raise RequestError(f"request {step.request.id} has no sent date", action=Action.SET_SENT_DATE,
                            subject=step.request.id)
-    return LetterChoice(kind=step.kind, dataset=step.request.dataset_name or step.request.registry_id or "",
-                        lang=step.request.lang, law=step.law, include_crops=include_crops, on=today,
-                        original=original, parent_id=get_request(store, request_id).id)
+    record = step.request
+    return LetterChoice(kind=step.kind, dataset=record.dataset_name or (record.registry_id or ""),
+                        organisation=record.organisation, account=record.account, lang=record.lang, law=step.law,
+                        include_crops=include_crops, on=today, original=original,
+                        parent_id=get_request(store, request_id).id, ground=step.ground,
+                        match_ids=tuple(record.match_ids) if record.match_ids is not None else None)
 
 
 def confirmed_counts(store: Store) -> list[tuple[str, int]]:
@@ -174,6 +262,11 @@ def confirmed_counts(store: Store) -> list[tuple[str, int]]:
     return [(row["name"], row["n"]) for row in rows]
 
 
+def citable_matches(store: Store, dataset: str) -> list[AnnexEntry]:
+    """What a letter about `dataset` can cite: every match confirmed as me (the person may untick any)."""
+    return confirmed_matches(store, dataset) if _in_app(store, dataset) else []
+
+
 def missing_details(identity: Identity, kind: str) -> list[str]:
     """The writer's details a letter of this type still lacks, in words (empty when none)."""
     missing = []
@@ -181,17 +274,24 @@ def missing_details(identity: Identity, kind: str) -> list[str]:
         missing.append("your name")
     if not (identity.address or identity.email):
         missing.append("a postal address or e-mail for the answer")
-    if LETTER_TYPES[kind].to is RecipientRole.AUTHORITY and not identity.country:
-        missing.append("the country you live in")
+    if not identity.country:
+        missing.append("the country you live in (it decides which laws and which authority apply)")
+    elif LETTER_TYPES[kind].to is RecipientRole.AUTHORITY and identity.country == "DE" and not identity.region:
+        missing.append("your Land (in Germany the Land's authority takes complaints)")
     return missing
 
 
 def _in_app(store: Store, dataset: str) -> bool:
-    return store.scalar("SELECT id FROM datasets WHERE name = ?", [dataset]) is not None
+    return bool(dataset) and store.scalar("SELECT id FROM datasets WHERE name = ?", [dataset]) is not None
 
 
 def _annex(store: Store, choice: LetterChoice, with_pictures: bool) -> list[AnnexEntry]:
-    annex = confirmed_matches(store, choice.dataset) if _in_app(store, choice.dataset) else []
+    if LETTER_TYPES[choice.kind].subject is Subject.ORGANISATION or choice.organisation:
+        return []
+    annex = citable_matches(store, choice.dataset)
+    if choice.match_ids is not None:
+        wanted = set(choice.match_ids)
+        annex = [entry for entry in annex if entry.match_id in wanted]
     if with_pictures and choice.include_crops:
         annex = add_face_crops(store, annex)
     if with_pictures and choice.include_references:
@@ -200,18 +300,33 @@ def _annex(store: Store, choice: LetterChoice, with_pictures: bool) -> list[Anne
 
 
 def _render(store: Store, choice: LetterChoice, annex: list[AnnexEntry]) -> Letter:
-    entry = entry_for_dataset(store, choice.dataset)
+    entry = letter_entry(store, choice)
+    recipient = choice.recipient
+    channel = choice.channel or ("email" if (recipient.email if recipient else entry.contact.get("email")) else "post")
     return render_letter(choice.kind, choice.lang, entry, load_identity(store), law=choice.law, annex=annex,
-                         on=choice.on, recipient=choice.recipient, original=choice.original, details=choice.details,
-                         dataset_name=choice.dataset)
+                         on=choice.on, recipient=recipient, original=choice.original, details=choice.details,
+                         ground=choice.ground, account=choice.account, platform=platform_for(entry, choice.via),
+                         channel=channel)
 
 
 def _notes(store: Store, choice: LetterChoice, letter: Letter) -> list[Note]:
     notes = []
-    if not load_identity(store).complete:
+    identity = load_identity(store)
+    if not identity.complete:
         notes.append(Note("your name and a postal address or e-mail are missing", Action.SET_IDENTITY))
-    if _in_app(store, choice.dataset) and not letter.annex:
-        notes.append(Note(f"no match in {choice.dataset!r} is confirmed as you yet", Action.REVIEW_MATCHES))
+    if not identity.country:
+        notes.append(Note("your country is not set: laws and authority were chosen without it", Action.SET_RESIDENCE))
+    if _in_app(store, choice.dataset) and not letter.annex and not choice.organisation:
+        notes.append(Note(f"no match in {choice.dataset!r} is cited: the letter asks whether they hold data about "
+                          "you, and claims nothing more", Action.REVIEW_MATCHES))
+    entry = letter_entry(store, choice)
+    if entry.origin == "unlisted":
+        notes.append(Note(f"no registry entry describes {choice.dataset!r}: the letter names it as you do; give "
+                          "its published name if it has one"))
     if not letter.recipient.email and len(letter.recipient_lines) < 3:
         notes.append(Note("the recipient's address is not known: fill it in before sending"))
+    if LETTER_TYPES[choice.kind].to is RecipientRole.AUTHORITY and choice.recipient is None:
+        _authority, why = complaint_authority(letter.law, identity, entry)
+        if why:
+            notes.append(Note(f"no authority was chosen: {why}"))
     return notes

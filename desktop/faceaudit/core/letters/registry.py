@@ -13,14 +13,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from faceaudit.core.errors import Action, FaceAuditError
+from faceaudit.core.letters.types import ORGANISATION_KINDS, EntryKind, Purpose, RecipientKind
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.private_files import write_private
 from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
 __all__ = ["RegistryEntry", "RegistryError", "REQUIRED_FIELDS", "STATUSES", "CONTACT_FIELDS", "load_registry",
-           "list_entries", "find_entry", "validate_entry", "edit_entry", "add_entry", "reset_entry",
-           "link_dataset", "entry_for_dataset", "local_path", "repair_local"]
+           "list_entries", "list_organisations", "find_entry", "find_organisation", "validate_entry", "edit_entry",
+           "add_entry", "reset_entry", "link_dataset", "entry_for_dataset", "entry_for_unlisted", "local_path",
+           "repair_local"]
 
 STATUSES = ("available", "withdrawn", "retracted", "unknown")
 CONTACT_FIELDS = ("name", "email", "postal", "web_form")
@@ -41,7 +43,15 @@ class RegistryEntry:
         contact: name, email, postal and web_form of whoever takes data-protection requests;
             empty strings where no public contact is known.
         sources: the public documents these facts come from: [{"title", "url"}].
+        entry_kind: a dataset, or an organisation (platform, developer): EntryKind.
+        custodian_kind: company, university, public body or other (RecipientKind): decides which
+            laws reach it.
+        custodian_country: ISO 3166-1 code of where the custodian is established ("" unknown).
+        purpose: what the dataset was compiled for (Purpose; "" unknown).
+        events: for organisations, publicly reported facts a letter may cite:
+            [{"kind", "year", "with", "text", "text_de", "source": {"title", "url"}}].
         origin: "bundled", "corrected" (bundled with local changes) or "user" (added locally).
+        extra: fields this version does not know, kept as they are.
     """
 
     id: str
@@ -59,8 +69,23 @@ class RegistryEntry:
     sources: list[dict]
     status_note: str = ""
     notes: str = ""
+    entry_kind: str = EntryKind.DATASET
+    custodian_kind: str = RecipientKind.OTHER
+    custodian_country: str = ""
+    purpose: str = ""
+    events: list[dict] = field(default_factory=list)
     origin: str = "bundled"
     corrected: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_organisation(self) -> bool:
+        """True for a platform or developer, False for a dataset."""
+        return self.entry_kind in ORGANISATION_KINDS
+
+    def events_of(self, kind: str, with_id: str | None = None) -> list[dict]:
+        """The reported events of one kind (and with one other organisation, when given)."""
+        return [e for e in self.events if e.get("kind") == kind and (with_id is None or e.get("with") == with_id)]
 
     @property
     def has_contact(self) -> bool:
@@ -68,8 +93,9 @@ class RegistryEntry:
         return any(self.contact.get(key) for key in ("email", "postal", "web_form"))
 
     def as_dict(self) -> dict:
-        """The entry as plain JSON-able data."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        """The entry as plain JSON-able data (fields this version does not know included)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        return {**self.extra, **data}
 
 
 def local_path() -> Path:
@@ -101,6 +127,29 @@ def list_entries() -> list[RegistryEntry]:
     return sorted(load_registry().values(), key=lambda e: e.name.lower())
 
 
+def list_organisations() -> list[RegistryEntry]:
+    """The platforms and developers, sorted by name."""
+    return [e for e in list_entries() if e.is_organisation]
+
+
+def find_organisation(name: str) -> RegistryEntry:
+    """A platform or developer by id, name or alias.
+
+    Raises:
+        RegistryError: no organisation has that name.
+    """
+    entry = None
+    try:
+        entry = find_entry(name)
+    except RegistryError:
+        pass
+    if entry is None or not entry.is_organisation:
+        known = ", ".join(e.id for e in list_organisations())
+        raise RegistryError(f"no organisation named {name!r} in the registry (known: {known})",
+                            action=Action.CHOOSE_REGISTRY_ENTRY)
+    return entry
+
+
 def find_entry(name: str) -> RegistryEntry:
     """An entry by id, name or alias (case and punctuation ignored).
 
@@ -126,6 +175,9 @@ def validate_entry(data: dict) -> list[str]:
         problems.append("at least one source (title, url) is required")
     if not str(data.get("name", "")).strip():
         problems.append("name is empty")
+    for key, allowed in (("entry_kind", EntryKind), ("custodian_kind", RecipientKind), ("purpose", Purpose)):
+        if data.get(key) and data[key] not in list(allowed):
+            problems.append(f"{key} must be one of {', '.join(allowed)}")
     return problems
 
 
@@ -216,8 +268,19 @@ def entry_for_dataset(store: Store, name: str) -> RegistryEntry:
     return find_entry(linked or name)
 
 
+def entry_for_unlisted(name: str, custodian: str = "") -> RegistryEntry:
+    """A stand-in entry for a dataset the registry does not know, named as the person names it.
+
+    Nothing about it is known: status, size and source stay "unknown", so no letter claims them.
+    """
+    data = {**_blank(_fold(name) or "unlisted"), "name": name, "custodian": custodian or "unknown",
+            "origin": "unlisted"}
+    return _entry(data)
+
+
 _LIST_FIELDS = ("aliases", "related")
-_TEXT_FIELDS = ("name", "custodian", "image_source", "size", "licence", "status", "homepage", "status_note", "notes")
+_TEXT_FIELDS = ("name", "custodian", "image_source", "size", "licence", "status", "homepage", "status_note", "notes",
+                "entry_kind", "custodian_kind", "custodian_country", "purpose")
 
 
 def _apply(own: dict, key: str, value: str) -> None:
@@ -256,9 +319,11 @@ def _blank(entry_id: str) -> dict:
 
 
 def _entry(data: dict) -> RegistryEntry:
-    known = {f.name for f in fields(RegistryEntry)}
+    known = {f.name for f in fields(RegistryEntry)} - {"extra"}
     contact = {key: data.get("contact", {}).get(key, "") for key in CONTACT_FIELDS}
-    return RegistryEntry(**{k: v for k, v in data.items() if k in known and k != "contact"}, contact=contact)
+    extra = {k: v for k, v in data.items() if k not in known and not k.startswith("_")}
+    return RegistryEntry(**{k: v for k, v in data.items() if k in known and k != "contact"}, contact=contact,
+                         extra=extra)
 
 
 def _fold(text: str) -> str:

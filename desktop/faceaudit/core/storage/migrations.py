@@ -204,6 +204,25 @@ def _m011_square_crops(db: sqlite_utils.Database) -> None:
     _script(db, "ALTER TABLE datasets ADD COLUMN square_crop TEXT;")
 
 
+def _m020_letter_facts(db: sqlite_utils.Database) -> None:
+    # What a follow-up letter and a deadline need to be true for the sender: when the letter
+    # really arrived, where the sender lived (whose holidays count), whom a letter to an
+    # organisation went to and about which account, which matches it cited, and what an answer
+    # said (the ground a reminder or complaint states).
+    _script(db,
+        """
+        ALTER TABLE requests ADD COLUMN received_date TEXT;
+        ALTER TABLE requests ADD COLUMN sender_country TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN sender_region TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN organisation TEXT;
+        ALTER TABLE requests ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN evidence TEXT NOT NULL DEFAULT '';
+        ALTER TABLE requests ADD COLUMN match_ids TEXT;
+        ALTER TABLE request_replies ADD COLUMN ground TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -214,6 +233,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (6, "the twin lookup is indexed by bytes and status", _m006_twin_index),
     (10, "item locators, pre-aligned crops, listing gaps", _m010_dataset_forms),
     (11, "the learned geometry of square face crops", _m011_square_crops),
+    (20, "requests: receipt, sender's residence, organisation, account, evidence, cited matches; reply grounds",
+     _m020_letter_facts),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The small dialog that asks for the letter writer's details (name, address, e-mail, country)."""
+"""The small dialog that asks for the letter writer's details (name, address, e-mail, country and region)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from faceaudit.core.letters.identity import IdentityError, load_identity, save_identity
 from faceaudit.gui.widgets.page_parts import Notice
+from faceaudit.gui.wording import error_text
 
 __all__ = ["IdentityDialog"]
 
@@ -46,13 +47,19 @@ class IdentityDialog(QDialog):
         self.email.setAccessibleName("E-mail")
         self.email.setPlaceholderText("name@example.org")
         self.country = QLineEdit(who.country)
-        self.country.setAccessibleName("Country")
-        self.country.setPlaceholderText("decides which data-protection authority is yours")
+        self.country.setAccessibleName("Country (ISO code)")
+        self.country.setPlaceholderText("for example DE, FR, GB, US: decides the laws and your authority")
+        self.region = QLineEdit(who.region)
+        self.region.setAccessibleName("Land or state (ISO code)")
+        self.region.setPlaceholderText("for example DE-BE (Berlin), US-CA (California)")
+        self.region.setToolTip("In Germany the Land's authority takes complaints; in the US, California (US-CA) "
+                               "brings the CCPA and Illinois (US-IL) BIPA")
         form = QFormLayout()
         form.addRow("Name:", self.name)
         form.addRow("Postal address:", self.address)
         form.addRow("E-mail:", self.email)
         form.addRow("Country:", self.country)
+        form.addRow("Land / state:", self.region)
         self.notice = Notice()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
@@ -68,8 +75,8 @@ class IdentityDialog(QDialog):
     def _on_save(self) -> None:
         try:
             save_identity(self.store, name=self.name.text(), address=self.address.toPlainText(),
-                          email=self.email.text(), country=self.country.text())
+                          email=self.email.text(), country=self.country.text(), region=self.region.text())
         except IdentityError as exc:
-            self.notice.show_error(str(exc).capitalize() + ".")
+            self.notice.show_error(error_text(exc))
             return
         self.accept()

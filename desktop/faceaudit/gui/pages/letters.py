@@ -24,8 +24,8 @@ from faceaudit.gui.wording import error_text
 
 __all__ = ["LettersPage"]
 
-_EMPTY = ("Confirm matches on Scan & Review first: a letter lists the photos you confirmed as you, "
-          "so there is nothing to write about yet.")
+_EMPTY = ("No dataset has photos you confirmed yet: confirm matches on Scan & Review first to write about a "
+          "dataset. You can still write to a platform where you had an account, or to an AI developer, below.")
 _SAVE_FORMS = {"pdf": ("Save the letter as PDF", "PDF (*.pdf)", ".pdf"),
                "text": ("Save the letter as text", "Text (*.txt)", ".txt"),
                "eml": ("Save an e-mail draft", "E-mail draft (*.eml)", ".eml")}
@@ -57,8 +57,9 @@ class LettersPage(QWidget):
         self._preview_timer.setInterval(200)
         self._preview_timer.timeout.connect(self._on_preview_due)
 
-        header = PageHeader("Letters", "Write to a dataset's publisher about the photos you confirmed as you. "
-                            "Nothing is sent: you get a PDF, a text copy or an e-mail draft to send yourself.")
+        header = PageHeader("Letters", "Write to a dataset's publisher about the photos you confirmed as you, or to a "
+                            "platform or AI developer that got your photos. Nothing is sent: you get a PDF, a text "
+                            "copy or an e-mail draft to send yourself.")
         self.notice = Notice()
         self.empty = QLabel(_EMPTY)
         self.empty.setWordWrap(True)
@@ -93,14 +94,13 @@ class LettersPage(QWidget):
     # -- public API (also what the tests drive) --------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the datasets with confirmed matches and the writer's details."""
+        """Reload the datasets with confirmed matches, the organisations and the writer's details."""
         has_any = self.form.refresh() > 0
         self.empty.setVisible(not has_any)
-        self.body.setVisible(has_any)
         self.update_preview()
 
     def choice(self) -> LetterChoice | None:
-        """The letter as chosen now, None without a dataset."""
+        """The letter as chosen now, None without a dataset or organisation."""
         return self.form.choice()
 
     def update_preview(self) -> None:
@@ -114,10 +114,11 @@ class LettersPage(QWidget):
             return
         try:
             letter = compose(self.store, choice)
-        except RegistryError:
+        except RegistryError as exc:
             self.preview.show_text("")
-            self.notice.show_error(f"Choose which published dataset “{choice.dataset}” is (Dataset is:) so "
-                                   "FaceAudit knows whom to write to.")
+            self.notice.show_error(error_text(exc) if choice.organisation else
+                                   f"Choose which published dataset “{choice.dataset}” is (Dataset is:), or fill "
+                                   "in the recipient, so FaceAudit knows whom to write to.")
             return
         except FaceAuditError as exc:
             self.preview.show_text("")
@@ -159,6 +160,7 @@ class LettersPage(QWidget):
         """Wait for a save in progress (when the window closes): a letter is written whole or not at all."""
         if self._saving is not None:
             self._saving.stop()
+        self.form.stop()
 
     # -- slots -----------------------------------------------------------------------------
 
@@ -219,5 +221,5 @@ class LettersPage(QWidget):
 def _file_stem(choice: LetterChoice | None) -> str:
     if choice is None:
         return "letter"
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in choice.dataset)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in (choice.organisation or choice.dataset))
     return f"{choice.kind}-{safe}-{date.today().isoformat()}"

@@ -142,9 +142,9 @@ class RequestsPage(QWidget):
         """The text shown in a cell (`column` is a heading, e.g. "Deadline")."""
         return self.table.item(row, _COLUMNS.index(column)).text()
 
-    def mark_sent(self, day: date) -> None:
-        """Record the selected request as sent on `day`; its deadline follows."""
-        self._update(sent=day)
+    def mark_sent(self, day: date, channel: str | None = None) -> None:
+        """Record the selected request as sent on `day` by `channel` ("sent by"); its deadline follows."""
+        self._update(sent=day, channel=channel)
 
     def set_status(self, status: str) -> None:
         """Mark the selected request answered, complied or refused."""
@@ -161,13 +161,14 @@ class RequestsPage(QWidget):
         if text.strip():
             self._update(note=text)
 
-    def add_reply(self, summary: str, path: str | None = None, status: str = Status.ANSWERED) -> None:
-        """Record an answer to the selected request and set its status."""
+    def add_reply(self, summary: str, path: str | None = None, status: str = Status.ANSWERED,
+                  ground: str = "") -> None:
+        """Record an answer to the selected request, what it said (its ground), and set its status."""
         record = self.selected()
         if record is None or not summary.strip():
             return
         try:
-            add_reply(self.store, record.id, date.today(), summary.strip(), path, status)
+            add_reply(self.store, record.id, date.today(), summary.strip(), path, status, ground=ground)
         except FaceAuditError as exc:
             self.notice.show_error(error_text(exc))
             return

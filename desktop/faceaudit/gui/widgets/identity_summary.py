@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from faceaudit.core.letters.identity import Identity
+from faceaudit.core.letters.identity import Identity, residence_name
 
 __all__ = ["IdentitySummary"]
 
@@ -26,7 +26,8 @@ class IdentitySummary(QGroupBox):
         self.needs = QLabel()
         self.needs.setWordWrap(True)
         self.edit_button = QPushButton("Edit my details…")
-        self.edit_button.setToolTip("Your name, address, e-mail and country, as letters print them")
+        self.edit_button.setToolTip("Your name, address and e-mail, as letters print them, and where you live "
+                                    "(it decides the laws and the authority)")
         self.edit_button.clicked.connect(self.edit_requested)
         text = QVBoxLayout()
         text.addWidget(self.summary)
@@ -37,8 +38,9 @@ class IdentitySummary(QGroupBox):
 
     def show_identity(self, who: Identity, missing: list[str] | None) -> None:
         """Show the writer's details and, when a letter is chosen, what it still lacks (None: no letter)."""
+        residence = residence_name(who.country, who.region)
         parts = [who.name or "no name yet", ", ".join(who.address_lines()) or "no address",
-                 who.email or "no e-mail"] + ([who.country] if who.country else [])
+                 who.email or "no e-mail", f"residence: {residence}" if residence else "country not set"]
         self.summary.setText("; ".join(parts))
         if missing is None:
             self.needs.setText("")

@@ -21,10 +21,19 @@ from PySide6.QtWidgets import (
 )
 
 from faceaudit.core.letters.compose import LetterError, letter_strings
-from faceaudit.core.letters.requests import REPLY_STATUSES, RequestRecord, Status, may_follow_up, replies
+from faceaudit.core.letters.requests import (
+    ANSWER_GROUNDS,
+    REFUSAL_GROUNDS,
+    REPLY_STATUSES,
+    Channel,
+    RequestRecord,
+    Status,
+    may_follow_up,
+    replies,
+)
 from faceaudit.core.letters.types import LetterKind
 from faceaudit.gui.widgets.page_parts import make_button
-from faceaudit.gui.wording import LETTER_WORDS
+from faceaudit.gui.wording import CHANNEL_WORDS, GROUND_WORDS, LETTER_WORDS
 
 __all__ = ["RequestDetail"]
 
@@ -33,19 +42,20 @@ class RequestDetail(QWidget):
     """Shows the selected request; its buttons say what the person wants done, the page does it.
 
     Signals:
-        sent_on(object): mark sent on this date (a `datetime.date`).
+        sent_on(object, str): mark sent on this date (a `datetime.date`) by this channel ("sent by").
         extension_toggled(): apply or take back the legal extension of the deadline.
         status_chosen(str): answered, complied or refused.
         note_added(str): a note to append.
-        reply_added(str, object, str): summary, the file it was saved in (or None), the status it sets.
+        reply_added(str, object, str, str): summary, the file it was saved in (or None), the status it sets,
+            and what it said (a ground: a refusal's reason, a partial answer, an ID demand; "" for none).
         follow_up_requested(): draft the next letter (reminder or complaint).
     """
 
-    sent_on = Signal(object)
+    sent_on = Signal(object, str)
     extension_toggled = Signal()
     status_chosen = Signal(str)
     note_added = Signal(str)
-    reply_added = Signal(str, object, str)
+    reply_added = Signal(str, object, str, str)
     follow_up_requested = Signal()
 
     def __init__(self, store, parent: QWidget | None = None):
@@ -64,8 +74,16 @@ class RequestDetail(QWidget):
         self.sent_date.setCalendarPopup(True)
         self.sent_date.setDisplayFormat("yyyy-MM-dd")
         self.sent_date.setAccessibleName("Sent on")
-        self.mark_sent_button = make_button("Mark sent", "Record the day you sent it; the deadline counts from there",
-                                            lambda: self.sent_on.emit(self.sent_date.date().toPython()))
+        self.sent_by = QComboBox()
+        self.sent_by.setAccessibleName("Sent by")
+        self.sent_by.setToolTip("How you sent it: a posted letter counts as received four days later, so its "
+                                "deadline is later")
+        for channel in Channel:
+            self.sent_by.addItem(CHANNEL_WORDS.get(channel, channel), channel.value)
+        self.mark_sent_button = make_button("Mark sent", "Record the day and the way you sent it; the deadline "
+                                            "counts from when it arrives",
+                                            lambda: self.sent_on.emit(self.sent_date.date().toPython(),
+                                                                      self.sent_by.currentData()))
         self.extend_button = make_button("Extend deadline", "The recipient claimed the extension the law allows "
                                          "(GDPR: two more months; CCPA: 45 more days)", self.extension_toggled.emit)
         self.status_buttons = {status: make_button(label, tip, lambda s=status: self.status_chosen.emit(s))
@@ -78,8 +96,9 @@ class RequestDetail(QWidget):
         actions = QGridLayout()
         actions.addWidget(QLabel("Sent on:"), 0, 0)
         actions.addWidget(self.sent_date, 0, 1)
-        actions.addWidget(self.mark_sent_button, 0, 2)
-        actions.addWidget(self.extend_button, 0, 3)
+        actions.addWidget(self.sent_by, 0, 2)
+        actions.addWidget(self.mark_sent_button, 0, 3)
+        actions.addWidget(self.extend_button, 1, 3)
         for column, button in enumerate(self.status_buttons.values()):
             actions.addWidget(button, 1, column)
         actions.addWidget(self.follow_up_button, 2, 0, 1, 3)
@@ -115,11 +134,16 @@ class RequestDetail(QWidget):
         for status in REPLY_STATUSES:
             self.reply_status.addItem(status.capitalize(), status.value)
         self.reply_status.setAccessibleName("Status after the reply")
+        self.reply_status.currentIndexChanged.connect(self._fill_grounds)
+        self.reply_ground = QComboBox()
+        self.reply_ground.setAccessibleName("What the reply said")
+        self.reply_ground.setToolTip("The reminder or complaint answers exactly this")
         self.reply_file_button = make_button("Attach file…", "Where you saved their answer (it stays where it is)",
                                              self._on_pick_reply_file)
         add_reply = make_button("Add reply", "Record the answer and set the request's status", self._on_add_reply)
         reply_row = QHBoxLayout()
         reply_row.addWidget(self.reply_status)
+        reply_row.addWidget(self.reply_ground, 1)
         reply_row.addWidget(self.reply_file_button)
         reply_row.addWidget(add_reply)
         right = QVBoxLayout()
@@ -135,6 +159,7 @@ class RequestDetail(QWidget):
         layout.addLayout(middle, 3)
         layout.addSpacing(8)
         layout.addLayout(right, 4)
+        self._fill_grounds()
 
     def show_request(self, record: RequestRecord | None) -> None:
         """Show a request (None: nothing selected)."""
@@ -154,6 +179,7 @@ class RequestDetail(QWidget):
             self.replies.addItem(f"{reply.received}: {reply.summary}" + (f"  [{reply.path}]" if reply.path else ""))
         if record.sent_date:
             self.sent_date.setDate(QDate(record.sent_date.year, record.sent_date.month, record.sent_date.day))
+        self.sent_by.setCurrentIndex(max(0, self.sent_by.findData(record.channel)))
         self.mark_sent_button.setText("Change sent date" if record.sent_date else "Mark sent")
         self.extend_button.setText("Undo extension" if record.extended else "Extend deadline")
         self.extend_button.setEnabled(record.deadline is not None and record.type != LetterKind.REMINDER)
@@ -178,12 +204,22 @@ class RequestDetail(QWidget):
         self._reply_file = None
         self.reply_file_button.setText("Attach file…")
         if summary.strip():
-            self.reply_added.emit(summary, path, self.reply_status.currentData())
+            self.reply_added.emit(summary, path, self.reply_status.currentData(), self.reply_ground.currentData() or "")
+
+    def _fill_grounds(self, *_args) -> None:
+        """The grounds that fit the chosen status: a refusal's reasons, or what was wrong with an answer."""
+        status = self.reply_status.currentData()
+        grounds = {Status.REFUSED: REFUSAL_GROUNDS, Status.ANSWERED: ("", *ANSWER_GROUNDS)}.get(status, ("",))
+        self.reply_ground.clear()
+        for ground in grounds:
+            self.reply_ground.addItem(GROUND_WORDS.get(ground, ground), ground)
+        self.reply_ground.setEnabled(len(grounds) > 1)
 
 
 def _facts(record: RequestRecord) -> str:
-    parts = [f"Written in {_language(record.lang)}, sent by {record.channel}." if record.sent_date else
-             "A draft: mark it sent once you have sent it, to start the deadline."]
+    parts = [f"Written in {_language(record.lang)}, sent {CHANNEL_WORDS.get(record.channel, record.channel)}"
+             + (f", received {record.received_date}." if record.received_date else ".") if record.sent_date else
+             "A draft: mark it sent once you have sent it (and how), to start the deadline."]
     if record.deadline:
         parts.append(f"Answer due by {record.deadline}" + (" (extended)." if record.extended else "."))
     if record.overdue:
