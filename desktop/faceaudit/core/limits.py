@@ -14,6 +14,11 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
+    "MAX_LIST_LINE_BYTES",
+    "MAX_LIST_ENTRY_BYTES",
+    "MAX_LIST_NESTING",
+    "MAX_PARQUET_FOOTER_BYTES",
+    "MAX_PARQUET_ROWS_PER_BYTE",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -41,3 +46,21 @@ DETECTION_MAX_SIDE = 1600
 
 #: Largest EXIF block we parse, in bytes; larger blocks are ignored (orientation unknown).
 MAX_EXIF_BYTES = 1024 * 1024
+
+#: Longest line of a text list (CSV, TSV, JSON Lines) we read, in bytes. A list of links has
+#: lines of a few hundred bytes (LAION's longest captions are a few KB); a longer line means a
+#: file that is not a list, and stops its reading before it can fill memory.
+MAX_LIST_LINE_BYTES = 1024 * 1024
+
+#: Largest single entry of a JSON list document, in bytes (FFHQ's entries are about 4 KB).
+MAX_LIST_ENTRY_BYTES = 16 * 1024 * 1024
+
+#: Deepest nesting of a JSON list entry we flatten (FFHQ's entries nest 3 levels).
+MAX_LIST_NESTING = 32
+
+#: Largest parquet footer (its metadata) we parse, in bytes; LAION's shards have footers of tens of KB.
+MAX_PARQUET_FOOTER_BYTES = 64 * 1024 * 1024
+
+#: Most rows a parquet file may claim per byte of its size: a row costs at least a few bits even
+#: run-length encoded, so a footer that claims more lies (and would keep a reader busy for ever).
+MAX_PARQUET_ROWS_PER_BYTE = 64
