@@ -1,0 +1,137 @@
+"""Exact matching of a list's rows against my identifiers, and the needles that find candidate rows fast.
+
+A row matches an identifier only on a column of the right kind and only exactly: an account
+equals the owner in a Flickr address or an owner column (never a substring: `jdoe` is not
+`jdoe2`); a photo is the same Flickr photo id whatever address form the row gives; an address
+matches itself or a page below it; a name matches a name column as a whole (`Doe, Jane` too);
+a hash matches a hash column in any letter case.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+
+from faceaudit.core.datasets.sources.link_lists import Needles, Role
+from faceaudit.core.matching.identifiers import Identifier, IdentifierKind
+from faceaudit.core.matching.urls import (
+    base58_encode,
+    flickr_ref,
+    is_nsid,
+    name_forms,
+    normalise_account,
+    split_url,
+    under,
+    url_key,
+)
+
+__all__ = ["RowMatcher", "needles_of"]
+
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
+_TOKEN_RUN = re.compile(r"[^\W_]+")
+
+
+class RowMatcher:
+    """The exact test of a row against a set of identifiers (callable as a list search's `verify`).
+
+    Args:
+        identifiers: my identifiers.
+
+    Attributes:
+        needles: what any matching row contains, for the fast search.
+    """
+
+    def __init__(self, identifiers: list[Identifier]):
+        self.identifiers = list(identifiers)
+        self._by_key: dict[tuple[IdentifierKind, str], list[Identifier]] = {}
+        for identifier in self.identifiers:
+            self._by_key.setdefault((identifier.kind, identifier.value), []).append(identifier)
+        self._urls = [i for i in self.identifiers if i.kind is IdentifierKind.URL]
+        self.needles = needles_of(self.identifiers)
+
+    def __bool__(self) -> bool:
+        return bool(self.identifiers)
+
+    def __call__(self, record: Mapping[str, str], roles: Mapping[str, Role]) -> tuple[Identifier, ...] | None:
+        """The identifiers a row matches (each once, in my order), or None."""
+        keys: set[tuple[IdentifierKind, str]] = set()
+        urls: list[str] = []
+        for column, role in roles.items():
+            value = (record.get(column) or "").strip()
+            if value:
+                self._keys_of(value, role, keys, urls)
+        matched = [i for key in keys for i in self._by_key.get(key, ())]
+        matched += [i for i in self._urls if any(under(u, i.value) for u in urls)]
+        if not matched:
+            return None
+        order = {id(i): n for n, i in enumerate(self.identifiers)}
+        return tuple(sorted({id(i): i for i in matched}.values(), key=lambda i: order[id(i)]))
+
+    @staticmethod
+    def _keys_of(value: str, role: Role, keys: set, urls: list[str]) -> None:
+        if role in (Role.SHA256, Role.MD5):
+            keys.add((IdentifierKind(role.value), value.lower()))
+            return
+        if role is Role.NAME:
+            keys.update((IdentifierKind.NAME, form) for form in name_forms(value))
+            return
+        if role is Role.PHOTO:
+            if value.isdigit():
+                keys.add((IdentifierKind.FLICKR_PHOTO, str(int(value))))
+            return
+        parts = split_url(value) if role is Role.URL or "/" in value else None
+        if parts is None:
+            if role is Role.ACCOUNT:
+                keys.add((IdentifierKind.FLICKR_ACCOUNT, normalise_account(value)))
+            return
+        ref = flickr_ref(parts)
+        if ref is not None:
+            if ref.photo:
+                keys.add((IdentifierKind.FLICKR_PHOTO, ref.photo))
+            if ref.owner:
+                keys.add((IdentifierKind.FLICKR_ACCOUNT, ref.owner))
+        urls.append(url_key(parts))
+
+
+def needles_of(identifiers: list[Identifier]) -> Needles:
+    """What a row that matches one of `identifiers` must contain somewhere (letter case aside).
+
+    A photo id's digits and its flic.kr code; an NSID's number (the `@` may be written `%40`);
+    an alias's or an address's longest run of letters and digits; a name's longest ASCII word
+    (so `Zoë` is found written in either Unicode form), or for a name in another script the
+    longest word in each case and normal form; hashes whole.
+    """
+    literals: set[bytes] = set()
+    hashes: set[str] = set()
+    for identifier in identifiers:
+        kind, value = identifier.kind, identifier.value
+        if kind in (IdentifierKind.SHA256, IdentifierKind.MD5):
+            hashes.add(value)
+        elif kind is IdentifierKind.FLICKR_PHOTO:
+            literals.update({value.encode(), base58_encode(int(value)).lower().encode()})
+        elif kind is IdentifierKind.FLICKR_ACCOUNT and is_nsid(value):
+            literals.add(value.split("@", 1)[0].encode())
+        elif kind is IdentifierKind.NAME:
+            literals.update(_name_needles(value))
+        else:
+            literals.update(_longest_run(value))
+    return Needles(literals, hashes)
+
+
+def _longest_run(text: str) -> set[bytes]:
+    runs = _ASCII_RUN.findall(text)
+    if runs:
+        return {max(runs, key=len).lower().encode()}
+    return _name_needles(text)
+
+
+def _name_needles(name: str) -> set[bytes]:
+    # Runs of the composed form: they are in the decomposed form too (only non-ASCII letters decompose).
+    runs = [run for run in _ASCII_RUN.findall(unicodedata.normalize("NFC", name)) if len(run) >= 2]
+    if runs:
+        return {max(runs, key=len).lower().encode()}
+    words = _TOKEN_RUN.findall(name) or [name]
+    word = max(words, key=len)
+    forms = {word, word.lower(), word.upper(), word.title(), word.casefold()}
+    return {unicodedata.normalize(nf, form).encode() for form in forms for nf in ("NFC", "NFD")}
