@@ -149,7 +149,7 @@ def _delimited_layout(text: bytes, roles: Mapping[str, Role] | None, complete: b
     comment = lines[leading - 1].lstrip().lstrip("#").strip() if leading else ""
     if comment and len(split_line(comment, delimiter)) == len(rows[0]) > 1:
         header = split_line(comment, delimiter)  # PubFig's "# person  imagenum  url  rect  md5sum"
-    elif _is_header(rows):
+    elif _is_header(rows) or (roles and set(roles) <= {v.strip() for v in rows[0]}):
         header, rows = rows[0], rows[1:]
         leading = lines.index(data[0]) + 1
     names = [h.strip() or str(n) for n, h in enumerate(header, 1)] if header else [str(n) for n in range(1, width + 1)]

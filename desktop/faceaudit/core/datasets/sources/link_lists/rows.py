@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -12,7 +13,7 @@ __all__ = ["FoundRow", "SearchStep", "Verify", "flatten", "decode_text"]
 
 #: What the caller's exact test gives back for a row: something true (why the row matches) or None.
 Verify = Callable[[dict[str, str], Mapping[str, Role]], object | None]
-#: A list of numbers in a JSON entry (FFHQ's landmarks) is kept as one field, cut to this length.
+#: A list of numbers (or of lists of numbers: FFHQ's landmarks) is kept as one field, cut to this length.
 _NUMBERS_TEXT = 200
 
 
@@ -78,8 +79,8 @@ def flatten(value: object) -> dict[str, str]:
             stack.extend((f"{path}.{key}" if path else str(key), child, depth + 1)
                          for key, child in reversed(list(item.items())))
         elif isinstance(item, list):
-            if item and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in item):
-                text = ", ".join(map(str, item))
+            if item and _numbers(item, depth):
+                text = json.dumps(item, separators=(",", ":"))
                 out[path or "value"] = text if len(text) <= _NUMBERS_TEXT else text[:_NUMBERS_TEXT] + "…"
             else:
                 stack.extend((f"{path}.{n}" if path else str(n), child, depth + 1)
@@ -87,6 +88,21 @@ def flatten(value: object) -> dict[str, str]:
         elif item is not None:
             out[path or "value"] = ("true" if item else "false") if isinstance(item, bool) else str(item)
     return out
+
+
+def _numbers(item: list, depth: int) -> bool:
+    """True for a list of numbers, or of lists of numbers (landmarks, boxes), within the nesting limit."""
+    stack = [(item, depth)]
+    while stack:
+        values, level = stack.pop()
+        if level > limits.MAX_LIST_NESTING:
+            return False
+        for value in values:
+            if isinstance(value, list):
+                stack.append((value, level + 1))
+            elif isinstance(value, bool) or not isinstance(value, (int, float)):
+                return False
+    return True
 
 
 def decode_text(raw: bytes) -> str:

@@ -84,7 +84,7 @@ def _gunzip(path: Path, size: int, counter: Counter) -> Iterator[bytes]:
             started = True
             pending = inflater.unconsumed_tail
             if inflater.eof:  # a file of several gzip members (as `cat a.gz b.gz` makes)
-                pending = inflater.unused_data + pending
+                pending = inflater.unused_data  # (unconsumed_tail may repeat it: not both)
                 inflater = zlib.decompressobj(wbits=31)
                 members, started = members + 1, False
             out += len(block)
