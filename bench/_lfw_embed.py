@@ -90,7 +90,12 @@ def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.nd
     with get_context("spawn").Pool(2, initializer=_worker_init) as pool:
         jobs = pool.imap(_detect, [str(LFW / p) for p in paths], chunksize=16)
         for i, (hog_faces, source, chip, size, sharpness) in enumerate(jobs):
-            out["hog_faces"][i], out["source"][i], out["size"][i], out["sharpness"][i] = hog_faces, source, size, sharpness
+            out["hog_faces"][i], out["source"][i], out["size"][i], out["sharpness"][i] = (
+                hog_faces,
+                source,
+                size,
+                sharpness,
+            )
             if chip is not None:
                 pending.append((i, chip))
             if len(pending) >= _BATCH:

@@ -18,7 +18,10 @@ from _facedata import LFW, require_facedata
 
 def central_face(faces, shape):
     height, width = shape[:2]
-    return min(faces, key=lambda f: ((f.box[0] + f.box[2]) / 2 - height / 2) ** 2 + ((f.box[1] + f.box[3]) / 2 - width / 2) ** 2)
+    return min(
+        faces,
+        key=lambda f: ((f.box[0] + f.box[2]) / 2 - height / 2) ** 2 + ((f.box[1] + f.box[3]) / 2 - width / 2) ** 2,
+    )
 
 
 def main() -> int:

@@ -60,7 +60,7 @@ def scans(identity, plain, jittered, k: int, which: int, min_photos: int | None 
         keep = np.ones(len(identity), bool)
         keep[refs] = False
         distances = np.linalg.norm(plain[keep][:, None, :] - jittered[refs][None, :, :], axis=2)
-        null = confidence.fit_null(distances)
+        null = confidence.fit_stranger_model(distances)
         combined = confidence.combine((distances - null.loc) / null.scale)
         t = (combined - null.combined_loc) / null.combined_scale
         own = identity[keep] == name

@@ -25,9 +25,21 @@ def read_pairs() -> tuple[list[tuple[str, str, bool]], np.ndarray]:
     for number, line in enumerate(lines[1:1 + 2 * folds * per_fold]):
         parts = line.split()
         if len(parts) == 3:
-            pairs.append((f"{parts[0]}/{parts[0]}_{int(parts[1]):04d}.jpg", f"{parts[0]}/{parts[0]}_{int(parts[2]):04d}.jpg", True))
+            pairs.append(
+                (
+                    f"{parts[0]}/{parts[0]}_{int(parts[1]):04d}.jpg",
+                    f"{parts[0]}/{parts[0]}_{int(parts[2]):04d}.jpg",
+                    True,
+                )
+            )
         else:
-            pairs.append((f"{parts[0]}/{parts[0]}_{int(parts[1]):04d}.jpg", f"{parts[2]}/{parts[2]}_{int(parts[3]):04d}.jpg", False))
+            pairs.append(
+                (
+                    f"{parts[0]}/{parts[0]}_{int(parts[1]):04d}.jpg",
+                    f"{parts[2]}/{parts[2]}_{int(parts[3]):04d}.jpg",
+                    False,
+                )
+            )
         fold_of.append(number // (2 * per_fold))
     return pairs, np.array(fold_of)
 
@@ -103,8 +115,11 @@ def main() -> None:
         print(f"{name:<68} {100 * mean:6.2f} % ± {100 * std:4.2f} {threshold:9.3f}")
     peer, ours = results[rows[0][0]], results[rows[2][0]]
     print()
-    print(f"FaceAudit (default pipeline) vs peer: {100 * ours:.2f} % vs {100 * peer:.2f} %, "
-          f"errors x{(1 - ours) / (1 - peer):.2f}; goal 99.40 %: {'met' if ours >= 0.994 else f'missed by {100 * (0.994 - ours):.2f} points'}")
+    print(
+        f"FaceAudit (default pipeline) vs peer: {100 * ours:.2f} % vs {100 * peer:.2f} %, "
+        f"errors x{(1 - ours) / (1 - peer):.2f}; goal 99.40 %: "
+        f"{'met' if ours >= 0.994 else f'missed by {100 * (0.994 - ours):.2f} points'}"
+    )
     print(f"  pairs with a face under 80 px wide: {small.sum()}")
     print(f"total {time.time() - started:.0f} s")
 

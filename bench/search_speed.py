@@ -106,7 +106,9 @@ def run(size: int, approx: bool, repeat: int, folder: Path) -> None:
     for threads in (1, 2):
         for chunk in (4096, 16384, 65536):
             before = rss()
-            exact_s, distances = best(lambda c=chunk, t=threads: vectors.exact_distances(v, refs, chunk=c, threads=t), repeat)
+            exact_s, distances = best(
+                lambda c=chunk, t=threads: vectors.exact_distances(v, refs, chunk=c, threads=t), repeat
+            )
             same = recall(vectors.nearest(distances, 10), truth)
             print(f"exact  float16 memmap t={threads} c={chunk:<6}{exact_s * 1000:9.1f} ms/scan  "
                   f"{peer_s / exact_s:5.2f}x   file {file_mib:,.0f} MiB, RSS +{(rss() - before) / 2**20:,.0f} MiB "

@@ -28,7 +28,7 @@ def score(dataset: np.ndarray, refs: np.ndarray, method: str) -> np.ndarray:
     distances = np.linalg.norm(dataset[:, None, :] - refs[None, :, :], axis=2)
     if method == "nearest":
         distances = distances.min(axis=1, keepdims=True)
-    null = confidence.fit_null(distances)
+    null = confidence.fit_stranger_model(distances)
     combined = confidence.combine((distances - null.loc) / null.scale)
     return (combined - null.combined_loc) / null.combined_scale
 

@@ -75,6 +75,20 @@ def add_letters(store, work: Path) -> None:
     save(store, LetterChoice("erasure", "lfw-sample", "en"), pdf=work / "erasure.pdf")
 
 
+def _wait_for_background(app, timeout_s: float = 30) -> None:
+    """Let background jobs (a photo read from a dataset, say) finish and their results arrive."""
+    import time
+
+    from faceaudit.gui.support.workers import running_jobs
+
+    deadline = time.monotonic() + timeout_s
+    while running_jobs() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    for _ in range(5):
+        app.processEvents()
+
+
 def take(app, window, name: str, widget=None) -> None:
     """Let the window settle, then save `widget` (default: the window) as NAME.png."""
     for _ in range(5):
@@ -90,9 +104,13 @@ def main(wanted: list[str]) -> int:
     `--dark` asks Qt for its dark colour scheme (as a desktop set to dark would) and saves
     `dark-NAME.png` instead, to check that every page stays legible there.
     """
-    global OUT_PREFIX
+    global OUT_PREFIX, OUT
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     dark = "--dark" in wanted
+    if "--out" in wanted:  # another folder, e.g. to compare with the committed screenshots
+        at = wanted.index("--out")
+        OUT = Path(wanted[at + 1]).resolve()
+        wanted = wanted[:at] + wanted[at + 2:]
     wanted = [w for w in wanted if w != "--dark"]
     OUT_PREFIX = "dark-" if dark else ""
     if not LFW.is_dir():
@@ -125,8 +143,9 @@ def main(wanted: list[str]) -> int:
                     window.datasets_page.select("lfw-sample")
                 if name == "review":
                     window.review_page.list.setCurrentRow(2 if window.review_page.list.count() > 2 else 0)
+                    _wait_for_background(app)  # the photo is read off the GUI thread
                 if name == "letters":
-                    window.letters_page.set_letter("erasure", "en", "gdpr")
+                    window.letters_page.form.set_letter("erasure", "en", "gdpr")
                 if name == "requests":
                     sent = [r for r in window.requests_page.requests() if r.status == "sent"]
                     if sent:

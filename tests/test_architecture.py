@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import pkgutil
 import shutil
 import subprocess
@@ -57,3 +58,81 @@ def test_cli_help_runs_through_the_entry_point():
     assert done.returncode == 0 and "scan" in done.stdout
     version = subprocess.run([exe, "--version"], capture_output=True, text=True)
     assert version.stdout.startswith("faceaudit ")
+
+
+#: The layers, highest first; a module may import only from its own layer and those below it.
+LAYERS = ("front ends", "letters", "matching", "datasets", "faces", "storage", "base")
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[:2] in (["faceaudit", "gui"], ["faceaudit", "cli"]):
+        return "front ends"
+    if parts[:2] == ["faceaudit", "core"] and len(parts) > 2:
+        return parts[2] if parts[2] in LAYERS else "base"
+    return None
+
+
+def _imports(path: Path, module: str) -> list[tuple[int, str]]:
+    """Every faceaudit module a file imports, anywhere in it (function-local imports too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")[: -node.level]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            found.append((node.lineno, target))
+    return [(line, name) for line, name in found if name.startswith("faceaudit")]
+
+
+def test_no_module_imports_a_higher_layer():
+    package = ROOT / "desktop" / "faceaudit"
+    wrong = []
+    for path in package.rglob("*.py"):
+        module = ".".join(path.relative_to(ROOT / "desktop").with_suffix("").parts).removesuffix(".__init__")
+        mine = _layer(module)
+        if mine is None:
+            continue
+        for line, target in _imports(path, module):
+            theirs = _layer(target)
+            if theirs is not None and LAYERS.index(theirs) < LAYERS.index(mine):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} ({mine}) imports {target} ({theirs})")
+            if mine != "front ends" and target.split(".")[0] in ("PySide6", "shiboken6"):
+                wrong.append(f"{path.relative_to(ROOT)}:{line} imports Qt")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_layer_check_finds_a_violation(tmp_path):
+    # The check above must be able to fail: a storage module that imports a letters module.
+    bad = tmp_path / "faceaudit" / "core" / "storage" / "bad.py"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("from faceaudit.core.letters.types import LetterKind\nimport PySide6\n")
+    imports = _imports(bad, "faceaudit.core.storage.bad")
+    assert [_layer(name) for _, name in imports] == ["letters"]
+    assert LAYERS.index(_layer(imports[0][1])) < LAYERS.index(_layer("faceaudit.core.storage.bad"))
+
+
+def test_unit_tests_run_without_qt():
+    # tests/unit is the core's own tier: nothing in it may need PySide6 (napari runs its core
+    # tests without any Qt binding installed; this keeps that possible).
+    offenders = []
+    for path in (ROOT / "tests" / "unit").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            offenders += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names
+                          if n.split(".")[0] in ("PySide6", "shiboken6", "pytestqt") or n.startswith("faceaudit.gui")]
+    assert not offenders, offenders
+
+
+def test_ruff_finds_nothing():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent))
+    assert ruff, "ruff is a dev dependency"
+    done = subprocess.run([ruff, "check", "--no-cache", "desktop", "tests", "bench", "packaging"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr

@@ -58,7 +58,7 @@ def test_predicted_lookalikes_match_observed_strangers(lfw_subset):
         keep = np.ones(len(names), bool)
         keep[rows[:2]] = False
         distances = np.linalg.norm(embeddings[keep][:, None] - embeddings[rows[:2]][None], axis=2)
-        null = confidence.fit_null(distances)
+        null = confidence.fit_stranger_model(distances)
         combined = confidence.combine((distances - null.loc) / null.scale)
         expected = confidence.expected_lookalikes(combined, null, int(keep.sum()))
         strangers = names[keep] != person

@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -73,9 +74,22 @@ def _check_intact(db: Path) -> None:
 
 
 def _done(db: Path) -> int:
+    return _count(db, "SELECT COUNT(*) FROM items WHERE status != 'pending'")
+
+
+def _scans(db: Path) -> int:
+    return _count(db, "SELECT COUNT(*) FROM scans")
+
+
+def _listed(db: Path) -> int:
+    return _count(db, "SELECT COUNT(*) FROM items")
+
+
+def _count(db: Path, sql: str) -> int:
+    """A count read with plain sqlite3 while another process works on the database (0 on any error)."""
     try:
-        with sqlite3.connect(db, timeout=5) as conn:
-            return conn.execute("SELECT COUNT(*) FROM items WHERE status != 'pending'").fetchone()[0]
+        with closing(sqlite3.connect(db, timeout=5)) as conn:  # closed at once: no lingering lock holder
+            return conn.execute(sql).fetchone()[0]
     except sqlite3.Error:
         return 0
 
@@ -153,8 +167,9 @@ def test_indexing_killed_at_random_moments_resumes_to_the_uninterrupted_result(b
             home = _copy(bases["prepared"], home)
             done_before = 0
         process = _cli(home, "index", "--workers", "2")
-        if attempts % 3 == 0:  # any moment: start-up, listing, worker start, writing
-            killed = _kill_after(process, rng.uniform(0.2, min(3.0, bases["index_seconds"])))
+        if attempts % 3 == 0:  # any moment once the run has committed its listing: workers starting, writing
+            killed = _kill_after(process, rng.uniform(0.0, min(3.0, bases["index_seconds"])),
+                                 lambda: _listed(db) > 0)
         else:  # while writing: after a few more photos are stored, plus a random fraction of a second
             target = done_before + rng.randint(1, 6)
             killed = _kill_after(process, rng.uniform(0, 0.3), lambda target=target: _done(db) >= target)
@@ -179,9 +194,12 @@ def test_scan_killed_at_random_moments_scans_again_to_the_same_candidates(bases,
     home = _copy(bases["indexed"], tmp_path / "home")
     db = home / "faceaudit.db"
     kills = attempts = unfinished = 0
-    while kills < trials and attempts < 3 * trials:
+    while kills < trials and attempts < 6 * trials:
         attempts += 1
-        kills += _kill_after(_cli(home, "scan"), rng.uniform(0.3, bases["scan_seconds"]))
+        started = _scans(db)
+        # After the scan's first commit (its row in `scans`), within the short work that follows
+        # (a small dataset scans in a fraction of a second; a run that ends first is tried again).
+        kills += _kill_after(_cli(home, "scan"), rng.uniform(0.0, 0.15), lambda started=started: _scans(db) > started)
         _check_intact(db)
         with Store(db) as store:
             unfinished += store.scalar("SELECT COUNT(*) FROM scans WHERE finished IS NULL") > 0
@@ -201,7 +219,11 @@ def _driver_trials(bases, tmp_path, mode: str, seed: int, trials: int) -> tuple[
     for trial in range(trials):
         process = _start(home, sys.executable, str(DRIVER), mode, str(home / "faceaudit.db"), str(journal),
                          str(seed * 100 + trial))
-        killed = _kill_after(process, rng.uniform(0.6, 1.5))
+        committed = journal.read_text().count("done ")
+        # Once this run has committed its first change (however long its start-up took), within
+        # the next second: mid-call, between calls, or while the journal is being written.
+        killed = _kill_after(process, rng.uniform(0.0, 1.0),
+                             lambda committed=committed: journal.read_text().count("done ") > committed)
         assert killed, "the driver loops until killed"
         kills += 1
         _check_intact(home / "faceaudit.db")

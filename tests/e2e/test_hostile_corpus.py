@@ -203,9 +203,14 @@ def test_hostile_corpus_is_indexed_with_a_reason_for_every_bad_file(
             progress = list(index_dataset(store, name, workers=2))
             assert progress[-1].phase == "finished"
             good, hostile = expected[name]
-            items = {row["key"]: row for row in store.query(
-                "SELECT i.key, i.status, i.reason, i.sha256, i.n_faces FROM items i JOIN datasets d ON d.id = i.dataset_id"
-                " WHERE d.name = ?", [name])}
+            items = {
+                row["key"]: row
+                for row in store.query(
+                    "SELECT i.key, i.status, i.reason, i.sha256, i.n_faces FROM items i"
+                    " JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ?",
+                    [name],
+                )
+            }
             assert set(items) == good | set(hostile), name
             for key in good:
                 assert (items[key]["status"], items[key]["reason"]) == ("done", None), (name, key)

@@ -234,8 +234,10 @@ def test_gui_start_up_opens_no_network_socket(tmp_path):
     calls = trace.read_text().splitlines() if traced else []
     internet = [line for line in calls if "AF_INET" in line or "sin_port" in line or "sin6_port" in line]
     assert not internet, "\n".join(internet)
-    print("\noffline [GUI start-up, 500 ms of events]: 0 network events (audit hook);"
-          + (f" {len(calls)} socket system calls traced, 0 to the internet (strace)" if traced else " strace unavailable"))
+    print(
+        "\noffline [GUI start-up, 500 ms of events]: 0 network events (audit hook);"
+        + (f" {len(calls)} socket system calls traced, 0 to the internet (strace)" if traced else " strace unavailable")
+    )
 
 
 def _imports(path: Path) -> set[str]:

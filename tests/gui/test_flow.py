@@ -58,7 +58,12 @@ def test_real_flow(qtbot, window, lfw, tmp_path, make_dataset, wait_indexed):
     qtbot.mouseClick(review.match.buttons["not_me"], Qt.MouseButton.LeftButton)
 
     with Store() as check:
-        decided = {row["key"]: row["decision"] for row in check.query(
-            "SELECT i.key, m.decision FROM matches m JOIN items i ON i.id = m.item_id WHERE m.decision != 'unreviewed'")}
+        decided = {
+            row["key"]: row["decision"]
+            for row in check.query(
+                "SELECT i.key, m.decision FROM matches m JOIN items i ON i.id = m.item_id"
+                " WHERE m.decision != 'unreviewed'"
+            )
+        }
     assert decided == {shown[gore[0]].key: "me", shown[stranger[0]].key: "not_me"}
     assert "✔ me" in review.list.item(gore[0]).text()

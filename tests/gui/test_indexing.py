@@ -38,13 +38,13 @@ def test_pause_and_resume(qtbot, window, make_dataset, wait_indexed, tmp_path):
     page = window.datasets_page
     page.add_dataset(make_dataset(tmp_path / "d", others=40), "d")
     page.start_indexing("d")
-    qtbot.waitUntil(lambda: page.progress.value() >= 8, timeout=60_000)
+    qtbot.waitUntil(lambda: page.panel.bar.value() >= 8, timeout=60_000)
     page.pause()
     assert page.paused and page.pause_button.text() == "Resume"
     qtbot.wait(3000)  # batches already sent finish, then nothing more is pulled
-    settled = page.progress.value()
+    settled = page.panel.bar.value()
     qtbot.wait(2000)
-    assert page.progress.value() == settled < 46
+    assert page.panel.bar.value() == settled < 46
     page.resume()
     wait_indexed(page)
     assert page.table.item(0, 5).text() == "indexed"
@@ -67,8 +67,8 @@ def test_closing_during_indexing_loses_nothing(qtbot, store, window, make_datase
     page = window.datasets_page
     page.add_dataset(folder, "d")
     page.start_indexing("d")
-    qtbot.waitUntil(lambda: page.progress.value() >= 16, timeout=60_000)
-    seen = page.progress.value()
+    qtbot.waitUntil(lambda: page.panel.bar.value() >= 16, timeout=60_000)
+    seen = page.panel.bar.value()
     window.close()  # stops the job and waits until its work is saved
     saved = get_dataset(store, "d")
     assert seen <= saved.done < saved.items

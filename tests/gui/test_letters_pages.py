@@ -32,14 +32,15 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     window.show_page(LETTERS)
     page = window.letters_page
     assert not page.empty.isVisible()
-    assert page.datasets.count() == 1 and "2 photos confirmed" in page.datasets.item(0).text()
-    page.set_letter("erasure", "en", "gdpr")
-    assert page.registry.currentData() == "lfw"
-    assert page.recipient_name.text().startswith("University of Massachusetts Amherst")
-    assert "please fill in" in page.contact_hint.text() and page.contact_hint.isVisible()
-    assert not page.crops.isChecked() and not page.my_photos.isChecked()
-    assert "your name" in page.identity_needs.text()
-    preview = page.preview.toPlainText()
+    form = page.form
+    assert form.datasets.count() == 1 and "2 photos confirmed" in form.datasets.item(0).text()
+    form.set_letter("erasure", "en", "gdpr")
+    assert form.registry.currentData() == "lfw"
+    assert form.recipient_name.text().startswith("University of Massachusetts Amherst")
+    assert "please fill in" in form.contact_hint.text() and form.contact_hint.isVisible()
+    assert not form.crops.isChecked() and not form.my_photos.isChecked()
+    assert "your name" in page.identity.needs.text()
+    preview = page.preview.text.toPlainText()
     assert "Article 17 GDPR" in preview and CONFIRMED[0][0] in preview and UNCONFIRMED[0][0] not in preview
 
     dialog = page.edit_identity()
@@ -49,15 +50,17 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     dialog.country.setText("Germany")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert load_identity(store).name == "Jane Doe"
-    assert "all the details" in page.identity_needs.text() and "Jane Doe" in page.preview.toPlainText()
+    assert "all the details" in page.identity.needs.text() and "Jane Doe" in page.preview.text.toPlainText()
 
-    page.recipient_email.setText("privacy@example.org")
-    saved = page.save_pdf(tmp_path / "erasure.pdf")
-    assert saved is not None and (tmp_path / "erasure.pdf").is_file()
+    form.recipient_email.setText("privacy@example.org")
+    with qtbot.waitSignal(page.letter_saved, timeout=30_000):
+        assert page.save_to("pdf", tmp_path / "erasure.pdf") is not None  # in the background: crops may be read
+    assert page.last_saved is not None and (tmp_path / "erasure.pdf").is_file()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(tmp_path / "erasure.pdf").pages).split())
     assert "Jane Doe" in text and "privacy@example.org" in text and CONFIRMED[1][1] in text
-    page.save_text(tmp_path / "erasure.txt")
-    page.save_eml(tmp_path / "erasure.eml")
+    for form_name, name in (("text", "erasure.txt"), ("eml", "erasure.eml")):
+        with qtbot.waitSignal(page.letter_saved, timeout=30_000):
+            page.save_to(form_name, tmp_path / name)
     assert (tmp_path / "erasure.txt").is_file() and (tmp_path / "erasure.eml").is_file()
     opened = []
     monkeypatch.setattr("faceaudit.gui.pages.letters.QDesktopServices.openUrl", lambda url: opened.append(url) or True)
@@ -68,7 +71,10 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     listed = requests.requests()
     assert len(listed) == 1, "three formats of one letter are one request"
     assert listed[0].status == "draft" and listed[0].type == "erasure"
-    assert requests.cell(0, "Recipient").startswith("University of Massachusetts") and requests.cell(0, "Dataset") == "lfw-copy"
+    assert (
+        requests.cell(0, "Recipient").startswith("University of Massachusetts")
+        and requests.cell(0, "Dataset") == "lfw-copy"
+    )
 
     sent = date.today() - timedelta(days=40)
     requests.select_request(listed[0].id)
@@ -78,10 +84,12 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     assert requests.cell(0, "Status") == "overdue" and "overdue" in requests.cell(0, "Days left")
     assert requests.table.item(0, 0).background().color().name() == "#ffebee"
     requests.add_note("posted, tracking RR123")
-    assert "RR123" in requests.notes.toPlainText()
+    assert "RR123" in requests.detail.notes.toPlainText()
 
-    files = requests.draft_follow_up(tmp_path / "reminder.pdf")
-    assert files is not None and files.letter.type == "reminder" and (tmp_path / "reminder.pdf").is_file()
+    assert requests.draft_follow_up(tmp_path / "reminder.pdf") is not None
+    qtbot.waitUntil(lambda: requests.last_follow_up is not None, timeout=30_000)
+    files = requests.last_follow_up
+    assert files.letter.type == "reminder" and (tmp_path / "reminder.pdf").is_file()
     assert [r.type for r in requests.requests()] == ["reminder", "erasure"]
     assert requests.selected().type == "reminder" and requests.selected().status == "draft"
 
@@ -91,7 +99,7 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
 
     requests.select_request(listed[0].id)
     requests.add_reply("They say the photos are deleted", status="complied")
-    assert requests.selected().status == "complied" and requests.replies.count() == 1
+    assert requests.selected().status == "complied" and requests.detail.replies.count() == 1
 
 
 def test_verify_erasure_dialog_in_words(qtbot, window, store):
@@ -99,7 +107,9 @@ def test_verify_erasure_dialog_in_words(qtbot, window, store):
     add_dataset(store, "lfw-new", "/nonexistent/lfw-new.tgz", [(CONFIRMED[0][0], CONFIRMED[0][1], "")])
     window.show_page(REQUESTS)
     dialog = window.requests_page.open_verify_erasure()
-    text = dialog.check("lfw-copy", "lfw-new")
+    with qtbot.waitSignal(dialog.checked, timeout=30_000) as checked:
+        dialog.check("lfw-copy", "lfw-new")  # in the background: it reads every face of the new release
+    text = checked.args[0]
     assert "1 of your 2 confirmed photos is still in lfw-new" in text
     assert "the very same file" in text and dialog.result.text() == text
     dialog.reject()

@@ -83,7 +83,9 @@ def test_worker_cancel_closes_the_generator(qtbot):
 def test_lookalike_sentence():
     from faceaudit.gui.wording import lookalike_sentence
 
-    assert lookalike_sentence(0.25, False, 10_000) == "About 1 in 40,000 strangers in this dataset would look this close."
+    assert (
+        lookalike_sentence(0.25, False, 10_000) == "About 1 in 40,000 strangers in this dataset would look this close."
+    )
     assert "About 3 of the 10,000 faces" in lookalike_sentence(3.2, False, 10_000)
     assert "same photo" in lookalike_sentence(None, True, 10_000)
 

@@ -38,16 +38,35 @@ def test_window_shown_within_two_seconds(data_home):
     assert elapsed < 2.0
 
 
-def test_locked_data_is_a_plain_message_not_a_traceback(data_home, qapp, monkeypatch):
-    from PySide6.QtWidgets import QMessageBox
+def test_locked_data_asks_for_the_passphrase_and_cancel_is_a_plain_message(data_home, qapp, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
 
-    from faceaudit.core.storage.encryption import lock
+    from faceaudit.core.storage.encryption import is_locked, lock
     from faceaudit.core.storage.store import Store
     from faceaudit.gui import app as gui_app
 
     Store().close()
     lock("passphrase")
-    shown = []
+    shown, asked = [], []
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: asked.append(args[2]) or ("", False))
     assert gui_app.main([]) == 2
-    assert len(shown) == 1 and "locked" in shown[0] and "faceaudit unlock" in shown[0]
+    assert len(asked) == 1 and "locked" in asked[0]
+    assert len(shown) == 1 and "locked" in shown[0] and "faceaudit unlock" not in shown[0]  # no command line
+    assert is_locked()
+
+
+def test_locked_data_unlocks_with_the_right_passphrase(data_home, qapp, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from faceaudit.core.storage.encryption import is_locked, lock
+    from faceaudit.core.storage.store import Store
+    from faceaudit.gui import app as gui_app
+
+    Store().close()
+    lock("passphrase")
+    answers = iter([("wrong", True), ("passphrase", True)])
+    prompts = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: prompts.append(args[2]) or next(answers))
+    assert gui_app.ask_to_unlock() and not is_locked()
+    assert len(prompts) == 2 and "again" in prompts[1]

@@ -7,8 +7,11 @@ import numpy as np
 from faceaudit.core.storage.store import Store, to_blob
 
 CONFIRMED = [("people/Jane_Doe/Jane_Doe_0001.jpg", "a1" * 32), ("people/Jane_Doe/Jane_Doe_0003.jpg", "c3" * 32)]
-UNCONFIRMED = [("people/Other/Other_0001.jpg", "ee" * 32, "unreviewed"), ("people/Other/Other_0002.jpg", "ff" * 32, "not_me"),
-               ("people/Other/Other_0003.jpg", "dd" * 32, "unsure")]
+UNCONFIRMED = [
+    ("people/Other/Other_0001.jpg", "ee" * 32, "unreviewed"),
+    ("people/Other/Other_0002.jpg", "ff" * 32, "not_me"),
+    ("people/Other/Other_0003.jpg", "dd" * 32, "unsure"),
+]
 
 
 def embedding(seed: int) -> np.ndarray:
@@ -32,8 +35,10 @@ def add_dataset(store: Store, name: str, path: str, rows: list[tuple[str, str, s
                 [dataset_id, key, sha, key.split("/")[1]]).lastrowid
             seed = seeds[number] if seeds else number
             store.conn.execute(
-                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, embedding) VALUES (?, ?, 0, 40, 150, 160, 30, ?)",
-                [item_id, dataset_id, to_blob(embedding(seed))])
+                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, embedding)"
+                " VALUES (?, ?, 0, 40, 150, 160, 30, ?)",
+                [item_id, dataset_id, to_blob(embedding(seed))],
+            )
             if decision:
                 store.conn.execute(
                     "INSERT INTO matches (dataset_id, item_id, face_idx, scan_id, distance, band, decision, first_seen)"

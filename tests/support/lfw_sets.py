@@ -17,7 +17,9 @@ def person_photos(lfw: Path, name: str) -> list[Path]:
     return sorted((lfw / name).glob("*.jpg"))
 
 
-def build_dataset(lfw: Path, target: Path, people: tuple[str, ...], enrolled: int, strangers: int, seed: int = 7) -> Path:
+def build_dataset(
+    lfw: Path, target: Path, people: tuple[str, ...], enrolled: int, strangers: int, seed: int = 7
+) -> Path:
     """Copy the held-out photos of `people` plus `strangers` random photos of other people.
 
     The first `enrolled` photos of each person are left out (they serve as reference photos).

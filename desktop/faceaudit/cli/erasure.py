@@ -26,6 +26,8 @@ def _verify_erasure(args) -> int:
         where = f" -> {f.new_key}" if f.new_key else ""
         dist = f" (distance {f.distance:.3f})" if f.distance is not None else ""
         print(f"match {f.match_id} {f.key}: {f.status}{where}{dist}")
-    verdict = "erased" if report.erased else (f"{len(report.still_present)} still present, {len(report.to_review)} to review")
+    verdict = (
+        "erased" if report.erased else (f"{len(report.still_present)} still present, {len(report.to_review)} to review")
+    )
     print(f"{len(report.findings)} confirmed match(es) checked: {verdict}")
     return 0 if report.erased else 1

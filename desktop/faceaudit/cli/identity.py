@@ -26,7 +26,9 @@ def _identity_set(args) -> int:
 
     who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
                         email=args.email, country=args.country)
-    print(f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); {who.email or '(no e-mail)'}")
+    print(
+        f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); {who.email or '(no e-mail)'}"
+    )
     return 0
 
 

@@ -16,8 +16,15 @@ def register(commands) -> None:
     index.add_argument("--workers", type=int, help="worker processes (default: one per CPU core)")
     index.add_argument("--detector", choices=list(Detector), default=Detector.HOG.value,
                        help="hog: fast (default); cnn: finds more faces, slow without a GPU")
-    index.add_argument("--upsample", type=int, default=1, metavar="K", help="enlarge photos K times to find small faces (default 1)")
-    index.add_argument("--engine", choices=list(EmbeddingEngine), default=EmbeddingEngine.AUTO.value, help="embedding engine (default auto)")
+    index.add_argument(
+        "--upsample", type=int, default=1, metavar="K", help="enlarge photos K times to find small faces (default 1)"
+    )
+    index.add_argument(
+        "--engine",
+        choices=list(EmbeddingEngine),
+        default=EmbeddingEngine.AUTO.value,
+        help="embedding engine (default auto)",
+    )
     index.add_argument("--device", choices=list(Device), default=Device.AUTO.value,
                        help="where the ONNX engine runs (default auto: a CUDA GPU if onnxruntime-gpu finds one)")
     index.set_defaults(handler=_index)
@@ -35,7 +42,9 @@ def _index(args) -> int:
         last = None
         for last in index_dataset(store, name, settings, workers=args.workers):
             if last.phase != "listing":
-                bar.update(last.done, last.total, last.rate, last.eta_seconds, f"{last.faces} faces, {last.errors} errors")
+                bar.update(
+                    last.done, last.total, last.rate, last.eta_seconds, f"{last.faces} faces, {last.errors} errors"
+                )
         bar.close()
         print(f"{name}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors")
     return 0

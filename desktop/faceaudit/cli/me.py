@@ -43,7 +43,9 @@ def _me_add(args) -> int:
                 continue
             number = int(input("Which face is you? ") or "0")
             face = add_reference(store, path, number)
-        print(f"added face {face.id} from {face.name} ({face.size} px)" + (f" - note: {face.hint}" if face.hint else ""))
+        print(
+            f"added face {face.id} from {face.name} ({face.size} px)" + (f" - note: {face.hint}" if face.hint else "")
+        )
     return status
 
 
@@ -54,7 +56,10 @@ def _me_list(args) -> int:
     if not faces:
         print("no reference photos yet: faceaudit me add PHOTO")
     for face in faces:
-        print(f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}" + (f"  ({face.hint})" if face.hint else ""))
+        print(
+            f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}"
+            + (f"  ({face.hint})" if face.hint else "")
+        )
     return 0
 
 

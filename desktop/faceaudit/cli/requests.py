@@ -13,10 +13,15 @@ __all__ = ["register"]
 
 def register(commands) -> None:
     """Add the requests command(s) to the `faceaudit` parser."""
-    requests = commands.add_parser("requests", help="track letters, deadlines and answers",
-                                   description="Track data-protection requests: deadlines, status, replies, follow-ups.")
+    requests = commands.add_parser(
+        "requests",
+        help="track letters, deadlines and answers",
+        description="Track data-protection requests: deadlines, status, replies, follow-ups.",
+    )
     req = requests.add_subparsers(dest="action", metavar="ACTION", required=True)
-    r_list = req.add_parser("list", help="list requests (overdue ones flagged)", description="List requests, newest first.")
+    r_list = req.add_parser(
+        "list", help="list requests (overdue ones flagged)", description="List requests, newest first."
+    )
     r_list.set_defaults(handler=_requests_list)
     r_show = req.add_parser("show", help="one request with notes and replies", description="Show one request.")
     r_show.add_argument("id", type=int, help="request id")
@@ -47,7 +52,9 @@ def register(commands) -> None:
     r_reply.add_argument("--received", type=parse_date, default=None, help="the day it arrived (default today)")
     r_reply.add_argument("--summary", required=True, help="what they said")
     r_reply.add_argument("--file", help="where you saved the reply")
-    r_reply.add_argument("--status", default=Status.ANSWERED.value, choices=list(REPLY_STATUSES), help="resulting status")
+    r_reply.add_argument(
+        "--status", default=Status.ANSWERED.value, choices=list(REPLY_STATUSES), help="resulting status"
+    )
     r_reply.set_defaults(handler=_requests_reply)
     r_follow = req.add_parser("follow-up", help="draft the reminder, or the complaint after it",
                               description="Draft the next letter for an overdue or refused request.")

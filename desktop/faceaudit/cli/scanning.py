@@ -41,8 +41,16 @@ def _scan(args) -> int:
     if not found:
         print("no candidates: none of the faces in these datasets looks like yours")
     for c in found:
-        what = "same photo as one of yours" if c.exact_photo else f"distance {c.distance:.3f}, {c.agree}/{c.n_references} references agree"
-        odds = "" if c.expected_lookalikes is None else f", about {c.expected_lookalikes:.2g} strangers would look this close"
+        what = (
+            "same photo as one of yours"
+            if c.exact_photo
+            else f"distance {c.distance:.3f}, {c.agree}/{c.n_references} references agree"
+        )
+        odds = (
+            ""
+            if c.expected_lookalikes is None
+            else f", about {c.expected_lookalikes:.2g} strangers would look this close"
+        )
         print(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]")
     return 0
 

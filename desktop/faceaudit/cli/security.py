@@ -13,12 +13,16 @@ def register(commands) -> None:
                                description="Encrypt the database into faceaudit.db.enc (AES-256-GCM, key from "
                                "scrypt) and overwrite, then delete, the plain file. Until `faceaudit unlock`, every "
                                "command refuses to run. A lost passphrase means lost data. Close the app first.")
-    lock.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin")
+    lock.add_argument(
+        "--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin"
+    )
     lock.set_defaults(handler=_lock)
     unlock = commands.add_parser("unlock", help="decrypt the database for a session",
                                  description="Decrypt faceaudit.db.enc back into the database. While unlocked the "
                                  "database is plain on disk; run `faceaudit lock` when you are done.")
-    unlock.add_argument("--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin")
+    unlock.add_argument(
+        "--passphrase-stdin", action="store_true", help="read the passphrase from the first line of stdin"
+    )
     unlock.set_defaults(handler=_unlock)
 
     wipe = commands.add_parser("wipe", help="delete all local FaceAudit data",

@@ -5,23 +5,26 @@ from __future__ import annotations
 import sys
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
 
-__all__ = ["main", "app_icon"]
+from faceaudit.core.storage.encryption import EncryptionError, is_locked, unlock
+from faceaudit.core.storage.resources import resources_dir
+from faceaudit.core.storage.store import Store
+from faceaudit.gui.main_window import MainWindow
+from faceaudit.gui.support.workers import wait_for_jobs
+from faceaudit.gui.wording import error_text
+
+__all__ = ["main", "app_icon", "ask_to_unlock"]
+
 
 def app_icon() -> QIcon:
     """The app's icon (empty when the resources folder cannot be found)."""
-    from faceaudit.core.storage.resources import resources_dir
-
     icon = resources_dir() / "icons" / "faceaudit.svg"
     return QIcon(str(icon)) if icon.is_file() else QIcon()
 
 
 def create_window():
     """Open the database and build the main window (not shown yet)."""
-    from faceaudit.core.storage.store import Store
-    from faceaudit.gui.main_window import MainWindow
-
     return MainWindow(Store())
 
 
@@ -32,22 +35,31 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("FaceAudit")
     app.setDesktopFileName("io.github.faceaudit.FaceAudit")  # matches packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
-    from faceaudit.core.storage.encryption import DataLocked
-
-    try:
-        window = create_window()
-    except DataLocked as exc:  # the database is encrypted: say so plainly instead of a traceback
-        from PySide6.QtWidgets import QMessageBox
-
-        QMessageBox.critical(None, "FaceAudit", f"{exc}.\n\nIn a terminal: faceaudit unlock")
+    if is_locked() and not ask_to_unlock():
+        QMessageBox.critical(None, "FaceAudit", "Your FaceAudit data is locked with a passphrase, and it was not "
+                             "unlocked. Start FaceAudit again to enter the passphrase.")
         return 2
+    window = create_window()
     window.show()
     status = app.exec()
-    from faceaudit.gui.support.workers import wait_for_jobs
-
     wait_for_jobs()  # work so far is saved; a thread must not outlive the app's objects
     window.store.close()
     return status
+
+
+def ask_to_unlock(tries: int = 3) -> bool:
+    """Ask for the passphrase of locked data and unlock it; False when the person gives up."""
+    message = "Your FaceAudit data is locked (encrypted on disk). Enter its passphrase to unlock it:"
+    for _ in range(tries):
+        passphrase, ok = QInputDialog.getText(None, "Unlock FaceAudit", message, QLineEdit.EchoMode.Password)
+        if not ok:
+            return False
+        try:
+            unlock(passphrase)
+            return True
+        except EncryptionError as exc:
+            message = f"{error_text(exc)}\n\nEnter the passphrase again:"
+    return False
 
 
 if __name__ == "__main__":

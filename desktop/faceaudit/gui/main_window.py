@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.storage import paths
+from faceaudit.core.storage.wipe import wipe_all
 from faceaudit.gui.dialogs.settings import SettingsDialog
 from faceaudit.gui.pages.datasets import DatasetsPage
 from faceaudit.gui.pages.letters import LettersPage
@@ -42,7 +44,6 @@ class MainWindow(QMainWindow):
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         collect_on_gui_thread()
-        from faceaudit.core.storage import paths
 
         self.store = store
         self.preferences = Preferences.load(store)
@@ -145,8 +146,6 @@ class MainWindow(QMainWindow):
         self.requests_page.refresh()
 
     def _on_wipe_confirmed(self) -> None:
-        from faceaudit.core.storage.wipe import wipe_all
-
         self.stop_work()
         self.store.close()
         wipe_all()

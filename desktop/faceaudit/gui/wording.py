@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from faceaudit.core.errors import Action, FaceAuditError
 
-__all__ = ["error_text", "ACTION_HINTS", "BAND_WORDS", "DECISION_WORDS", "LETTER_WORDS", "LAW_WORDS", "lookalike_sentence", "days_left_words"]
+__all__ = [
+    "error_text",
+    "os_error_text",
+    "ACTION_HINTS",
+    "BAND_WORDS",
+    "DECISION_WORDS",
+    "LETTER_WORDS",
+    "LAW_WORDS",
+    "lookalike_sentence",
+    "days_left_words",
+]
 
 BAND_WORDS = {
     "strong": "Strong: very unlikely to be a stranger",
@@ -73,7 +83,7 @@ ACTION_HINTS = {
     Action.ADD_REFERENCE: "Add a photo of yourself on the Me page.",
     Action.ADD_DATASET: "Add a dataset on the Datasets page.",
     Action.INDEX_DATASET: "Index it on the Datasets page.",
-    Action.UNLOCK: "Unlock your data first.",
+    Action.UNLOCK: "Start FaceAudit again and enter your passphrase to unlock it.",
     Action.SET_IDENTITY: "Fill them in with “Edit my details…” on the Letters page.",
     Action.REVIEW_MATCHES: "Confirm your matches on the Scan & Review page first.",
     Action.SET_SENT_DATE: "Mark it sent on the Requests page first.",
@@ -91,3 +101,10 @@ def error_text(error: FaceAuditError) -> str:
         text += "."
     hint = ACTION_HINTS.get(error.action) if error.action else None
     return f"{text} {hint}" if hint else text
+
+
+def os_error_text(error: OSError) -> str:
+    """A file-system error in words: what failed, on which file, and what the system said."""
+    where = f" {error.filename}" if error.filename else ""
+    reason = error.strerror or str(error)
+    return f"Could not use{where}: {reason}."

@@ -76,8 +76,10 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
         assert law_name in text
     assert files.letter.deadline is not None
     assert format_date(files.letter.deadline, strings) in text
-    expected_recipient = {"dpa-complaint": "Example Data Protection Authority" if law == "gdpr" else "Information Commissioner's Office",
-                          "ftc-complaint": "Federal Trade Commission"}.get(kind, "University of Massachusetts Amherst")
+    expected_recipient = {
+        "dpa-complaint": "Example Data Protection Authority" if law == "gdpr" else "Information Commissioner's Office",
+        "ftc-complaint": "Federal Trade Commission",
+    }.get(kind, "University of Massachusetts Amherst")
     assert expected_recipient in text
     for key, sha in CONFIRMED:
         assert key in text and sha in text
@@ -152,7 +154,12 @@ def test_header_injection_is_impossible(store, tmp_path):
 
 
 def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path):
-    letter = render_letter("erasure", "de", find_entry("celeba"), __import__("faceaudit.core.letters.identity", fromlist=["Identity"]).Identity())
+    letter = render_letter(
+        "erasure",
+        "de",
+        find_entry("celeba"),
+        __import__("faceaudit.core.letters.identity", fromlist=["Identity"]).Identity(),
+    )
     assert "[Datenschutzkontakt" not in letter.recipient_lines[0]
     assert any("bitte ergänzen" in line for line in letter.recipient_lines)
     assert letter.sender_name == "[Ihr Name]"

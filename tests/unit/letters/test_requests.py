@@ -67,7 +67,9 @@ def test_replies_and_follow_up_chain(tmp_path):
 
 def test_ics_export_is_valid_rfc5545():
     store = store_with_matches()
-    add_request(store, "erasure", "gdpr", "Ünïcödé Lab; with, commas\nand a newline " + "x" * 80, sent=date(2028, 1, 31))
+    add_request(
+        store, "erasure", "gdpr", "Ünïcödé Lab; with, commas\nand a newline " + "x" * 80, sent=date(2028, 1, 31)
+    )
     add_request(store, "access", "gdpr", "Draft Lab")  # drafts have no deadline
     text = deadlines_ics(list_requests(store, today=date(2028, 1, 31)))
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
@@ -92,7 +94,9 @@ def test_verify_erasure_finds_what_is_left():
     status = {f.key: f.status for f in report.findings}
     assert status == {CONFIRMED[0][0]: "identical_file", CONFIRMED[1][0]: "same_photo"}
     assert not report.erased and len(report.still_present) == 2
-    add_dataset(store, "lfw-v3", "/nonexistent/lfw3.tgz", [("people/Other/Other_0009.jpg", "98" * 32, None)], seeds=[50])
+    add_dataset(
+        store, "lfw-v3", "/nonexistent/lfw3.tgz", [("people/Other/Other_0009.jpg", "98" * 32, None)], seeds=[50]
+    )
     clean = verify_erasure(store, "lfw-copy", "lfw-v3")
     assert clean.erased and {f.status for f in clean.findings} == {"gone"}
 
@@ -122,7 +126,9 @@ def test_every_letter_command_and_option_has_help():
 def test_cli_letter_requests_and_registry(tmp_path, capsys):
     store = store_with_matches()
     store.close()
-    assert main(["identity", "set", "--name", "Jane Doe", "--address", "Street 1\\nTown", "--email", "j@example.org"]) == 0
+    assert (
+        main(["identity", "set", "--name", "Jane Doe", "--address", "Street 1\\nTown", "--email", "j@example.org"]) == 0
+    )
     assert main(["letter", "--type", "erasure", "--dataset", "lfw-copy", "--lang", "de", "--law", "uk-gdpr",
                  "--out", str(tmp_path / "l.pdf"), "--text", str(tmp_path / "l.txt"), "--eml", str(tmp_path / "l.eml"),
                  "--date", "2028-01-31"]) == 0

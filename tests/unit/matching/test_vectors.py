@@ -21,7 +21,9 @@ def _embeddings(rng, count: int) -> np.ndarray:
 
 
 def _add_dataset(store: Store, name: str, embeddings: np.ndarray, faces_per_item: int = 2) -> int:
-    dataset_id = store.db["datasets"].insert({"name": name, "path": "/nowhere", "kind": "folder", "added": now()}).last_pk
+    dataset_id = (
+        store.db["datasets"].insert({"name": name, "path": "/nowhere", "kind": "folder", "added": now()}).last_pk
+    )
     _add_faces(store, dataset_id, embeddings, faces_per_item)
     return dataset_id
 
@@ -158,9 +160,9 @@ def test_approximate_recall(data_home):
 def _preselect_reference(rough: np.ndarray) -> np.ndarray:
     """What search._preselect chose before it skipped faces: every face's combined score."""
     from faceaudit.core.matching.bands import MATCH_DISTANCE
-    from faceaudit.core.matching.confidence import combine, fit_null
+    from faceaudit.core.matching.confidence import combine, fit_stranger_model
 
-    null = fit_null(rough)
+    null = fit_stranger_model(rough)
     z_limit = null.combined_loc - 1.5 * null.combined_scale
     combined = combine((rough - null.loc) / null.scale)
     return np.nonzero((combined < z_limit + 0.01) | (rough.min(axis=1) <= MATCH_DISTANCE + 1e-3))[0]
@@ -180,14 +182,14 @@ def test_preselect_skips_only_faces_that_cannot_pass(data_home):
 
 
 def test_stranger_model_from_a_sample_agrees_with_all_faces():
-    from faceaudit.core.matching.confidence import fit_null
+    from faceaudit.core.matching.confidence import fit_stranger_model
 
     rng = np.random.default_rng(7)
     faces = _people(rng, 300_000)
     refs = _people(rng, 12)[::4]
     distances = np.sqrt(((faces[:, None, :] - refs[None, :, :]) ** 2).sum(2))
-    full = fit_null(distances)
-    sampled = fit_null(distances[vectors.sample_rows(len(distances))])
+    full = fit_stranger_model(distances)
+    sampled = fit_stranger_model(distances[vectors.sample_rows(len(distances))])
     assert len(vectors.sample_rows(len(distances))) == vectors.SAMPLE_SIZE
     np.testing.assert_allclose(sampled.loc, full.loc, atol=2e-3)
     np.testing.assert_allclose(sampled.scale, full.scale, rtol=0.03)

@@ -10,8 +10,16 @@ from faceaudit.core.datasets.sources import open_source
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["DatasetInfo", "DatasetError", "add_dataset", "list_datasets", "get_dataset", "dataset_errors", "remove_dataset",
-           "read_item_bytes"]
+__all__ = [
+    "DatasetInfo",
+    "DatasetError",
+    "add_dataset",
+    "list_datasets",
+    "get_dataset",
+    "dataset_errors",
+    "remove_dataset",
+    "read_item_bytes",
+]
 
 
 class DatasetError(FaceAuditError, ValueError):
@@ -40,7 +48,9 @@ class DatasetInfo:
         return self.items > 0 and self.pending == 0
 
 
-def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None) -> DatasetInfo:
+def add_dataset(
+    store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None
+) -> DatasetInfo:
     """Register a folder or archive as a dataset (nothing is read yet but its type).
 
     Raises:
@@ -93,7 +103,9 @@ def get_dataset(store: Store, name: str) -> DatasetInfo:
 def dataset_errors(store: Store, name: str) -> list[dict]:
     """The items that could not be indexed, with the reason for each."""
     dataset = get_dataset(store, name)
-    return store.query("SELECT key, reason FROM items WHERE dataset_id = ? AND status = 'error' ORDER BY key", [dataset.id])
+    return store.query(
+        "SELECT key, reason FROM items WHERE dataset_id = ? AND status = 'error' ORDER BY key", [dataset.id]
+    )
 
 
 def remove_dataset(store: Store, name: str) -> None:

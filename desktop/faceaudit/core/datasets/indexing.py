@@ -95,7 +95,9 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
         engine.prepare()  # before the workers start (see FaceEngine.prepare)
         batches = _batches(open_source(dataset.path).read(pending), ids, store, batch_size, dataset.id, counts)
-        runner = run_inline(engine, batches) if workers == 0 else run_pool(engine, batches, workers or default_workers())
+        runner = (
+            run_inline(engine, batches) if workers == 0 else run_pool(engine, batches, workers or default_workers())
+        )
         try:
             for records in runner:
                 engine.embed_faces([face for record in records for face in record.faces])
@@ -111,7 +113,9 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     yield counts.progress("finished")
 
 
-def _batches(reads, ids: dict[str, int], store: Store, size: int, dataset_id: int, counts: _Counter) -> Iterator[list[tuple[int, bytes]]]:
+def _batches(
+    reads, ids: dict[str, int], store: Store, size: int, dataset_id: int, counts: _Counter
+) -> Iterator[list[tuple[int, bytes]]]:
     """Group readable files into batches; unreadable ones and known photos are written at once."""
     twins = _TwinFinder(store, dataset_id)
     batch: list[tuple[int, bytes]] = []
@@ -148,24 +152,26 @@ class _TwinFinder:
         self.store = store
         rows = store.query("SELECT id, settings FROM datasets")
         mine = next(json.loads(r["settings"]) for r in rows if r["id"] == dataset_id)
-        self.compatible = [r["id"] for r in rows if r["settings"] and face_settings(json.loads(r["settings"])) == face_settings(mine)]
+        self.compatible = [
+            r["id"] for r in rows if r["settings"] and face_settings(json.loads(r["settings"])) == face_settings(mine)
+        ]
 
     def copy(self, item_id: int, data: bytes) -> int | None:
         """Copy a twin's faces onto this item; returns how many, or None when there is no twin."""
         sha = sha256_hex(data)
         marks = ",".join("?" * len(self.compatible))
         twin = self.store.scalar(
-            f"SELECT id FROM items WHERE sha256 = ? AND status = 'done' AND id != ? AND dataset_id IN ({marks}) LIMIT 1",
-            [sha, item_id, *self.compatible])
+            f"SELECT id FROM items WHERE sha256 = ? AND status = 'done' AND id != ? AND dataset_id IN ({marks})"
+            " LIMIT 1", [sha, item_id, *self.compatible])
         if twin is None:
             return None
         conn = self.store.conn
         with self.store.transaction():
             conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
             conn.execute(
-                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness, embedding)"
-                " SELECT ?, (SELECT dataset_id FROM items WHERE id = ?), idx, top, right, bottom, left, score, size,"
-                " sharpness, embedding FROM faces WHERE item_id = ?", [item_id, item_id, twin])
+                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness,"
+                " embedding) SELECT ?, (SELECT dataset_id FROM items WHERE id = ?), idx, top, right, bottom, left,"
+                " score, size, sharpness, embedding FROM faces WHERE item_id = ?", [item_id, item_id, twin])
             conn.execute(
                 "UPDATE items SET (status, reason, sha256, phash, dhash, width, height, n_faces, indexed_at) ="
                 " (SELECT 'done', NULL, sha256, phash, dhash, width, height, n_faces, ? FROM items WHERE id = ?)"
@@ -180,19 +186,20 @@ def _write(store: Store, records: list[PhotoRecord]) -> None:
             store.conn.execute("DELETE FROM faces WHERE item_id = ?", [record.item_id])
             if record.error:
                 store.conn.execute(
-                    "UPDATE items SET status = 'error', reason = ?, sha256 = ?, n_faces = 0, indexed_at = ? WHERE id = ?",
-                    [record.error, record.sha256, stamp, record.item_id])
+                    "UPDATE items SET status = 'error', reason = ?, sha256 = ?, n_faces = 0, indexed_at = ?"
+                    " WHERE id = ?", [record.error, record.sha256, stamp, record.item_id])
                 continue
             dataset_id = store.scalar("SELECT dataset_id FROM items WHERE id = ?", [record.item_id])
             store.conn.executemany(
-                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness, embedding)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[record.item_id, dataset_id, idx, *face.box, face.score, face.size, face.sharpness, to_blob(face.embedding)]
-                 for idx, face in enumerate(record.faces)])
+                "INSERT INTO faces (item_id, dataset_id, idx, top, right, bottom, left, score, size, sharpness,"
+                " embedding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[record.item_id, dataset_id, idx, *face.box, face.score, face.size, face.sharpness,
+                  to_blob(face.embedding)] for idx, face in enumerate(record.faces)])
             store.conn.execute(
-                "UPDATE items SET status = 'done', reason = NULL, sha256 = ?, phash = ?, dhash = ?, width = ?, height = ?,"
-                " n_faces = ?, indexed_at = ? WHERE id = ?",
-                [record.sha256, record.phash, record.dhash, record.width, record.height, len(record.faces), stamp, record.item_id])
+                "UPDATE items SET status = 'done', reason = NULL, sha256 = ?, phash = ?, dhash = ?, width = ?,"
+                " height = ?, n_faces = ?, indexed_at = ? WHERE id = ?",
+                [record.sha256, record.phash, record.dhash, record.width, record.height, len(record.faces), stamp,
+                 record.item_id])
 
 
 class _Counter:

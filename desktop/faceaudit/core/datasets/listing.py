@@ -34,15 +34,19 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> None:
             label = labels.get(entry.key) or (label_from_key(entry.key) if not labels else None)
             if entry.key not in known:
                 store.conn.execute(
-                    "INSERT INTO items (dataset_id, key, size, fingerprint, label, status, reason) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [dataset_id, entry.key, entry.size, entry.fingerprint, label, status, reason])
+                    "INSERT INTO items (dataset_id, key, size, fingerprint, label, status, reason)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [dataset_id, entry.key, entry.size, entry.fingerprint, label, status, reason],
+                )
             elif known[entry.key][1] != entry.fingerprint:
                 item_id = known[entry.key][0]
                 store.conn.execute("DELETE FROM faces WHERE item_id = ?", [item_id])
                 store.conn.execute("DELETE FROM matches WHERE item_id = ? AND decision = 'unreviewed'", [item_id])
                 store.conn.execute(
-                    "UPDATE items SET size = ?, fingerprint = ?, label = ?, status = ?, reason = ?, sha256 = NULL WHERE id = ?",
-                    [entry.size, entry.fingerprint, label, status, reason, item_id])
+                    "UPDATE items SET size = ?, fingerprint = ?, label = ?, status = ?, reason = ?, sha256 = NULL"
+                    " WHERE id = ?",
+                    [entry.size, entry.fingerprint, label, status, reason, item_id],
+                )
         gone = [item_id for key, (item_id, _) in known.items() if key not in seen]
         store.conn.executemany("DELETE FROM items WHERE id = ?", [[i] for i in gone])
 

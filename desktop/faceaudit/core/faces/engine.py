@@ -11,7 +11,19 @@ from faceaudit.core import limits
 from faceaudit.core.faces import model_files as models
 from faceaudit.core.faces.images import downscale_for_detection
 
-__all__ = ["Face", "FaceEngine", "Detector", "EmbeddingEngine", "Device", "DETECTORS", "DEVICES", "Box", "REFERENCE_JITTER", "jitter_chip", "central_face"]
+__all__ = [
+    "Face",
+    "FaceEngine",
+    "Detector",
+    "EmbeddingEngine",
+    "Device",
+    "DETECTORS",
+    "DEVICES",
+    "Box",
+    "REFERENCE_JITTER",
+    "jitter_chip",
+    "central_face",
+]
 
 #: (top, right, bottom, left) in the original photo's pixels, as face_recognition reports them.
 Box = tuple[int, int, int, int]
@@ -72,6 +84,15 @@ class Face:
     sharpness: float
     embedding: np.ndarray | None = None
     chip: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def quality_problem(self) -> str | None:
+        """In two or three words, why this face may match badly ("face is small"), or None."""
+        if self.size < SMALL_FACE_PX:
+            return "face is small"
+        if self.sharpness < BLURRED_SHARPNESS:
+            return "face looks blurred"
+        return None
 
     @property
     def quality_hint(self) -> str | None:

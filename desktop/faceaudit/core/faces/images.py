@@ -95,7 +95,9 @@ def downscale_for_detection(rgb: np.ndarray, max_side: int = limits.DETECTION_MA
     if longest <= max_side:
         return rgb, 1.0
     scale = max_side / longest
-    small = Image.fromarray(rgb).resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS)
+    small = Image.fromarray(rgb).resize(
+        (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS
+    )
     return np.asarray(small), longest / max_side
 
 

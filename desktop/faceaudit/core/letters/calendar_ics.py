@@ -6,12 +6,11 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from faceaudit.core.letters.requests import RequestRecord
+from faceaudit.core.letters.requests import RequestRecord, awaiting_answer
 from faceaudit.core.storage.private_files import write_private
 
 __all__ = ["deadlines_ics", "write_deadlines_ics"]
 
-_OPEN = ("sent", "overdue")
 
 
 def deadlines_ics(requests: list[RequestRecord], stamp: datetime | None = None) -> str:
@@ -24,12 +23,14 @@ def deadlines_ics(requests: list[RequestRecord], stamp: datetime | None = None) 
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//FaceAudit//Request deadlines//EN", "CALSCALE:GREGORIAN",
              "METHOD:PUBLISH", "X-WR-CALNAME:FaceAudit deadlines"]
     for record in requests:
-        if record.deadline is None or record.status not in _OPEN:
+        if record.deadline is None or not awaiting_answer(record):
             continue
         about = f" ({record.dataset_name})" if record.dataset_name else ""
         summary = f"Deadline: {record.type} request to {record.recipient or 'recipient'}{about}"
-        description = (f"Request #{record.id} ({record.law}), sent {record.sent_date}, status {record.status}."
-                       f" If there is no adequate answer, draft the follow-up letter in FaceAudit (request #{record.id}).")
+        description = (
+            f"Request #{record.id} ({record.law}), sent {record.sent_date}, status {record.status}."
+            f" If there is no adequate answer, draft the follow-up letter in FaceAudit (request #{record.id})."
+        )
         lines += [
             "BEGIN:VEVENT",
             f"UID:faceaudit-request-{record.id}-{record.deadline:%Y%m%d}@faceaudit.invalid",

@@ -218,9 +218,13 @@ def _letter_deadline(kind: str, spec: LetterType, law: str, on: date, original: 
 def _original_context(original: Original | None, strings: dict) -> dict:
     if original is None:
         return {"known": False, "type": "", "sent": "", "deadline": "", "reference": ""}
-    return {"known": True, "type": strings["types"].get(original.type, original.type), "sent": format_date(original.sent, strings),
-            "deadline": format_date(original.deadline, strings) if original.deadline else "",
-            "reference": original.reference}
+    return {
+        "known": True,
+        "type": strings["types"].get(original.type, original.type),
+        "sent": format_date(original.sent, strings),
+        "deadline": format_date(original.deadline, strings) if original.deadline else "",
+        "reference": original.reference,
+    }
 
 
 @lru_cache(maxsize=1)

@@ -32,9 +32,14 @@ def letter_text(letter: Letter) -> str:
             parts += [f"{number}. {entry.dataset} ({entry.version})", f"   {entry.key}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {entry.label}")
-            parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
-                      f"   {labels['model']}: {entry.model}", f"   {labels['distance']}: {distance_text(entry, labels)}",
-                      f"   {labels['scan']}: {entry.scan_date}", ""]
+            parts += [
+                f"   {labels['sha256']}: {entry.sha256}",
+                f"   {labels['box']}: {entry.box_text}",
+                f"   {labels['model']}: {entry.model}",
+                f"   {labels['distance']}: {distance_text(entry, labels)}",
+                f"   {labels['scan']}: {entry.scan_date}",
+                "",
+            ]
     return "\n".join(parts).rstrip("\n") + "\n"
 
 

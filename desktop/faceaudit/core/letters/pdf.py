@@ -46,7 +46,9 @@ class _LetterPDF(FPDF):
         # Later pages name the writer and the date, as a continuation sheet does.
         self.set_font("serif", "", _SMALL_PT)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.letter.sender_name} · {self.letter.date_text}", align="R", new_x="LMARGIN", new_y="NEXT")
+        self.cell(
+            0, 5, f"{self.letter.sender_name} · {self.letter.date_text}", align="R", new_x="LMARGIN", new_y="NEXT"
+        )
         self.set_text_color(0, 0, 0)
         self.ln(3)
 

@@ -18,7 +18,6 @@ from faceaudit.core.letters.annex import AnnexEntry, add_face_crops, add_referen
 from faceaudit.core.letters.compose import Letter, Original, Recipient, default_recipient_for, render_letter
 from faceaudit.core.letters.export import write_letter_eml, write_letter_text
 from faceaudit.core.letters.identity import Identity, load_identity
-from faceaudit.core.letters.pdf import letter_pdf_bytes
 from faceaudit.core.letters.registry import entry_for_dataset
 from faceaudit.core.letters.requests import RequestError, RequestRecord, add_request, follow_up, get_request
 from faceaudit.core.letters.types import LETTER_TYPES, RecipientRole
@@ -112,6 +111,10 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     Raises:
         RegistryError, LetterError, FontError: as raised by the steps.
     """
+    # Imported here, not at the top: the PDF library takes about a second to import, and the
+    # app's window (which composes previews through this module) should not wait for it.
+    from faceaudit.core.letters.pdf import letter_pdf_bytes
+
     letter = _render(store, choice, _annex(store, choice, with_pictures=True))
     saved = SavedLetter(letter, request_id)
     pdf_bytes = letter_pdf_bytes(letter) if pdf or eml else None

@@ -12,7 +12,7 @@ from faceaudit.core.letters.types import COMPLAINT_KINDS, LETTER_TYPES, Law, Let
 from faceaudit.core.storage.store import Store, now
 
 __all__ = ["RequestRecord", "Reply", "RequestError", "Status", "Channel", "REPLY_STATUSES",
-           "FOLLOW_UP_STATUSES", "OPEN_STATUSES", "FollowUp", "may_follow_up", "add_request",
+           "FOLLOW_UP_STATUSES", "AWAITING_STATUSES", "FollowUp", "may_follow_up", "awaiting_answer", "add_request",
            "update_request", "get_request", "list_requests", "refresh_overdue", "add_reply", "replies",
            "follow_up", "request_deadline"]
 
@@ -42,8 +42,8 @@ class Channel(StrEnum):
 REPLY_STATUSES = (Status.ANSWERED, Status.COMPLIED, Status.REFUSED)
 #: Statuses from which a follow-up letter (reminder or complaint) may be drafted.
 FOLLOW_UP_STATUSES = (Status.OVERDUE, Status.ANSWERED, Status.REFUSED)
-#: Statuses of a request still waiting for something (an answer, or being sent).
-OPEN_STATUSES = (Status.DRAFT, Status.SENT, Status.OVERDUE)
+#: Statuses of a request that was sent and is waiting for an answer.
+AWAITING_STATUSES = (Status.SENT, Status.OVERDUE)
 
 
 class RequestError(FaceAuditError, ValueError):
@@ -193,12 +193,17 @@ def list_requests(store: Store, today: date | None = None) -> list[RequestRecord
 
 def refresh_overdue(store: Store, today: date) -> list[int]:
     """Mark sent requests whose deadline has passed as overdue; returns their ids."""
-    due = [row for row in store.query("SELECT id, deadline FROM requests WHERE status = 'sent' AND deadline IS NOT NULL")
-           if is_overdue(date.fromisoformat(row["deadline"]), today)]
+    due = [
+        row
+        for row in store.query("SELECT id, deadline FROM requests WHERE status = 'sent' AND deadline IS NOT NULL")
+        if is_overdue(date.fromisoformat(row["deadline"]), today)
+    ]
     if due:
         with store.transaction():
             for row in due:
-                store.conn.execute("UPDATE requests SET status = 'overdue', updated = ? WHERE id = ?", [now(), row["id"]])
+                store.conn.execute(
+                    "UPDATE requests SET status = 'overdue', updated = ? WHERE id = ?", [now(), row["id"]]
+                )
     return [row["id"] for row in due]
 
 
@@ -245,6 +250,11 @@ def follow_up(store: Store, request_id: int, today: date | None = None) -> Follo
     if original.law == Law.CCPA:
         return FollowUp(LetterKind.FTC_COMPLAINT, Law.FTC, original)
     return FollowUp(LetterKind.DPA_COMPLAINT, original.law, original)
+
+
+def awaiting_answer(record: RequestRecord) -> bool:
+    """True when the request was sent and its answer is still due (or overdue)."""
+    return record.status in AWAITING_STATUSES
 
 
 def may_follow_up(record: RequestRecord) -> bool:

@@ -21,8 +21,8 @@ from functools import cache
 
 import numpy as np
 
-__all__ = ["NullModel", "fit_null", "expected_lookalikes", "combine", "stranger_tail", "MIN_EMPIRICAL_FACES",
-           "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE"]
+__all__ = ["StrangerModel", "fit_stranger_model", "expected_lookalikes", "combine", "stranger_tail",
+           "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE"]
 
 #: Below this many dataset faces the dataset's own distances are too few to describe
 #: strangers, and the prior below is used instead.
@@ -52,7 +52,7 @@ _SIMULATION_DRAWS = 20000
 
 
 @dataclass(frozen=True)
-class NullModel:
+class StrangerModel:
     """What strangers look like to a set of references in one dataset.
 
     Attributes:
@@ -80,7 +80,7 @@ def combine(z: np.ndarray) -> np.ndarray:
     return best.mean(axis=1)
 
 
-def fit_null(distances: np.ndarray) -> NullModel:
+def fit_stranger_model(distances: np.ndarray) -> StrangerModel:
     """Describe stranger distances for these references in this dataset.
 
     Args:
@@ -95,7 +95,7 @@ def fit_null(distances: np.ndarray) -> NullModel:
         loc, scale = _robust(strangers)
         combined = combine((strangers - loc) / scale)
         c_loc, c_scale = _robust(combined[:, None])
-        return NullModel(loc, scale, float(c_loc[0]), float(c_scale[0]), True, used)
+        return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), True, used)
     loc = np.full(refs, PRIOR["loc"], np.float32)
     scale = np.full(refs, PRIOR["scale"], np.float32)
     # Strangers' z-scores against several photos of one person are correlated; simulate them.
@@ -105,10 +105,10 @@ def fit_null(distances: np.ndarray) -> NullModel:
     own = rng.standard_normal((_SIMULATION_DRAWS, refs))
     simulated = combine(math.sqrt(rho) * shared + math.sqrt(1 - rho) * own)
     c_loc, c_scale = _robust(simulated[:, None])
-    return NullModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used)
+    return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used)
 
 
-def expected_lookalikes(combined: np.ndarray, null: NullModel, dataset_faces: int) -> np.ndarray:
+def expected_lookalikes(combined: np.ndarray, null: StrangerModel, dataset_faces: int) -> np.ndarray:
     """Expected number of strangers among `dataset_faces` who score at least this well."""
     t = (np.asarray(combined, np.float64) - null.combined_loc) / null.combined_scale
     return dataset_faces * stranger_tail(t, null.references)

@@ -77,8 +77,17 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
         params.append(dataset)
     rows = [r for r in store.query(sql, params) if r["band"] in bands]
     rank = {band: n for n, band in enumerate(Band)}
-    rows.sort(key=lambda r: (not r["exact_photo"], rank[r["band"]], r["expected_lookalikes"] or 0.0, r["distance"] or 0.0,
-                             r["dataset"], r["key"], r["face_idx"]))
+    rows.sort(
+        key=lambda r: (
+            not r["exact_photo"],
+            rank[r["band"]],
+            r["expected_lookalikes"] or 0.0,
+            r["distance"] or 0.0,
+            r["dataset"],
+            r["key"],
+            r["face_idx"],
+        )
+    )
     return [_candidate(r) for r in rows]
 
 

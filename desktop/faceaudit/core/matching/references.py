@@ -49,6 +49,7 @@ class ReferenceFace:
     sharpness: float
     added: str
     hint: str | None
+    problem: str | None = None
 
 
 def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = None,
@@ -137,7 +138,7 @@ def list_references(store: Store) -> list[ReferenceFace]:
         face = Face(box=(row["top"], row["right"], row["bottom"], row["left"]), score=None,
                     size=row["size"], sharpness=row["sharpness"])
         result.append(ReferenceFace(row["id"], row["photo_id"], row["name"], face.box, row["size"],
-                                    row["sharpness"], row["added"], face.quality_hint))
+                                    row["sharpness"], row["added"], face.quality_hint, face.quality_problem))
     return result
 
 

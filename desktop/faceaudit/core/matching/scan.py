@@ -12,7 +12,7 @@ from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, stranger_share
-from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_null
+from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
@@ -85,7 +85,9 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True)
 
 
-def _scan_dataset(store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int) -> tuple[list[dict], int]:
+def _scan_dataset(
+    store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int
+) -> tuple[list[dict], int]:
     stored = vectors.load_matrix(store, dataset_id)
     results: dict[tuple[int, int], dict] = {}
     n_faces = len(stored)
@@ -136,14 +138,14 @@ def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray):
     index's nearest faces of each reference (see vectors.py for what that can miss).
     """
     if len(stored) > vectors.APPROX_THRESHOLD:
-        null = fit_null(vectors.stranger_sample(stored, refs))
+        null = fit_stranger_model(vectors.stranger_sample(stored, refs))
         nearest, _ = vectors.approx_search(stored, refs, k=1000)
         return np.unique(nearest[nearest >= 0]), null
     rough = vectors.exact_distances(stored, refs)
     # The stranger model needs a fair sample, not every face: beyond SAMPLE_SIZE faces a fixed
     # random sample of them (as on the approximate path) gives the same medians and 2 % points
     # within sampling error (~1e-3 of a distance), in a fraction of the time (0.48 s at 1M).
-    null = fit_null(rough[vectors.sample_rows(len(rough))])
+    null = fit_stranger_model(rough[vectors.sample_rows(len(rough))])
     z_limit = null.combined_loc - 1.5 * null.combined_scale
     # A face's combined score is the mean of its best z-scores, so it is never below its best
     # one: only faces with some reference nearer than the limit can pass (exact, and it saves
@@ -205,11 +207,11 @@ def _store_matches(store: Store, rows: list[dict]) -> None:
                 " expected_lookalikes, band, exact_photo, reference_face_id, first_seen)"
                 " VALUES (:dataset_id, :item_id, :face_idx, :scan_id, :distance, :combined, :agree, :n_references,"
                 " :expected_lookalikes, :band, :exact_photo, :reference_face_id, :first_seen)"
-                " ON CONFLICT (item_id, face_idx) DO UPDATE SET scan_id = excluded.scan_id, distance = excluded.distance,"
-                " combined = excluded.combined, agree = excluded.agree, n_references = excluded.n_references,"
-                " expected_lookalikes = excluded.expected_lookalikes, band = excluded.band,"
-                " exact_photo = excluded.exact_photo, reference_face_id = excluded.reference_face_id",
-                {**row, "first_seen": stamp})
+                " ON CONFLICT (item_id, face_idx) DO UPDATE SET scan_id = excluded.scan_id,"
+                " distance = excluded.distance, combined = excluded.combined, agree = excluded.agree,"
+                " n_references = excluded.n_references, expected_lookalikes = excluded.expected_lookalikes,"
+                " band = excluded.band, exact_photo = excluded.exact_photo,"
+                " reference_face_id = excluded.reference_face_id", {**row, "first_seen": stamp})
 
 
 def latest_scan(store: Store) -> dict | None:

@@ -16,7 +16,7 @@ float16 matrix (`.usearch` file next to it) returns each reference's nearest `k`
 milliseconds. The confidence model still needs to know what strangers look like, and it
 needs no more than a fair sample for that: `stranger_sample` measures exact distances from
 `SAMPLE_SIZE` faces drawn at random (fixed seed, so a scan is repeatable), which
-`confidence.fit_null` turns into the per-reference and combined stranger distributions, and
+`confidence.fit_stranger_model` turns into the per-reference and combined stranger distributions, and
 `expected_lookalikes(..., n_faces=N)` still multiplies by the dataset's full size. Candidates
 are the union of the references' ANN top-k, refined exactly. What can be missed: a face that
 is in no single reference's top-k yet scores well on the mean of its best three references,
@@ -224,7 +224,7 @@ def sample_rows(n_rows: int, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarr
 
 
 def stranger_sample(vectors: DatasetVectors, refs: np.ndarray, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
-    """Exact-enough (float16) distances (size, R) of a fixed random sample of rows, for `fit_null`."""
+    """Exact-enough (float16) distances (size, R) of a fixed random sample of rows, for `fit_stranger_model`."""
     if len(vectors) <= size:
         return exact_distances(vectors, refs)
     rows = sample_rows(len(vectors), size, seed)

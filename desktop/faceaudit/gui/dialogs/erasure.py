@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -14,6 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.datasets.catalog import list_datasets
+from faceaudit.core.matching.erasure_check import ErasureReport, verify_erasure
+from faceaudit.gui.support.operations import Job, run_call
+
 __all__ = ["ErasureDialog", "erasure_words"]
 
 _FOUND = {"identical_file": "the very same file is still there",
@@ -21,7 +25,7 @@ _FOUND = {"identical_file": "the very same file is still there",
           "similar_face": "a face close enough to be you is there: look at it on Scan & Review"}
 
 
-def erasure_words(report) -> str:
+def erasure_words(report: ErasureReport) -> str:
     """A core ErasureReport as a few plain sentences."""
     total = len(report.findings)
     if not total:
@@ -45,15 +49,21 @@ def erasure_words(report) -> str:
 class ErasureDialog(QDialog):
     """Compares the confirmed matches of one dataset with a newer, indexed release of it.
 
+    The check reads every face of the new release, so it runs in the background.
+
     Args:
         store: the window thread's Store.
+
+    Signals:
+        checked(str): the check's result in words.
     """
 
-    def __init__(self, store, parent: QWidget | None = None):
-        from faceaudit.core.datasets.catalog import list_datasets
+    checked = Signal(str)
 
+    def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
+        self._job: Job | None = None
         self.setWindowTitle("Verify erasure")
         intro = QLabel("After a publisher says it deleted your photos: add and index its new release on Datasets, "
                        "then check whether your confirmed photos are gone from it.")
@@ -70,7 +80,7 @@ class ErasureDialog(QDialog):
         form = QFormLayout()
         form.addRow("Where you confirmed photos:", self.old)
         form.addRow("Its newer release:", self.new)
-        check = QPushButton("Check")
+        self.check_button = check = QPushButton("Check")
         check.setToolTip("Look for each confirmed photo in the new release, by file and by face")
         check.clicked.connect(self._on_check)
         self.result = QLabel()
@@ -86,17 +96,32 @@ class ErasureDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
 
-    def check(self, old: str, new: str) -> str:
-        """Run the core's check and show (and return) its result in words."""
-        from faceaudit.core.errors import FaceAuditError
-        from faceaudit.core.matching.erasure_check import verify_erasure
-
-        try:
-            text = erasure_words(verify_erasure(self.store, old, new))
-        except FaceAuditError as exc:
-            text = str(exc).capitalize() + "."
-        self.result.setText(text)
-        return text
+    def check(self, old: str, new: str) -> Job | None:
+        """Run the core's check in the background; its result is shown and sent as `checked`."""
+        if self._job is not None:
+            return None
+        self.check_button.setEnabled(False)
+        self.result.setText("Checking…")
+        self._job = run_call(lambda store: verify_erasure(store, old, new), self, done=self._on_report,
+                             failed=self._on_failed)
+        return self._job
 
     def _on_check(self) -> None:
         self.check(self.old.currentText(), self.new.currentText())
+
+    def _on_report(self, report: ErasureReport) -> None:
+        self._show(erasure_words(report))
+
+    def _on_failed(self, message: str) -> None:
+        self._show(message)
+
+    def _show(self, text: str) -> None:
+        self._job = None
+        self.check_button.setEnabled(True)
+        self.result.setText(text)
+        self.checked.emit(text)
+
+    def reject(self) -> None:
+        if self._job is not None:
+            self._job.stop()
+        super().reject()

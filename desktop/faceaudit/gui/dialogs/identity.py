@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.letters.identity import IdentityError, load_identity, save_identity
 from faceaudit.gui.widgets.page_parts import Notice
 
 __all__ = ["IdentityDialog"]
@@ -26,8 +27,6 @@ class IdentityDialog(QDialog):
     """
 
     def __init__(self, store, parent: QWidget | None = None):
-        from faceaudit.core.letters.identity import load_identity
-
         super().__init__(parent)
         self.store = store
         self.setWindowTitle("Your details for letters")
@@ -67,8 +66,6 @@ class IdentityDialog(QDialog):
         self.setMinimumWidth(460)
 
     def _on_save(self) -> None:
-        from faceaudit.core.letters.identity import IdentityError, save_identity
-
         try:
             save_identity(self.store, name=self.name.text(), address=self.address.toPlainText(),
                           email=self.email.text(), country=self.country.text())

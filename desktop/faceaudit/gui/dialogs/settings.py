@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.storage import paths
+from faceaudit.core.storage.wipe import wipe_plan
 from faceaudit.gui.support.preferences import DETECTOR_LABELS
 
 __all__ = ["SettingsDialog", "wipe_summary"]
@@ -23,9 +25,6 @@ __all__ = ["SettingsDialog", "wipe_summary"]
 
 def wipe_summary() -> str:
     """What "delete all my data" would delete, as a list for the confirmation."""
-    from faceaudit.core.storage import paths
-    from faceaudit.core.storage.wipe import wipe_plan
-
     plan = wipe_plan()
     if not plan:
         return "There is no FaceAudit data to delete."
@@ -46,8 +45,6 @@ class SettingsDialog(QDialog):
 
     def __init__(self, preferences, store, parent: QWidget | None = None):
         super().__init__(parent)
-        from faceaudit.core.storage import paths
-
         self.setWindowTitle("FaceAudit settings")
         self.preferences = preferences
         self.store = store

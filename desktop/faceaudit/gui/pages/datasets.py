@@ -13,8 +13,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QInputDialog,
     QLabel,
-    QProgressBar,
-    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -22,11 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceaudit.cli.progress import format_duration
+from faceaudit.core.datasets.catalog import DatasetInfo, add_dataset, dataset_errors, list_datasets, remove_dataset
+from faceaudit.core.datasets.indexing import IndexProgress
 from faceaudit.core.errors import FaceAuditError
-from faceaudit.gui.support import jobs
-from faceaudit.gui.support.workers import start_worker, stop_worker
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths
+from faceaudit.gui.widgets.indexing_panel import IndexingPanel
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button, make_row_table
 from faceaudit.gui.wording import error_text
 
 __all__ = ["DatasetsPage"]
@@ -36,11 +34,7 @@ _ARCHIVE_FILTER = "Archives (*.zip *.tar *.tgz *.tar.gz *.tar.bz2 *.tbz2 *.tar.x
 
 
 class DatasetsPage(QWidget):
-    """Lists datasets with their counts and runs one indexing job at a time.
-
-    Pause stops pulling from the core's indexing generator (its pool finishes the few
-    batches already sent, then idles); cancel closes the generator. Work already done is in
-    the database, so indexing again later goes on where it stopped.
+    """Lists datasets with their counts and errors; the indexing panel runs one indexing job at a time.
 
     Signals:
         indexing_done(str): a dataset finished indexing (its name).
@@ -52,21 +46,21 @@ class DatasetsPage(QWidget):
         super().__init__(parent)
         self.store = store
         self.preferences = preferences
-        self._job = None
-        self._indexing: str | None = None
         self.setAcceptDrops(True)
 
         header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder or a zip/tar archive; it is "
                             "read in place, never copied), then index it: every face is found and described "
                             "once, so scans are fast afterwards.")
-        self.add_folder_button = _button("Add folder…", "Add a dataset that is a folder of photos", self._on_add_folder)
-        self.add_archive_button = _button("Add archive…", "Add a dataset that is a zip or tar archive",
+        self.add_folder_button = make_button(
+            "Add folder…", "Add a dataset that is a folder of photos", self._on_add_folder
+        )
+        self.add_archive_button = make_button("Add archive…", "Add a dataset that is a zip or tar archive",
                                           self._on_add_archive)
-        self.index_button = _button("Index", "Find and describe every face of the selected dataset", self._on_index)
-        self.pause_button = _button("Pause", "Pause indexing (resume any time)", self._on_pause)
-        self.cancel_button = _button("Stop", "Stop indexing; what is done is kept, and indexing again goes on "
+        self.index_button = make_button("Index", "Find and describe every face of the selected dataset", self._on_index)
+        self.pause_button = make_button("Pause", "Pause indexing (resume any time)", self._on_pause)
+        self.cancel_button = make_button("Stop", "Stop indexing; what is done is kept, and indexing again goes on "
                                      "from there", self._on_cancel)
-        self.remove_button = _button("Remove", "Forget the selected dataset and its index (its files stay)",
+        self.remove_button = make_button("Remove", "Forget the selected dataset and its index (its files stay)",
                                      self._on_remove)
         buttons = QHBoxLayout()
         for button in (self.add_folder_button, self.add_archive_button):
@@ -80,26 +74,20 @@ class DatasetsPage(QWidget):
         self.resume_banner = QWidget()
         self.resume_text = QLabel()
         self.resume_text.setWordWrap(True)
-        self.resume_button = _button("Resume indexing", "Go on indexing where it stopped", self._on_resume_banner)
+        self.resume_button = make_button("Resume indexing", "Go on indexing where it stopped", self._on_resume_banner)
         banner = QHBoxLayout(self.resume_banner)
         banner.setContentsMargins(0, 0, 0, 0)
         banner.addWidget(self.resume_text, 1)
         banner.addWidget(self.resume_button)
 
-        self.progress = QProgressBar()
-        self.progress.setTextVisible(True)
-        self.progress_text = QLabel()
+        self.panel = IndexingPanel()
+        self.panel.progressed.connect(self._on_index_progress)
+        self.panel.finished.connect(self._on_index_finished)
+        self.panel.cancelled.connect(self._on_index_cancelled)
+        self.panel.failed.connect(self._on_index_failed)
         self.notice = Notice()
 
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.setAccessibleName("Datasets")
+        self.table = make_row_table(_COLUMNS, "Datasets")
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
         self.empty = QLabel("No datasets yet.\nClick “Add folder…” or “Add archive…”, or drop a dataset folder "
                             "or archive here.")
@@ -131,20 +119,16 @@ class DatasetsPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.resume_banner)
         layout.addWidget(self.notice)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.progress_text)
+        layout.addWidget(self.panel)
         layout.addWidget(self.empty, 1)
         layout.addWidget(splitter, 3)
         self._splitter = splitter
-        self._show_progress(None)
         self.refresh()
 
     # -- public API (also what the tests drive) --------------------------------------------
 
     def add_dataset(self, path: str | Path, name: str) -> bool:
         """Register a dataset; a problem is shown on the page. Returns True when added."""
-        from faceaudit.core.datasets.catalog import add_dataset
-
         try:
             info = add_dataset(self.store, path, name)
         except FaceAuditError as exc:
@@ -163,51 +147,39 @@ class DatasetsPage(QWidget):
 
     def start_indexing(self, name: str) -> None:
         """Index (or go on indexing) a dataset in the background."""
-        if self._job is not None:
-            self.notice.show_error(f"Already indexing {self._indexing}; wait for it or stop it first.")
+        if self.panel.indexing is not None:
+            self.notice.show_error(f"Already indexing {self.panel.indexing}; wait for it or stop it first.")
             return
         self.notice.clear_message()
-        self._indexing = name
-        self._job = start_worker(jobs.index(name, self.preferences.detector, self.preferences.workers),
-                                 progress=self._on_index_progress, finished=self._on_index_finished,
-                                 cancelled=self._on_index_cancelled, failed=self._on_index_failed)
-        self.progress_text.setText(f"Indexing {name}: starting the face finders…")
-        self._show_progress(True)
+        self.panel.start(name, self.preferences.detector, self.preferences.workers)
         self._update_buttons()
 
     def pause(self) -> None:
         """Pause the indexing job (the few batches already sent still finish)."""
-        if self._job:
-            self._job[0].pause()
-            self.progress_text.setText(f"Paused indexing {self._indexing}. {self._last_progress_words()}")
-            self._update_buttons()
+        self.panel.pause()
+        self._update_buttons()
 
     def resume(self) -> None:
         """Resume a paused indexing job."""
-        if self._job:
-            self._job[0].resume()
-            self._update_buttons()
+        self.panel.resume()
+        self._update_buttons()
 
     @property
     def indexing(self) -> str | None:
         """The dataset being indexed, if any."""
-        return self._indexing
+        return self.panel.indexing
 
     @property
     def paused(self) -> bool:
         """True while indexing is paused."""
-        return bool(self._job) and self._job[0].paused
+        return self.panel.paused
 
-    def interrupted(self) -> list:
+    def interrupted(self) -> list[DatasetInfo]:
         """Datasets whose indexing was started and not finished."""
-        from faceaudit.core.datasets.catalog import list_datasets
-
-        return [d for d in list_datasets(self.store) if d.pending and d.name != self._indexing]
+        return [d for d in list_datasets(self.store) if d.pending and d.name != self.indexing]
 
     def refresh(self) -> None:
         """Reload the datasets and their counts."""
-        from faceaudit.core.datasets.catalog import list_datasets
-
         selected = self._selected()
         datasets = list_datasets(self.store)
         self.table.setRowCount(len(datasets))
@@ -233,10 +205,7 @@ class DatasetsPage(QWidget):
 
     def stop(self) -> None:
         """Stop indexing and wait until the work so far is saved (when the window closes)."""
-        if self._job:
-            stop_worker(*self._job)
-            self._job = None
-            self._indexing = None
+        self.panel.stop()
 
     # -- drag and drop ---------------------------------------------------------------------
 
@@ -274,15 +243,11 @@ class DatasetsPage(QWidget):
             self.pause()
 
     def _on_cancel(self) -> None:
-        if self._job:
-            self._job[0].cancel()
-            self.progress_text.setText("Stopping… (what is done is kept)")
+        self.panel.cancel()
 
     def _on_remove(self) -> None:
-        from faceaudit.core.datasets.catalog import remove_dataset
-
         name = self._selected()
-        if not name or name == self._indexing:
+        if not name or name == self.indexing:
             return
         remove_dataset(self.store, name)
         self.notice.show_info(f"Removed {name} from FaceAudit (its files were not touched).")
@@ -294,8 +259,6 @@ class DatasetsPage(QWidget):
             self.start_indexing(waiting[0].name)
 
     def _on_selection_changed(self) -> None:
-        from faceaudit.core.datasets.catalog import dataset_errors
-
         name = self._selected()
         rows = dataset_errors(self.store, name) if name else []
         self.errors.setRowCount(len(rows))
@@ -307,29 +270,21 @@ class DatasetsPage(QWidget):
         self.errors.setVisible(bool(rows))
         self._update_buttons()
 
-    def _on_index_progress(self, progress) -> None:
-        self._last = progress
-        if progress.phase == "listing":
-            self.progress_text.setText(f"Indexing {progress.dataset}: listing the files…")
-            self.progress.setRange(0, 0)
-            return
-        self.progress.setRange(0, max(1, progress.total))
-        self.progress.setValue(progress.done)
-        if not self.paused:
-            self.progress_text.setText(f"Indexing {progress.dataset}: {self._last_progress_words()}")
-        self._update_row(progress)
+    def _on_index_progress(self, progress: IndexProgress) -> None:
+        if progress.phase != "listing":
+            self._update_row(progress)
 
-    def _on_index_finished(self) -> None:
-        name = self._end_job()
+    def _on_index_finished(self, name: str) -> None:
+        self._after_indexing()
         self.notice.show_info(f"Finished indexing {name}.")
         self.indexing_done.emit(name)
 
-    def _on_index_cancelled(self) -> None:
-        name = self._end_job()
+    def _on_index_cancelled(self, name: str) -> None:
+        self._after_indexing()
         self.notice.show_info(f"Stopped indexing {name}. What was done is kept; “Index” goes on from there.")
 
-    def _on_index_failed(self, message: str) -> None:
-        self._end_job()
+    def _on_index_failed(self, _name: str, message: str) -> None:
+        self._after_indexing()
         self.notice.show_error(message)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -340,18 +295,15 @@ class DatasetsPage(QWidget):
         if ok:
             self.add_dataset(path, name)
 
-    def _end_job(self) -> str:
-        name, self._job, self._indexing = self._indexing, None, None
-        self._show_progress(None)
+    def _after_indexing(self) -> None:
         self.refresh()
-        return name
 
     def _selected(self) -> str | None:
         rows = self.table.selectionModel().selectedRows()
         return self.table.item(rows[0].row(), 0).text() if rows else None
 
-    def _state(self, info) -> str:
-        if info.name == self._indexing:
+    def _state(self, info: DatasetInfo) -> str:
+        if info.name == self.indexing:
             return "indexing"
         if info.indexed:
             return "indexed"
@@ -366,21 +318,8 @@ class DatasetsPage(QWidget):
                                       (4, f"{progress.errors:,}"), (5, "paused" if self.paused else "indexing")):
                     self.table.item(row, column).setText(value)
 
-    def _last_progress_words(self) -> str:
-        p = getattr(self, "_last", None)
-        if p is None or p.phase == "listing":
-            return ""
-        words = f"{p.done:,} of {p.total:,} photos, {p.faces:,} faces"
-        if p.rate > 0:
-            words += f" · {p.rate:.1f} photos/s · about {format_duration(p.eta_seconds)} left"
-        return words
-
-    def _show_progress(self, visible: bool | None) -> None:
-        self.progress.setVisible(bool(visible))
-        self.progress_text.setVisible(bool(visible))
-
     def _update_resume_banner(self) -> None:
-        waiting = [] if self._job else self.interrupted()
+        waiting = [] if self.indexing else self.interrupted()
         if waiting:
             left = sum(d.pending for d in waiting)
             names = ", ".join(d.name for d in waiting)
@@ -389,18 +328,12 @@ class DatasetsPage(QWidget):
         self.resume_banner.setVisible(bool(waiting))
 
     def _update_buttons(self) -> None:
-        running = self._job is not None
+        running = self.indexing is not None
         selected = self._selected()
         self.index_button.setEnabled(not running and selected is not None)
-        self.remove_button.setEnabled(selected is not None and selected != self._indexing)
+        self.remove_button.setEnabled(selected is not None and selected != self.indexing)
         self.pause_button.setEnabled(running)
         self.cancel_button.setEnabled(running)
         self.pause_button.setText("Resume" if self.paused else "Pause")
         self._update_resume_banner()
 
-
-def _button(text: str, tip: str, slot) -> QPushButton:
-    button = QPushButton(text)
-    button.setToolTip(tip)
-    button.clicked.connect(slot)
-    return button

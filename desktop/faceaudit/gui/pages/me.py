@@ -17,8 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.datasets.sources import IMAGE_SUFFIXES
+from faceaudit.core.matching.references import ReferenceFace, list_references, reference_thumbnail, remove_reference
 from faceaudit.gui.support import jobs
-from faceaudit.gui.support.workers import start_worker, stop_worker
+from faceaudit.gui.support.operations import Job, run_generator
 from faceaudit.gui.widgets.face_picker import FacePicker
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths
 from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
@@ -39,7 +41,7 @@ class MePage(QWidget):
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
-        self._job = None
+        self._job: Job | None = None
         self._queue: list = []  # job factories waiting for the one running
         self._choices: list[jobs.PhotoNeedsChoice] = []
         self.setAcceptDrops(True)
@@ -94,8 +96,6 @@ class MePage(QWidget):
 
     def add_photos(self, paths: list[str | Path]) -> None:
         """Add photos (folders are searched for photos); detection runs in the background."""
-        from faceaudit.core.datasets.sources import IMAGE_SUFFIXES
-
         files: list[str] = []
         for path in map(Path, paths):
             if path.is_dir():
@@ -119,14 +119,12 @@ class MePage(QWidget):
 
     def refresh(self) -> None:
         """Reload the reference faces from the database."""
-        from faceaudit.core.matching.references import list_references, reference_thumbnail
-
         current = self.faces.currentItem()
         keep = current.data(Qt.ItemDataRole.UserRole) if current else None
         self.faces.clear()
         references = list_references(self.store)
         for face in references:
-            item = QListWidgetItem(self._face_icon(face.id, reference_thumbnail), _caption(face))
+            item = QListWidgetItem(self._face_icon(face.id), _caption(face))
             item.setData(Qt.ItemDataRole.UserRole, face.id)
             item.setToolTip(f"{face.name}: face {face.size} px wide, added {face.added[:10]}"
                             + (f"\n{face.hint}" if face.hint else "\nGood for matching"))
@@ -147,7 +145,7 @@ class MePage(QWidget):
         """Stop background work (when the window closes)."""
         self._queue.clear()
         if self._job:
-            stop_worker(*self._job)
+            self._job.stop()
             self._job = None
 
     # -- drag and drop ---------------------------------------------------------------------
@@ -170,8 +168,6 @@ class MePage(QWidget):
             self.add_photos(paths)
 
     def _on_remove_clicked(self) -> None:
-        from faceaudit.core.matching.references import remove_reference
-
         item = self.faces.currentItem()
         if item is None:
             return
@@ -215,8 +211,9 @@ class MePage(QWidget):
         if self._job is not None or not self._queue:
             return
         self.busy.setText("Looking for faces…")
-        self._job = start_worker(self._queue.pop(0), progress=self._on_photo_result, finished=self._on_job_finished,
-                                 cancelled=self._on_job_finished, failed=self._on_job_failed)
+        self._job = run_generator(self._queue.pop(0), self, progress=self._on_photo_result,
+                                  finished=self._on_job_finished, cancelled=self._on_job_finished,
+                                  failed=self._on_job_failed)
 
     def _show_next_choice(self) -> None:
         if not self._choices:
@@ -230,7 +227,7 @@ class MePage(QWidget):
         self._choices = [c for c in self._choices if c.path != path]
         self._show_next_choice()
 
-    def _face_icon(self, face_id: int, reference_thumbnail) -> QIcon:
+    def _face_icon(self, face_id: int) -> QIcon:
         found = reference_thumbnail(self.store, face_id)
         if found is None:
             return QIcon()
@@ -240,5 +237,5 @@ class MePage(QWidget):
         return QIcon(draw_boxes(pixmap, [(top * h, right * w, bottom * h, left * w)]))
 
 
-def _caption(face) -> str:
-    return f"{face.name}\n{'⚠ ' + face.hint.split(';')[0] if face.hint else 'good'}"
+def _caption(face: ReferenceFace) -> str:
+    return f"{face.name}\n{'⚠ ' + face.problem if face.problem else 'good'}"

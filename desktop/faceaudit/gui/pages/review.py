@@ -16,15 +16,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.datasets.catalog import list_datasets, read_item_bytes
+from faceaudit.core.matching.bands import Band
+from faceaudit.core.matching.matches import Candidate, Decision, candidates, review
+from faceaudit.core.matching.references import thumbnail_of
+from faceaudit.core.matching.scan import ScanProgress, latest_scan
 from faceaudit.gui.support import jobs
-from faceaudit.gui.support.workers import start_worker, stop_worker
+from faceaudit.gui.support.operations import Job, run_call, run_generator
 from faceaudit.gui.widgets.match_view import MatchView
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader
 
 __all__ = ["ReviewPage"]
 
-_BANDS = ("strong", "possible", "weak")
-_MARKS = {"unreviewed": "", "me": "  ✔ me", "not_me": "  ✘ not me", "unsure": "  ? unsure"}
+_MARKS = {Decision.UNREVIEWED: "", Decision.ME: "  ✔ me", Decision.NOT_ME: "  ✘ not me", Decision.UNSURE: "  ? unsure"}
 
 
 class ReviewPage(QWidget):
@@ -37,8 +41,10 @@ class ReviewPage(QWidget):
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         self.store = store
-        self._job = None
-        self._all: list = []
+        self._job: Job | None = None
+        self._reading: Job | None = None
+        self._shown_id: int | None = None
+        self._all: list[Candidate] = []
         self._faces_per_dataset: dict[str, int] = {}
 
         header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset. Look at each "
@@ -101,22 +107,20 @@ class ReviewPage(QWidget):
         self.notice.clear_message()
         self.status.setText("Scanning…")
         self.scan_button.setEnabled(False)
-        self._job = start_worker(jobs.scan(), progress=self._on_scan_progress, finished=self._on_scan_finished,
-                                 cancelled=self._on_scan_finished, failed=self._on_scan_failed)
+        self._job = run_generator(jobs.scan(), self, progress=self._on_scan_progress, finished=self._on_scan_finished,
+                                  cancelled=self._on_scan_finished, failed=self._on_scan_failed)
 
     @property
     def scanning(self) -> bool:
         """True while a scan runs."""
         return self._job is not None
 
-    def shown(self) -> list:
+    def shown(self) -> list[Candidate]:
         """The candidates listed now, in order."""
         return [self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count())]
 
     def decide(self, decision: str) -> None:
         """Save a decision on the selected candidate and move to the next one."""
-        from faceaudit.core.matching.matches import review
-
         row = self.list.currentRow()
         if row < 0:
             return
@@ -134,8 +138,6 @@ class ReviewPage(QWidget):
 
     def refresh(self) -> None:
         """Reload datasets and candidates from the database."""
-        from faceaudit.core.datasets.catalog import list_datasets
-
         datasets = list_datasets(self.store)
         self._faces_per_dataset = {d.name: d.faces for d in datasets}
         chosen = self.dataset_filter.currentData()
@@ -153,7 +155,7 @@ class ReviewPage(QWidget):
     def stop(self) -> None:
         """Stop a running scan (when the window closes)."""
         if self._job:
-            stop_worker(*self._job)
+            self._job.stop()
             self._job = None
 
     # -- slots -----------------------------------------------------------------------------
@@ -161,7 +163,7 @@ class ReviewPage(QWidget):
     def _on_scan_clicked(self) -> None:
         self.start_scan()
 
-    def _on_scan_progress(self, progress) -> None:
+    def _on_scan_progress(self, progress: ScanProgress) -> None:
         if not progress.finished:
             self.status.setText(f"Scanned {progress.done} of {progress.total} datasets…")
 
@@ -183,20 +185,25 @@ class ReviewPage(QWidget):
         self._fill_list(keep_row=0)
 
     def _on_current_changed(self, row: int) -> None:
-        from faceaudit.core.datasets.catalog import read_item_bytes
-        from faceaudit.core.matching.references import thumbnail_of
-
         if row < 0:
+            self._shown_id = None
             self.match.show_nothing(self._empty_text())
             return
         candidate = self.list.item(row).data(Qt.ItemDataRole.UserRole)
-        photo, problem = None, None
-        try:
-            photo = read_item_bytes(self.store, candidate.dataset, candidate.key)
-        except (ValueError, OSError) as exc:  # the dataset moved or the file is gone
-            problem = str(exc)
+        self._shown_id = candidate.id
         mine = thumbnail_of(self.store, candidate.reference_face_id) if candidate.reference_face_id else None
-        self.match.show_candidate(candidate, mine, photo, self._faces_per_dataset.get(candidate.dataset, 0), problem)
+        faces = self._faces_per_dataset.get(candidate.dataset, 0)
+        self.match.show_candidate(candidate, mine, None, faces, None, loading=True)
+        # The photo may sit deep inside a large archive: read it off the GUI thread, and show it
+        # only if the person is still looking at the same candidate when it arrives.
+        self._reading = run_call(lambda store: read_item_bytes(store, candidate.dataset, candidate.key), self,
+                                 done=lambda photo: self._on_photo_read(candidate, mine, faces, photo, None),
+                                 failed=lambda problem: self._on_photo_read(candidate, mine, faces, None, problem))
+
+    def _on_photo_read(self, candidate: Candidate, mine: bytes | None, faces: int, photo: bytes | None,
+                       problem: str | None) -> None:
+        if candidate.id == self._shown_id:
+            self.match.show_candidate(candidate, mine, photo, faces, problem)
 
     def _on_decided(self, decision: str) -> None:
         self.decide(decision)
@@ -204,8 +211,6 @@ class ReviewPage(QWidget):
     # -- helpers ---------------------------------------------------------------------------
 
     def _reload_candidates(self) -> None:
-        from faceaudit.core.matching.matches import candidates
-
         self._all = candidates(self.store)
 
     def _fill_list(self, keep_row: int) -> None:
@@ -229,14 +234,14 @@ class ReviewPage(QWidget):
             self.list.setCurrentRow(min(max(keep_row, 0), len(listed) - 1))
         self._on_current_changed(self.list.currentRow())
 
-    def _rebuild_band_filter(self, in_dataset: list) -> str | None:
+    def _rebuild_band_filter(self, in_dataset: list[Candidate]) -> str | None:
         chosen = self.band_filter.currentData()
-        counts = {band: sum(1 for c in in_dataset if c.band == band) for band in _BANDS}
+        counts = {band: sum(1 for c in in_dataset if c.band == band) for band in Band}
         self.band_filter.blockSignals(True)
         self.band_filter.clear()
         self.band_filter.addItem(f"All ({len(in_dataset)})", None)
-        for band in _BANDS:
-            self.band_filter.addItem(f"{band.capitalize()} ({counts[band]})", band)
+        for band in Band:
+            self.band_filter.addItem(f"{band.capitalize()} ({counts[band]})", band.value)
         self.band_filter.setCurrentIndex(max(0, self.band_filter.findData(chosen)))
         self.band_filter.blockSignals(False)
         return self.band_filter.currentData()
@@ -244,8 +249,6 @@ class ReviewPage(QWidget):
     def _empty_text(self) -> str:
         if self._all:
             return "No candidates in this band or dataset."
-        from faceaudit.core.matching.scan import latest_scan
-
         if latest_scan(self.store):
             return "No face in your datasets looks like yours. Nothing to review."
         return ("No scan yet. Add photos of yourself on Me, add and index a dataset on Datasets, "

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
+from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
+from faceaudit.core.matching.scan import scan as core_scan
+
 __all__ = ["PhotoAdded", "PhotoNeedsChoice", "PhotoRejected", "add_photos", "index", "scan"]
 
 
@@ -42,8 +46,6 @@ def add_photos(paths: list[str], face_number: int | None = None):
     """A factory: add each photo as a reference (face_number for a single group photo)."""
 
     def run(store) -> Iterator[object]:
-        from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
-
         for path in paths:
             try:
                 face = add_reference(store, path, face_number)
@@ -61,8 +63,6 @@ def index(name: str, detector: str, workers: int):
     """A factory: index (or go on indexing) one dataset, yielding IndexProgress records."""
 
     def run(store) -> Iterator[object]:
-        from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
-
         yield from index_dataset(store, name, IndexSettings(detector=detector), workers=workers)
 
     return run
@@ -72,8 +72,6 @@ def scan(names: list[str] | None = None):
     """A factory: scan the datasets for my faces, yielding ScanProgress records."""
 
     def run(store) -> Iterator[object]:
-        from faceaudit.core.matching.scan import scan as core_scan
-
         yield from core_scan(store, names)
 
     return run

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from faceaudit.core.datasets.indexing import default_workers
+
 __all__ = ["Preferences", "DETECTOR_LABELS"]
 
 #: Detector name -> what the person sees.
@@ -11,8 +13,6 @@ DETECTOR_LABELS = {"hog": "Fast (HOG)", "cnn": "Accurate (CNN, slow without a GP
 
 
 def _default_workers() -> int:
-    from faceaudit.core.datasets.indexing import default_workers
-
     return default_workers()
 
 

@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from faceaudit.gui.wording import error_text
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage.store import Store
+from faceaudit.gui.wording import error_text, os_error_text
 
 __all__ = ["GeneratorWorker", "running_jobs", "start_worker", "stop_worker", "wait_for_jobs"]
 
@@ -63,9 +65,6 @@ class GeneratorWorker(QObject):
     @Slot()
     def run(self) -> None:
         """Iterate the generator to its end (runs in the worker thread)."""
-        from faceaudit.core.errors import FaceAuditError
-        from faceaudit.core.storage.store import Store
-
         try:
             with Store() as store:
                 generator = self._factory(store)
@@ -80,7 +79,10 @@ class GeneratorWorker(QObject):
         except FaceAuditError as exc:
             self.failed.emit(error_text(exc))
             return
-        except Exception as exc:  # a bug: say so plainly, keep the details for the log
+        except OSError as exc:  # a file or folder the work needed: the person can act on it
+            self.failed.emit(os_error_text(exc))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details for the log
             traceback.print_exc()
             self.failed.emit(f"Something went wrong: {exc}")
             return

@@ -7,6 +7,7 @@ from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from faceaudit.core.faces.crops import crop_rect
+from faceaudit.core.matching.matches import Candidate
 from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
 from faceaudit.gui.wording import BAND_WORDS, DECISION_WORDS, lookalike_sentence
 
@@ -81,16 +82,17 @@ class MatchView(QWidget):
         self.empty.setVisible(True)
         self.body.setVisible(False)
 
-    def show_candidate(self, candidate, my_face: bytes | None, photo: bytes | None, dataset_faces: int,
-                       problem: str | None = None) -> None:
+    def show_candidate(self, candidate: Candidate, my_face: bytes | None, photo: bytes | None, dataset_faces: int,
+                       problem: str | None = None, loading: bool = False) -> None:
         """Show a candidate.
 
         Args:
-            candidate: a core search.Candidate.
+            candidate: the candidate (from the core's matches).
             my_face: JPEG of the reference face it is closest to.
             photo: the dataset photo's file bytes (None when it cannot be read).
             dataset_faces: faces in the candidate's dataset, for the look-alike sentence.
             problem: why the photo cannot be shown, if it cannot.
+            loading: the photo is still being read (in the background).
         """
         self.empty.setVisible(False)
         self.body.setVisible(True)
@@ -99,7 +101,7 @@ class MatchView(QWidget):
         self.mine.setPixmap(_fit(pixmap_from_bytes(my_face), _FACE))
         full = pixmap_from_bytes(photo)
         if full.isNull():
-            self.theirs.setText(problem or "The photo cannot be read.")
+            self.theirs.setText("Reading the photo…" if loading else problem or "The photo cannot be read.")
             self.photo.setText("")
         else:
             box = candidate.box

@@ -1,13 +1,14 @@
-"""Pieces every page uses: a title with a line of help, an inline notice, dropped paths."""
+"""Pieces every page uses: a title with a line of help, an inline notice, buttons, dropped paths."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QDropEvent, QFont
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QVBoxLayout, QWidget
 
-__all__ = ["PageHeader", "Notice", "dropped_paths"]
+__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table"]
 
 
 class PageHeader(QWidget):
@@ -63,3 +64,25 @@ def dropped_paths(event: QDropEvent) -> list[Path]:
     if not mime.hasUrls():
         return []
     return [Path(url.toLocalFile()) for url in mime.urls() if url.isLocalFile()]
+
+
+def make_button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
+    """A push button with a tooltip that calls `slot` when clicked."""
+    button = QPushButton(text)
+    button.setToolTip(tip)
+    button.clicked.connect(lambda _checked=False: slot())
+    return button
+
+
+def make_row_table(columns: tuple[str, ...], name: str) -> QTableWidget:
+    """A read-only table whose rows are picked one at a time; the first column takes the spare width."""
+    table = QTableWidget(0, len(columns))
+    table.setHorizontalHeaderLabels(columns)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    table.setAccessibleName(name)
+    return table

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 
 __all__ = [
-    "DETECTOR_MODEL_ID",
     "MODEL_ID",
     "CnnDetector",
     "Embedder",
@@ -15,7 +14,6 @@ __all__ = [
 ]
 
 _EXPORTS = {
-    "DETECTOR_MODEL_ID": "engine",
     "MODEL_ID": "engine",
     "engine_info": "engine",
     "CnnDetector": "mmod",

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-__all__ = ["DETECTOR_MODEL_ID", "MODEL_ID", "engine_info"]
+from faceaudit.core.faces.model_files import EMBEDDING_MODEL
+
+__all__ = ["MODEL_ID", "engine_info"]
 
 # The same model whether dlib or the ONNX port computes it: descriptors agree to ~1e-6,
-# so embeddings from either may be stored and compared together.
-MODEL_ID = "dlib_face_recognition_resnet_model_v1"
-DETECTOR_MODEL_ID = "mmod_human_face_detector"
+# so embeddings from either may be stored and compared together. Declared once, in model_files.
+MODEL_ID = EMBEDDING_MODEL
 
 
 def engine_info(device: str = "cpu", threads: int | None = None) -> dict:
@@ -27,7 +28,6 @@ def engine_info(device: str = "cpu", threads: int | None = None) -> dict:
 
     return {
         "model_id": MODEL_ID,
-        "detector_model_id": DETECTOR_MODEL_ID,
         "engine": "onnxruntime",
         "engine_version": ort.__version__,
         "device": device,

@@ -10,6 +10,7 @@ import onnx
 from faceaudit.core.faces.dlibnet._graph import GraphBuilder, float_input
 from faceaudit.core.faces.dlibnet._runtime import cached_model, make_session
 from faceaudit.core.faces.dlibnet.dat_reader import Layer, Network, read_network
+from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 
 __all__ = ["CHIP_PADDING", "CHIP_SIZE", "Embedder", "build_recognition_model"]
 
@@ -102,7 +103,7 @@ def build_recognition_model(network: Network) -> onnx.ModelProto:
     return g.model(
         [float_input("chips", ["N", rows, cols, 3])],
         [float_input("embeddings", ["N", fc.attrs["outputs"]])],
-        "dlib_face_recognition_resnet_model_v1",
+        EMBEDDING_MODEL,
         "dlib face recognition ResNet (128-d), ported from the .dat file by FaceAudit",
     )
 
