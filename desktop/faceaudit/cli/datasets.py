@@ -11,13 +11,20 @@ __all__ = ["register"]
 
 def register(commands) -> None:
     """Add the dataset command(s) to the `faceaudit` parser."""
-    dataset = commands.add_parser("dataset", help="face datasets to search", description="Manage face datasets.")
+    dataset = commands.add_parser("dataset", help="face datasets to search",
+                                  description="Manage face datasets, and datasets published as lists of links.")
     ds_commands = dataset.add_subparsers(dest="action", metavar="ACTION", required=True)
-    ds_add = ds_commands.add_parser("add", help="add a dataset folder or archive",
-                                    description="Add a dataset: a folder or a zip/tar archive, read in place.")
-    ds_add.add_argument("path", help="folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2 or .tar.xz")
+    ds_add = ds_commands.add_parser(
+        "add", help="add a dataset folder, archive or list of links",
+        description="Add a dataset, read in place: a folder or a zip/tar archive of photos; or a list of links "
+                    "(text, CSV, TSV, JSON, JSON Lines or parquet, possibly gzip-compressed), or a folder of them, "
+                    "which is searched for your identifiers.")
+    ds_add.add_argument("path", help="folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, or a list file")
     ds_add.add_argument("--name", required=True, help="a short name for the dataset")
     ds_add.add_argument("--labels", metavar="CSV", help="CSV of key,label giving each image's identity")
+    ds_add.add_argument("--columns", metavar="ROLE=COLUMN,...",
+                        help="for a list of links: the columns that hold identifiers, ROLE one of url, account, photo, "
+                             "name, sha256, md5 (columns without a header are numbered from 1)")
     ds_add.set_defaults(handler=_dataset_add)
     ds_list = ds_commands.add_parser("list", help="list datasets", description="List datasets with their counts.")
     ds_list.set_defaults(handler=_dataset_list)
@@ -33,7 +40,11 @@ def register(commands) -> None:
 def _dataset_add(args) -> int:
     from faceaudit.core.datasets.catalog import add_dataset
 
-    info = add_dataset(open_store(), args.path, args.name, args.labels)
+    info = add_dataset(open_store(), args.path, args.name, args.labels, args.columns)
+    if info.kind == "link-list":
+        print(f"added dataset {info.name!r} (a list of links: {info.path}); search it for your identifiers "
+              f"(faceaudit me id add ...) with: faceaudit scan {info.name}")
+        return 0
     print(f"added dataset {info.name!r} ({info.kind}: {info.path}); now run: faceaudit index {info.name}")
     return 0
 
@@ -41,10 +52,14 @@ def _dataset_add(args) -> int:
 def _dataset_list(args) -> int:
     from faceaudit.core.datasets.catalog import list_datasets
 
-    datasets = list_datasets(open_store())
+    store = open_store()
+    datasets = list_datasets(store)
     if not datasets:
         print("no datasets yet: faceaudit dataset add PATH --name NAME")
     for d in datasets:
+        if d.kind == "link-list":
+            print(_list_line(store, d))
+            continue
         state = "indexed" if d.indexed else ("not indexed" if d.done == 0 else f"{d.pending} pending")
         print(f"{d.name}: {d.items} items, {d.faces} faces, {d.errors} errors, {state}  [{d.kind}] {d.path}")
     return 0
@@ -66,3 +81,14 @@ def _dataset_remove(args) -> int:
     remove_dataset(open_store(), args.name)
     print(f"removed dataset {args.name!r} (its files were not touched)")
     return 0
+
+
+def _list_line(store, d) -> str:
+    from faceaudit.core.datasets.lists import list_files
+
+    files = list_files(store, d.id)
+    rows = sum(f.rows or 0 for f in files)
+    state = "not searched yet" if d.done == 0 and not d.errors else (
+        "searched" if not d.pending else f"{d.pending} file(s) not searched yet")
+    return (f"{d.name}: a list of links, {d.items} file(s), {rows:,} rows read, {d.errors} file(s) refused, {state}"
+            f"  [{d.kind}] {d.path}")

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceaudit.core.datasets.lists import open_list
 from faceaudit.core.datasets.sources import open_source
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store, now
@@ -49,25 +50,32 @@ class DatasetInfo:
 
 
 def add_dataset(
-    store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None
+    store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None,
+    columns: str | None = None,
 ) -> DatasetInfo:
-    """Register a folder or archive as a dataset (nothing is read yet but its type).
+    """Register a folder or archive, or a list of links, as a dataset (nothing is read yet but its type).
+
+    Args:
+        columns: for a list of links, which columns hold identifiers ("url=URL,name=person"),
+            instead of finding them from the header and values.
 
     Raises:
         DatasetError: the name is taken or empty, or the labels file is missing.
-        SourceError: the path is not a folder or a supported archive.
+        SourceError: the path is not a folder, a supported archive or a list of links (or not one
+            with the columns named).
     """
     name = name.strip()
     if not name:
         raise DatasetError("a dataset needs a name")
     if store.scalar("SELECT id FROM datasets WHERE name = ?", [name]) is not None:
         raise DatasetError(f"a dataset named {name!r} already exists")
-    source = open_source(path)
+    source, list_columns = open_list(path, columns) if columns else (open_source(path), None)
     if labels_csv is not None and not Path(labels_csv).is_file():
         raise DatasetError(f"labels file {labels_csv} not found")
     store.db["datasets"].insert({
         "name": name, "path": str(source.path), "kind": source.kind,
         "labels_csv": str(Path(labels_csv).resolve()) if labels_csv else None, "added": now(),
+        "list_columns": list_columns,
     })
     return get_dataset(store, name)
 

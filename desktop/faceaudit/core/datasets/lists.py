@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 
-from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListLayout, Role
+from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListLayout, Role, parse_column_spec
+from faceaudit.core.datasets.sources.link_lists.layout import sniff
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["ListFile", "list_source", "sync_list_files", "list_files", "file_read", "file_refused", "LINK_LIST"]
+__all__ = ["ListFile", "list_source", "open_list", "sync_list_files", "list_files", "file_read", "file_refused",
+           "LINK_LIST"]
 
 LINK_LIST = LinkListSource.kind
 
@@ -38,6 +41,26 @@ def list_source(store: Store, dataset_id: int) -> LinkListSource:
     row = store.conn.execute("SELECT path, list_columns FROM datasets WHERE id = ?", [dataset_id]).fetchone()
     roles = {column: Role(role) for column, role in json.loads(row[1]).items()} if row[1] else None
     return LinkListSource(row[0], roles)
+
+
+def open_list(path: str | Path, columns: str) -> tuple[LinkListSource, str]:
+    """A list dataset read with the person's column choice ("url=URL,name=person"), and that choice as JSON.
+
+    Raises:
+        ListError: the choice cannot be read, or no list file of the path has those columns.
+    """
+    roles = parse_column_spec(columns) or {}
+    source = LinkListSource(Path(path).expanduser().resolve(), roles)
+    reasons = []
+    for key, full in source.files():
+        try:
+            sniff(full, roles)
+            return source, json.dumps({column: role.value for column, role in roles.items()})
+        except ListError as exc:
+            reasons.append(f"{key}: {exc}")
+            if len(reasons) >= 3:
+                break
+    raise ListError("; ".join(reasons) or f"{Path(path).name} holds no list file")
 
 
 def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:

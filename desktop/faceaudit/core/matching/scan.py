@@ -1,4 +1,8 @@
-"""Scan datasets for my faces: every face compared, candidates banded and stored as matches."""
+"""Scan datasets for my faces: every face compared, candidates banded and stored as matches.
+
+Datasets published as lists of links have no faces: the same scan searches them for my
+identifiers (see `list_scan`), and the rows found are candidates too.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceaudit.core.datasets.lists import LINK_LIST
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, stranger_share
 from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
+from faceaudit.core.matching.identifiers import list_identifiers
+from faceaudit.core.matching.list_scan import search_lists
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
@@ -30,7 +37,13 @@ class ScanError(FaceAuditError, ValueError):
 
 @dataclass(frozen=True)
 class ScanProgress:
-    """A progress point of a scan (one per dataset, then a final one with the scan's id)."""
+    """A progress point of a scan (one per dataset, more within a list of links, then a final one with the scan's id).
+
+    Attributes:
+        read, size: bytes of the link list being searched so far, and its size (0 for face datasets).
+        skipped: on the final record, (dataset, why) for each chosen dataset that could not be
+            searched (a face dataset without a photo of me, a list without identifiers of mine).
+    """
 
     scan_id: int
     dataset: str | None
@@ -38,22 +51,27 @@ class ScanProgress:
     total: int
     candidates: int
     finished: bool = False
+    read: int = 0
+    size: int = 0
+    skipped: tuple[tuple[str, str], ...] = ()
 
 
 def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]:
-    """Compare my reference faces with every face of the chosen (default: all) datasets.
+    """Compare my reference faces with every face of the chosen (default: all) datasets, and
+    search the chosen lists of links for my identifiers.
 
     Yields:
-        One progress record per dataset and a final one; candidates are stored as matches
-        (earlier decisions are kept) and read back with `candidates`.
+        One progress record per face dataset, several per list, and a final one; candidates are
+        stored as matches (earlier decisions are kept) and read back with `candidates` and
+        `identifier_candidates`.
 
     Raises:
-        ScanError: no reference faces, no indexed dataset, or an unknown dataset name.
+        ScanError: nothing to look for (no reference face, and no identifier for a chosen list),
+            no dataset, or an unknown dataset name.
     """
     ref_ids, refs, models = reference_matrix(store)
-    if not ref_ids:
-        raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
-    datasets = store.query("SELECT id, name, model FROM datasets ORDER BY id")
+    identifiers = list_identifiers(store)
+    datasets = store.query("SELECT id, name, model, kind FROM datasets ORDER BY id")
     if names:
         unknown = set(names) - {d["name"] for d in datasets}
         if unknown:
@@ -61,13 +79,27 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         datasets = [d for d in datasets if d["name"] in names]
     if not datasets:
         raise ScanError("there is no dataset to search yet", action=Action.ADD_DATASET)
-    model = models[0]
+    lists = [d for d in datasets if d["kind"] == LINK_LIST]
+    if not ref_ids and not (lists and identifiers):
+        raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
+    skipped = [(d["name"], "no photo of you to look for") for d in datasets if d["kind"] != LINK_LIST and not ref_ids]
+    skipped += [(d["name"], "a list of links, and you have no identifiers to look for") for d in lists
+                if not identifiers]
+    model = models[0] if models else None
     scan_id = store.db["scans"].insert({
         "started": now(), "datasets": json.dumps([d["name"] for d in datasets]), "n_references": len(ref_ids),
         "model": model, "method": METHOD,
     }).last_pk
     found = faces_seen = 0
     for number, dataset in enumerate(datasets, 1):
+        if dataset["name"] in dict(skipped):
+            continue
+        if dataset["kind"] == LINK_LIST:
+            for step in search_lists(store, scan_id, [dataset], identifiers):
+                yield ScanProgress(scan_id, dataset["name"], number - 1 + step.finished, len(datasets),
+                                   found + step.found, read=step.done, size=step.total)
+            found += step.found
+            continue
         if dataset["model"] and dataset["model"] != model:
             raise ScanError(f"dataset {dataset['name']!r} was indexed with {dataset['model']}, my references with "
                             f"{model}: index it again before scanning")
@@ -82,7 +114,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     with store.transaction():
         store.conn.execute("UPDATE scans SET finished = ?, n_faces = ?, n_candidates = ? WHERE id = ?",
                            [now(), faces_seen, found, scan_id])
-    yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True)
+    yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True, skipped=tuple(skipped))
 
 
 def _scan_dataset(
