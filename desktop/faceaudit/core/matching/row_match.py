@@ -30,6 +30,12 @@ __all__ = ["RowMatcher", "needles_of"]
 
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _TOKEN_RUN = re.compile(r"[^\W_]+")
+#: Parts of addresses that millions of rows share: never a needle when the address has another piece.
+_COMMON_WORDS = frozenset({
+    "www", "com", "net", "org", "http", "https", "html", "htm", "php", "jpg", "jpeg", "png", "gif", "webp",
+    "people", "photos", "photo", "images", "image", "img", "albums", "album", "pictures", "picture", "users", "user",
+    "profile", "media", "static", "upload", "uploads", "content", "files", "file", "gallery", "index", "cdn", "wp",
+    "assets", "thumb", "thumbs", "large", "small", "medium", "original", "blog", "post", "posts"})
 
 
 class RowMatcher:
@@ -114,16 +120,35 @@ def needles_of(identifiers: list[Identifier]) -> Needles:
             literals.add(value.split("@", 1)[0].encode())
         elif kind is IdentifierKind.NAME:
             literals.update(_name_needles(value))
+        elif kind is IdentifierKind.URL:
+            literals.add(_address_needle(value))
         else:
-            literals.update(_longest_run(value))
+            runs = _ASCII_RUN.findall(value)
+            literals.update({max(runs, key=len).lower().encode()} if runs else _name_needles(value))
     return Needles(literals, hashes)
 
 
-def _longest_run(text: str) -> set[bytes]:
-    runs = _ASCII_RUN.findall(text)
-    if runs:
-        return {max(runs, key=len).lower().encode()}
-    return _name_needles(text)
+def _address_needle(key: str) -> bytes:
+    """The piece of an address most likely to be rare: from its path (the last part first), never a common word.
+
+    Any piece would be correct (the row is compared exactly afterwards); a rare one keeps the
+    rows compared few. A host is shared by millions of rows of a list such as LAION.
+    """
+    host, _, path = key.partition("/")
+    segments = [s for s in path.split("?", 1)[0].split("/") if s]
+    for strict in (True, False):
+        candidates = []
+        for position, segment in enumerate(segments):
+            for run in _ASCII_RUN.findall(segment):
+                word = run.lower()
+                if len(word) < 3 or word in _COMMON_WORDS or (strict and word.isdigit() and len(word) < 6):
+                    continue
+                candidates.append((position == len(segments) - 1, not word.isalpha() and not word.isdigit(),
+                                   len(word), word))
+        if candidates:
+            return max(candidates)[3].encode()
+    runs = [r.lower() for r in _ASCII_RUN.findall(host) if r.lower() not in _COMMON_WORDS] or _ASCII_RUN.findall(key)
+    return max(runs, key=len).lower().encode()
 
 
 def _name_needles(name: str) -> set[bytes]:

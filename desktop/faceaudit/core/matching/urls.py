@@ -23,6 +23,7 @@ _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0
 _UNRESERVED_ESCAPE = re.compile(r"%(2[dDeE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|5[fF]|7[eE])")
 _STATIC_FILE = re.compile(r"^(\d+)_[0-9a-f]+(?:_[a-z0-9]{1,3})*\.(?:jpe?g|png|gif|webp|mp4)$", re.IGNORECASE)
 _NSID = re.compile(r"^\d+@n\d+$", re.IGNORECASE)
+_SPACE = re.compile(r"\s")
 _BASE58 = "123456789abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ"
 _BASE58_INDEX = {char: n for n, char in enumerate(_BASE58)}
 #: First path parts under /photos/ that are Flickr's own pages, not accounts.
@@ -49,7 +50,7 @@ class FlickrRef:
 def split_url(text: str) -> SplitUrl | None:
     """The parts of a web address, with or without its scheme; None when the text is not one."""
     text = text.strip().strip("<>\"'")
-    if not text or any(c.isspace() for c in text):
+    if not text or _SPACE.search(text):
         return None
     match = _SCHEME.match(text)
     if match:

@@ -23,7 +23,7 @@ from faceaudit.core.datasets.sources.link_lists.rows import FoundRow, SearchStep
 
 __all__ = ["entries", "sample_records", "search_json", "record_of_entry"]
 
-_BLOCK = 1 << 20
+_BLOCK = 8 << 20
 #: Bytes kept ahead of the entry being decoded, so that most entries decode at the first try.
 _AHEAD = 256 * 1024
 _WHITESPACE = re.compile(r"[ \t\n\r]*")

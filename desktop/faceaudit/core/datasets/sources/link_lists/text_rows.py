@@ -19,10 +19,12 @@ from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayo
 from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
 from faceaudit.core.datasets.sources.link_lists.rows import FoundRow, SearchStep, Verify, decode_text, flatten
 
-__all__ = ["search_lines", "line_chunks", "read_lines"]
+__all__ = ["search_lines", "search_blocks", "line_chunks", "grouped", "read_lines", "GROUP_BYTES"]
 
 #: Unreadable lines quoted in a search's problems (the rest are counted).
 _PROBLEMS_QUOTED = 5
+#: Bytes of whole lines searched at a time.
+GROUP_BYTES = 16 << 20
 
 
 def line_chunks(blocks: Iterator[bytes], limit: int) -> Iterator[tuple[bytes, int]]:
@@ -90,32 +92,87 @@ def search_lines(path: str | os.PathLike, file_key: str, layout: ListLayout, nee
     counter = streams.Counter()
     total = path.stat().st_size
     limit = limits.MAX_LIST_LINE_BYTES
-    problems: list[str] = []
-    unreadable = 0
-    lines = 0
-    for chunk, first in line_chunks(streams.blocks(path, limit, counter), limit):
-        lines = first - 1 + chunk.count(b"\n") + (not chunk.endswith(b"\n"))
-        found = []
-        for number, raw in _lines_at(chunk, first, needles.positions(chunk) if needles else []):
-            if number <= layout.skip:
-                continue
-            text = decode_text(raw).rstrip("\r")
-            if not text.strip() or text.lstrip().startswith("#"):
-                continue
-            try:
-                record = record_of(text, layout)
-            except (ValueError, ListError) as exc:
-                unreadable += 1
-                if len(problems) < _PROBLEMS_QUOTED:
-                    problems.append(f"line {number}: {exc}")
-                continue
-            verdict = verify(record, layout.roles)
-            if verdict:
-                found.append(FoundRow(file_key, f"line {number}", number, record, verdict))
-        yield SearchStep(counter.stored, total, tuple(found))
-    if unreadable > len(problems):
-        problems.append(f"{unreadable - len(problems)} more line(s) could not be read")
-    yield SearchStep(total, total, finished=True, count=max(0, lines - layout.skip), problems=tuple(problems))
+    chunk, first = b"", 1
+    tally = _Tally()
+    for chunk, first in grouped(line_chunks(streams.blocks(path, limit, counter), limit)):
+        yield SearchStep(counter.stored, total, tuple(_search_chunk(chunk, first, file_key, layout, needles, verify,
+                                                                    tally)))
+    lines = first - 1 + chunk.count(b"\n") + (bool(chunk) and not chunk.endswith(b"\n"))
+    yield SearchStep(total, total, finished=True, count=max(0, lines - layout.skip), problems=tally.problems())
+
+
+def search_blocks(path: str | os.PathLike, file_key: str, layout: ListLayout, blocks: list, read_block,
+                  needles: Needles, verify: Verify) -> Iterator[SearchStep]:
+    """Search only some blocks of a line-based list (those its token index points to).
+
+    Args:
+        blocks: the blocks to read, each with `start`, `length` and `first` (its first line's number).
+        read_block: reads one block's bytes.
+    """
+    total = sum(b.length for b in blocks)
+    done = 0
+    tally = _Tally()
+    for block in blocks:
+        chunk = read_block(block)
+        done += block.length
+        yield SearchStep(done, total, tuple(_search_chunk(chunk, block.first, file_key, layout, needles, verify,
+                                                          tally)))
+    yield SearchStep(total, total, finished=True, problems=tally.problems())
+
+
+class _Tally:
+    """Lines that could not be read: the first few quoted, the rest counted."""
+
+    def __init__(self) -> None:
+        self.quoted: list[str] = []
+        self.count = 0
+
+    def add(self, number: int, why: object) -> None:
+        self.count += 1
+        if len(self.quoted) < _PROBLEMS_QUOTED:
+            self.quoted.append(f"line {number}: {why}")
+
+    def problems(self) -> tuple[str, ...]:
+        more = self.count - len(self.quoted)
+        return tuple(self.quoted) + ((f"{more} more line(s) could not be read",) if more else ())
+
+
+def _search_chunk(chunk: bytes, first: int, file_key: str, layout: ListLayout, needles: Needles, verify: Verify,
+                  tally: _Tally) -> list[FoundRow]:
+    """The rows of a chunk of whole lines (its first line numbered `first`) that pass the exact test."""
+    found = []
+    for number, raw in _lines_at(chunk, first, needles.positions(chunk) if needles else []):
+        if number <= layout.skip:
+            continue
+        text = decode_text(raw).rstrip("\r")
+        if not text.strip() or text.lstrip().startswith("#"):
+            continue
+        try:
+            record = record_of(text, layout)
+        except (ValueError, ListError) as exc:
+            tally.add(number, exc)
+            continue
+        verdict = verify(record, layout.roles)
+        if verdict:
+            found.append(FoundRow(file_key, f"line {number}", number, record, verdict))
+    return found
+
+
+def grouped(chunks: Iterator[tuple[bytes, int]], size: int = GROUP_BYTES) -> Iterator[tuple[bytes, int]]:
+    """Chunks of whole lines joined to about `size` bytes: each search call has a fixed cost (RE2 builds its
+    automaton afresh), so few large calls are much faster than many small ones."""
+    parts: list[bytes] = []
+    total, first = 0, 1
+    for chunk, number in chunks:
+        if not parts:
+            first = number
+        parts.append(chunk)
+        total += len(chunk)
+        if total >= size:
+            yield b"".join(parts), first
+            parts, total = [], 0
+    if parts:
+        yield b"".join(parts), first
 
 
 def _lines_at(chunk: bytes, first: int, positions: list[int]) -> Iterator[tuple[int, bytes]]:
