@@ -59,6 +59,8 @@ class Person:
                          "https://photos.example.com/albums/jd-2015", "https://blog.example.info/jane/pictures"]
         self.names = ["Jane Doe", "Joanna Dorothea Example", "Jan Novak-Doe"]
         self.hashes = [f"{n:064x}" for n in (0xA1B2C3D4E5F6 << 180, 0xDEADBEEF << 200, 0x1234567890ABCDEF << 150)]
+        #: In the list from the start, one of my identifiers only later (the re-scan after adding one identifier).
+        self.later = "https://www.flickr.com/photos/late_friend/61803398874/"
 
     def identifiers(self) -> list[str]:
         return ([f"https://www.flickr.com/photos/friend{n}/{p}/" for n, p in enumerate(self.photos)]
@@ -152,6 +154,8 @@ def make_parquet(path: Path, target: int, person: Person, rng) -> tuple[set[str]
     estimate = int(target / 100) + ROWS_PER_GROUP  # about 100 bytes per row once compressed
     at = _placements(rng, planted + near, estimate)
     expected = {f"row {r}" for r, v in at.items() if v in planted}
+    later_row = estimate * 3 // 10  # (the identifier added later: well inside the file)
+    at[later_row] = person.later
     vocabulary = _strings(rng, 3000, 7)
     writer = None
     start = 0
@@ -175,7 +179,7 @@ def make_parquet(path: Path, target: int, person: Person, rng) -> tuple[set[str]
             writer.close()
     if start < estimate - ROWS_PER_GROUP:
         expected = {loc for loc in expected if int(loc.split()[1]) < start}
-    return expected, start
+    return expected, start, f"row {later_row}"
 
 
 def make_tsv(path: Path, target: int, person: Person, rng) -> tuple[set[str], int]:
@@ -183,6 +187,8 @@ def make_tsv(path: Path, target: int, person: Person, rng) -> tuple[set[str], in
     planted_urls, near_urls = person.urls()
     estimate = int(target / 180) + 200_000  # about 180 bytes per line
     url_at = _placements(rng, planted_urls + near_urls, estimate)
+    later_row = estimate * 3 // 10
+    url_at[later_row] = person.later
     names = [n for n in person.names for _ in range(2)] + ["Jane Doerr", "Janet Doe", "Mary Jane Doe"]
     hashes = [h if k == 0 else h.upper() for h in person.hashes for k in range(2)] + [person.hashes[0][:-1] + "f"]
     taken = set(url_at)
@@ -215,7 +221,7 @@ def make_tsv(path: Path, target: int, person: Person, rng) -> tuple[set[str], in
             handle.write(data)
             written += len(data)
             start += n
-    return {f"line {r + 2}" for r in expected if r < start}, start + 1
+    return {f"line {r + 2}" for r in expected if r < start}, start + 1, f"line {later_row + 2}"
 
 
 # --- running ----------------------------------------------------------------------------------------------
@@ -237,38 +243,67 @@ def _run(argv: list[str], env: dict | None = None) -> tuple[float, int, str]:
     return seconds, peak, done.stdout.decode()
 
 
-def child(path: str, identifiers: list[str]) -> None:
-    """In a fresh process: a data folder of its own, the identifiers, the list, one search; prints the result."""
+def child(path: str, identifiers: list[str], later: str | None) -> None:
+    """In a fresh process: a data folder of its own, the identifiers, the list, one search; prints the result.
+
+    With `later`: the list's token index is built first, then searched for the identifiers, then for
+    `later` once it is added (the re-scan after adding one identifier).
+    """
     from faceaudit.core.datasets.catalog import add_dataset
+    from faceaudit.core.datasets.list_index import token_hash
+    from faceaudit.core.datasets.lists import index_lists, index_of, list_files
     from faceaudit.core.matching.identifiers import add_identifier
     from faceaudit.core.matching.list_scan import list_datasets_of, search_lists
+    from faceaudit.core.matching.row_match import index_words
     from faceaudit.core.storage.store import Store
 
+    def search(store) -> tuple[float, list[str]]:
+        scan_id = store.db["scans"].insert({"started": "now"}).last_pk
+        begin = time.perf_counter()
+        for _ in search_lists(store, scan_id, list_datasets_of(store)):
+            pass
+        seconds = time.perf_counter() - begin
+        return seconds, [r[0] for r in store.conn.execute(
+            "SELECT locator FROM identifier_matches WHERE scan_id = ?", [scan_id])]
+
+    result: dict = {}
     with Store() as store:
         for text in identifiers:
             add_identifier(store, text)
         add_dataset(store, path, "bench")
-        begin = time.perf_counter()
-        last = None
-        for last in search_lists(store, None, list_datasets_of(store)):
-            pass
-        seconds = time.perf_counter() - begin
-        found = [r[0] for r in store.conn.execute("SELECT locator FROM identifier_matches")]
-        refused = store.query("SELECT key, reason FROM items WHERE status = 'error'")
-    print(json.dumps({"seconds": seconds, "found": found, "refused": refused, "last": last.found}))
+        if later:
+            begin = time.perf_counter()
+            for _ in index_lists(store, 1):
+                pass
+            result["index_s"] = time.perf_counter() - begin
+            result["index_bytes"] = sum(f.stat().st_size for f in (Path(os.environ["FACEAUDIT_HOME"]) / "cache")
+                                        .rglob("*") if f.is_file())
+        result["seconds"], result["found"] = search(store)
+        if later:
+            new = add_identifier(store, later)
+            file = list_files(store, 1)[0]
+            from faceaudit.core.datasets.lists import list_source
+
+            index = index_of(store, file, list_source(store, 1).layout(file.key))
+            words = [[token_hash(w.encode()) for w in alt] for alt in index_words(new)]
+            result["blocks"] = [len(index.blocks_for([words])), len(index.blocks)]
+            result["rescan_s"], result["rescan_found"] = search(store)
+        result["refused"] = store.query("SELECT key, reason FROM items WHERE status = 'error'")
+    print(json.dumps(result))
 
 
-def faceaudit(path: Path, identifiers: list[str]) -> tuple[float, float, int, list[str]]:
+def faceaudit(path: Path, identifiers: list[str], later: str | None = None) -> tuple[float, int, dict]:
     home = Path(tempfile.mkdtemp(prefix="faceaudit-bench-"))
     try:
         env = {**os.environ, "FACEAUDIT_HOME": str(home)}
-        wall, peak, out = _run([sys.executable, __file__, "--child", str(path), json.dumps(identifiers)], env)
+        argv = [sys.executable, __file__, "--child", str(path), json.dumps(identifiers)]
+        wall, peak, out = _run(argv + (["--later", later] if later else []), env)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     result = json.loads(out.strip().splitlines()[-1])
     if result["refused"]:
         raise RuntimeError(f"FaceAudit refused {result['refused']}")
-    return wall, result["seconds"], peak, result["found"]
+    return wall, peak, result
 
 
 def grep(path: Path, patterns: Path, gzip: bool) -> tuple[float, int, int]:
@@ -277,7 +312,8 @@ def grep(path: Path, patterns: Path, gzip: bool) -> tuple[float, int, int]:
     return wall, peak, int(out.strip() or 0)
 
 
-def compare(label: str, path: Path, person: Person, patterns: Path, expected: set[str], gzip: bool) -> dict:
+def compare(label: str, path: Path, person: Person, patterns: Path, expected: set[str], gzip: bool,
+            later: str) -> dict:
     size = path.stat().st_size
     with open(path, "rb") as handle:  # into the page cache, for both
         while handle.read(1 << 24):
@@ -287,7 +323,8 @@ def compare(label: str, path: Path, person: Person, patterns: Path, expected: se
         runs_grep.append(grep(path, patterns, gzip))
         runs_fa.append(faceaudit(path, person.identifiers()))
     g_wall, g_peak, g_lines = min(runs_grep)
-    f_wall, f_search, f_peak, found = min(runs_fa, key=lambda r: r[0])
+    f_wall, f_peak, result = min(runs_fa, key=lambda r: r[0])
+    f_search, found = result["seconds"], result["found"]
     exact = set(found) == expected
     mb = size / 1e6
     print(f"\n{label}: {size / 2**30:.2f} GiB")
@@ -301,8 +338,17 @@ def compare(label: str, path: Path, person: Person, patterns: Path, expected: se
     missing, extra = sorted(expected - set(found))[:5], sorted(set(found) - expected)[:5]
     print(f"  rows found == rows planted ({len(expected)}): {exact}"
           + ("" if exact else f"; missing {missing}, extra {extra}"))
+    i_wall, i_peak, indexed = faceaudit(path, person.identifiers(), person.later)
+    index_found = set(indexed["found"]) == expected and set(indexed["rescan_found"]) == expected | {later}
+    print(f"  token index: built in {indexed['index_s']:.1f} s ({indexed['index_bytes'] / 2**20:.0f} MiB), first scan"
+          f" through it {indexed['seconds']:.2f} s; after adding one identifier the re-scan took"
+          f" {indexed['rescan_s']:.2f} s ({f_search / max(indexed['rescan_s'], 1e-3):.0f}x faster than a pass), reading"
+          f" {indexed['blocks'][0]} of {indexed['blocks'][1]} blocks; peak {i_peak / 2**20:.0f} MiB;"
+          f" rows found as planted: {index_found}")
     return {"label": label, "bytes": size, "grep_s": g_wall, "grep_peak": g_peak, "faceaudit_s": f_wall,
-            "search_s": f_search, "faceaudit_peak": f_peak, "exact": exact}
+            "search_s": f_search, "faceaudit_peak": f_peak, "exact": exact, "index_s": indexed["index_s"],
+            "index_bytes": indexed["index_bytes"], "rescan_s": indexed["rescan_s"], "blocks": indexed["blocks"],
+            "index_exact": index_found, "index_peak": i_peak}
 
 
 def main() -> None:
@@ -311,9 +357,10 @@ def main() -> None:
     parser.add_argument("--tsv-gb", type=float, default=1.0, help="size of the TSV (default 1)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files in bench/.cache/")
     parser.add_argument("--child", nargs=2, metavar=("PATH", "IDENTIFIERS"), help=argparse.SUPPRESS)
+    parser.add_argument("--later", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child[0], json.loads(args.child[1]))
+        child(args.child[0], json.loads(args.child[1]), args.later)
         return
     needed = int((args.parquet_gb + 2 * args.tsv_gb) * 2**30 * 1.2) + 2**30
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -327,15 +374,16 @@ def main() -> None:
     parquet, tsv = CACHE / "laion-like.parquet", CACHE / "facescrub-like.tsv"
     try:
         begin = time.perf_counter()
-        parquet_expected, parquet_rows = make_parquet(parquet, int(args.parquet_gb * 2**30), person, rng)
-        tsv_expected, tsv_lines = make_tsv(tsv, int(args.tsv_gb * 2**30), person, rng)
+        parquet_expected, parquet_rows, parquet_later = make_parquet(parquet, int(args.parquet_gb * 2**30), person, rng)
+        tsv_expected, tsv_lines, tsv_later = make_tsv(tsv, int(args.tsv_gb * 2**30), person, rng)
         subprocess.run(f"gzip -1 -c {tsv} > {tsv}.gz", shell=True, check=True)
         print(f"generated in {time.perf_counter() - begin:.0f} s: {parquet_rows:,} parquet rows, {tsv_lines:,} TSV"
               f" lines; 20 identifiers, {len(parquet_expected)} and {len(tsv_expected)} rows planted;"
               f" {os.cpu_count()} CPUs")
-        results = [compare("LAION-like parquet", parquet, person, patterns, parquet_expected, gzip=False),
-                   compare("FaceScrub-like TSV", tsv, person, patterns, tsv_expected, gzip=False),
-                   compare("FaceScrub-like TSV, gzip", Path(f"{tsv}.gz"), person, patterns, tsv_expected, gzip=True)]
+        results = [compare("LAION-like parquet", parquet, person, patterns, parquet_expected, False, parquet_later),
+                   compare("FaceScrub-like TSV", tsv, person, patterns, tsv_expected, False, tsv_later),
+                   compare("FaceScrub-like TSV, gzip", Path(f"{tsv}.gz"), person, patterns, tsv_expected, True,
+                           tsv_later)]
         print("\n" + json.dumps(results))
     finally:
         if not args.keep:

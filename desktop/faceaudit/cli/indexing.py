@@ -31,7 +31,7 @@ def register(commands) -> None:
 
 def _index(args) -> int:
     from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import list_datasets
+    from faceaudit.core.datasets.catalog import get_dataset, list_datasets
     from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
 
     store = open_store()
@@ -46,5 +46,9 @@ def _index(args) -> int:
                     last.done, last.total, last.rate, last.eta_seconds, f"{last.faces} faces, {last.errors} errors"
                 )
         bar.close()
+        if get_dataset(store, name).kind == "link-list":
+            print(f"{name}: {last.total - last.errors}/{last.total} list file(s) indexed, {last.errors} refused"
+                  " (later scans read only the parts where an identifier can be)")
+            continue
         print(f"{name}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors")
     return 0

@@ -48,13 +48,15 @@ def block_limit(request, monkeypatch):
 
 
 def _found(store: Store, name: str) -> dict[tuple[str, str], list[str]]:
+    """The rows a new search of one list dataset lists (as a scan does: with a scan of its own)."""
     dataset = [d for d in list_datasets_of(store) if d["name"] == name]
+    scan_id = store.db["scans"].insert({"started": "now"}).last_pk
     last = None
-    for last in search_lists(store, None, dataset):
+    for last in search_lists(store, scan_id, dataset):
         pass
     assert last is not None and last.finished and last.refused == 0
     rows = store.query("SELECT m.file, m.locator, m.matched FROM identifier_matches m JOIN datasets d"
-                       " ON d.id = m.dataset_id WHERE d.name = ?", [name])
+                       " ON d.id = m.dataset_id WHERE d.name = ? AND m.scan_id = ?", [name, scan_id])
     return {(r["file"], r["locator"]): [m["label"] for m in json.loads(r["matched"])] for r in rows}
 
 
@@ -168,3 +170,73 @@ def test_a_second_search_keeps_decisions_and_finds_what_a_new_identifier_adds(st
     assert set(_found(store, "Set")) == {(path.name, locators[0]), (path.name, locators[1])}
     decisions = dict(store.conn.execute("SELECT locator, decision FROM identifier_matches").fetchall())
     assert decisions == {locators[0]: "me", locators[1]: "unreviewed"}
+
+
+LATER = "https://www.flickr.com/photos/someone/99887766554/"  # in the list from the start; an identifier only later
+
+
+def _build(form: str, tmp_path) -> tuple[object, list[dict], list[str]]:
+    key = {"parquet": "URL", "json": "photo_url"}.get(form, "url")
+    planted = [{key: u} for u in PERSON.planted_urls()]
+    near = [{key: u} for u in PERSON.near_urls()] + [{key: LATER}]
+    rows, _ = mix(planted, near + [{}] * 3000, seed=12)
+    if form == "parquet":
+        path = tmp_path / "laion.parquet"
+        return path, rows, laion_parquet(path, rows, row_group_size=100)
+    if form == "json":
+        path = tmp_path / "ffhq-dataset-v2.json"
+        return path, rows, ffhq_json(path, rows)
+    path = tmp_path / ("facescrub_actors.txt" + (".gz" if form == "tsv.gz" else ""))
+    return path, rows, facescrub_tsv(path, rows, compress=form == "tsv.gz")
+
+
+@pytest.mark.parametrize("form", ["tsv", "tsv.gz", "json", "parquet"])
+def test_a_token_index_serves_a_new_identifier_without_a_pass(store, tmp_path, monkeypatch, form):
+    from faceaudit.core.datasets import list_index
+    from faceaudit.core.datasets.indexing import index_dataset
+    from faceaudit.core.datasets.lists import index_folder
+    from faceaudit.core.datasets.sources.link_lists import LinkListSource, parquet_rows
+
+    monkeypatch.setattr(limits, "MAX_LIST_LINE_BYTES", 4096)
+    monkeypatch.setattr(list_index, "GROUP_BYTES", 16384)  # many small blocks
+    path, rows, locators = _build(form, tmp_path)
+    add_dataset(store, path, "List")
+    full = _found(store, "List")
+    *_, last = index_dataset(store, "List")
+    assert (last.total, last.errors) == (1, 0)
+    index = list_index.load_index(index_folder(store, store.scalar("SELECT item_id FROM list_files")))
+    assert len(index.blocks) >= (1 if form == "json" else 20)
+
+    whole, blocks = [], []  # whole-file searches, and blocks read through the index
+    real_search, real_read, real_parquet = LinkListSource.search, list_index.read_block, parquet_rows.search_parquet
+    monkeypatch.setattr(LinkListSource, "search", lambda self, *a: whole.append(a[0]) or real_search(self, *a))
+    monkeypatch.setattr(list_index, "read_block", lambda *a: blocks.append(a[1]) or real_read(*a))
+    monkeypatch.setattr(parquet_rows, "search_parquet", lambda *a, groups=None: blocks.extend(
+        groups if groups is not None else ["whole"]) or real_parquet(*a, groups=groups))
+
+    assert _found(store, "List") == full  # searched for these identifiers already: the rows are carried over
+    assert not whole and not blocks
+    whole.clear()
+    blocks.clear()
+    add_identifier(store, LATER)
+    later = (path.name, locators[rows.index({("URL" if form == "parquet" else "photo_url" if form == "json" else "url"):
+                                             LATER})])
+    assert set(_found(store, "List")) == set(full) | {later}
+    if form == "json":
+        assert whole == ["ffhq-dataset-v2.json"]  # one block: the document
+    else:
+        assert not whole and "whole" not in blocks and len(blocks) <= len(index.blocks) // 4, (len(blocks),
+                                                                                                len(index.blocks))
+    with store.transaction():
+        store.conn.execute("DELETE FROM my_identifiers")
+    add_identifier(store, "flickr:nobody_has_this_alias")
+    whole.clear()
+    blocks.clear()
+    assert _found(store, "List") == {}
+    assert not whole and len(blocks) <= 2  # the index rules (nearly) every block out
+
+    path.write_bytes(path.read_bytes())  # a new version of the file: its index no longer serves
+    add_identifier(store, LATER)
+    whole.clear()
+    assert set(_found(store, "List")) == {later}
+    assert whole == [path.name]

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from faceaudit.core.datasets.lists import open_list
+from faceaudit.core.datasets.lists import forget_indexes, open_list
 from faceaudit.core.datasets.sources import open_source
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store, now
@@ -119,6 +119,7 @@ def dataset_errors(store: Store, name: str) -> list[dict]:
 def remove_dataset(store: Store, name: str) -> None:
     """Forget a dataset, its index and its matches (the dataset's own files are not touched)."""
     dataset = get_dataset(store, name)
+    forget_indexes(store, dataset.id)
     with store.transaction():
         store.conn.execute("DELETE FROM datasets WHERE id = ?", [dataset.id])
 

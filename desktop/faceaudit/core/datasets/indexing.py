@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.listing import face_settings, sync_listing
+from faceaudit.core.datasets.lists import LINK_LIST, index_lists
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
 from faceaudit.core.datasets.sources import open_source
 from faceaudit.core.datasets.worker import PhotoRecord
@@ -81,9 +82,12 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
         Progress records; stop iterating (close the generator) to cancel. Work already
         yielded is saved.
     """
+    dataset = get_dataset(store, name)
+    if dataset.kind == LINK_LIST:  # no faces: the list's token index is built instead
+        yield from _index_list(store, dataset.id, name)
+        return
     settings = settings or IndexSettings()
     engine = FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device)
-    dataset = get_dataset(store, name)
     yield _progress(store, dataset.id, name, "listing")
     sync_listing(store, dataset.id, engine.settings)
     counts = _Counter(store, dataset.id, name)
@@ -111,6 +115,21 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
     yield counts.progress("finished")
+
+
+def _index_list(store: Store, dataset_id: int, name: str) -> Iterator[IndexProgress]:
+    """Index a list of links: its files' token indexes (see `list_index`); done and total count files."""
+    started = time.monotonic()
+    last = None
+    for last in index_lists(store, dataset_id):
+        elapsed = max(time.monotonic() - started, 1e-6)
+        part = last.files_done + (last.read / last.size if last.size else 0)
+        rate = part / elapsed
+        eta = (last.files - part) / rate if rate and last.file else None
+        yield IndexProgress(name, "indexing" if last.file else "finished", last.files_done, last.files, 0,
+                            last.refused, rate, eta)
+    with store.transaction():
+        store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset_id])
 
 
 def _batches(

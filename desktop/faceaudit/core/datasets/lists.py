@@ -9,15 +9,19 @@ row count.
 from __future__ import annotations
 
 import json
+import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceaudit.core.datasets.list_index import ListIndex, build_index, load_index
 from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListLayout, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import sniff
+from faceaudit.core.storage import paths
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["ListFile", "list_source", "open_list", "sync_list_files", "list_files", "file_read", "file_refused",
-           "LINK_LIST"]
+__all__ = ["ListFile", "ListIndexProgress", "list_source", "open_list", "sync_list_files", "list_files", "file_read",
+           "file_searched", "file_refused", "index_lists", "index_of", "forget_indexes", "LINK_LIST"]
 
 LINK_LIST = LinkListSource.kind
 
@@ -34,6 +38,8 @@ class ListFile:
     reason: str | None
     rows: int | None
     layout: dict | None
+    index_fingerprint: str | None = None
+    searched: frozenset[str] = frozenset()
 
 
 def list_source(store: Store, dataset_id: int) -> LinkListSource:
@@ -93,10 +99,12 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
 def list_files(store: Store, dataset_id: int) -> list[ListFile]:
     """The list files of a dataset, by key, with what is known of each."""
     rows = store.conn.execute(
-        "SELECT i.id, i.key, i.size, i.fingerprint, i.status, i.reason, l.rows, l.columns FROM items i"
-        " LEFT JOIN list_files l ON l.item_id = i.id WHERE i.dataset_id = ? ORDER BY i.key", [dataset_id]).fetchall()
-    return [ListFile(r[0], r[1], r[2] or 0, r[3] or "", r[4], r[5], r[6], json.loads(r[7]) if r[7] else None)
-            for r in rows]
+        "SELECT i.id, i.key, i.size, i.fingerprint, i.status, i.reason, l.rows, l.columns, l.index_fingerprint,"
+        " l.searched, l.searched_fingerprint"
+        " FROM items i LEFT JOIN list_files l ON l.item_id = i.id WHERE i.dataset_id = ? ORDER BY i.key",
+        [dataset_id]).fetchall()
+    return [ListFile(r[0], r[1], r[2] or 0, r[3] or "", r[4], r[5], r[6], json.loads(r[7]) if r[7] else None, r[8],
+                     frozenset(json.loads(r[9])) if r[9] and r[10] == r[3] else frozenset()) for r in rows]
 
 
 def file_read(store: Store, item_id: int, layout: ListLayout, rows: int, problems: tuple[str, ...] = ()) -> None:
@@ -110,8 +118,80 @@ def file_read(store: Store, item_id: int, layout: ListLayout, rows: int, problem
                            ["; ".join(problems) or None, now(), item_id])
 
 
+def file_searched(store: Store, item_id: int, fingerprint: str, keys: set[str]) -> None:
+    """Record which identifiers (`kind:value`) this version of a list file has been searched for to its end."""
+    with store.transaction():
+        store.conn.execute("UPDATE list_files SET searched = ?, searched_fingerprint = ? WHERE item_id = ?",
+                           [json.dumps(sorted(keys)), fingerprint, item_id])
+
+
 def file_refused(store: Store, item_id: int, reason: str) -> None:
     """Record that a list file could not be read (rows found before the refusal are kept)."""
     with store.transaction():
         store.conn.execute("UPDATE items SET status = 'error', reason = ?, indexed_at = ? WHERE id = ?",
                            [reason, now(), item_id])
+
+
+@dataclass(frozen=True)
+class ListIndexProgress:
+    """A point of indexing a list dataset: files done of all, bytes of the current file read."""
+
+    files_done: int
+    files: int
+    file: str | None
+    read: int
+    size: int
+    refused: int
+
+
+def index_folder(store: Store, item_id: int) -> Path:
+    """Where the token index of a list file lives: the cache folder beside the database."""
+    base = paths.cache_dir() if store.path == paths.database_path() else store.path.parent / "cache"
+    return base / "list-index" / str(item_id)
+
+
+def index_of(store: Store, file: ListFile, layout: ListLayout) -> ListIndex | None:
+    """The token index of a list file, when there is one for this version of the file and these columns."""
+    if file.index_fingerprint != file.fingerprint:
+        return None
+    index = load_index(index_folder(store, file.item_id))
+    if index is None or index.fingerprint != file.fingerprint or index.meta.get("layout") != layout.as_json():
+        return None
+    return index
+
+
+def index_lists(store: Store, dataset_id: int) -> Iterator[ListIndexProgress]:
+    """Build the token index of every list file of a dataset that has none for its current version.
+
+    Yields:
+        Progress records; a file that cannot be read to its end is recorded as refused, with the reason.
+    """
+    files = sync_list_files(store, dataset_id)
+    source = list_source(store, dataset_id)
+    refused = 0
+    for number, file in enumerate(files):
+        try:
+            layout = source.layout(file.key)
+            if index_of(store, file, layout) is not None:
+                continue
+            folder = index_folder(store, file.item_id)
+            read = 0
+            for read, size in build_index(source.file_path(file.key), layout, folder, file.fingerprint):
+                yield ListIndexProgress(number, len(files), file.key, read, size, refused)
+            index = load_index(folder)
+        except (ListError, OSError) as exc:
+            shutil.rmtree(index_folder(store, file.item_id), ignore_errors=True)
+            file_refused(store, file.item_id, str(exc))
+            refused += 1
+            continue
+        file_read(store, file.item_id, layout, index.rows)
+        with store.transaction():
+            store.conn.execute("UPDATE list_files SET index_fingerprint = ?, index_name = ? WHERE item_id = ?",
+                               [file.fingerprint, folder.name, file.item_id])
+    yield ListIndexProgress(len(files), len(files), None, 0, 0, refused)
+
+
+def forget_indexes(store: Store, dataset_id: int) -> None:
+    """Delete the token indexes of a dataset's list files (before the dataset itself is forgotten)."""
+    for (item_id,) in store.conn.execute("SELECT id FROM items WHERE dataset_id = ?", [dataset_id]).fetchall():
+        shutil.rmtree(index_folder(store, item_id), ignore_errors=True)

@@ -26,10 +26,12 @@ from faceaudit.core.matching.urls import (
     url_key,
 )
 
-__all__ = ["RowMatcher", "needles_of"]
+__all__ = ["RowMatcher", "needles_of", "index_words"]
 
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _TOKEN_RUN = re.compile(r"[^\W_]+")
+#: Words as a token index sees them: runs of letters, digits and any non-ASCII character.
+_TOKEN_WORDS = re.compile(r"[A-Za-z0-9\u0080-\U0010ffff]+")
 #: Parts of addresses that millions of rows share: never a needle when the address has another piece.
 _COMMON_WORDS = frozenset({
     "www", "com", "net", "org", "http", "https", "html", "htm", "php", "jpg", "jpeg", "png", "gif", "webp",
@@ -160,3 +162,26 @@ def _name_needles(name: str) -> set[bytes]:
     word = max(words, key=len)
     forms = {word, word.lower(), word.upper(), word.title(), word.casefold()}
     return {unicodedata.normalize(nf, form).encode() for form in forms for nf in ("NFC", "NFD")}
+
+
+def index_words(identifier: Identifier) -> list[list[str]] | None:
+    """The words a row matching `identifier` certainly holds, for a token index: alternatives, each a list
+    of words that are all there; None when the index cannot serve this identifier (read the whole list).
+
+    A word must be whole in every row the identifier matches: a photo's id (or its flic.kr code), an
+    NSID's number, every word of an alias or of a name in ASCII letters, an address's host (its path may
+    be written with escapes), a hash.
+    """
+    kind, value = identifier.kind, identifier.value
+    if kind in (IdentifierKind.SHA256, IdentifierKind.MD5):
+        return [[value]]
+    if kind is IdentifierKind.FLICKR_PHOTO:
+        return [[value], [base58_encode(int(value)).lower()]]
+    if kind is IdentifierKind.FLICKR_ACCOUNT and is_nsid(value):
+        return [[value.split("@", 1)[0]]]
+    if kind is IdentifierKind.URL:
+        value = value.split("/", 1)[0]
+    words = _TOKEN_WORDS.findall(value)
+    if not words or not all(w.isascii() for w in words):
+        return None  # letters outside ASCII: the index's words are lower-cased in ASCII only
+    return [[w.lower() for w in words]]

@@ -140,15 +140,16 @@ def _m030_identifiers(db: sqlite_utils.Database) -> None:
 
 
 def _m031_list_matches(db: sqlite_utils.Database) -> None:
-    # A link list's files are its items; what was learnt reading each (form, columns, rows) is
-    # kept beside it. A row found by my identifiers is a candidate of its own kind, reviewed
-    # like a face.
+    # A link list's files are its items; what was learnt reading each (form, columns, rows, its
+    # token index, which of my identifiers it has been searched for) is kept beside it. A row
+    # found by my identifiers is a candidate of its own kind, reviewed like a face.
     db.executescript(
         """
         ALTER TABLE datasets ADD COLUMN list_columns TEXT;
         CREATE TABLE list_files (
             item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
-            form TEXT, columns TEXT, rows INTEGER, index_fingerprint TEXT, index_name TEXT
+            form TEXT, columns TEXT, rows INTEGER, index_fingerprint TEXT, index_name TEXT,
+            searched TEXT, searched_fingerprint TEXT
         );
         CREATE TABLE identifier_matches (
             id INTEGER PRIMARY KEY,

@@ -125,6 +125,31 @@ class LinkListSource(Source):
         search = {ListForm.PARQUET: search_parquet, ListForm.JSON: search_json}.get(layout.form, search_lines)
         yield from search(self.file_path(key), key, layout, needles, verify)
 
+    def search_blocks(self, key: str, layout: ListLayout, blocks: list, gzip_index: Path | None, needles: Needles,
+                      verify: Verify) -> Iterator[SearchStep]:
+        """Search only some blocks of a list file (those its token index points to).
+
+        Args:
+            blocks: the blocks (see `datasets.list_index.Block`): row groups of a parquet file, byte ranges of
+                whole lines of a text list; a JSON document is searched whole.
+            gzip_index: seek points of a gzip text list (from its token index).
+        """
+        from faceaudit.core.datasets.list_index import read_block
+        from faceaudit.core.datasets.sources.link_lists.parquet_rows import search_parquet
+        from faceaudit.core.datasets.sources.link_lists.text_rows import search_blocks
+
+        path = self.file_path(key)
+        if layout.form is ListForm.PARQUET:
+            yield from search_parquet(path, key, layout, needles, verify, groups=[b.start for b in blocks])
+        elif layout.form is ListForm.JSON:
+            if blocks:
+                yield from self.search(key, layout, needles, verify)
+            else:
+                yield SearchStep(0, 0, finished=True)
+        else:
+            yield from search_blocks(path, key, layout, blocks, lambda b: read_block(path, b, gzip_index), needles,
+                                     verify)
+
     def read_rows(self, key: str, locators: Iterable[str]) -> dict[str, dict[str, str]]:
         """Some rows of a list file again, by locator ("line 17", "entry 12345", "row 9"): for showing them.
 

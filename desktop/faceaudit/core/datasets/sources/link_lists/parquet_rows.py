@@ -168,8 +168,11 @@ def _text(value: object) -> str:
 
 
 def search_parquet(path: str | os.PathLike, file_key: str, layout, needles: Needles,
-                   verify: Verify) -> Iterator[SearchStep]:
+                   verify: Verify, groups: list[int] | None = None) -> Iterator[SearchStep]:
     """Search a parquet list column-wise: the identifier columns only, then the rows found completed.
+
+    Args:
+        groups: only these row groups (those a token index points to); None for all.
 
     Yields:
         A step per row group, with the rows found; the last one has the row count.
@@ -184,9 +187,11 @@ def search_parquet(path: str | os.PathLike, file_key: str, layout, needles: Need
     hash_columns = {c for c in wanted if layout.roles[c] in (Role.SHA256, Role.MD5)}
     text_needles = needles.for_columns(with_hashes=False)
     meta = parquet.metadata
-    first_row = done = 0
+    starts = np.concatenate(([0], np.cumsum([meta.row_group(g).num_rows for g in range(meta.num_row_groups)])))
+    done = 0
     try:
-        for group in range(meta.num_row_groups):
+        for group in range(meta.num_row_groups) if groups is None else groups:
+            first_row = int(starts[group])
             matched: dict[int, tuple[dict[str, str], object]] = {}
             row = 0
             for batch in _batches(parquet, group, wanted):
@@ -208,7 +213,6 @@ def search_parquet(path: str | os.PathLike, file_key: str, layout, needles: Need
                     full = {c: others.get(index, {}).get(c, record.get(c, "")) for c in layout.columns}
                     number = first_row + index
                     found.append(FoundRow(file_key, f"row {number}", number, full, verdict))
-            first_row += meta.row_group(group).num_rows
             done += sum(meta.row_group(group).column(c).total_compressed_size
                         for c in range(meta.row_group(group).num_columns))
             yield SearchStep(min(done, total), total, tuple(found))
