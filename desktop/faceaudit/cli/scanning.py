@@ -67,7 +67,8 @@ def _scan(args) -> int:
 
 def _say_skipped(skipped, out) -> None:
     for name, why in skipped:
-        print(f"not searched: {name} ({why})", file=out)
+        hint = f"; see: faceaudit dataset errors {name}" if "could not be read" in why else ""
+        print(f"not searched: {name} ({why}{hint})", file=out)
 
 
 def _review(args) -> int:

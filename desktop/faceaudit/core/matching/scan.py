@@ -42,7 +42,8 @@ class ScanProgress:
     Attributes:
         read, size: bytes of the link list being searched so far, and its size (0 for face datasets).
         skipped: on the final record, (dataset, why) for each chosen dataset that could not be
-            searched (a face dataset without a photo of me, a list without identifiers of mine).
+            searched, or not whole (a face dataset without a photo of me, a list without identifiers
+            of mine, list files that could not be read to their end).
     """
 
     scan_id: int
@@ -85,6 +86,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     skipped = [(d["name"], "no photo of you to look for") for d in datasets if d["kind"] != LINK_LIST and not ref_ids]
     skipped += [(d["name"], "a list of links, and you have no identifiers to look for") for d in lists
                 if not identifiers]
+    unsearched = {name for name, _ in skipped}
     model = models[0] if models else None
     scan_id = store.db["scans"].insert({
         "started": now(), "datasets": json.dumps([d["name"] for d in datasets]), "n_references": len(ref_ids),
@@ -92,13 +94,15 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     }).last_pk
     found = faces_seen = 0
     for number, dataset in enumerate(datasets, 1):
-        if dataset["name"] in dict(skipped):
+        if dataset["name"] in unsearched:
             continue
         if dataset["kind"] == LINK_LIST:
             for step in search_lists(store, scan_id, [dataset], identifiers):
                 yield ScanProgress(scan_id, dataset["name"], number - 1 + step.finished, len(datasets),
                                    found + step.found, read=step.done, size=step.total)
             found += step.found
+            if step.refused:
+                skipped.append((dataset["name"], f"{step.refused} list file(s) could not be read to the end"))
             continue
         if dataset["model"] and dataset["model"] != model:
             raise ScanError(f"dataset {dataset['name']!r} was indexed with {dataset['model']}, my references with "

@@ -159,6 +159,8 @@ def record_of_entry(raw: bytes, locator: str) -> dict[str, str]:
         return flatten(json.loads(raw.decode("utf-8", "replace")))
     except RecursionError:
         raise ListError(f"{locator} is nested too deeply to read") from None
+    except ValueError as exc:
+        raise ListError(f"{locator} is not valid JSON: {exc}") from None
 
 
 def sample_records(path: str | os.PathLike, count: int) -> list[dict[str, str]]:

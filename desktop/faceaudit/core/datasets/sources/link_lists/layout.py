@@ -88,11 +88,7 @@ def sniff(path: str | os.PathLike, roles: Mapping[str, Role] | None = None) -> L
         raise ListError("UTF-16 text: save the list as UTF-8 to search it")
     if b"\x00" in sample:
         raise ListError("binary data, not a list of links")
-    if b"\n" not in sample and len(sample) == _SAMPLE:
-        longer = streams.head(path, limits.MAX_LIST_LINE_BYTES + 1)
-        if (b"\n" not in longer and len(longer) > limits.MAX_LIST_LINE_BYTES
-                and longer.lstrip()[:1] not in (b"[", b"{")):
-            raise ListError(f"line 1 is longer than {limits.MAX_LIST_LINE_BYTES // 1024} KiB: not a list of links")
+    _check_long_line(path, sample)
     text = sample.removeprefix(b"\xef\xbb\xbf")
     first = text.lstrip()[:1]
     if first in (b"{", b"["):
@@ -101,6 +97,20 @@ def sniff(path: str | os.PathLike, roles: Mapping[str, Role] | None = None) -> L
         layout = _delimited_layout(text, roles, complete=len(sample) < _SAMPLE)
     layout = ListLayout(layout.form, layout.columns, layout.roles, layout.delimiter, layout.skip, gzip)
     return _checked(layout, roles)
+
+
+def _check_long_line(path: Path, sample: bytes) -> None:
+    """Refuse a text list whose sample ends inside a line that turns out longer than the limit (not JSON:
+    a JSON document may be one long line)."""
+    if len(sample) < _SAMPLE or sample.lstrip()[:1] in (b"[", b"{"):
+        return
+    start = sample.rfind(b"\n") + 1
+    if len(sample) - start < _SAMPLE // 4:
+        return
+    longer = streams.head(path, start + limits.MAX_LIST_LINE_BYTES + 1)
+    if len(longer) - start > limits.MAX_LIST_LINE_BYTES and b"\n" not in longer[start:]:
+        line = sample.count(b"\n", 0, start) + 1
+        raise ListError(f"line {line} is longer than {limits.MAX_LIST_LINE_BYTES // 1024} KiB: not a list of links")
 
 
 def _checked(layout: ListLayout, roles: Mapping[str, Role] | None) -> ListLayout:
@@ -163,7 +173,7 @@ def _delimiter(lines: list[str]) -> str | None:
     for candidate in (*_DELIMITERS, " "):
         counts = [len(split_line(line, candidate)) for line in lines]
         common = max(set(counts), key=counts.count)
-        if common >= 2 and counts.count(common) >= 0.9 * len(counts):
+        if common >= 2 and counts.count(common) >= 0.75 * len(counts):
             return candidate
     return None
 
@@ -183,18 +193,21 @@ def _is_header(rows: list[list[str]]) -> bool:
 
 def _json_layout(path: Path, text: bytes, roles: Mapping[str, Role] | None) -> ListLayout:
     """JSON Lines when the first two lines are each a JSON object; otherwise one JSON document."""
-    records = []
+    records, bad = [], 0
     for line in text.split(b"\n")[:_SAMPLE_ROWS]:
         if not line.strip():
             continue
         try:
             value = json.loads(line)
         except (ValueError, RecursionError):
-            break
-        if not isinstance(value, dict):
-            break
-        records.append(flatten(value))
-    if len(records) >= 2:
+            value = None
+        if isinstance(value, dict):
+            records.append(flatten(value))
+        elif not records:
+            break  # the first line is no JSON object: a JSON document, not JSON Lines
+        else:
+            bad += 1  # an unreadable line among others: noted when the file is searched
+    if len(records) >= 2 and bad <= len(records):
         return _layout_of(ListForm.JSON_LINES, records, roles)
     from faceaudit.core.datasets.sources.link_lists.json_rows import sample_records
 

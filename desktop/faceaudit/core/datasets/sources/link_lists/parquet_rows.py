@@ -87,7 +87,8 @@ def _check_metadata(meta: pq.FileMetaData, size: int, footer: int) -> None:
             chunk = group.column(c)
             starts = [o for o in (chunk.data_page_offset, chunk.dictionary_page_offset) if o]
             begin = min(starts) if starts else -1
-            if chunk.total_compressed_size < 0 or begin < 4 or begin + chunk.total_compressed_size > data_end:
+            if (chunk.total_compressed_size < 0 or begin < 4 or begin + chunk.total_compressed_size > data_end
+                    or any(o >= data_end for o in starts)):
                 raise ListError(f"row group {g}, column {chunk.path_in_schema}: its pages lie outside the file")
             ratio_limit = limits.MAX_COMPRESSION_RATIO * max(chunk.total_compressed_size, 1) + (1 << 20)
             if chunk.total_uncompressed_size > ratio_limit:

@@ -163,14 +163,19 @@ def grouped(chunks: Iterator[tuple[bytes, int]], size: int = GROUP_BYTES) -> Ite
     automaton afresh), so few large calls are much faster than many small ones."""
     parts: list[bytes] = []
     total, first = 0, 1
-    for chunk, number in chunks:
-        if not parts:
-            first = number
-        parts.append(chunk)
-        total += len(chunk)
-        if total >= size:
+    try:
+        for chunk, number in chunks:
+            if not parts:
+                first = number
+            parts.append(chunk)
+            total += len(chunk)
+            if total >= size:
+                yield b"".join(parts), first
+                parts, total = [], 0
+    except ListError:
+        if parts:  # the lines read before a refusal are searched all the same
             yield b"".join(parts), first
-            parts, total = [], 0
+        raise
     if parts:
         yield b"".join(parts), first
 
