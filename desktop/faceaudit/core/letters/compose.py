@@ -152,7 +152,9 @@ def render_letter(kind: str, lang: str, entry: RegistryEntry, identity: Identity
         "deadline": format_date(due, strings) if due else "",
         "reminder_days": REMINDER_DAYS,
         "original": _original_context(original, strings),
-        "matches": len(annex or []),
+        # Images the annex lists (faces); rows of a list of links are counted apart (they are not images).
+        "matches": sum(getattr(e, "kind", "face") == "face" for e in annex or []),
+        "rows": sum(getattr(e, "kind", "face") == "identifier" for e in annex or []),
         "details": details.strip(),
     }
     text = _render(lang, kind, context)

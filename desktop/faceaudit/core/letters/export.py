@@ -10,7 +10,16 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
-from faceaudit.core.letters.annex import distance_text
+from faceaudit.core.letters.annex import (
+    FACE,
+    IDENTIFIER,
+    distance_text,
+    enclosure_text,
+    locator_text,
+    matched_text,
+    row_strings,
+    shown_fields,
+)
 from faceaudit.core.letters.compose import Letter
 from faceaudit.core.storage.private_files import write_private
 
@@ -25,10 +34,13 @@ def letter_text(letter: Letter) -> str:
     parts += ["", *letter.recipient_lines, "", letter.date_text, "", letter.subject, "", letter.body.rstrip("\n"),
               "", "", "_" * 30, letter.sender_name]
     if letter.annex:
-        strings, labels = letter.strings, letter.strings["annex_labels"]
-        parts += ["", strings["enclosure"].format(n=len(letter.annex)), "", "", strings["annex_title"], "",
-                  strings["annex_intro"], ""]
-        for number, entry in enumerate(letter.annex, 1):
+        strings, labels, words = letter.strings, letter.strings["annex_labels"], row_strings(letter.lang)
+        parts += ["", enclosure_text(letter.annex, strings, words), ""]
+        faces = [e for e in letter.annex if e.kind == FACE]
+        rows = [e for e in letter.annex if e.kind == IDENTIFIER]
+        if faces:
+            parts += ["", strings["annex_title"], "", strings["annex_intro"], ""]
+        for number, entry in enumerate(faces, 1):
             parts += [f"{number}. {entry.dataset} ({entry.version})", f"   {entry.key}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {entry.label}")
@@ -40,7 +52,27 @@ def letter_text(letter: Letter) -> str:
                 f"   {labels['scan']}: {entry.scan_date}",
                 "",
             ]
+        if rows:
+            parts += ["", words["title"], "", words["intro"], ""]
+        for offset, entry in enumerate(rows, 1):
+            parts += _row_lines(len(faces) + offset, entry, words)
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def _row_lines(number: int, entry, words: dict) -> list[str]:
+    """A row of a list of links, as the annex lists it in plain text."""
+    row_labels = words["labels"]
+    lines = [f"{number}. {entry.dataset} ({entry.version})",
+             f"   {row_labels['where']}: {locator_text(entry, words)}",
+             f"   {row_labels['matched']}: {matched_text(entry, words)}"]
+    if entry.url:
+        lines.append(f"   {row_labels['url']}: {entry.url}")
+    fields = shown_fields(entry)
+    if fields:
+        lines.append(f"   {row_labels['fields']}:")
+        lines += [f"     {name}: {value}" for name, value in fields]
+    lines += [f"   {row_labels['scan']}: {entry.scan_date}", ""]
+    return lines
 
 
 def write_letter_text(letter: Letter, path: str | os.PathLike) -> Path:

@@ -6,7 +6,17 @@ import io
 
 from fpdf import FPDF
 
-from faceaudit.core.letters.annex import AnnexEntry, distance_text
+from faceaudit.core.letters.annex import (
+    FACE,
+    IDENTIFIER,
+    AnnexEntry,
+    distance_text,
+    enclosure_text,
+    locator_text,
+    matched_text,
+    row_strings,
+    shown_fields,
+)
 from faceaudit.core.letters.compose import Letter
 from faceaudit.core.letters.fonts import find_fonts
 
@@ -155,19 +165,64 @@ def _signature(pdf: FPDF, letter: Letter, closing: str) -> None:
     if letter.annex:
         pdf.ln(8)
         pdf.set_font("serif", "I", _SMALL_PT + 0.5)
-        pdf.cell(0, _LINE, letter.strings["enclosure"].format(n=len(letter.annex)), new_x="LMARGIN", new_y="NEXT")
+        text = enclosure_text(letter.annex, letter.strings, row_strings(letter.lang))
+        pdf.multi_cell(0, _LINE, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def _annex(pdf: FPDF, letter: Letter) -> None:
     strings = letter.strings
-    pdf.add_page()
+    faces = [e for e in letter.annex if e.kind == FACE]
+    rows = [e for e in letter.annex if e.kind == IDENTIFIER]
+    if faces:
+        _annex_heading(pdf, strings["annex_title"], strings["annex_intro"], new_page=True)
+        for number, entry in enumerate(faces, 1):
+            _annex_entry(pdf, number, entry, strings)
+    if rows:
+        words = row_strings(letter.lang)
+        _annex_heading(pdf, words["title"], words["intro"], new_page=not faces or pdf.will_page_break(60))
+        for offset, entry in enumerate(rows, 1):
+            _annex_row(pdf, len(faces) + offset, entry, words)
+
+
+def _annex_heading(pdf: FPDF, title: str, intro: str, new_page: bool) -> None:
+    if new_page:
+        pdf.add_page()
+    else:
+        pdf.ln(6)
     pdf.set_font("serif", "B", 12)
-    pdf.cell(0, 7, strings["annex_title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("serif", "", _SMALL_PT + 0.5)
-    pdf.multi_cell(0, 4.4, strings["annex_intro"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.4, intro, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    for number, entry in enumerate(letter.annex, 1):
-        _annex_entry(pdf, number, entry, strings)
+
+
+def _annex_row(pdf: FPDF, number: int, entry: AnnexEntry, words: dict) -> None:
+    """A row of a list of links: where it is, what of mine it names, its address and its other fields."""
+    labels = words["labels"]
+    fields = shown_fields(entry)
+    if pdf.will_page_break(30 + 4.2 * len(fields)):
+        pdf.add_page()
+    pdf.set_draw_color(170, 170, 170)
+    pdf.set_line_width(0.2)
+    pdf.line(_LEFT, pdf.get_y(), pdf.w - _RIGHT, pdf.get_y())
+    pdf.ln(1.5)
+    pdf.set_font("serif", "B", _BODY_PT - 0.5)
+    pdf.multi_cell(0, 5, f"{number}.  {entry.dataset} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
+    rows = [(labels["where"], locator_text(entry, words), False),
+            (labels["matched"], matched_text(entry, words), False)]
+    if entry.url:
+        rows.append((labels["url"], entry.url, True))
+    rows += [(labels["fields"] if n == 0 else "", f"{name}: {value}", False) for n, (name, value) in enumerate(fields)]
+    rows.append((labels["scan"], entry.scan_date, False))
+    pdf.set_font("serif", "", _SMALL_PT)
+    label_width = max(30.0, max(pdf.get_string_width(label) for label, _, _ in rows) + 3)
+    for label, value, mono in rows:
+        pdf.set_x(_LEFT + 6)
+        pdf.set_font("serif", "", _SMALL_PT)
+        pdf.cell(label_width, 4.2, label)
+        pdf.set_font("mono" if mono else "serif", "", _SMALL_PT - (0.6 if mono else 0))
+        pdf.multi_cell(pdf.epw - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
 
 
 def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> None:
