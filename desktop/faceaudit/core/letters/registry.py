@@ -41,6 +41,8 @@ class RegistryEntry:
             empty strings where no public contact is known.
         sources: the public documents these facts come from: [{"title", "url"}].
         origin: "bundled", "corrected" (bundled with local changes) or "user" (added locally).
+        distribution: how a dataset published as a list of links is had: {"form": "link-list", "files":
+            [{"name", "format", "note"}]} (the file to download, its format, what it holds); empty otherwise.
     """
 
     id: str
@@ -60,6 +62,7 @@ class RegistryEntry:
     notes: str = ""
     origin: str = "bundled"
     corrected: list[str] = field(default_factory=list)
+    distribution: dict = field(default_factory=dict)
 
     @property
     def has_contact(self) -> bool:
