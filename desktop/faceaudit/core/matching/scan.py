@@ -72,6 +72,8 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     """
     ref_ids, refs, models = reference_matrix(store)
     identifiers = list_identifiers(store)
+    if not ref_ids and not identifiers:
+        raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
     datasets = store.query("SELECT id, name, model, kind FROM datasets ORDER BY id")
     if names:
         unknown = set(names) - {d["name"] for d in datasets}
@@ -81,7 +83,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     if not datasets:
         raise ScanError("there is no dataset to search yet", action=Action.ADD_DATASET)
     lists = [d for d in datasets if d["kind"] == LINK_LIST]
-    if not ref_ids and not (lists and identifiers):
+    if not ref_ids and not lists:  # identifiers, but only face datasets to search
         raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
     skipped = [(d["name"], "no photo of you to look for") for d in datasets if d["kind"] != LINK_LIST and not ref_ids]
     skipped += [(d["name"], "a list of links, and you have no identifiers to look for") for d in lists
