@@ -52,8 +52,9 @@ class ReviewPage(QWidget):
         self._all: list[Candidate | RowCandidate] = []
         self._faces_per_dataset: dict[str, int] = {}
 
-        header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset. Look at each "
-                            "candidate and say whether it is you; only faces you confirm go into letters.")
+        header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset, and search the datasets "
+                            "published as lists of links for your accounts and names. Look at each candidate and "
+                            "say whether it is you; only what you confirm goes into letters.")
         self.scan_button = QPushButton("Scan now")
         self.scan_button.setToolTip("Compare your reference faces with every indexed dataset")
         self.scan_button.clicked.connect(self._on_scan_clicked)

@@ -141,7 +141,7 @@ class IdentifiersPanel(QWidget):
         found = list_identifiers(self.store)
         self.list.clear()
         for identifier in (i for i in found if i.source == "typed"):
-            item = QListWidgetItem(f"{_KIND_WORDS[identifier.kind]}:  {identifier.label}")
+            item = QListWidgetItem(f"{_KIND_WORDS[identifier.kind]}:  {_shown(identifier)}")
             item.setData(Qt.ItemDataRole.UserRole, identifier.id)
             self.list.addItem(item)
             if identifier.id == select:
@@ -205,3 +205,12 @@ class IdentifiersPanel(QWidget):
 
     def _update_buttons(self) -> None:
         self.remove_button.setEnabled(self.list.currentItem() is not None)
+
+
+def _shown(identifier) -> str:
+    """The identifier as typed, without the prefix its kind's word already says."""
+    label = identifier.label
+    for prefix in ("flickr:", "url:", "name:", "Flickr photo ", f"{identifier.kind}:"):
+        if label.startswith(prefix):
+            return label[len(prefix):]
+    return label
