@@ -276,6 +276,7 @@ def child(path: str, identifiers: list[str], later: str | None) -> None:
             for _ in index_lists(store, 1):
                 pass
             result["index_s"] = time.perf_counter() - begin
+            result["peak_after"] = {"index": _high_water()}
             result["index_bytes"] = sum(f.stat().st_size for f in (Path(os.environ["FACEAUDIT_HOME"]) / "cache")
                                         .rglob("*") if f.is_file())
         result["seconds"], result["found"] = search(store)
@@ -287,9 +288,20 @@ def child(path: str, identifiers: list[str], later: str | None) -> None:
             index = index_of(store, file, list_source(store, 1).layout(file.key))
             words = [[token_hash(w.encode()) for w in alt] for alt in index_words(new)]
             result["blocks"] = [len(index.blocks_for([words])), len(index.blocks)]
+            result["peak_after"]["first scan"] = _high_water()
             result["rescan_s"], result["rescan_found"] = search(store)
+            result["peak_after"]["re-scan"] = _high_water()
         result["refused"] = store.query("SELECT key, reason FROM items WHERE status = 'error'")
     print(json.dumps(result))
+
+
+def _high_water() -> int:
+    """This process's peak resident memory so far, in bytes (Linux; 0 elsewhere)."""
+    try:
+        line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return 0
+    return int(line.split()[1]) * 1024
 
 
 def faceaudit(path: Path, identifiers: list[str], later: str | None = None) -> tuple[float, int, dict]:
@@ -343,7 +355,8 @@ def compare(label: str, path: Path, person: Person, patterns: Path, expected: se
     print(f"  token index: built in {indexed['index_s']:.1f} s ({indexed['index_bytes'] / 2**20:.0f} MiB), first scan"
           f" through it {indexed['seconds']:.2f} s; after adding one identifier the re-scan took"
           f" {indexed['rescan_s']:.2f} s ({f_search / max(indexed['rescan_s'], 1e-3):.0f}x faster than a pass), reading"
-          f" {indexed['blocks'][0]} of {indexed['blocks'][1]} blocks; peak {i_peak / 2**20:.0f} MiB;"
+          f" {indexed['blocks'][0]} of {indexed['blocks'][1]} blocks; peak {i_peak / 2**20:.0f} MiB ("
+          + ", ".join(f"{k} {v / 2**20:.0f}" for k, v in indexed["peak_after"].items()) + ");"
           f" rows found as planted: {index_found}")
     return {"label": label, "bytes": size, "grep_s": g_wall, "grep_peak": g_peak, "faceaudit_s": f_wall,
             "search_s": f_search, "faceaudit_peak": f_peak, "exact": exact, "index_s": indexed["index_s"],

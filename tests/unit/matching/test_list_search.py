@@ -26,6 +26,7 @@ from tests.support.link_lists import (
     megaface_json_files,
     mix,
     pubfig_urls,
+    write_bytes,
 )
 
 PERSON = Person()
@@ -123,13 +124,16 @@ def test_megaface_per_photo_json_files(store, tmp_path):
     assert set(_found(store, "MegaFace")) == {keys[i] for i in at}
 
 
-@pytest.mark.parametrize("row_group_size", [97, 5000])
-def test_laion_parquet(store, tmp_path, row_group_size):
+@pytest.mark.parametrize("row_group_size, compress", [(97, False), (5000, False), (1000, True)],
+                         ids=["small groups", "large groups", "parquet.gz"])
+def test_laion_parquet(store, tmp_path, row_group_size, compress):
     planted, near = _url_rows("URL")
     near += [{"TEXT": PERSON.caption_with_needles()}] * 3
     rows, at = mix(planted, near + [{}] * 20000, seed=10)
     path = tmp_path / "part-00000-laion.parquet"
     locators = laion_parquet(path, rows, row_group_size)
+    if compress:  # a shard stored gzip-compressed: read through indexed_gzip's seek points
+        path = write_bytes(tmp_path / "part-00000-laion.parquet.gz", path.read_bytes(), compress=True)
     add_dataset(store, path, "LAION")
     found = _found(store, "LAION")
     assert set(found) == {(path.name, locators[i]) for i in at}

@@ -40,6 +40,8 @@ _LOWER[65:91] += 32  # (for tokens_of; hashes lower-case whole words at once)
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 #: Bytes tokenised at a time (the arrays made per byte stay small).
 _TOKENISE = 4 << 20
+#: Parquet rows tokenised at a time (a batch is copied twice: kept small, the index's peak memory stays low).
+_INDEX_BATCH = 65536
 #: Spacing of indexed_gzip's seek points in a gzip list (each keeps a 32 KB window).
 _GZIP_SPACING = 8 << 20
 
@@ -169,26 +171,39 @@ class ListIndex:
         self.blocks = [Block(*b) for b in meta["blocks"]]
         self.rows = meta["rows"]
         self.fingerprint = meta["fingerprint"]
-        self._filters = np.load(folder / "filters.npy", mmap_mode="r")
         self._bounds = meta["filters"]
+        self._filters = folder / "filters.bin"
+        if self._filters.stat().st_size != self._bounds[-1]:
+            raise ValueError("the index's filters are cut short")
 
-    def may_hold(self, block: int, words: list[int]) -> bool:
-        """True unless the block certainly lacks one of the words (given as `token_hash` values)."""
+    def _filter(self, block: int) -> np.ndarray:
+        """One block's filter, read from the file (never the whole index in memory)."""
         start, end = self._bounds[block], self._bounds[block + 1]
-        bits = (end - start) * 8
-        filt = self._filters[start:end]
-        positions = _positions(np.array(words, np.uint64), bits).ravel()
-        return bool(np.all((filt[positions >> 3] >> (positions & 7)) & 1))
+        with open(self._filters, "rb") as handle:
+            handle.seek(start)
+            return np.frombuffer(handle.read(end - start), np.uint8)
 
     def blocks_for(self, wanted: list[list[list[int]]]) -> list[int]:
-        """The blocks an identifier could be in: for each, alternatives (any) of words (all) it needs."""
-        return [n for n in range(len(self.blocks))
-                if any(self.may_hold(n, words) for alternatives in wanted for words in alternatives)]
+        """The blocks an identifier could be in: for each, alternatives (any) of words (all) it needs, as
+        `token_hash` values."""
+        found = []
+        for number in range(len(self.blocks)):
+            filt = self._filter(number)
+            bits = len(filt) * 8
+            if any(_holds(filt, bits, words) for alternatives in wanted for words in alternatives):
+                found.append(number)
+        return found
 
     def gzip_index(self) -> Path | None:
         """indexed_gzip's seek points of a gzip text list (None for other files)."""
         path = self.folder / "gzip.idx"
         return path if path.exists() else None
+
+
+def _holds(filt: np.ndarray, bits: int, words: list[int]) -> bool:
+    """True unless the filter certainly lacks one of the words."""
+    positions = _positions(np.array(words, np.uint64), bits).ravel()
+    return bool(np.all((filt[positions >> 3] >> (positions & 7)) & 1))
 
 
 def load_index(folder: str | os.PathLike) -> ListIndex | None:
@@ -197,7 +212,7 @@ def load_index(folder: str | os.PathLike) -> ListIndex | None:
     try:
         meta = json.loads((folder / "index.json").read_text())
         return ListIndex(folder, meta)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, IndexError):
         return None
 
 
@@ -229,7 +244,7 @@ def build_index(path: str | os.PathLike, layout: ListLayout, folder: str | os.Pa
             rows = count
             yield done, total
         bounds = np.concatenate(([0], np.cumsum([len(f) for f in filters]))).tolist()
-        np.save(work / "filters.npy", np.concatenate(filters) if filters else np.zeros(0, np.uint8))
+        (np.concatenate(filters) if filters else np.zeros(0, np.uint8)).tofile(work / "filters.bin")
         meta = {"blocks": [[b.start, b.length, b.first] for b in blocks], "filters": bounds, "rows": rows,
                 "fingerprint": fingerprint, "layout": layout.as_json()}
         (work / "index.json").write_text(json.dumps(meta))
@@ -239,6 +254,7 @@ def build_index(path: str | os.PathLike, layout: ListLayout, folder: str | os.Pa
     finally:
         if work.exists():
             _remove(work)
+        pa.default_memory_pool().release_unused()  # give back what the batches took
 
 
 def _remove(folder: Path) -> None:
@@ -258,12 +274,13 @@ def _parquet_blocks(path: Path, layout: ListLayout):
         for group in range(meta.num_row_groups):
             hashes = [np.zeros(0, np.uint64)]
             try:
-                for batch in parquet.iter_batches(batch_size=262144, row_groups=[group], columns=columns,
+                for batch in parquet.iter_batches(batch_size=_INDEX_BATCH, row_groups=[group], columns=columns,
                                                   use_threads=False):
                     for name in columns:
                         hashes.append(token_hashes(_separated(batch.column(name))))
             except (pa.ArrowException, OSError, ValueError) as exc:
                 raise ListError(f"row group {group} cannot be read: {exc}") from None
+            pa.default_memory_pool().release_unused()
             rows = meta.row_group(group).num_rows
             done += sum(meta.row_group(group).column(c).total_compressed_size
                         for c in range(meta.row_group(group).num_columns))

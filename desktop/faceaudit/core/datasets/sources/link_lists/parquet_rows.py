@@ -67,6 +67,13 @@ def _source(path: Path):
         import indexed_gzip
 
         handle = indexed_gzip.IndexedGzipFile(str(path))
+        try:
+            # The footer is at the end: the whole stream is decompressed once to find it (parquet is compressed
+            # inside already; a gzip'd parquet file is rare and costs this pass each time it is opened).
+            handle.build_full_index()
+        except Exception as exc:  # noqa: BLE001 - indexed_gzip's own errors: a damaged stream
+            handle.close()
+            raise ListError(f"{path.name} cannot be decompressed: {exc}") from None
         size = handle.seek(0, os.SEEK_END)
         return handle, size
     handle = open(path, "rb")  # noqa: SIM115 - handed to the ParquetFile, closed with it
@@ -219,6 +226,7 @@ def search_parquet(path: str | os.PathLike, file_key: str, layout, needles: Need
             yield SearchStep(min(done, total), total, tuple(found))
     finally:
         parquet.close()
+        pa.default_memory_pool().release_unused()  # give back what the batches took
     yield SearchStep(total, total, finished=True, count=meta.num_rows)
 
 
