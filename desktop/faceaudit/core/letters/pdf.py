@@ -202,50 +202,29 @@ def _annex_row(pdf: FPDF, number: int, entry: AnnexEntry, words: dict) -> None:
     fields = shown_fields(entry)
     if pdf.will_page_break(30 + 4.2 * len(fields)):
         pdf.add_page()
-    pdf.set_draw_color(170, 170, 170)
-    pdf.set_line_width(0.2)
-    pdf.line(_LEFT, pdf.get_y(), pdf.w - _RIGHT, pdf.get_y())
-    pdf.ln(1.5)
-    pdf.set_font("serif", "B", _BODY_PT - 0.5)
-    pdf.multi_cell(0, 5, f"{number}.  {entry.dataset} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
+    _entry_heading(pdf, number, entry, pdf.epw)
     rows = [(labels["where"], locator_text(entry, words), False),
             (labels["matched"], matched_text(entry, words), False)]
     if entry.url:
         rows.append((labels["url"], entry.url, True))
     rows += [(labels["fields"] if n == 0 else "", f"{name}: {value}", False) for n, (name, value) in enumerate(fields)]
     rows.append((labels["scan"], entry.scan_date, False))
-    pdf.set_font("serif", "", _SMALL_PT)
-    label_width = max(30.0, max(pdf.get_string_width(label) for label, _, _ in rows) + 3)
-    for label, value, mono in rows:
-        pdf.set_x(_LEFT + 6)
-        pdf.set_font("serif", "", _SMALL_PT)
-        pdf.cell(label_width, 4.2, label)
-        pdf.set_font("mono" if mono else "serif", "", _SMALL_PT - (0.6 if mono else 0))
-        pdf.multi_cell(pdf.epw - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
+    _labelled(pdf, rows, pdf.epw)
     pdf.ln(3)
 
 
-def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> None:
-    labels = strings["annex_labels"]
-    has_image = entry.crop is not None or entry.reference is not None
-    if pdf.will_page_break(46 if has_image else 34):
-        pdf.add_page()
-    top = pdf.get_y()
+def _entry_heading(pdf: FPDF, number: int, entry: AnnexEntry, width: float) -> None:
+    """An annex entry's rule and heading: its number, dataset and copy."""
     pdf.set_draw_color(170, 170, 170)
     pdf.set_line_width(0.2)
-    pdf.line(_LEFT, top, pdf.w - _RIGHT, top)
+    pdf.line(_LEFT, pdf.get_y(), pdf.w - _RIGHT, pdf.get_y())
     pdf.ln(1.5)
-    text_width = pdf.epw - (38 if has_image else 0)
     pdf.set_font("serif", "B", _BODY_PT - 0.5)
-    pdf.multi_cell(text_width, 5, f"{number}.  {entry.dataset} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("mono", "", _SMALL_PT)
-    pdf.set_x(_LEFT + 6)
-    pdf.multi_cell(text_width - 6, 4.2, entry.key, new_x="LMARGIN", new_y="NEXT")
-    rows = [(labels["sha256"], entry.sha256, True), (labels["box"], entry.box_text, False),
-            (labels["model"], entry.model, False),
-            (labels["distance"], distance_text(entry, labels), False), (labels["scan"], entry.scan_date, False)]
-    if entry.label:
-        rows.insert(1, (labels["label"], entry.label, False))
+    pdf.multi_cell(width, 5, f"{number}.  {entry.dataset} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
+
+
+def _labelled(pdf: FPDF, rows: list[tuple[str, str, bool]], width: float) -> None:
+    """Label and value lines (a value in the monospaced font where marked), labels as wide as the longest."""
     pdf.set_font("serif", "", _SMALL_PT)
     # As wide as the language's longest label needs ("Name im Datensatz" ran into its value at 30 mm).
     label_width = max(30.0, max(pdf.get_string_width(label) for label, _, _ in rows) + 3)
@@ -254,7 +233,26 @@ def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> No
         pdf.set_font("serif", "", _SMALL_PT)
         pdf.cell(label_width, 4.2, label)
         pdf.set_font("mono" if mono else "serif", "", _SMALL_PT - (0.6 if mono else 0))
-        pdf.multi_cell(text_width - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
+
+
+def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict) -> None:
+    labels = strings["annex_labels"]
+    has_image = entry.crop is not None or entry.reference is not None
+    if pdf.will_page_break(46 if has_image else 34):
+        pdf.add_page()
+    top = pdf.get_y()
+    text_width = pdf.epw - (38 if has_image else 0)
+    _entry_heading(pdf, number, entry, text_width)
+    pdf.set_font("mono", "", _SMALL_PT)
+    pdf.set_x(_LEFT + 6)
+    pdf.multi_cell(text_width - 6, 4.2, entry.key, new_x="LMARGIN", new_y="NEXT")
+    rows = [(labels["sha256"], entry.sha256, True), (labels["box"], entry.box_text, False),
+            (labels["model"], entry.model, False),
+            (labels["distance"], distance_text(entry, labels), False), (labels["scan"], entry.scan_date, False)]
+    if entry.label:
+        rows.insert(1, (labels["label"], entry.label, False))
+    _labelled(pdf, rows, text_width)
     bottom = pdf.get_y()
     if has_image:
         bottom = max(bottom, _annex_images(pdf, entry, top + 2, strings))

@@ -13,10 +13,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import unquote
 
 __all__ = ["FlickrRef", "SplitUrl", "split_url", "flickr_ref", "url_key", "under", "normalise_account",
-           "normalise_name", "name_forms", "base58_encode", "base58_decode", "is_nsid"]
+           "normalise_name", "name_forms", "base58_encode", "base58_decode", "is_nsid", "unquote"]
 
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):", re.IGNORECASE)
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-z0-9]$|^\d{1,3}(?:\.\d{1,3}){3}$")
@@ -166,6 +165,14 @@ def base58_decode(text: str) -> int | None:
             return None
         number = number * 58 + _BASE58_INDEX[char]
     return number or None
+
+
+def unquote(text: str) -> str:
+    """Percent-escapes decoded (`%40` is `@`, `%C3%A9` is `é`). Written here: no module of the app imports urllib."""
+    if "%" not in text:
+        return text
+    raw = re.sub(rb"%([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
+    return raw.decode("utf-8", "replace")
 
 
 def _photo_id(digits: str) -> str:

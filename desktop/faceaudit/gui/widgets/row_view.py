@@ -5,10 +5,10 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidgetItem, QVBoxLayout, QWidget
 
 from faceaudit.core.matching.matches import RowCandidate
-from faceaudit.gui.widgets.page_parts import make_row_table
+from faceaudit.gui.widgets.page_parts import decision_row, make_row_table
 from faceaudit.gui.wording import DECISION_WORDS
 
 __all__ = ["RowView"]
@@ -39,19 +39,9 @@ class RowView(QWidget):
         self.fields = make_row_table(("Field", "Value"), "The row's fields")
         self.fields.horizontalHeader().setStretchLastSection(True)
         self.decision = QLabel()
-        self.buttons = {}
-        row = QHBoxLayout()
-        for decision, text, tip in (("me", "This is me  (Y)", "Yes, this row lists a photo of mine or of me (key Y)"),
-                                    ("not_me", "Not me  (N)", "No, this row is about someone else (key N)"),
-                                    ("unsure", "Unsure  (U)", "I cannot tell (key U)")):
-            button = QPushButton(text)
-            button.setToolTip(tip)
-            button.setCheckable(True)
-            button.clicked.connect(lambda _checked=False, d=decision: self.decided.emit(d))
-            self.buttons[decision] = button
-            row.addWidget(button)
-        row.addStretch(1)
-        row.addWidget(self.decision)
+        row, self.buttons = decision_row({"me": "Yes, this row lists a photo of mine or of me (key Y)",
+                                          "not_me": "No, this row is about someone else (key N)",
+                                          "unsure": "I cannot tell (key U)"}, self.decided.emit, self.decision)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.where)
