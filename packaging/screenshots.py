@@ -49,13 +49,40 @@ def build_data(work: Path) -> None:
             if progress.phase == "indexing" and progress.done >= 16:
                 break
         run.close()
-        for _ in scan(store, ["lfw-sample"]):
+        add_link_list(store, work)
+        for _ in scan(store, ["lfw-sample", "FFHQ metadata"]):
             pass
         found = candidates(store)
         for number, candidate in enumerate(found[:2]):
             gore = candidate.key.startswith("Al_Gore/")
             review(store, candidate.id, ("me" if number == 0 else "unsure") if gore else "not_me")
         add_letters(store, work)
+
+
+def add_link_list(store, work: Path) -> None:
+    """My identifiers, and a small FFHQ-like list of links (ffhq-dataset-v2.json's layout) with one row naming me."""
+    import json
+
+    from faceaudit.core.datasets.catalog import add_dataset
+    from faceaudit.core.matching.identifiers import add_identifier
+
+    for text in ("flickr:jane_example", "https://www.flickr.com/photos/a_friend/8812345678/", 'name:"Jane Example"',
+                 "url:https://portfolio.example.org/jane/"):
+        add_identifier(store, text)
+    entries = {}
+    for n in range(40):
+        owner, photo = ("jane_example", 5551234567) if n == 17 else (f"user{1000 + n}", 30000000000 + 7919 * n)
+        entries[str(n)] = {
+            "category": "training",
+            "metadata": {"photo_url": f"https://www.flickr.com/photos/{owner}/{photo}/", "photo_title": "summer",
+                         "author": "Jane Example" if n == 17 else f"Photographer {n}",
+                         "license": "Attribution-NonCommercial License",
+                         "license_url": "https://creativecommons.org/licenses/by-nc/2.0/",
+                         "date_uploaded": "2012-06-14", "date_crawled": "2018-10-10"},
+            "in_the_wild": {"file_md5": f"{n:032x}", "pixel_size": [2048, 1536]}}
+    path = work / "ffhq-dataset-v2.json"
+    path.write_text(json.dumps(entries, indent=2))
+    add_dataset(store, path, "FFHQ metadata")
 
 
 def add_letters(store, work: Path) -> None:
@@ -100,7 +127,8 @@ def take(app, window, name: str, widget=None) -> None:
 
 def main(wanted: list[str]) -> int:
     """Save every screenshot, or only the `wanted` ones (me, datasets, review, letters, requests, settings,
-    letters-platform-access, letters-developer-erasure: the Letters page writing to an organisation, no dataset).
+    letters-platform-access, letters-developer-erasure: the Letters page writing to an organisation, no dataset;
+    me-identifiers, review-row).
 
     `--dark` asks Qt for its dark colour scheme (as a desktop set to dark would) and saves
     `dark-NAME.png` instead, to check that every page stays legible there.
@@ -163,6 +191,16 @@ def main(wanted: list[str]) -> int:
                 page.form.account.setText("jane-okc-2014")
                 page.update_preview()
                 take(app, window, name)
+            if not wanted or "me-identifiers" in wanted:
+                window.show_page(0)
+                take(app, window, "me-identifiers")
+            if not wanted or "review-row" in wanted:
+                window.show_page(2)
+                page = window.review_page
+                rows = [n for n, c in enumerate(page.shown()) if hasattr(c, "locator")]
+                if rows:
+                    page.list.setCurrentRow(rows[0])
+                take(app, window, "review-row")
             if not wanted or "settings" in wanted:
                 dialog = window.open_settings()
                 take(app, window, "settings", dialog)

@@ -23,18 +23,25 @@ __all__ = ["register"]
 
 def register(commands) -> None:
     """Add the dataset command(s) to the `faceaudit` parser."""
-    dataset = commands.add_parser("dataset", help="face datasets to search", description="Manage face datasets.")
+    dataset = commands.add_parser("dataset", help="face datasets to search",
+                                  description="Manage face datasets, and datasets published as lists of links.")
     ds_commands = dataset.add_subparsers(dest="action", metavar="ACTION", required=True)
     ds_add = ds_commands.add_parser(
-        "add", help="add a dataset folder, archive, parquet shard or RecordIO pack",
+        "add", help="add a dataset folder, archive, parquet shard, RecordIO pack or list of links",
         description="Add a dataset, read in place: a folder (of photos, or of archives, parquet shards or a RecordIO "
-                    "pack, as one dataset), a zip/tar archive, a .parquet shard or a .rec pack.")
-    ds_add.add_argument("path", help="folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .parquet or .rec")
+                    "pack, as one dataset), a zip/tar archive, a .parquet shard or a .rec pack; or a list of links "
+                    "(text, CSV, TSV, JSON, JSON Lines or parquet, possibly gzip-compressed), or a folder of them, "
+                    "which is searched for your identifiers.")
+    ds_add.add_argument("path", help="folder, .zip, .tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .parquet, .rec, "
+                                     "or a list file")
     ds_add.add_argument("--name", required=True, help="a short name for the dataset")
     ds_add.add_argument("--labels", metavar="CSV", help="CSV of key,label giving each image's identity")
     ds_add.add_argument("--aligned", choices=list(Aligned), default=Aligned.AUTO.value,
                         help="pre-aligned face crops: auto (default: ArcFace 112x112 crops skip face detection), "
                              "arcface (every photo is an ArcFace-aligned crop), none (always detect faces)")
+    ds_add.add_argument("--columns", metavar="ROLE=COLUMN,...",
+                        help="for a list of links: the columns that hold identifiers, ROLE one of url, account, photo, "
+                             "name, sha256, md5 (columns without a header are numbered from 1)")
     ds_add.set_defaults(handler=_dataset_add)
     ds_list = ds_commands.add_parser("list", help="list datasets", description="List datasets with their counts.")
     ds_list.set_defaults(handler=_dataset_list)
@@ -52,7 +59,11 @@ def register(commands) -> None:
 def _dataset_add(args) -> int:
     from faceaudit.core.datasets.catalog import add_dataset
 
-    info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned)
+    info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned, columns=args.columns)
+    if info.kind == "link-list":
+        print(f"added dataset {shown(info.name)!r} (a list of links: {shown(info.path)}); search it for your "
+              f"identifiers (faceaudit me id add ...) with: faceaudit scan {shown(info.name)}")
+        return 0
     print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: faceaudit index"
           f" {shown(info.name)}")
     return 0
@@ -61,13 +72,17 @@ def _dataset_add(args) -> int:
 def _dataset_list(args) -> int:
     from faceaudit.core.datasets.catalog import list_datasets
 
-    datasets = list_datasets(open_store())
+    store = open_store()
+    datasets = list_datasets(store)
     if not datasets:
         print("no datasets yet: faceaudit dataset add PATH --name NAME")
     for d in datasets:
-        unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""
-        print(f"{shown(d.name)}: {d.items} items, {d.faces} faces, {d.errors} errors{unavailable},"
-              f" {STATE_WORDS[d.state]}  [{d.kind}] {shown(d.path)}")
+        if d.kind == "link-list":
+            print(_list_line(store, d))
+        else:
+            unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""
+            print(f"{shown(d.name)}: {d.items} items, {d.faces} faces, {d.errors} errors{unavailable},"
+                  f" {STATE_WORDS[d.state]}  [{d.kind}] {shown(d.path)}")
         if d.state not in (DatasetState.READY, DatasetState.NEW, DatasetState.INDEXING):
             print(f"  not really checked: {shown(d.reason)} (see: faceaudit dataset errors {shown(d.name)})")
     return 0
@@ -95,3 +110,15 @@ def _dataset_remove(args) -> int:
     remove_dataset(open_store(), args.name)
     print(f"removed dataset {shown(args.name)!r} (its files were not touched)")
     return 0
+
+
+def _list_line(store, d) -> str:
+    from faceaudit.core.datasets.lists import list_files
+
+    files = list_files(store, d.id)
+    rows = sum(f.rows or 0 for f in files)
+    state = "not searched yet" if d.done == 0 and not d.errors else (
+        "searched" if not d.pending else f"{d.pending} file(s) not searched yet")
+    unavailable = f", {d.unavailable} not readable now" if d.unavailable else ""
+    return (f"{shown(d.name)}: a list of links, {d.items} file(s), {rows:,} rows read, {d.errors} file(s) refused"
+            f"{unavailable}, {state}  [{d.kind}] {shown(d.path)}")

@@ -45,14 +45,18 @@ def _index(args) -> int:
                 bar.update(last.done, last.total, last.rate, last.eta_seconds,
                            f"{last.faces} faces, {last.errors} errors")
         bar.close()
-        print(f"{shown(name)}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors"
-              + (f", {last.unavailable} unavailable" if last.unavailable else ""))
+        info = get_dataset(store, name)
+        if info.kind == "link-list":
+            print(f"{shown(name)}: {last.total - last.errors}/{last.total} list file(s) indexed, {last.errors} refused"
+                  " (later scans read only the parts where an identifier can be)")
+        else:
+            print(f"{shown(name)}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors"
+                  + (f", {last.unavailable} unavailable" if last.unavailable else ""))
         for reason in last.gaps:
             print(f"  could not be read this time: {shown(reason)}")
         if last.unavailable:
             print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
                   f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
-        info = get_dataset(store, name)
         if info.state not in (DatasetState.READY, DatasetState.INDEXING):
             print(f"  not really checked: {shown(info.reason)} (see: faceaudit dataset errors {shown(name)})")
     return 0

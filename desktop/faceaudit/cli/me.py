@@ -1,4 +1,4 @@
-"""`faceaudit me`: my reference photos (the faces to look for)."""
+"""`faceaudit me`: my reference photos (the faces to look for), and my other identifiers (accounts, names)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,33 @@ def register(commands) -> None:
     remove = me_commands.add_parser("remove", help="remove a reference face", description="Remove a reference face.")
     remove.add_argument("id", type=int, help="the face's id (see `faceaudit me list`)")
     remove.set_defaults(handler=_me_remove)
+    _register_identifiers(me_commands)
+
+
+def _register_identifiers(me_commands) -> None:
+    ids = me_commands.add_parser(
+        "id", help="your identifiers: accounts, photo addresses, names (to search lists of links)",
+        description="Your identifiers besides your face, searched for in datasets published as lists of links "
+                    "(MegaFace, FaceScrub, FFHQ, LAION...). The SHA-256 and MD5 of your reference photos count too.")
+    id_commands = ids.add_subparsers(dest="id_action", metavar="ACTION", required=True)
+    add = id_commands.add_parser(
+        "add", help="add identifiers",
+        description="Add identifiers: flickr:USERNAME, flickr:NSID (such as 12345678@N01), a Flickr photo or "
+                    "profile address, url:ADDRESS (a photo, or a profile page: pages below it count), "
+                    "name:\"First Last\", sha256:HEX, md5:HEX.")
+    add.add_argument("identifiers", nargs="+", metavar="IDENTIFIER", help="one or more identifiers, as above")
+    add.set_defaults(handler=_id_add)
+    listing = id_commands.add_parser("list", help="list your identifiers", description="List your identifiers.")
+    listing.set_defaults(handler=_id_list)
+    remove = id_commands.add_parser("remove", help="remove an identifier", description="Remove an identifier.")
+    remove.add_argument("id", type=int, help="the identifier's number (see `faceaudit me id list`)")
+    remove.set_defaults(handler=_id_remove)
+    hashes = me_commands.add_parser(
+        "hashes", help="add the hashes of a folder of photos you once uploaded",
+        description="Keep the SHA-256 and MD5 of every photo in a folder (and its sub-folders), to find those "
+                    "files in lists of links. Only the hashes are kept: no photo, no file name.")
+    hashes.add_argument("folder", help="the folder of photos")
+    hashes.set_defaults(handler=_me_hashes)
 
 def _me_add(args) -> int:
     from faceaudit.core.matching.references import NeedFaceChoice, add_reference
@@ -69,4 +96,56 @@ def _me_remove(args) -> int:
 
     remove_reference(open_store(), args.id)
     print(f"removed reference face {args.id}")
+    return 0
+
+
+def _id_add(args) -> int:
+    from faceaudit.core.matching.identifiers import IdentifierError, add_identifier
+
+    store, status = open_store(), 0
+    for text in args.identifiers:
+        try:
+            found = add_identifier(store, text)
+        except IdentifierError as exc:
+            print(f"faceaudit: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        print(f"{found.id:>4}  {found.kind:<15} {found.label}")
+    return status
+
+
+def _id_list(args) -> int:
+    from faceaudit.core.matching.identifiers import list_identifiers
+
+    found = list_identifiers(open_store())
+    if not found:
+        print("no identifiers yet: faceaudit me id add flickr:USERNAME (or a photo address, name:\"First Last\", ...)")
+    typed = [i for i in found if i.source == "typed"]
+    for identifier in typed:
+        print(f"{identifier.id:>4}  {identifier.kind:<15} {identifier.label}")
+    folder = [i for i in found if i.source == "photo-hashes"]
+    if folder:
+        print(f"      {len(folder) // 2} photo(s) hashed with `faceaudit me hashes` (SHA-256 and MD5 each)")
+    for identifier in (i for i in found if i.source == "reference-photo"):
+        print(f"      {identifier.kind:<15} {identifier.label}: {identifier.value}")
+    return 0
+
+
+def _id_remove(args) -> int:
+    from faceaudit.core.matching.identifiers import remove_identifier
+
+    remove_identifier(open_store(), args.id)
+    print(f"removed identifier {args.id}")
+    return 0
+
+
+def _me_hashes(args) -> int:
+    from faceaudit.core.matching.identifiers import add_photo_hashes
+
+    last = None
+    for last in add_photo_hashes(open_store(), args.folder):
+        pass
+    print(f"{last.photos} photo(s) hashed, {last.added} new identifier(s) kept (SHA-256 and MD5; no photo, no name)")
+    for problem in last.unreadable:
+        print(f"not read: {problem}", file=sys.stderr)
     return 0

@@ -13,20 +13,23 @@ __all__ = ["register"]
 
 def register(commands) -> None:
     """Add the scan and review command(s) to the `faceaudit` parser."""
-    scan = commands.add_parser("scan", help="compare your faces with the indexed datasets",
-                               description="Scan datasets for your faces and list candidates, most convincing first.")
+    scan = commands.add_parser("scan", help="compare your faces with the indexed datasets, search lists of links",
+                               description="Scan datasets for your faces and list candidates, most convincing first; "
+                                           "search datasets published as lists of links for your identifiers "
+                                           "(faceaudit me id add) and list the rows found.")
     scan.add_argument("name", nargs="?", help="dataset name (default: every dataset)")
     scan.add_argument("--json", action="store_true", help="print a JSON array, one object per candidate")
     scan.set_defaults(handler=_scan)
 
     review = commands.add_parser("review", help="say whether a candidate is you",
                                  description="Record your decision on a candidate match.")
-    review.add_argument("match_id", type=int, help="the candidate's id (from `faceaudit scan`)")
+    review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, or L and a number for "
+                                         "a row of a list")
     review.add_argument("decision", choices=[d.value.replace("_", "-") for d in Decision], help="your decision")
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.matches import candidates
+    from faceaudit.core.matching.matches import candidates, identifier_candidates
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
@@ -34,18 +37,18 @@ def _scan(args) -> int:
     for final in scan(store, [args.name] if args.name else None):
         pass
     found = candidates(store, final.scan_id, dataset=args.name)
-    for item in final.unchecked:
-        # Named whatever the output: finding nothing in these is no all-clear.
-        print(f"not really checked: {item.dataset}: {item.reason} (see: faceaudit dataset errors {item.dataset})",
-              file=sys.stderr if args.json else sys.stdout)
+    rows = identifier_candidates(store, final.scan_id, dataset=args.name)
+    # Named whatever the output: finding nothing in these is no all-clear.
+    _say_unchecked(final.unchecked, sys.stderr if args.json else sys.stdout)
     if args.json:
-        json.dump([c.as_json() for c in found], sys.stdout, indent=1)
+        json.dump([c.as_json() for c in found] + [r.as_json() for r in rows], sys.stdout, indent=1, ensure_ascii=False)
         print()
         return 0
-    if not found and final.all_checked:
-        print("no candidates: none of the faces in these datasets looks like yours")
-    elif not found:
-        print(f"no candidates among the faces that were found; {len(final.unchecked)} dataset(s) above could not "
+    if not found and not rows and final.all_checked:
+        print("no candidates: none of the faces in these datasets looks like yours, and no row of their lists "
+              "names you")
+    elif not found and not rows:
+        print(f"no candidates in what could be searched; {len(final.unchecked)} dataset(s) above could not "
               "really be checked, so this says nothing about them")
     for c in found:
         what = (
@@ -59,7 +62,17 @@ def _scan(args) -> int:
             else f", about {c.expected_lookalikes:.2g} strangers would look this close"
         )
         print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]"))
+    for r in rows:
+        print(shown(f"#{r.ref:<5} {'row':<8} {r.dataset}/{r.key}: names {', '.join(r.matched)}"
+                    + (f" - {r.url}" if r.url else "") + f" [{r.decision}]"))
     return 0
+
+
+def _say_unchecked(unchecked, out) -> None:
+    for item in unchecked:
+        # A dataset searched but not whole has errors to look at; one not searched has nothing to show.
+        hint = f" (see: faceaudit dataset errors {shown(item.dataset)})" if item.state is not None else ""
+        print(f"not really checked: {shown(item.dataset)}: {shown(item.reason)}{hint}", file=out)
 
 
 def _review(args) -> int:

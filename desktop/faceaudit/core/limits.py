@@ -32,6 +32,10 @@ __all__ = [
     "MAX_PARQUET_ROWS",
     "MAX_SHARD_ITEMS",
     "MAX_VERIFICATION_FILE_BYTES",
+    "MAX_LIST_LINE_BYTES",
+    "MAX_LIST_ENTRY_BYTES",
+    "MAX_LIST_NESTING",
+    "MAX_PARQUET_ROWS_PER_BYTE",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -132,3 +136,20 @@ MAX_KEY_COST_MEMORY_BYTES = 256 * 2**20
 #: Most work (2**log_n x r x p) the key derivation may ask for: 8 times what FaceAudit writes,
 #: under a second on a slow machine.
 MAX_KEY_COST_WORK = 8 * 2**15 * 8
+
+#: Longest line of a text list (CSV, TSV, JSON Lines) we read, in bytes. A list of links has
+#: lines of a few hundred bytes (LAION's longest captions are a few KB); a longer line means a
+#: file that is not a list, and stops its reading before it can fill memory.
+MAX_LIST_LINE_BYTES = 1024 * 1024
+
+#: Largest single entry of a JSON list document, in bytes (FFHQ's entries are about 4 KB).
+MAX_LIST_ENTRY_BYTES = 16 * 1024 * 1024
+
+#: Deepest nesting of a JSON list entry we flatten (FFHQ's entries nest 3 levels).
+MAX_LIST_NESTING = 32
+
+#: Most rows a parquet list of links may claim per byte of its size: a row costs at least a few
+#: bits even run-length encoded, so a footer that claims more lies (and would keep a reader busy
+#: for ever). (MAX_PARQUET_FOOTER_BYTES, above, bounds the footers of lists of links too: LAION's
+#: shards have footers of tens of KB.)
+MAX_PARQUET_ROWS_PER_BYTE = 64

@@ -101,8 +101,11 @@ def test_rows_whose_image_is_not_embedded_say_so(tmp_path):
 def test_a_parquet_without_images_is_not_an_image_dataset(tmp_path):
     path = tmp_path / "links.parquet"
     pq.write_table(pa.table({"URL": ["https://example.org/a.jpg"], "TEXT": ["a"]}), path)
+    assert open_source(path).kind == "link-list"  # LAION's form: a list of links (issue 16), never image shards
+    table = tmp_path / "sizes.parquet"  # neither images nor identifiers: a metadata table
+    pq.write_table(pa.table({"width": [640], "height": [480]}), table)
     with pytest.raises(SourceError, match="has no column of images"):
-        open_source(path)
+        open_source(table)
     # Beside shards (img2dataset writes one per tar shard) it is metadata, not an item.
     root = tmp_path / "mixed"
     root.mkdir()

@@ -8,7 +8,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faceaudit.core.datasets.listing import GONE_BUT_DECIDED
+from faceaudit.core.datasets.lists import forget_indexes, open_list
 from faceaudit.core.datasets.sources import SourceError, form_of, open_source, read_labels_csv
+from faceaudit.core.datasets.sources.link_lists import LinkListSource
+from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.states import Aligned, DatasetState, state_of
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.paths import cache_beside
@@ -55,8 +58,9 @@ class DatasetInfo:
 
 
 def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None,
-                aligned: str = Aligned.AUTO) -> DatasetInfo:
-    """Register a folder, archive, shard or pack as a dataset (nothing is read yet but its form).
+                aligned: str = Aligned.AUTO, columns: str | None = None) -> DatasetInfo:
+    """Register a folder, archive, shard or pack, or a list of links, as a dataset (nothing is read yet but
+    its form).
 
     Args:
         store: the database.
@@ -65,10 +69,12 @@ def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: st
         labels_csv: a CSV of key,label giving each photo's identity.
         aligned: whether its photos are pre-aligned face crops: "auto" (crops of a known
             geometry skip detection), "arcface" (every photo is an ArcFace 112x112 crop), "none".
+        columns: for a list of links, which columns hold identifiers ("url=URL,name=person"),
+            instead of finding them from the header and values.
 
     Raises:
         DatasetError: the name is taken or empty, the labels file is missing, or `aligned` is unknown.
-        SourceError: the path is not a form FaceAudit reads.
+        SourceError: the path is not a form FaceAudit reads (or not a list of links with the columns named).
     """
     name = name.strip()
     if not name:
@@ -77,7 +83,8 @@ def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: st
         raise DatasetError(f"a dataset named {name!r} already exists")
     if aligned not in tuple(Aligned):
         raise DatasetError(f"unknown aligned setting {aligned!r}; choose one of {', '.join(Aligned)}")
-    source = open_source(path)
+    source, list_columns = open_list(path, columns) if columns else (open_source(path), None)
+    _check_recognised(source)
     if labels_csv is not None and not Path(labels_csv).is_file():
         raise DatasetError(f"labels file {labels_csv} not found")
     if labels_csv is not None:
@@ -89,8 +96,18 @@ def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: st
     store.db["datasets"].insert({
         "name": name, "path": str(source.path), "kind": form,
         "labels_csv": str(Path(labels_csv).resolve()) if labels_csv else None, "added": now(), "aligned": aligned,
+        "list_columns": list_columns,
     })
     return get_dataset(store, name)
+
+
+def _check_recognised(source) -> None:
+    """A parquet file whose schema cannot be read is refused when it is added: image shards and lists
+    of links are both parquet, and which this one is cannot be told. (Once added, a shard damaged
+    since lists as refused, with the reason.)"""
+    if isinstance(source, ParquetSource) and has_image_column(source.path) is None:
+        raise SourceError(f"{source.path.name} cannot be read as parquet shards of images, and is not a list "
+                          f"FaceAudit reads: {LinkListSource.refusal(source.path)}")
 
 
 def list_datasets(store: Store) -> list[DatasetInfo]:
@@ -141,6 +158,7 @@ def dataset_errors(store: Store, name: str, unavailable: bool = False) -> list[d
 def remove_dataset(store: Store, name: str) -> None:
     """Forget a dataset, its index and its matches (the dataset's own files are not touched)."""
     dataset = get_dataset(store, name)
+    forget_indexes(store, dataset.id)
     with store.transaction():
         store.conn.execute("DELETE FROM datasets WHERE id = ?", [dataset.id])
 

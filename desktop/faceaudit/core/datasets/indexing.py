@@ -19,6 +19,7 @@ from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
 from faceaudit.core.datasets.kept_decisions import attach_decisions
 from faceaudit.core.datasets.listing import face_settings, recorded_settings, sync_listing
+from faceaudit.core.datasets.lists import LINK_LIST, index_lists
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
 from faceaudit.core.datasets.sources import SourceError, Unreadable, open_source
 from faceaudit.core.datasets.square_crops import learn_square_crop_of, stored_square_crop
@@ -198,6 +199,9 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     """
     check_workers(workers)
     dataset = get_dataset(store, name)
+    if dataset.kind == LINK_LIST:  # no faces: the list's token index is built instead
+        yield from _index_list(store, dataset.id, name)
+        return
     settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
     looked, square = stored_square_crop(store, dataset.id)
     engine = _engine(settings, dataset.aligned, square)
@@ -250,6 +254,21 @@ def _prepare_reads(store: Store, path: str, kind: str) -> None:
 def _engine(settings: IndexSettings, aligned: str, square: list[int] | None) -> FaceEngine:
     return FaceEngine(settings.detector, settings.upsample, settings.engine, settings.device, aligned=aligned,
                       square=square)
+
+
+def _index_list(store: Store, dataset_id: int, name: str) -> Iterator[IndexProgress]:
+    """Index a list of links: its files' token indexes (see `list_index`); done and total count files."""
+    started = time.monotonic()
+    last = None
+    for last in index_lists(store, dataset_id):
+        elapsed = max(time.monotonic() - started, 1e-6)
+        part = last.files_done + (last.read / last.size if last.size else 0)
+        rate = part / elapsed
+        eta = (last.files - part) / rate if rate and last.file else None
+        yield IndexProgress(name, "indexing" if last.file else "finished", last.files_done, last.files, 0,
+                            last.refused, rate, eta)
+    with store.transaction():
+        store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset_id])
 
 
 def _batches(

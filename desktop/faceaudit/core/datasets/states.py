@@ -3,7 +3,8 @@ all-clear about a dataset whose photos were not really looked at.
 
 A dataset of which no photo could be read, in which no face or far fewer faces than photos were
 found, or of which part could not be listed, is not "checked": a scan that finds nothing in it
-says nothing about the person. The core gives the facts (a state and a reason in plain words);
+says nothing about the person. A list of links is checked when every one of its files was read
+to its end. The core gives the facts (a state and a reason in plain words);
 the CLI and the GUI word them.
 """
 
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 from typing import TYPE_CHECKING
+
+from faceaudit.core.datasets.sources.link_lists import LinkListSource
 
 if TYPE_CHECKING:
     from faceaudit.core.datasets.catalog import DatasetInfo
@@ -59,12 +62,30 @@ def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int,
     if unread:
         parts.append(f"{unread:,} item{'s' if unread != 1 else ''} could not be read this time")
     gaps = "; ".join(parts)
-    state, reason = _counts_state(info, top_error, photos_with_faces)
+    counts = _list_state if info.kind == LinkListSource.kind else _counts_state
+    state, reason = counts(info, top_error, photos_with_faces)
     if gaps:
         if state == DatasetState.READY:
             return DatasetState.PARTLY_UNREADABLE, gaps
         return state, f"{reason}; {gaps}"
     return state, reason
+
+
+def _list_state(info: DatasetInfo, top_error: str | None, _faces: int) -> tuple[DatasetState, str | None]:
+    """A list of links has no faces: it is checked when every list file was read to its end."""
+    if info.last_indexed is None and info.done == 0 and info.errors == 0:
+        return DatasetState.NEW, "not searched yet"
+    if info.pending:
+        return DatasetState.INDEXING, f"{info.pending:,} of {info.items:,} list files not read yet"
+    if info.items == 0:
+        return DatasetState.NOTHING_READABLE, "no list file was found in it"
+    most_often = f" (most often: {top_error})" if top_error else ""
+    if info.done == 0:
+        return DatasetState.NOTHING_READABLE, f"none of its {info.items:,} list files could be read{most_often}"
+    if info.errors:
+        return DatasetState.PARTLY_UNREADABLE, (f"{info.errors:,} of its {info.items:,} list files could not be read "
+                                                f"to the end{most_often}")
+    return DatasetState.READY, None
 
 
 def _counts_state(info: DatasetInfo, top_error: str | None, photos_with_faces: int) -> tuple[DatasetState, str | None]:

@@ -6,7 +6,7 @@ import hashlib
 
 import numpy as np
 
-__all__ = ["PhotoHash", "photo_hash", "hamming", "same_photo", "sha256_hex"]
+__all__ = ["PhotoHash", "photo_hash", "hamming", "same_photo", "sha256_hex", "md5_hex"]
 
 #: Two hashes within these many differing bits (of 64 each) are taken as one photo. Measured:
 #: a quarter-size JPEG copy differs by 0-4 bits; a 3% crop by up to 12 (the gradient hash of
@@ -61,3 +61,8 @@ def _to_int64(bits: np.ndarray) -> int:
 def sha256_hex(data: bytes) -> str:
     """The SHA-256 of a file's bytes, in hex (names the exact file in letters and finds copies)."""
     return hashlib.sha256(data).hexdigest()
+
+
+def md5_hex(data: bytes) -> str:
+    """The MD5 of a file's bytes, in hex (FFHQ lists its originals by MD5; never used to protect anything)."""
+    return hashlib.md5(data, usedforsecurity=False).hexdigest()

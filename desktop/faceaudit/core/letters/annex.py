@@ -1,4 +1,10 @@
-"""The evidence annex of a letter: my confirmed matches only, each with what identifies it."""
+"""The evidence annex of a letter: my confirmed matches only, each with what identifies it.
+
+Two kinds of entry (`AnnexEntry.kind`): a face in a photo of the dataset ("face": the file, its
+SHA-256, the face's box, the model's distance), and a row of a list of links that names me
+("identifier": the file and its line, entry or row, which of my identifiers it names, its photo
+address and its other fields, such as author and licence).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +17,19 @@ from faceaudit.core.datasets.catalog import DatasetError, read_item_bytes
 from faceaudit.core.faces.crops import face_crop_jpeg
 from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
+from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
-__all__ = ["AnnexEntry", "confirmed_matches", "add_face_crops", "add_reference_thumbnails", "distance_text",
-           "scan_date_text"]
+__all__ = ["AnnexEntry", "FACE", "IDENTIFIER", "confirmed_matches", "add_face_crops", "add_reference_thumbnails",
+           "distance_text", "scan_date_text", "row_strings", "locator_text", "shown_fields", "matched_text"]
+
+#: The kinds of annex entry.
+FACE, IDENTIFIER = "face", "identifier"
+#: Fields of a listed row worth printing when it has many (FFHQ's entries have 40).
+_INFORMATIVE = ("url", "author", "owner", "user", "name", "person", "licen", "title", "date", "upload", "md5",
+                "sha", "caption", "text", "credit", "source")
+_FIELDS_SHOWN = 12
+_FIELD_TEXT = 160
 
 _CROP_PX = 220
 
@@ -30,7 +45,11 @@ class AnnexEntry:
         scan_date: when the scan that found it ran (ISO date).
         crop: a JPEG of the face, only when the person opted in.
         reference: a JPEG of the person's own reference face, only when separately opted in.
-        kind: "face" for a confirmed face; "identifier" for a confirmed row of a published link list.
+        kind: FACE, or IDENTIFIER for a row of a list of links; the fields below are a row's
+            (a row has no box, model or distance: `sha256` is "-" and `band` "listed").
+        file: the list file; locator: "line 17", "entry 12345", "row 1234567" (from 0), "whole file".
+        matched: (kind, value as shown) of each of my identifiers the row names; url: its photo address;
+            fields: all its fields.
     """
 
     match_id: int
@@ -47,7 +66,12 @@ class AnnexEntry:
     label: str | None = None
     crop: bytes | None = None
     reference: bytes | None = None
-    kind: str = "face"
+    kind: str = FACE
+    file: str = ""
+    locator: str = ""
+    matched: tuple[tuple[str, str], ...] = ()
+    url: str | None = None
+    fields: dict[str, str] | None = None
 
     @property
     def box_text(self) -> str:
@@ -84,7 +108,69 @@ def confirmed_matches(store: Store, dataset: str | None = None) -> list[AnnexEnt
         sql += " AND d.name = ?"
         params.append(dataset)
     rows = store.query(sql + " ORDER BY d.name, i.key, m.face_idx", params)
-    return [_entry(store, row) for row in rows]
+    return [_entry(store, row) for row in rows] + _row_entries(store, dataset)
+
+
+def _row_entries(store: Store, dataset: str | None) -> list[AnnexEntry]:
+    """Rows of lists of links that I confirmed name me, as annex entries of kind IDENTIFIER."""
+    sql = ("SELECT m.*, d.name AS dataset, d.path, d.settings, s.started AS scan_started FROM identifier_matches m"
+           " JOIN datasets d ON d.id = m.dataset_id LEFT JOIN scans s ON s.id = m.scan_id WHERE m.decision = 'me'")
+    params: list = []
+    if dataset:
+        sql += " AND d.name = ?"
+        params.append(dataset)
+    out = []
+    for row in store.query(sql + " ORDER BY d.name, m.file, m.position, m.id", params):
+        fields = json.loads(row["fields"])
+        key = row["file"] if row["locator"] == "whole file" else f"{row['file']}, {row['locator']}"
+        out.append(AnnexEntry(
+            match_id=row["id"], dataset=row["dataset"], version=_version(row), key=key, sha256="-", box=None,
+            model="-", distance=None, band="listed", exact_photo=False,
+            scan_date=(row["scan_started"] or row["first_seen"] or "")[:10], kind=IDENTIFIER, file=row["file"],
+            locator=row["locator"], matched=tuple(_shown(m) for m in json.loads(row["matched"])), url=row["url"],
+            fields=fields))
+    return out
+
+
+def _shown(matched: dict) -> tuple[str, str]:
+    """An identifier as a letter shows it: as the person wrote it (an NSID in capitals, a name as typed)."""
+    kind, label, value = matched["kind"], matched["label"], matched["value"]
+    if kind == "flickr-account" and label.startswith("flickr:"):
+        value = label[7:].split(" (", 1)[0]
+    elif kind == "name" and '"' in label:
+        value = label.split('"')[1]
+    elif kind == "url" and label.startswith("url:"):
+        value = label[4:]
+    return kind, value
+
+
+def matched_text(entry: AnnexEntry, words: dict) -> str:
+    """The identifiers a row names me by, in the letter's language."""
+    return "; ".join(words["kinds"].get(kind, "{value}").format(value=value) for kind, value in entry.matched)
+
+
+def row_strings(lang: str) -> dict:
+    """The words of the annex's rows in a language (`resources/letters/<lang>/annex_rows.json`)."""
+    path = resources_dir() / "letters" / lang / "annex_rows.json"
+    if not path.is_file():
+        path = resources_dir() / "letters" / "en" / "annex_rows.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def locator_text(entry: AnnexEntry, words: dict) -> str:
+    """Where the row is, in the letter's language: "file `x.json`, entry 12345"."""
+    kind, _, number = entry.locator.partition(" ")
+    place = words["locators"].get(kind, "{n}").format(n=number) if entry.locator != "whole file" else ""
+    text = words["file"].format(file=entry.file)
+    return f"{text}, {place}" if place else text
+
+
+def shown_fields(entry: AnnexEntry) -> list[tuple[str, str]]:
+    """The row's fields worth printing: all of a short row; of a long one, its addresses, names, licence, dates."""
+    fields = [(k, v) for k, v in (entry.fields or {}).items() if v and v != entry.url]
+    if len(fields) > _FIELDS_SHOWN:
+        fields = [(k, v) for k, v in fields if any(word in k.lower() for word in _INFORMATIVE)]
+    return [(k, v if len(v) <= _FIELD_TEXT else v[:_FIELD_TEXT] + "…") for k, v in fields[:_FIELDS_SHOWN]]
 
 
 def add_face_crops(store: Store, entries: list[AnnexEntry]) -> list[AnnexEntry]:
@@ -93,19 +179,24 @@ def add_face_crops(store: Store, entries: list[AnnexEntry]) -> list[AnnexEntry]:
     Each photo is read straight from where its dataset's listing found it (an archive offset, a
     parquet row), not by scanning the dataset. Faces whose file can no longer be read keep `crop=None`.
     """
-    crops: dict[int, bytes] = {}
+    crops: dict[int, bytes] = {}  # by match id: face matches only (rows are numbered apart)
     for entry in entries:
+        if entry.kind != FACE:  # a row of a list has no picture to crop
+            continue
         try:
             crops[entry.match_id] = _crop(read_item_bytes(store, entry.dataset, entry.key), entry.box)
         except DatasetError:
             continue
-    return [replace(e, crop=crops.get(e.match_id)) for e in entries]
+    return [replace(e, crop=crops.get(e.match_id)) if e.kind == FACE else e for e in entries]
 
 
 def add_reference_thumbnails(store: Store, entries: list[AnnexEntry]) -> list[AnnexEntry]:
     """The entries with the person's own reference face (only on a separate, explicit opt-in)."""
     out = []
     for entry in entries:
+        if entry.kind != FACE:  # a row's id is not a face match's
+            out.append(entry)
+            continue
         face_id = store.scalar("SELECT reference_face_id FROM matches WHERE id = ?", [entry.match_id])
         thumb = store.scalar("SELECT thumbnail FROM reference_faces WHERE id = ?", [face_id]) if face_id else None
         out.append(replace(entry, reference=thumb))

@@ -12,7 +12,16 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from faceaudit.core.errors import Action
-from faceaudit.core.letters.annex import distance_text, scan_date_text
+from faceaudit.core.letters.annex import (
+    FACE,
+    IDENTIFIER,
+    distance_text,
+    locator_text,
+    matched_text,
+    row_strings,
+    scan_date_text,
+    shown_fields,
+)
 from faceaudit.core.letters.compose import Letter, LetterError
 from faceaudit.core.storage.private_files import write_private
 
@@ -27,10 +36,14 @@ def letter_text(letter: Letter) -> str:
     parts += ["", *letter.recipient_lines, "", letter.date_text, "", letter.subject, "", letter.body.rstrip("\n"),
               "", "", "_" * 30, letter.sender_name]
     if letter.annex:
-        strings, labels = letter.strings, letter.strings["annex_labels"]
-        parts += ["", letter.enclosure_text, "", "", strings["annex_title"], "", strings["annex_intro"], ""]
+        strings, labels, words = letter.strings, letter.strings["annex_labels"], row_strings(letter.lang)
+        parts += ["", letter.enclosure_text, ""]
         decimal = strings.get("decimal_separator", ".")
-        for number, entry in enumerate(letter.annex, 1):
+        faces = [e for e in letter.annex if e.kind == FACE]
+        rows = [e for e in letter.annex if e.kind == IDENTIFIER]
+        if faces:
+            parts += ["", strings["annex_title"], "", strings["annex_intro"], ""]
+        for number, entry in enumerate(faces, 1):
             parts += [f"{number}. {letter.dataset_title} ({entry.version})", f"   {entry.key}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {entry.label}")
@@ -38,8 +51,28 @@ def letter_text(letter: Letter) -> str:
                       f"   {labels['model']}: {entry.model}",
                       f"   {labels['distance']}: {distance_text(entry, labels, decimal)}",
                       f"   {labels['scan']}: {scan_date_text(entry, strings)}", ""]
+        if rows:
+            parts += ["", words["title"], "", words["intro"], ""]
+        for offset, entry in enumerate(rows, 1):
+            parts += _row_lines(len(faces) + offset, entry, letter, words)
     # No-break spaces keep citations whole in the PDF; plain text lets the reader's program wrap.
     return ("\n".join(parts).rstrip("\n") + "\n").replace("\u00a0", " ")
+
+
+def _row_lines(number: int, entry, letter: Letter, words: dict) -> list[str]:
+    """A row of a list of links, as the annex lists it in plain text."""
+    row_labels = words["labels"]
+    lines = [f"{number}. {letter.dataset_title} ({entry.version})",
+             f"   {row_labels['where']}: {locator_text(entry, words)}",
+             f"   {row_labels['matched']}: {matched_text(entry, words)}"]
+    if entry.url:
+        lines.append(f"   {row_labels['url']}: {entry.url}")
+    fields = shown_fields(entry)
+    if fields:
+        lines.append(f"   {row_labels['fields']}:")
+        lines += [f"     {name}: {value}" for name, value in fields]
+    lines += [f"   {row_labels['scan']}: {scan_date_text(entry, letter.strings)}", ""]
+    return lines
 
 
 def write_letter_text(letter: Letter, path: str | os.PathLike) -> Path:

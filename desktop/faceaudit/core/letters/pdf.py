@@ -6,7 +6,17 @@ import io
 
 from fpdf import FPDF
 
-from faceaudit.core.letters.annex import AnnexEntry, distance_text, scan_date_text
+from faceaudit.core.letters.annex import (
+    FACE,
+    IDENTIFIER,
+    AnnexEntry,
+    distance_text,
+    locator_text,
+    matched_text,
+    row_strings,
+    scan_date_text,
+    shown_fields,
+)
 from faceaudit.core.letters.compose import Letter
 from faceaudit.core.letters.fonts import find_fonts
 
@@ -159,14 +169,70 @@ def _signature(pdf: FPDF, letter: Letter, closing: str) -> None:
 
 def _annex(pdf: FPDF, letter: Letter) -> None:
     strings = letter.strings
-    pdf.add_page()
+    faces = [e for e in letter.annex if e.kind == FACE]
+    rows = [e for e in letter.annex if e.kind == IDENTIFIER]
+    if faces:
+        _annex_heading(pdf, strings["annex_title"], strings["annex_intro"], new_page=True)
+        for number, entry in enumerate(faces, 1):
+            _annex_entry(pdf, number, entry, strings, letter.dataset_title)
+    if rows:
+        words = row_strings(letter.lang)
+        _annex_heading(pdf, words["title"], words["intro"], new_page=not faces or pdf.will_page_break(60))
+        for offset, entry in enumerate(rows, 1):
+            _annex_row(pdf, len(faces) + offset, entry, words, strings, letter.dataset_title)
+
+
+def _annex_heading(pdf: FPDF, title: str, intro: str, new_page: bool) -> None:
+    if new_page:
+        pdf.add_page()
+    else:
+        pdf.ln(6)
     pdf.set_font("serif", "B", 12)
-    pdf.cell(0, 7, strings["annex_title"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("serif", "", _SMALL_PT + 0.5)
-    pdf.multi_cell(0, 4.4, strings["annex_intro"], new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 4.4, intro, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    for number, entry in enumerate(letter.annex, 1):
-        _annex_entry(pdf, number, entry, strings, letter.dataset_title)
+
+
+def _annex_row(pdf: FPDF, number: int, entry: AnnexEntry, words: dict, strings: dict, title: str) -> None:
+    """A row of a list of links: where it is, what of mine it names, its address and its other fields."""
+    labels = words["labels"]
+    fields = shown_fields(entry)
+    if pdf.will_page_break(30 + 4.2 * len(fields)):
+        pdf.add_page()
+    _entry_heading(pdf, number, entry, title, pdf.epw)
+    rows = [(labels["where"], locator_text(entry, words), False),
+            (labels["matched"], matched_text(entry, words), False)]
+    if entry.url:
+        rows.append((labels["url"], entry.url, True))
+    rows += [(labels["fields"] if n == 0 else "", f"{name}: {value}", False) for n, (name, value) in enumerate(fields)]
+    rows.append((labels["scan"], scan_date_text(entry, strings), False))
+    _labelled(pdf, rows, pdf.epw)
+    pdf.ln(3)
+
+
+def _entry_heading(pdf: FPDF, number: int, entry: AnnexEntry, title: str, width: float) -> None:
+    """An annex entry's rule and heading: its number, the dataset's published name and the copy."""
+    pdf.set_draw_color(170, 170, 170)
+    pdf.set_line_width(0.2)
+    pdf.line(_LEFT, pdf.get_y(), pdf.w - _RIGHT, pdf.get_y())
+    pdf.ln(1.5)
+    pdf.set_font("serif", "B", _BODY_PT - 0.5)
+    # The dataset's published name, never the person's own name for their copy.
+    pdf.multi_cell(width, 5, f"{number}.  {title} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
+
+
+def _labelled(pdf: FPDF, rows: list[tuple[str, str, bool]], width: float) -> None:
+    """Label and value lines (a value in the monospaced font where marked), labels as wide as the longest."""
+    pdf.set_font("serif", "", _SMALL_PT)
+    # As wide as the language's longest label needs ("Name im Datensatz" ran into its value at 30 mm).
+    label_width = max(30.0, max(pdf.get_string_width(label) for label, _, _ in rows) + 3)
+    for label, value, mono in rows:
+        pdf.set_x(_LEFT + 6)
+        pdf.set_font("serif", "", _SMALL_PT)
+        pdf.cell(label_width, 4.2, label)
+        pdf.set_font("mono" if mono else "serif", "", _SMALL_PT - (0.6 if mono else 0))
+        pdf.multi_cell(width - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
 
 
 def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict, title: str) -> None:
@@ -175,14 +241,8 @@ def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict, title
     if pdf.will_page_break(46 if has_image else 34):
         pdf.add_page()
     top = pdf.get_y()
-    pdf.set_draw_color(170, 170, 170)
-    pdf.set_line_width(0.2)
-    pdf.line(_LEFT, top, pdf.w - _RIGHT, top)
-    pdf.ln(1.5)
     text_width = pdf.epw - (38 if has_image else 0)
-    pdf.set_font("serif", "B", _BODY_PT - 0.5)
-    # The dataset's published name, never the person's own name for their copy.
-    pdf.multi_cell(text_width, 5, f"{number}.  {title} ({entry.version})", new_x="LMARGIN", new_y="NEXT")
+    _entry_heading(pdf, number, entry, title, text_width)
     pdf.set_font("mono", "", _SMALL_PT)
     pdf.set_x(_LEFT + 6)
     pdf.multi_cell(text_width - 6, 4.2, entry.key, new_x="LMARGIN", new_y="NEXT")
@@ -192,15 +252,7 @@ def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict, title
             (labels["scan"], scan_date_text(entry, strings), False)]
     if entry.label:
         rows.insert(1, (labels["label"], entry.label, False))
-    pdf.set_font("serif", "", _SMALL_PT)
-    # As wide as the language's longest label needs ("Name im Datensatz" ran into its value at 30 mm).
-    label_width = max(30.0, max(pdf.get_string_width(label) for label, _, _ in rows) + 3)
-    for label, value, mono in rows:
-        pdf.set_x(_LEFT + 6)
-        pdf.set_font("serif", "", _SMALL_PT)
-        pdf.cell(label_width, 4.2, label)
-        pdf.set_font("mono" if mono else "serif", "", _SMALL_PT - (0.6 if mono else 0))
-        pdf.multi_cell(text_width - 6 - label_width, 4.2, value, new_x="LMARGIN", new_y="NEXT")
+    _labelled(pdf, rows, text_width)
     bottom = pdf.get_y()
     if has_image:
         bottom = max(bottom, _annex_images(pdf, entry, top + 2, strings))

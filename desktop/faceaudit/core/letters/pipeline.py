@@ -256,9 +256,14 @@ def follow_up_choice(store: Store, request_id: int, *, today: date | None = None
 
 
 def confirmed_counts(store: Store) -> list[tuple[str, int]]:
-    """(dataset, number of matches confirmed as me) for each dataset that has any, by name."""
-    rows = store.query("SELECT d.name, COUNT(*) AS n FROM matches m JOIN datasets d ON d.id = m.dataset_id"
-                       " WHERE m.decision = 'me' GROUP BY d.name ORDER BY d.name")
+    """(dataset, number of matches confirmed as me) for each dataset that has any, by name: faces and rows of
+    lists of links."""
+    rows = store.query("SELECT name, SUM(n) AS n FROM ("
+                       " SELECT d.name, COUNT(*) AS n FROM matches m JOIN datasets d ON d.id = m.dataset_id"
+                       " WHERE m.decision = 'me' GROUP BY d.name"
+                       " UNION ALL SELECT d.name, COUNT(*) FROM identifier_matches m JOIN datasets d"
+                       " ON d.id = m.dataset_id WHERE m.decision = 'me' GROUP BY d.name)"
+                       " GROUP BY name ORDER BY name")
     return [(row["name"], row["n"]) for row in rows]
 
 

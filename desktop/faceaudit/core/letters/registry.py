@@ -52,6 +52,8 @@ class RegistryEntry:
             [{"kind", "year", "with", "text", "text_de", "source": {"title", "url"}}].
         origin: "bundled", "corrected" (bundled with local changes) or "user" (added locally).
         extra: fields this version does not know, kept as they are.
+        distribution: how a dataset published as a list of links is had: {"form": "link-list", "files":
+            [{"name", "format", "note"}]} (the file to download, its format, what it holds); empty otherwise.
     """
 
     id: str
@@ -76,6 +78,7 @@ class RegistryEntry:
     events: list[dict] = field(default_factory=list)
     origin: str = "bundled"
     corrected: list[str] = field(default_factory=list)
+    distribution: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     @property

@@ -1,15 +1,31 @@
-"""Candidates of a scan, most convincing first, and my decisions on them."""
+"""Candidates of a scan, most convincing first, and my decisions on them.
+
+Two kinds: a face in a dataset's photo (`Candidate`, id a number) and a row of a list of links
+that names one of my identifiers (`RowCandidate`, id `L` and a number). Both are reviewed the same way.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.matching.bands import Band
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["Candidate", "Decision", "DecisionError", "candidates", "review"]
+__all__ = ["Candidate", "CandidateKind", "RowCandidate", "Decision", "DecisionError", "candidates",
+           "identifier_candidates", "review", "ROW_PREFIX"]
+
+#: What starts the id of a row candidate (`L12`), so that it never reads as a face match's id.
+ROW_PREFIX = "L"
+
+
+class CandidateKind(StrEnum):
+    """What a candidate is: a face in a photo, or a row of a list of links that names me."""
+
+    FACE = "face"
+    IDENTIFIER = "identifier"
 
 
 class Decision(StrEnum):
@@ -46,10 +62,75 @@ class Candidate:
 
     def as_json(self) -> dict:
         """A plain dict for `scan --json`."""
-        return {"id": self.id, "dataset": self.dataset, "key": self.key, "label": self.label,
+        return {"kind": CandidateKind.FACE.value, "id": self.id, "dataset": self.dataset, "key": self.key,
+                "label": self.label,
                 "box": list(self.box) if self.box else None, "distance": self.distance, "agree": self.agree,
                 "n_references": self.n_references, "expected_lookalikes": self.expected_lookalikes,
                 "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision}
+
+
+@dataclass(frozen=True)
+class RowCandidate:
+    """A row of a list of links that names one of my identifiers.
+
+    Attributes:
+        id: its number (shown as `L<id>`).
+        file: the list file (its path in the dataset's folder, or its name).
+        locator: where in the file: "line 17", "entry 12345", "row 1234567" (from 0), "whole file".
+        matched: the labels of my identifiers the row names.
+        url: the row's address (its first address column), if it has one.
+        fields: every field of the row, as text.
+    """
+
+    id: int
+    dataset: str
+    file: str
+    locator: str
+    matched: tuple[str, ...]
+    url: str | None
+    decision: str
+    scan_id: int | None
+    fields: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ref(self) -> str:
+        """The id as people type it: `L12`."""
+        return f"{ROW_PREFIX}{self.id}"
+
+    @property
+    def key(self) -> str:
+        """File and place: `ffhq-dataset-v2.json, entry 12345`."""
+        return self.file if self.locator == "whole file" else f"{self.file}, {self.locator}"
+
+    def as_json(self) -> dict:
+        """A plain dict for `scan --json`."""
+        return {"kind": CandidateKind.IDENTIFIER.value, "id": self.ref, "dataset": self.dataset, "key": self.key,
+                "file": self.file, "row": self.locator, "matched": list(self.matched), "url": self.url,
+                "fields": self.fields, "decision": self.decision}
+
+
+def identifier_candidates(store: Store, scan_id: int | None = None, dataset: str | None = None,
+                          decided_too: bool = True) -> list[RowCandidate]:
+    """Rows found by my identifiers in a scan (default: the latest), by dataset, file and place.
+
+    Args:
+        store: the database.
+        scan_id: which scan; rows decided in earlier scans are included when decided_too.
+        dataset: only this dataset.
+        decided_too: include rows from earlier scans that carry a decision.
+    """
+    if scan_id is None:
+        scan_id = store.scalar("SELECT MAX(id) FROM scans WHERE finished IS NOT NULL") or 0
+    sql = ("SELECT m.*, d.name AS dataset FROM identifier_matches m JOIN datasets d ON d.id = m.dataset_id"
+           " WHERE (m.scan_id = ? OR (? AND m.decision != 'unreviewed'))")
+    params: list = [scan_id, int(decided_too)]
+    if dataset:
+        sql += " AND d.name = ?"
+        params.append(dataset)
+    rows = store.query(sql + " ORDER BY d.name, m.file, m.position, m.id", params)
+    return [RowCandidate(id=r["id"], dataset=r["dataset"], file=r["file"], locator=r["locator"],
+                         matched=tuple(m["label"] for m in json.loads(r["matched"])), url=r["url"],
+                         decision=r["decision"], scan_id=r["scan_id"], fields=json.loads(r["fields"])) for r in rows]
 
 
 def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] = tuple(Band),
@@ -93,20 +174,34 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
     return [_candidate(r) for r in rows]
 
 
-def review(store: Store, match_id: int, decision: str) -> None:
-    """Record my decision on a match ("me", "not_me", "unsure" or "unreviewed" to undo).
+def review(store: Store, match_id: int | str, decision: str) -> None:
+    """Record my decision on a candidate ("me", "not_me", "unsure" or "unreviewed" to undo).
+
+    Args:
+        match_id: a face match's id (12), or a row candidate's (`L12`).
 
     Raises:
-        ScanError: unknown match or decision.
+        DecisionError: unknown candidate or decision.
     """
     decision = decision.replace("-", "_")
     if decision not in list(Decision):
         raise DecisionError(f"decision must be one of: me, not-me, unsure, unreviewed (not {decision!r})")
+    table, number = _match_table(match_id)
     with store.transaction():
-        changed = store.conn.execute("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
-                                     [decision, now(), match_id]).rowcount
+        changed = store.conn.execute(f"UPDATE {table} SET decision = ?, decided_at = ? WHERE id = ?",
+                                     [decision, now(), number]).rowcount
     if not changed:
         raise DecisionError(f"no match with id {match_id}")
+
+
+def _match_table(match_id: int | str) -> tuple[str, int]:
+    text = str(match_id).strip()
+    table = "matches"
+    if text[:1].upper() == ROW_PREFIX:
+        table, text = "identifier_matches", text[1:]
+    if not text.isdigit():
+        raise DecisionError(f"{match_id!r} is not a candidate's id (a number, or {ROW_PREFIX} and a number)")
+    return table, int(text)
 
 
 def _candidate(row: dict) -> Candidate:

@@ -12,7 +12,7 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.faces.crops import box_within_crop, face_crop_jpeg
 from faceaudit.core.faces.engine import REFERENCE_JITTER, Face, FaceEngine
 from faceaudit.core.faces.images import ImageError, decode_image, read_photo_file
-from faceaudit.core.faces.photo_hashes import photo_hash, sha256_hex
+from faceaudit.core.faces.photo_hashes import md5_hex, photo_hash, sha256_hex
 from faceaudit.core.storage.store import Store, from_blob, now, to_blob
 
 __all__ = ["ReferenceError", "NeedFaceChoice", "ReferenceFace", "find_faces_in_photo", "add_reference",
@@ -97,7 +97,8 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
 
     Returns:
         The stored face. The photo itself is not kept: only the face's numbers, its box, a
-        small thumbnail of the face, and hashes to recognise copies of the photo.
+        small thumbnail of the face, and hashes to recognise copies of the photo (perceptual
+        ones, and its SHA-256 and MD5, which link lists such as FaceScrub and FFHQ give).
 
     Raises:
         NeedFaceChoice: several faces and no face_number.
@@ -118,7 +119,7 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
     phash, dhash = photo_hash(rgb)
     with store.transaction():
         photo_id = store.db["reference_photos"].insert({
-            "name": name, "sha256": sha256_hex(data), "phash": phash, "dhash": dhash,
+            "name": name, "sha256": sha256_hex(data), "md5": md5_hex(data), "phash": phash, "dhash": dhash,
             "width": int(rgb.shape[1]), "height": int(rgb.shape[0]), "added": now(),
         }).last_pk
         top, right, bottom, left = face.box

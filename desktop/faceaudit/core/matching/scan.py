@@ -1,4 +1,8 @@
-"""Scan datasets for my faces: every face compared, candidates banded and stored as matches."""
+"""Scan datasets for my faces: every face compared, candidates banded and stored as matches.
+
+Datasets published as lists of links have no faces: the same scan searches them for my
+identifiers (see `list_scan`), and the rows found are candidates too.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from faceaudit.core.datasets.catalog import DatasetState, list_datasets
+from faceaudit.core.datasets.lists import LINK_LIST
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, stranger_share
 from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
+from faceaudit.core.matching.identifiers import list_identifiers
+from faceaudit.core.matching.list_scan import search_lists
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
@@ -31,20 +38,29 @@ class ScanError(FaceAuditError, ValueError):
 
 @dataclass(frozen=True)
 class Unchecked:
-    """A scanned dataset whose photos were not really looked at: finding nothing in it is no all-clear."""
+    """A chosen dataset that was not really looked at: finding nothing in it is no all-clear.
+
+    Attributes:
+        state: the dataset's state when that is why (nothing readable, few faces, part unreadable...);
+            None when this scan did not search it at all (nothing of mine to look for in it).
+        reason: why, in plain words.
+    """
 
     dataset: str
-    state: DatasetState
+    state: DatasetState | None
     reason: str
 
 
 @dataclass(frozen=True)
 class ScanProgress:
-    """A progress point of a scan (one per dataset, then a final one with the scan's id).
+    """A progress point of a scan (one per dataset, more within a list of links, then a final one with the scan's id).
 
     Attributes:
-        unchecked: on the final record, every scanned dataset that could not really be checked
-            (nothing readable, no or few faces found, part of it unreadable, not indexed) and why.
+        read, size: bytes of the link list being searched so far, and its size (0 for face datasets).
+        unchecked: on the final record, every chosen dataset that was not really checked, and why:
+            not searched at all (a face dataset without a photo of me, a list without identifiers of
+            mine), or searched but not whole (nothing readable, no or few faces found, part of it
+            unreadable, not indexed, list files that could not be read to their end).
     """
 
     scan_id: int
@@ -53,28 +69,34 @@ class ScanProgress:
     total: int
     candidates: int
     finished: bool = False
+    read: int = 0
+    size: int = 0
     unchecked: tuple[Unchecked, ...] = ()
 
     @property
     def all_checked(self) -> bool:
-        """True when every scanned dataset had its photos looked at: only then does no candidate mean no match."""
+        """True when every chosen dataset was really looked at: only then does no candidate mean no match."""
         return not self.unchecked
 
 
 def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]:
-    """Compare my reference faces with every face of the chosen (default: all) datasets.
+    """Compare my reference faces with every face of the chosen (default: all) datasets, and
+    search the chosen lists of links for my identifiers.
 
     Yields:
-        One progress record per dataset and a final one; candidates are stored as matches
-        (earlier decisions are kept) and read back with `candidates`.
+        One progress record per face dataset, several per list, and a final one; candidates are
+        stored as matches (earlier decisions are kept) and read back with `candidates` and
+        `identifier_candidates`.
 
     Raises:
-        ScanError: no reference faces, no indexed dataset, or an unknown dataset name.
+        ScanError: nothing to look for (no reference face, and no identifier for a chosen list),
+            no dataset, or an unknown dataset name.
     """
     ref_ids, refs, models = reference_matrix(store)
-    if not ref_ids:
+    identifiers = list_identifiers(store)
+    if not ref_ids and not identifiers:
         raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
-    datasets = store.query("SELECT id, name, model FROM datasets ORDER BY id")
+    datasets = store.query("SELECT id, name, model, kind FROM datasets ORDER BY id")
     if names:
         unknown = set(names) - {d["name"] for d in datasets}
         if unknown:
@@ -82,13 +104,28 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         datasets = [d for d in datasets if d["name"] in names]
     if not datasets:
         raise ScanError("there is no dataset to search yet", action=Action.ADD_DATASET)
-    model = models[0]
+    lists = [d for d in datasets if d["kind"] == LINK_LIST]
+    if not ref_ids and not lists:  # identifiers, but only face datasets to search
+        raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
+    not_searched = {d["name"]: "no photo of you to look for" for d in datasets
+                    if d["kind"] != LINK_LIST and not ref_ids}
+    not_searched |= {d["name"]: "a list of links, and you have no identifiers to look for" for d in lists
+                     if not identifiers}
+    model = models[0] if models else None
     scan_id = store.db["scans"].insert({
         "started": now(), "datasets": json.dumps([d["name"] for d in datasets]), "n_references": len(ref_ids),
         "model": model, "method": METHOD,
     }).last_pk
     found = faces_seen = 0
     for number, dataset in enumerate(datasets, 1):
+        if dataset["name"] in not_searched:
+            continue
+        if dataset["kind"] == LINK_LIST:
+            for step in search_lists(store, scan_id, [dataset], identifiers):
+                yield ScanProgress(scan_id, dataset["name"], number - 1 + step.finished, len(datasets),
+                                   found + step.found, read=step.done, size=step.total)
+            found += step.found
+            continue
         if dataset["model"] and dataset["model"] != model:
             raise ScanError(f"dataset {dataset['name']!r} was indexed with {dataset['model']}, my references with "
                             f"{model}: index it again before scanning")
@@ -103,10 +140,21 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     with store.transaction():
         store.conn.execute("UPDATE scans SET finished = ?, n_faces = ?, n_candidates = ? WHERE id = ?",
                            [now(), faces_seen, found, scan_id])
-    scanned = {d["name"] for d in datasets}
-    unchecked = tuple(Unchecked(info.name, info.state, info.reason or info.state.value)
-                      for info in list_datasets(store) if info.name in scanned and not info.checked)
-    yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True, unchecked=unchecked)
+    yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True,
+                       unchecked=_unchecked(store, datasets, not_searched))
+
+
+def _unchecked(store: Store, datasets: list[dict], not_searched: dict[str, str]) -> tuple[Unchecked, ...]:
+    """Every chosen dataset not really checked, in order: not searched in this scan, or not whole (its state)."""
+    states = {info.name: info for info in list_datasets(store)}
+    out = []
+    for dataset in datasets:
+        info = states.get(dataset["name"])
+        if dataset["name"] in not_searched:
+            out.append(Unchecked(dataset["name"], None, not_searched[dataset["name"]]))
+        elif info is not None and not info.checked:
+            out.append(Unchecked(info.name, info.state, info.reason or info.state.value))
+    return tuple(out)
 
 
 def _scan_dataset(

@@ -223,6 +223,53 @@ def _m020_letter_facts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m030_identifiers(db: sqlite_utils.Database) -> None:
+    # My identifiers besides my face: accounts, photo addresses, names and file hashes, searched
+    # for in datasets published as lists of links. The MD5 of each reference photo is kept from
+    # now on (FFHQ lists the MD5 of its originals); photos added earlier have none.
+    _script(db,
+        """
+        ALTER TABLE reference_photos ADD COLUMN md5 TEXT;
+        CREATE TABLE my_identifiers (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL CHECK (kind IN ('flickr-account', 'flickr-photo', 'url', 'name', 'sha256', 'md5')),
+            value TEXT NOT NULL, label TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'typed' CHECK (source IN ('typed', 'photo-hashes')),
+            added TEXT NOT NULL,
+            UNIQUE (kind, value)
+        );
+        """
+    )
+
+
+def _m031_list_matches(db: sqlite_utils.Database) -> None:
+    # A link list's files are its items; what was learnt reading each (form, columns, rows, its
+    # token index, which of my identifiers it has been searched for) is kept beside it. A row
+    # found by my identifiers is a candidate of its own kind, reviewed like a face.
+    _script(db,
+        """
+        ALTER TABLE datasets ADD COLUMN list_columns TEXT;
+        CREATE TABLE list_files (
+            item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+            form TEXT, columns TEXT, rows INTEGER, index_fingerprint TEXT, index_name TEXT,
+            searched TEXT, searched_fingerprint TEXT
+        );
+        CREATE TABLE identifier_matches (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            file TEXT NOT NULL, locator TEXT NOT NULL, position INTEGER NOT NULL,
+            url TEXT, matched TEXT NOT NULL, fields TEXT NOT NULL,
+            scan_id INTEGER REFERENCES scans(id),
+            decision TEXT NOT NULL DEFAULT 'unreviewed'
+                CHECK (decision IN ('unreviewed', 'me', 'not_me', 'unsure')),
+            decided_at TEXT, first_seen TEXT NOT NULL,
+            UNIQUE (dataset_id, file, locator)
+        );
+        CREATE INDEX identifier_matches_scan ON identifier_matches (scan_id);
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -235,6 +282,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (11, "the learned geometry of square face crops", _m011_square_crops),
     (20, "requests: receipt, sender's residence, organisation, account, evidence, cited matches; reply grounds",
      _m020_letter_facts),
+    (30, "my identifiers (accounts, photo addresses, names, hashes) and reference photos' MD5", _m030_identifiers),
+    (31, "link-list files and the rows my identifiers found in them", _m031_list_matches),
 ]
 
 

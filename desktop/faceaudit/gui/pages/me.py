@@ -1,4 +1,4 @@
-"""The Me page: my reference photos, the faces FaceAudit looks for."""
+"""The Me page: my reference photos, the faces FaceAudit looks for, and my other identifiers (accounts, names)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from faceaudit.core.matching.references import ReferenceFace, list_references, r
 from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_generator
 from faceaudit.gui.widgets.face_picker import FacePicker
+from faceaudit.gui.widgets.identifiers_panel import IdentifiersPanel
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths
 from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
 
@@ -83,6 +84,8 @@ class MePage(QWidget):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         QShortcut(QKeySequence.StandardKey.Delete, self.faces, self._on_remove_clicked)
 
+        self.identifiers = IdentifiersPanel(store)
+
         layout = QVBoxLayout(self)
         layout.addWidget(header)
         layout.addLayout(buttons)
@@ -90,6 +93,7 @@ class MePage(QWidget):
         layout.addWidget(self.picker)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.faces, 3)
+        layout.addWidget(self.identifiers, 2)
         self.refresh()
 
     # -- public API (also what the tests drive) --------------------------------------------
@@ -140,9 +144,11 @@ class MePage(QWidget):
         self.faces.setVisible(bool(references))
         self.empty.setVisible(not references)
         self.remove_button.setEnabled(self.faces.currentItem() is not None)
+        self.identifiers.refresh()  # my reference photos' hashes are identifiers too
 
     def stop(self) -> None:
         """Stop background work (when the window closes)."""
+        self.identifiers.stop()
         self._queue.clear()
         if self._job:
             self._job.stop()

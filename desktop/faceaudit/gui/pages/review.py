@@ -1,4 +1,5 @@
-"""The Scan & Review page: scan the datasets for my face, then say which candidates are me."""
+"""The Scan & Review page: scan the datasets for my face (and lists of links for my identifiers), then say which
+candidates are me."""
 
 from __future__ import annotations
 
@@ -12,24 +13,28 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from faceaudit.core.datasets.catalog import list_datasets, read_item_bytes
 from faceaudit.core.matching.bands import Band
-from faceaudit.core.matching.matches import Candidate, Decision, candidates, review
+from faceaudit.core.matching.matches import Candidate, Decision, RowCandidate, candidates, identifier_candidates, review
 from faceaudit.core.matching.references import thumbnail_of
 from faceaudit.core.matching.scan import ScanProgress, latest_scan
 from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_call, run_generator
 from faceaudit.gui.widgets.match_view import MatchView
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader
+from faceaudit.gui.widgets.row_view import RowView
 from faceaudit.gui.wording import unchecked_sentence
 
 __all__ = ["ReviewPage"]
 
 _MARKS = {Decision.UNREVIEWED: "", Decision.ME: "  ✔ me", Decision.NOT_ME: "  ✘ not me", Decision.UNSURE: "  ? unsure"}
+#: The band filter's entry for rows of lists of links (they have no band: they name me exactly).
+_ROWS = "rows"
 
 
 class ReviewPage(QWidget):
@@ -45,12 +50,13 @@ class ReviewPage(QWidget):
         self._job: Job | None = None
         self._reading: Job | None = None
         self._shown_id: int | None = None
-        self._all: list[Candidate] = []
+        self._all: list[Candidate | RowCandidate] = []
         self._faces_per_dataset: dict[str, int] = {}
         self._unchecked: list[tuple[str, str]] = []
 
-        header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset. Look at each "
-                            "candidate and say whether it is you; only faces you confirm go into letters.")
+        header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset, and search the datasets "
+                            "published as lists of links for your accounts and names. Look at each candidate and "
+                            "say whether it is you; only what you confirm goes into letters.")
         self.scan_button = QPushButton("Scan now")
         self.scan_button.setToolTip("Compare your reference faces with every indexed dataset")
         self.scan_button.clicked.connect(self._on_scan_clicked)
@@ -80,9 +86,14 @@ class ReviewPage(QWidget):
         self.list.currentRowChanged.connect(self._on_current_changed)
         self.match = MatchView()
         self.match.decided.connect(self._on_decided)
+        self.row = RowView()
+        self.row.decided.connect(self._on_decided)
+        self.detail = QStackedWidget()
+        self.detail.addWidget(self.match)
+        self.detail.addWidget(self.row)
         splitter = QSplitter()
         splitter.addWidget(self.list)
-        splitter.addWidget(self.match)
+        splitter.addWidget(self.detail)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([280, 900])
 
@@ -117,7 +128,7 @@ class ReviewPage(QWidget):
         """True while a scan runs."""
         return self._job is not None
 
-    def shown(self) -> list[Candidate]:
+    def shown(self) -> list[Candidate | RowCandidate]:
         """The candidates listed now, in order."""
         return [self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count())]
 
@@ -127,7 +138,7 @@ class ReviewPage(QWidget):
         if row < 0:
             return
         candidate = self.list.item(row).data(Qt.ItemDataRole.UserRole)
-        review(self.store, candidate.id, decision)
+        review(self.store, candidate.ref if isinstance(candidate, RowCandidate) else candidate.id, decision)
         self._reload_candidates()
         self._fill_list(keep_row=row)
         self.move(1)
@@ -192,9 +203,16 @@ class ReviewPage(QWidget):
     def _on_current_changed(self, row: int) -> None:
         if row < 0:
             self._shown_id = None
+            self.detail.setCurrentWidget(self.match)
             self.match.show_nothing(self._empty_text())
             return
         candidate = self.list.item(row).data(Qt.ItemDataRole.UserRole)
+        if isinstance(candidate, RowCandidate):
+            self._shown_id = candidate.ref
+            self.row.show_row(candidate)
+            self.detail.setCurrentWidget(self.row)
+            return
+        self.detail.setCurrentWidget(self.match)
         self._shown_id = candidate.id
         mine = thumbnail_of(self.store, candidate.reference_face_id) if candidate.reference_face_id else None
         faces = self._faces_per_dataset.get(candidate.dataset, 0)
@@ -216,18 +234,22 @@ class ReviewPage(QWidget):
     # -- helpers ---------------------------------------------------------------------------
 
     def _reload_candidates(self) -> None:
-        self._all = candidates(self.store)
+        self._all = [*candidates(self.store), *identifier_candidates(self.store)]
 
     def _fill_list(self, keep_row: int) -> None:
         dataset = self.dataset_filter.currentData()
         in_dataset = [c for c in self._all if dataset is None or c.dataset == dataset]
         band = self._rebuild_band_filter(in_dataset)
-        listed = [c for c in in_dataset if band is None or c.band == band]
+        listed = [c for c in in_dataset if band is None or _band(c) == band]
         self.list.blockSignals(True)
         self.list.clear()
         for candidate in listed:
-            item = QListWidgetItem(f"{candidate.key.rsplit('/', 1)[-1]}  ·  {candidate.band}"
-                                   f"{_MARKS[candidate.decision]}")
+            if isinstance(candidate, RowCandidate):
+                item = QListWidgetItem(f"{candidate.file.rsplit('/', 1)[-1]}, {candidate.locator}  ·  listed"
+                                       f"{_MARKS[candidate.decision]}")
+            else:
+                item = QListWidgetItem(f"{candidate.key.rsplit('/', 1)[-1]}  ·  {candidate.band}"
+                                       f"{_MARKS[candidate.decision]}")
             item.setData(Qt.ItemDataRole.UserRole, candidate)
             item.setToolTip(f"{candidate.dataset}/{candidate.key}")
             self.list.addItem(item)
@@ -239,14 +261,16 @@ class ReviewPage(QWidget):
             self.list.setCurrentRow(min(max(keep_row, 0), len(listed) - 1))
         self._on_current_changed(self.list.currentRow())
 
-    def _rebuild_band_filter(self, in_dataset: list[Candidate]) -> str | None:
+    def _rebuild_band_filter(self, in_dataset: list[Candidate | RowCandidate]) -> str | None:
         chosen = self.band_filter.currentData()
-        counts = {band: sum(1 for c in in_dataset if c.band == band) for band in Band}
+        counts = {band: sum(1 for c in in_dataset if _band(c) == band) for band in (*Band, _ROWS)}
         self.band_filter.blockSignals(True)
         self.band_filter.clear()
         self.band_filter.addItem(f"All ({len(in_dataset)})", None)
         for band in Band:
             self.band_filter.addItem(f"{band.capitalize()} ({counts[band]})", band.value)
+        if counts[_ROWS]:
+            self.band_filter.addItem(f"Rows of lists ({counts[_ROWS]})", _ROWS)
         self.band_filter.setCurrentIndex(max(0, self.band_filter.findData(chosen)))
         self.band_filter.blockSignals(False)
         return self.band_filter.currentData()
@@ -256,7 +280,11 @@ class ReviewPage(QWidget):
             return "No candidates in this band or dataset."
         if latest_scan(self.store):
             if self._unchecked:
-                return "No candidates among the faces that were found. " + unchecked_sentence(self._unchecked)
-            return "No face in your datasets looks like yours. Nothing to review."
+                return "No candidates among what was searched. " + unchecked_sentence(self._unchecked)
+            return "No face in your datasets looks like yours, and no row of their lists names you. Nothing to review."
         return ("No scan yet. Add photos of yourself on Me, add and index a dataset on Datasets, "
                 "then click “Scan now”.")
+
+
+def _band(candidate: Candidate | RowCandidate) -> str:
+    return _ROWS if isinstance(candidate, RowCandidate) else candidate.band

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from PySide6.QtCore import QRect, QSize, Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from faceaudit.core.faces.crops import crop_rect
 from faceaudit.core.matching.matches import Candidate
+from faceaudit.gui.widgets.page_parts import decision_row
 from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
 from faceaudit.gui.wording import BAND_WORDS, DECISION_WORDS, lookalike_sentence
 
@@ -47,19 +48,9 @@ class MatchView(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.decision = QLabel()
-        self.buttons = {}
-        row = QHBoxLayout()
-        for decision, text, tip in (("me", "This is me  (Y)", "Yes, this is my face (key Y)"),
-                                    ("not_me", "Not me  (N)", "No, this is someone else (key N)"),
-                                    ("unsure", "Unsure  (U)", "I cannot tell (key U)")):
-            button = QPushButton(text)
-            button.setToolTip(tip)
-            button.setCheckable(True)
-            button.clicked.connect(lambda _checked=False, d=decision: self.decided.emit(d))
-            self.buttons[decision] = button
-            row.addWidget(button)
-        row.addStretch(1)
-        row.addWidget(self.decision)
+        row, self.buttons = decision_row({"me": "Yes, this is my face (key Y)",
+                                          "not_me": "No, this is someone else (key N)",
+                                          "unsure": "I cannot tell (key U)"}, self.decided.emit, self.decision)
         self.empty = QLabel()
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)

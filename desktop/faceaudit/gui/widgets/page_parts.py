@@ -6,9 +6,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QDropEvent, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
-__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table"]
+__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table", "decision_row"]
 
 
 class PageHeader(QWidget):
@@ -86,3 +95,26 @@ def make_row_table(columns: tuple[str, ...], name: str) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
     table.setAccessibleName(name)
     return table
+
+
+def decision_row(tips: dict[str, str], decided: Callable[[str], None],
+                 status: QLabel) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
+    """The three decision buttons of a candidate (me, not me, unsure; keys Y, N, U) and a status label.
+
+    Args:
+        tips: each decision's tooltip ("me", "not_me", "unsure").
+        decided: called with the decision clicked.
+        status: shown at the row's right (the decision made).
+    """
+    row = QHBoxLayout()
+    buttons = {}
+    for decision, text in (("me", "This is me  (Y)"), ("not_me", "Not me  (N)"), ("unsure", "Unsure  (U)")):
+        button = QPushButton(text)
+        button.setToolTip(tips[decision])
+        button.setCheckable(True)
+        button.clicked.connect(lambda _checked=False, d=decision: decided(d))
+        buttons[decision] = button
+        row.addWidget(button)
+    row.addStretch(1)
+    row.addWidget(status)
+    return row, buttons

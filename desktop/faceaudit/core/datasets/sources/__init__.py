@@ -2,13 +2,14 @@
 
 `open_source` looks at a path and returns the reader for its form: a folder (photos, and the
 archives, parquet shards and RecordIO packs beside them, as one dataset), a zip or tar archive
-(a WebDataset shard too), a Hub parquet shard, a RecordIO pack. Every reader lists its items as
-`Entry` records with stable keys, fingerprints, labels and locators, and a `Gap` for any part it
-could not list; it reads the wanted items in one pass, refusing each bad item with a reason,
-and one item straight from its locator. Forms FaceAudit recognises but cannot read (TFRecord,
-HDF5, NumPy arrays) get a specific reason. To add a form: a module with a `Source` subclass that
-has `kind`, `is_one(path)`, `entries()`, `read(wanted)` and `read_one(key, locator)`, and one
-line in `_FILE_FORMS` (and in `base.classify` if it can be a part of a folder).
+(a WebDataset shard too), a Hub parquet shard, a RecordIO pack; `link_lists` reads datasets
+published as lists of links (no images: they are searched by my identifiers). Every reader lists
+its items as `Entry` records with stable keys, fingerprints, labels and locators, and a `Gap` for
+any part it could not list; it reads the wanted items in one pass, refusing each bad item with a
+reason, and one item straight from its locator. Forms FaceAudit recognises but cannot read
+(TFRecord, HDF5, NumPy arrays) get a specific reason. To add a form: a module with a `Source`
+subclass that has `kind`, `is_one(path)`, `entries()`, `read(wanted)` and `read_one(key, locator)`,
+and one line in `_FILE_FORMS` (and in `base.classify` if it can be a part of a folder).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from faceaudit.core.datasets.sources.base import (
 )
 from faceaudit.core.datasets.sources.folder import FOLDER_FORMS, FolderSource
 from faceaudit.core.datasets.sources.labels import label_from_key, read_labels_csv
+from faceaudit.core.datasets.sources.link_lists import LinkListSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
 from faceaudit.core.datasets.sources.tar_archive import TarSource
@@ -37,10 +39,13 @@ __all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXE
            "label_from_key", "read_labels_csv"]
 
 
-#: File forms, tried in this order after those whose suffix the name has (a folder is always a
-#: FolderSource). Unnamed files are tried as a tar first: zipfile finds the end record of a zip
-#: stored as the last member of a plain tar.
-_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, ParquetSource, RecordIOSource)
+#: File forms, tried in this order after those whose suffix the name has (a folder is a
+#: LinkListSource when it holds lists and no images, else a FolderSource). Unnamed files are tried
+#: as a tar first: zipfile finds the end record of a zip stored as the last member of a plain tar.
+#: A list of links comes before the parquet image reader, and each refuses the other's files: a
+#: parquet file with an image column is an image shard (LinkListSource.is_one says no to it), one
+#: without is no shard (ParquetSource.is_one says no).
+_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, LinkListSource, ParquetSource, RecordIOSource)
 
 
 def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | os.PathLike | None = None) -> Source:
@@ -62,7 +67,7 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
     if recorded is not None:
         return recorded(path, cache=cache)
     if path.is_dir():
-        return FolderSource(path, cache=cache)
+        return LinkListSource(path) if LinkListSource.is_one(path) else FolderSource(path, cache=cache)
     if not path.is_file():
         raise SourceError(f"{path} does not exist or is not a file or folder")
     name = path.name.lower()
@@ -81,12 +86,15 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
         except DAMAGE as exc:
             raise SourceError(f"{path.name} looks like a broken archive: {exc}") from None
     if name.endswith(".parquet"):
-        raise SourceError(f"{path.name} has no column of images (it may be a list of links or a metadata table)")
+        raise SourceError(f"{path.name} has no column of images, and is not a list FaceAudit reads: "
+                          f"{LinkListSource.refusal(path)}")
+    if name.endswith(LinkListSource.suffixes):
+        raise SourceError(f"{path.name} is not a list FaceAudit reads: {LinkListSource.refusal(path)}")
     if name.endswith(".rec"):
         raise SourceError(f"{path.name} does not start with a RecordIO record (wrong magic number): it is damaged "
                           "or not a RecordIO pack")
-    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip or tar archive, a parquet shard "
-                      "or a RecordIO pack")
+    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip or tar archive, a parquet shard, "
+                      "a RecordIO pack or a list of links")
 
 
 def _recorded_reader(kind: str | None) -> type[Source] | None:

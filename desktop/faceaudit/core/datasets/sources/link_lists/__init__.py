@@ -1,0 +1,217 @@
+"""Datasets published as lists of links: a list file, or a folder of them, searched by my identifiers.
+
+MegaFace, FaceScrub, VGG Face, PubFig, FFHQ and LAION were distributed as lists (photo addresses,
+Flickr ids, names, hashes), not as images. Such a dataset has no faces: its rows are searched
+for my accounts, photo addresses, names and file hashes. Forms read: delimited text (TSV, CSV,
+space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-compressed;
+`layout` recognises them, `prefilter` finds candidate rows by their needles, and
+`text_rows`, `json_rows` and `parquet_rows` search each form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from faceaudit.core.datasets.sources.base import IMAGE_SUFFIXES, Entry, Source, classify, safe_key, walk
+from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
+from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
+from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
+from faceaudit.core.datasets.sources.link_lists.rows import FoundRow, SearchStep, Verify
+from faceaudit.core.datasets.sources.parquet_shards import has_image_column
+
+__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "Needles", "FoundRow", "SearchStep",
+           "Verify", "parse_column_spec", "LIST_SUFFIXES", "NO_IMAGES"]
+
+LIST_SUFFIXES = (".txt", ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".lst", ".list")
+_SUFFIXES = LIST_SUFFIXES + tuple(s + ".gz" for s in LIST_SUFFIXES)
+#: Files looked at before a folder is called a link list (or not).
+_FOLDER_LOOK = 10_000
+#: Parquet files of a folder whose schema is read to tell image shards from lists of links.
+_PARQUET_LOOK = 5
+NO_IMAGES = "a list of links has no images: it is searched with your identifiers"
+
+
+class LinkListSource(Source):
+    """A list file, or a folder of list files (each file an item, keyed by its path in the folder).
+
+    Args:
+        path: the file or folder.
+        roles: the person's column choice, {column: role}, used for every file; None to find them.
+    """
+
+    kind = "link-list"
+    suffixes = _SUFFIXES
+
+    def __init__(self, path: Path, roles: Mapping[str, Role] | None = None, prefix: str = "",
+                 cache: Path | None = None):
+        super().__init__(Path(path), prefix, cache)
+        self.roles = dict(roles) if roles else None
+
+    @staticmethod
+    def is_one(path: Path) -> bool:
+        """True for a list file FaceAudit reads, or a folder of them without images or archives."""
+        return LinkListSource.refusal(path) is None
+
+    @staticmethod
+    def refusal(path: Path) -> str | None:
+        """Why the file or folder is not a link list FaceAudit reads (None when it is one)."""
+        path = Path(path)
+        try:
+            if path.is_dir():
+                return _folder_refusal(path)
+            sniff(path)
+        except ListError as exc:
+            return str(exc)
+        except OSError as exc:
+            return f"cannot be read: {exc.strerror or exc}"
+        return None
+
+    def files(self) -> Iterator[tuple[str, Path]]:
+        """(key, path) of every list file, in a stable order."""
+        if not self.path.is_dir():
+            yield self.path.name, self.path
+            return
+        for root, dirs, names in walk(self.path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(names):
+                if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
+                    full = Path(root, name)
+                    yield safe_key(full.relative_to(self.path).as_posix()), full
+
+    def entries(self) -> Iterator[Entry]:
+        for key, full in self.files():
+            try:
+                info = full.stat()
+            except OSError as exc:
+                yield Entry(key, 0, "?", f"cannot read: {exc.strerror or exc}")
+                continue
+            yield Entry(key, info.st_size, f"{info.st_size}:{info.st_mtime_ns}")
+
+    def read(self, wanted: Iterable[str]):
+        entries = {e.key: e for e in self.entries()}
+        for key in wanted:
+            yield entries.get(key, Entry(key, 0, "?")), None, NO_IMAGES
+
+    def file_path(self, key: str) -> Path:
+        """The path of a list file from its key.
+
+        Raises:
+            ListError: no such file in the dataset.
+        """
+        for found, full in self.files():
+            if found == key:
+                return full
+        raise ListError(f"{key} is no longer in the dataset")
+
+    def layout(self, key: str) -> ListLayout:
+        """The form and identifier columns of one list file.
+
+        Raises:
+            ListError: the file is not a list FaceAudit reads, with the reason.
+        """
+        return sniff(self.file_path(key), self.roles)
+
+    def search(self, key: str, layout: ListLayout, needles: Needles, verify: Verify) -> Iterator[SearchStep]:
+        """Search one list file: candidate rows found by `needles`, then tested exactly by `verify`.
+
+        Yields:
+            Progress steps with the rows found; the last is marked finished.
+
+        Raises:
+            ListError: the file turned out unreadable part way (what was found before is kept by the caller).
+        """
+        from faceaudit.core.datasets.sources.link_lists.json_rows import search_json
+        from faceaudit.core.datasets.sources.link_lists.parquet_rows import search_parquet
+        from faceaudit.core.datasets.sources.link_lists.text_rows import search_lines
+
+        search = {ListForm.PARQUET: search_parquet, ListForm.JSON: search_json}.get(layout.form, search_lines)
+        yield from search(self.file_path(key), key, layout, needles, verify)
+
+    def search_blocks(self, key: str, layout: ListLayout, blocks: list, gzip_index: Path | None, needles: Needles,
+                      verify: Verify) -> Iterator[SearchStep]:
+        """Search only some blocks of a list file (those its token index points to).
+
+        Args:
+            blocks: the blocks (see `datasets.list_index.Block`): row groups of a parquet file, byte ranges of
+                whole lines of a text list; a JSON document is searched whole.
+            gzip_index: seek points of a gzip text list (from its token index).
+        """
+        from faceaudit.core.datasets.list_index import read_block
+        from faceaudit.core.datasets.sources.link_lists.parquet_rows import search_parquet
+        from faceaudit.core.datasets.sources.link_lists.text_rows import search_blocks
+
+        path = self.file_path(key)
+        if layout.form is ListForm.PARQUET:
+            yield from search_parquet(path, key, layout, needles, verify, groups=[b.start for b in blocks])
+        elif layout.form is ListForm.JSON:
+            if blocks:
+                yield from self.search(key, layout, needles, verify)
+            else:
+                yield SearchStep(0, 0, finished=True)
+        else:
+            yield from search_blocks(path, key, layout, blocks, lambda b: read_block(path, b, gzip_index), needles,
+                                     verify)
+
+    def read_rows(self, key: str, locators: Iterable[str]) -> dict[str, dict[str, str]]:
+        """Some rows of a list file again, by locator ("line 17", "entry 12345", "row 9"): for showing them.
+
+        Raises:
+            ListError: the file cannot be read any more.
+        """
+        from faceaudit.core.datasets.sources.link_lists.json_rows import entries
+        from faceaudit.core.datasets.sources.link_lists.parquet_rows import read_parquet_rows
+        from faceaudit.core.datasets.sources.link_lists.text_rows import read_lines
+
+        wanted = set(locators)
+        layout = self.layout(key)
+        path = self.file_path(key)
+        if layout.form is ListForm.JSON:
+            from faceaudit.core.datasets.sources.link_lists.json_rows import record_of_entry
+
+            found = {}
+            for locator, _number, raw in entries(path):
+                if locator in wanted:
+                    found[locator] = record_of_entry(raw, locator)
+                    if len(found) == len(wanted):
+                        break
+            return found
+        kind = "row" if layout.form is ListForm.PARQUET else "line"
+        numbers = {int(loc.split()[1]) for loc in wanted if loc.startswith(kind + " ")}
+        reader = read_parquet_rows if layout.form is ListForm.PARQUET else read_lines
+        return {f"{kind} {n}": record for n, record in reader(path, layout, numbers).items()}
+
+
+def _folder_refusal(path: Path) -> str | None:
+    candidates: list[Path] = []
+    looked = 0
+    parquet_looked = 0
+    for root, dirs, names in walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            looked += 1
+            kind = classify(name)
+            if kind == "parquet" and parquet_looked < _PARQUET_LOOK:
+                # Hub image shards and lists of links (LAION's metadata) are both parquet: the first
+                # few say which this folder holds (their schemas only are read).
+                parquet_looked += 1
+                if has_image_column(Path(root, name)):
+                    return "it holds parquet shards of images: an image dataset, not a list of links"
+            elif (kind is not None and kind != "parquet") or Path(name).suffix.lower() in IMAGE_SUFFIXES:
+                return "it holds images or archives: a folder of photos, not of lists"
+            if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
+                candidates.append(Path(root, name))
+            if looked >= _FOLDER_LOOK:
+                break
+        if looked >= _FOLDER_LOOK:
+            break
+    if not candidates:
+        return "it holds no list files (.txt, .csv, .tsv, .json, .jsonl, .parquet, or these gzip-compressed)"
+    reasons = []
+    for candidate in candidates[:5]:
+        try:
+            sniff(candidate)
+            return None
+        except ListError as exc:
+            reasons.append(f"{candidate.name}: {exc}")
+    return "none of its first list files can be read: " + "; ".join(reasons)

@@ -1,0 +1,60 @@
+"""Issue 16 in the window: identifiers on the Me page, rows of lists reviewed on Scan & Review like faces."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+
+from faceaudit.core.datasets.catalog import add_dataset
+from faceaudit.core.matching.matches import identifier_candidates
+from tests.support.link_lists import ffhq_json, write_bytes
+
+MINE = "https://www.flickr.com/photos/jdoe/5551234567/"
+
+
+def test_me_page_keeps_identifiers(window, qtbot, tmp_path):
+    panel = window.me_page.identifiers
+    assert panel.add("flickr:jdoe")
+    assert not panel.add("jdoe")  # not an identifier: says why, adds nothing
+    assert "is not an identifier" in panel.notice.text() and panel.notice.isVisible()
+    panel.entry.setText('name:"Jane Doe"')
+    qtbot.keyClick(panel.entry, Qt.Key.Key_Return)
+    assert panel.identifiers() == ["Flickr account:  jdoe", 'Name:  "Jane Doe"']
+    panel.list.setCurrentRow(0)
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert panel.identifiers() == ['Name:  "Jane Doe"']
+
+    photos = tmp_path / "uploads"
+    for n in range(3):
+        write_bytes(photos / f"IMG_{n}.jpg", b"photo %d" % n)
+    panel.add_folder_hashes(photos)
+    qtbot.waitUntil(lambda: not panel.busy, timeout=10000)
+    assert "fingerprints of 3 photos you uploaded" in panel.summary.text()
+    assert "the photos themselves are not kept" in panel.notice.text()
+    assert panel.identifiers() == ['Name:  "Jane Doe"']  # hashes are counted, not listed one by one
+
+
+def test_rows_are_reviewed_like_faces(window, qtbot, store, tmp_path):
+    rows = [{}] * 30 + [{"photo_url": MINE, "author": "Jane Doe"}] + [{}] * 5
+    ffhq_json(tmp_path / "ffhq-dataset-v2.json", rows)
+    add_dataset(store, tmp_path / "ffhq-dataset-v2.json", "FFHQ")
+    window.me_page.identifiers.add("flickr:jdoe")
+    window.show_page(2)
+    page = window.review_page
+    page.start_scan()
+    qtbot.waitUntil(lambda: not page.scanning, timeout=30000)
+    shown = page.shown()
+    assert [(c.file, c.locator) for c in shown] == [("ffhq-dataset-v2.json", "entry 30")]
+    assert page.detail.currentWidget() is page.row
+    assert "names you" in page.row.title.text() and "flickr:jdoe" in page.row.title.text()
+    assert f"Photo address: {MINE}" in page.row.where.text()
+    fields = {page.row.fields.item(r, 0).text(): page.row.fields.item(r, 1).text()
+              for r in range(page.row.fields.rowCount())}
+    assert fields["metadata.author"] == "Jane Doe" and fields["metadata.photo_url"] == MINE
+    page.list.setFocus()
+    qtbot.keyClick(page, Qt.Key.Key_Y)
+    assert [c.decision for c in identifier_candidates(store)] == ["me"]
+    assert page.row.buttons["me"].isChecked() and "this is me" in page.row.decision.text()
+    assert json.loads(store.scalar("SELECT matched FROM identifier_matches"))[0]["label"] == "flickr:jdoe"
+    assert page.band_filter.itemText(page.band_filter.count() - 1) == "Rows of lists (1)"
