@@ -41,7 +41,9 @@ def register(commands) -> None:
     letter.add_argument("--ground", choices=_GROUNDS, default="",
                         help="for a reminder or complaint: what happened to the request (default for --request: "
                         "as recorded)")
-    letter.add_argument("--matches", metavar="ID,ID", help="cite only these confirmed matches (default: all)")
+    letter.add_argument("--matches", metavar="ID,ID",
+                        help="cite only these confirmed matches, by their ids in `faceaudit scan`: a number for a "
+                             "face, L and a number for a row of a list (default: all)")
     letter.add_argument("--recipient-name", help="address the letter to this name instead of the registry's")
     letter.add_argument("--recipient-address", help="postal address lines, separated by '\\\\n' or real newlines")
     letter.add_argument("--recipient-email", help="the recipient's e-mail address")
@@ -77,7 +79,7 @@ def _letter(args) -> int:
         name = args.recipient_name or ""
         address = tuple(x for x in [name, *lines(args.recipient_address).split("\n")] if x.strip())
         recipient = Recipient(name=name, lines=address, email=args.recipient_email or "")
-    matches = tuple(int(x) for x in args.matches.split(",") if x.strip()) if args.matches else None
+    matches = tuple(x.strip().upper() for x in args.matches.split(",") if x.strip()) if args.matches else None
     choice = LetterChoice(kind=args.type, dataset=args.dataset or "", organisation=args.to, account=args.account,
                           via=args.via, lang=args.lang, law=args.law, recipient=recipient, include_crops=args.crops,
                           include_references=args.my_photos, details=lines(args.details), on=args.date,

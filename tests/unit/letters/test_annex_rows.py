@@ -7,8 +7,11 @@ from pypdf import PdfReader
 
 from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.letters.annex import FACE, IDENTIFIER, add_reference_thumbnails, confirmed_matches
+from faceaudit.core.letters.claims import CLAIMS
 from faceaudit.core.letters.export import letter_text
 from faceaudit.core.letters.pipeline import LetterChoice, compose, confirmed_counts
+from faceaudit.core.letters.requests import get_request
+from faceaudit.core.letters.types import Evidence
 from faceaudit.core.matching.identifiers import add_identifier
 from faceaudit.core.matching.list_scan import list_datasets_of, search_lists
 from faceaudit.core.matching.matches import identifier_candidates, review
@@ -86,3 +89,51 @@ def test_faces_and_rows_together(store):
     assert text.index("Annex: faces confirmed as mine") < text.index("Annex: rows of the published list")
     numbers = [line.split(".")[0] for line in text.splitlines() if line[:2] in ("1.", "2.", "3.")]
     assert numbers == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("lang", ["en", "de"])
+def test_a_letter_citing_only_confirmed_rows_uses_the_rows_wording(store, lang):
+    # Issue 15 decides what a letter claims from the kinds of evidence; issue 16's real identifier
+    # matches (found by a scan of a list, confirmed by review) must give the rows wording.
+    letter = compose(store, LetterChoice(kind="erasure", dataset="FFHQ", lang=lang))
+    assert [e.kind for e in letter.annex] == [IDENTIFIER]
+    assert letter.case.evidence == Evidence.ROWS
+    assert letter.claims["found_rows"] and not letter.claims["found_faces"]
+    body = " ".join(letter.body.replace("\u00a0", " ").split())
+    markers = {claim.id: claim.markers[lang] for claim in CLAIMS}
+    assert markers["found_rows"] in body and markers["found_faces"] not in body
+    assert markers["reason_to_believe"] not in body  # a confirmed row is evidence, not a mere belief
+
+
+def test_rows_are_cited_by_their_own_ids(store, tmp_path):
+    # Face matches and rows are numbered apart: a letter chooses what it cites by ref ("12", "L12").
+    add_face_dataset(store, "lfw-copy", "/nonexistent/lfw.tgz", [(k, s, "me") for k, s in CONFIRMED],
+                     registry_id="lfw")
+    (row,) = confirmed_matches(store, "FFHQ")
+    face = confirmed_matches(store, "lfw-copy")[0]
+    assert row.ref == f"L{row.match_id}" and face.ref == str(face.match_id)
+    by_number = compose(store, LetterChoice(kind="erasure", dataset="FFHQ", lang="en", match_ids=(str(row.match_id),)))
+    assert by_number.annex == [] and by_number.case.evidence == Evidence.NONE  # a bare number is a face match's id
+    by_ref = compose(store, LetterChoice(kind="erasure", dataset="FFHQ", lang="en", match_ids=(row.ref,)))
+    assert [e.ref for e in by_ref.annex] == [row.ref]
+    saved = write_letter(store, "erasure", "FFHQ", "en", tmp_path / "rows.pdf", match_ids=(row.ref,))
+    record = get_request(store, saved.request_id)
+    assert record.match_ids == [row.ref] and record.evidence == Evidence.ROWS
+    with store.transaction():  # a request recorded before rows could be cited: its numbers were face matches
+        store.conn.execute("UPDATE requests SET match_ids = ? WHERE id = ?", [f"[{face.match_id}]", saved.request_id])
+    assert get_request(store, saved.request_id).match_ids == [face.ref]
+
+
+def test_the_command_line_cites_a_row_by_its_id(store, tmp_path, capsys):
+    from faceaudit.cli.main import main
+
+    (row,) = confirmed_matches(store, "FFHQ")
+    store.close()
+    text = tmp_path / "letter.txt"
+    assert main(["letter", "--type", "erasure", "--dataset", "FFHQ", "--matches", row.ref.lower(), "--out",
+                 str(tmp_path / "letter.pdf"), "--text", str(text), "--no-track"]) == 0
+    assert "1 confirmed match(es) in the annex" in capsys.readouterr().out
+    assert "file ffhq-dataset-v2.json, entry 40" in text.read_text()
+    assert main(["letter", "--type", "erasure", "--dataset", "FFHQ", "--matches", str(row.match_id), "--out",
+                 str(tmp_path / "none.pdf"), "--no-track"]) == 0
+    assert "0 confirmed match(es) in the annex" in capsys.readouterr().out

@@ -17,6 +17,7 @@ from faceaudit.core.datasets.catalog import DatasetError, read_item_bytes
 from faceaudit.core.faces.crops import face_crop_jpeg
 from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
+from faceaudit.core.matching.matches import ROW_PREFIX
 from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
@@ -72,6 +73,13 @@ class AnnexEntry:
     matched: tuple[tuple[str, str], ...] = ()
     url: str | None = None
     fields: dict[str, str] | None = None
+
+    @property
+    def ref(self) -> str:
+        """How the entry is cited and chosen: a face match's id ("12"), a row's with its prefix ("L12").
+
+        Face matches and rows are numbered apart, so a bare number could name either."""
+        return f"{ROW_PREFIX}{self.match_id}" if self.kind == IDENTIFIER else str(self.match_id)
 
     @property
     def box_text(self) -> str:

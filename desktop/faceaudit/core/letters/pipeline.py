@@ -60,7 +60,8 @@ class LetterChoice:
             the platform the registry says the developer received photos from, when there is one).
         law: one of the type's laws; None for the one of the writer's residence.
         recipient: their own recipient details; None for the registry's (or the authority's).
-        match_ids: the confirmed matches to cite; None for all of them.
+        match_ids: the confirmed matches to cite, as `AnnexEntry.ref` gives them ("12" a face match,
+            "L12" a row of a list of links); None for all of them.
         include_crops: opt-in: crops of the confirmed faces, read from the dataset.
         include_references: separate opt-in: my own reference faces next to them.
         original: the earlier request a reminder or complaint refers to.
@@ -83,7 +84,7 @@ class LetterChoice:
     organisation: str | None = None
     account: str = ""
     via: str | None = None
-    match_ids: tuple[int, ...] | None = None
+    match_ids: tuple[str, ...] | None = None
     ground: str = ""
     channel: str | None = None
 
@@ -171,7 +172,7 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
             registry_id=entry.id if entry.origin != "unlisted" else None,
             letter_path=str(first) if first else None, parent_id=choice.parent_id,
             organisation=entry.id if entry.is_organisation else None, account=choice.account,
-            evidence=letter.case.evidence if letter.case else "", match_ids=[a.match_id for a in letter.annex],
+            evidence=letter.case.evidence if letter.case else "", match_ids=[a.ref for a in letter.annex],
             sender_country=identity.country, sender_region=identity.region).id
     return saved
 
@@ -295,8 +296,8 @@ def _annex(store: Store, choice: LetterChoice, with_pictures: bool) -> list[Anne
         return []
     annex = citable_matches(store, choice.dataset)
     if choice.match_ids is not None:
-        wanted = set(choice.match_ids)
-        annex = [entry for entry in annex if entry.match_id in wanted]
+        wanted = {str(ref) for ref in choice.match_ids}
+        annex = [entry for entry in annex if entry.ref in wanted]
     if with_pictures and choice.include_crops:
         annex = add_face_crops(store, annex)
     if with_pictures and choice.include_references:

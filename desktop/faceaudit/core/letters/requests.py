@@ -66,7 +66,8 @@ class RequestRecord:
         sender_country, sender_region: the writer's residence when the letter was written (whose
             public holidays move the deadline).
         organisation: the registry id of the platform or developer written to.
-        match_ids: the matches the letter cited (None: not recorded).
+        match_ids: the matches the letter cited, as `AnnexEntry.ref` gives them ("12" a face match,
+            "L12" a row of a list of links); None: not recorded.
     """
 
     id: int
@@ -92,7 +93,7 @@ class RequestRecord:
     organisation: str | None = None
     account: str = ""
     evidence: str = ""
-    match_ids: list[int] | None = None
+    match_ids: list[str] | None = None
 
     @property
     def overdue(self) -> bool:
@@ -144,7 +145,7 @@ def add_request(store: Store, kind: str, law: str, recipient: str, *, recipient_
                 channel: str = "email", lang: str = "en", dataset_name: str | None = None,
                 registry_id: str | None = None, sent: date | None = None, notes: str = "",
                 letter_path: str | None = None, parent_id: int | None = None, organisation: str | None = None,
-                account: str = "", evidence: str = "", match_ids: list[int] | None = None,
+                account: str = "", evidence: str = "", match_ids: list[str] | None = None,
                 sender_country: str = "", sender_region: str = "") -> RequestRecord:
     """Record a letter as a request: a draft, or sent when `sent` is given.
 
@@ -167,7 +168,7 @@ def add_request(store: Store, kind: str, law: str, recipient: str, *, recipient_
              _iso(sent), _iso(request_deadline(kind, law, sent, channel=channel, country=sender_country,
                                                region=sender_region)),
              "sent" if sent else "draft", notes, letter_path, stamp, stamp, sender_country, sender_region,
-             organisation, account, evidence, None if match_ids is None else json.dumps(sorted(match_ids))])
+             organisation, account, evidence, None if match_ids is None else json.dumps(sorted(map(str, match_ids)))])
     return get_request(store, cursor.lastrowid)
 
 
@@ -353,4 +354,5 @@ def _record(row: dict) -> RequestRecord:
         letter_path=row["letter_path"], created=row["created"], received_date=day(row["received_date"]),
         sender_country=row["sender_country"], sender_region=row["sender_region"], organisation=row["organisation"],
         account=row["account"], evidence=row["evidence"],
-        match_ids=json.loads(row["match_ids"]) if row["match_ids"] else None)
+        # Recorded before rows could be cited, ids were numbers: face matches (their refs are the numbers).
+        match_ids=[str(ref) for ref in json.loads(row["match_ids"])] if row["match_ids"] else None)

@@ -216,8 +216,8 @@ class LetterForm(QWidget):
         if law:
             self.law.setCurrentIndex(self.law.findData(law))
 
-    def cited_ids(self) -> tuple[int, ...]:
-        """The matches ticked to be cited."""
+    def cited_ids(self) -> tuple[str, ...]:
+        """The matches ticked to be cited, as `AnnexEntry.ref` gives them ("12" a face, "L12" a row)."""
         return tuple(self.cited.item(row).data(_MATCH) for row in range(self.cited.count())
                      if self.cited.item(row).checkState() == Qt.CheckState.Checked)
 
@@ -320,7 +320,7 @@ class LetterForm(QWidget):
 
     def _on_crops_read(self, entries) -> None:
         self._crops_job = None
-        by_id = {entry.match_id: entry for entry in entries}
+        by_id = {entry.ref: entry for entry in entries}
         for row in range(self.cited.count()):
             item = self.cited.item(row)
             entry = by_id.get(item.data(_MATCH))
@@ -406,7 +406,7 @@ class LetterForm(QWidget):
             else:
                 text = f"{entry.key}\n{detail}"
             item = QListWidgetItem(text)
-            item.setData(_MATCH, entry.match_id)
+            item.setData(_MATCH, entry.ref)  # face matches and rows are numbered apart: "12" or "L12"
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             item.setToolTip(f"SHA-256 {entry.sha256}; untick to leave it out of the letter")
