@@ -15,6 +15,7 @@ from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.store import Store
 from faceaudit.core.storage.wipe import WipeError, wipe_all, wipe_plan
+from tests.support.link_lists import facescrub_tsv
 
 
 def test_wipe_deletes_the_data_folder_faceaudit_made(data_home, tmp_path):
@@ -93,6 +94,23 @@ def test_gzip_seek_points_of_a_tar_gz_dataset_are_faceaudits_own(data_home, tmp_
     (paths.cache_dir() / "gzip-seek-points" / "notes.txt").unlink()
     wipe_all()
     assert not data_home.exists() and archive.exists()
+
+
+def test_token_indexes_of_lists_of_links_are_faceaudits_own(data_home, tmp_path):
+    # Issue 16 keeps a token index per list file in cache/list-index/<item id>/ (a gzip'd list's seek
+    # points in it too); issue 13's wipe must count them as FaceAudit's, and a stranger's file among them not.
+    facescrub_tsv(tmp_path / "facescrub_actors.txt.gz", [{}] * 50, compress=True)
+    with Store() as store:
+        add_dataset(store, tmp_path / "facescrub_actors.txt.gz", "FaceScrub")
+        assert list(index_dataset(store, "FaceScrub", workers=0))[-1].phase == "finished"
+    (index,) = (paths.cache_dir() / "list-index").iterdir()
+    assert {p.name for p in index.iterdir()} >= {"filters.bin", "index.json", "gzip.idx"}
+    (index / "notes.txt").write_text("not FaceAudit's")
+    with pytest.raises(WipeError, match=r"list-index/[0-9]+/notes.txt"):
+        wipe_all()
+    (index / "notes.txt").unlink()
+    wipe_all()
+    assert not data_home.exists() and (tmp_path / "facescrub_actors.txt.gz").exists()
 
 
 def test_a_strangers_file_in_the_cache_stops_the_wipe(data_home):

@@ -146,8 +146,7 @@ class ListIndexProgress:
 
 def index_folder(store: Store, item_id: int) -> Path:
     """Where the token index of a list file lives: the cache folder beside the database."""
-    base = paths.cache_dir() if store.path == paths.database_path() else store.path.parent / "cache"
-    return base / "list-index" / str(item_id)
+    return paths.cache_beside(store.path) / "list-index" / str(item_id)
 
 
 def index_of(store: Store, file: ListFile, layout: ListLayout) -> ListIndex | None:

@@ -1,7 +1,7 @@
 """Delete every file FaceAudit created, and nothing else (the user's own photos and datasets are never touched).
 
 Only names FaceAudit writes are deleted (`KNOWN`, and inside `cache/` and `registry/` the files
-it writes there, `cache/gzip-seek-points/` included). A data folder holding anything else is
+it writes there, `cache/gzip-seek-points/` and `cache/list-index/` included). A data folder holding anything else is
 refused as a whole: nothing is deleted, and the message names what is in the way. The folder
 itself goes only when FaceAudit made it (its marker file says so, see paths.py); a folder named
 with FACEAUDIT_HOME that existed before stays.
@@ -33,9 +33,15 @@ KNOWN_FOLDERS = {
     "cache": ("vectors-*", ".vectors-*.tmp", "*.onnx", "*.onnx*.tmp"),
     "registry": ("local.json", "local.json.tmp", "local.json.damaged-*"),
 }
-#: Folders of FaceAudit's own inside those, and the names it writes inside them.
+#: Folders of FaceAudit's own inside those (name patterns), and what it writes inside them: the
+#: names of its files, and its own folders inside (same form).
+_TOKEN_INDEX = (("filters.bin", "index.json", "gzip.idx"), {})
 KNOWN_SUBFOLDERS = {
-    "cache": {"gzip-seek-points": ("*.gzidx", "*.partial")},  # seek points into tar.gz datasets
+    "cache": {
+        "gzip-seek-points": (("*.gzidx", "*.partial"), {}),  # seek points into tar.gz datasets
+        # token indexes of lists of links: one folder per list file (its item id), built aside first
+        "list-index": ((), {"[0-9]*": _TOKEN_INDEX, ".building-*": _TOKEN_INDEX}),
+    },
 }
 
 
@@ -101,12 +107,13 @@ def _plan(home: Path) -> list[Path]:
     return plan
 
 
-def _strangers_in(folder: Path, patterns: tuple[str, ...], subfolders: dict[str, tuple[str, ...]]) -> list[Path]:
+def _strangers_in(folder: Path, patterns: tuple[str, ...], subfolders: dict) -> list[Path]:
     """What in one of FaceAudit's own folders FaceAudit did not write (its own sub-folders looked into)."""
     strangers = []
     for child in sorted(folder.iterdir()):
-        if child.name in subfolders and child.is_dir() and not child.is_symlink():
-            strangers += _strangers_in(child, subfolders[child.name], {})
+        inner = next((spec for name, spec in subfolders.items() if fnmatch.fnmatchcase(child.name, name)), None)
+        if inner is not None and child.is_dir() and not child.is_symlink():
+            strangers += _strangers_in(child, *inner)
         elif not _known(child, patterns):
             strangers.append(child)
     return strangers
