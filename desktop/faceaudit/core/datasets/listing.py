@@ -23,7 +23,8 @@ from faceaudit.core.datasets.sources import Entry, Gap, SourceError, Unreadable,
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store
 
-__all__ = ["ListingReport", "sync_listing", "face_settings", "recorded_settings"]
+__all__ = ["ListingReport", "sync_listing", "face_settings", "recorded_settings", "listed_records", "record_gaps",
+           "GONE_BUT_DECIDED"]
 
 #: A listing commits its writes at least this often (seconds), and holds no transaction between.
 COMMIT_EVERY_S = 0.5
@@ -83,7 +84,7 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
     writer = _Writer(store)
     seen: set[str] = set()
     gaps: list[Gap] = []
-    for record in _records(row, bool(known), cache_beside(store.path)):
+    for record in listed_records(row, bool(known), cache_beside(store.path)):
         if isinstance(record, Gap):
             gaps.append(record)
             continue
@@ -94,9 +95,7 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
         detached += writer.item(dataset_id, record, label, known.get(record.key))
     writer.flush()
     unavailable, removed = _missing(store, dataset_id, known, seen, gaps)
-    with store.transaction():
-        store.conn.execute("UPDATE datasets SET listing_gaps = ? WHERE id = ?",
-                           [json.dumps([[gap.prefix, gap.reason] for gap in gaps]) if gaps else None, dataset_id])
+    record_gaps(store, dataset_id, gaps)
     return ListingReport(tuple(gaps), unavailable, removed, detached)
 
 
@@ -105,8 +104,16 @@ def face_settings(settings: dict) -> tuple:
             settings.get("square"))
 
 
-def _records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap]:
-    """The source's entries and gaps; a source that cannot be opened or breaks off is a gap, not an error."""
+def record_gaps(store: Store, dataset_id: int, gaps: list[Gap]) -> None:
+    """Keep with the dataset the parts its last listing could not read (none: cleared)."""
+    with store.transaction():
+        store.conn.execute("UPDATE datasets SET listing_gaps = ? WHERE id = ?",
+                           [json.dumps([[gap.prefix, gap.reason] for gap in gaps]) if gaps else None, dataset_id])
+
+
+def listed_records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap]:
+    """A dataset's entries and gaps (`row`: its path and recorded kind); a source that cannot be opened
+    or breaks off is a gap, not an error, and so is a dataset that lists nothing where it had items."""
     path = Path(row["path"])
     if not path.exists():
         yield Gap("", f"{path} is not there (is its disk mounted, or was it moved?)")

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceaudit.core.datasets.list_index import ListIndex, build_index, load_index
+from faceaudit.core.datasets.listing import listed_records, record_gaps
+from faceaudit.core.datasets.sources.base import Entry, Gap, Unreadable
 from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListLayout, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import sniff
 from faceaudit.core.storage import paths
@@ -72,28 +74,66 @@ def open_list(path: str | Path, columns: str) -> tuple[LinkListSource, str]:
 def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
     """Bring the items in line with the list files: new and changed files become pending, gone ones go.
 
-    Rows found earlier in a file that changed or went are kept, with my decisions on them.
+    Rows found earlier in a file that changed or went are kept, with my decisions on them. What
+    could not be listed this time (the dataset's disk not mounted, a folder that cannot be read) is
+    marked unavailable, with what was learnt reading it, and looked at again the next time; a
+    file that cannot be read now is unavailable too, never an error.
     """
-    source = list_source(store, dataset_id)
-    known = {key: (item_id, fingerprint) for item_id, key, fingerprint in store.conn.execute(
-        "SELECT id, key, fingerprint FROM items WHERE dataset_id = ?", [dataset_id])}
+    row = store.query("SELECT path, kind FROM datasets WHERE id = ?", [dataset_id])[0]
+    known = {key: (item_id, fingerprint, status) for item_id, key, fingerprint, status in store.conn.execute(
+        "SELECT id, key, fingerprint, status FROM items WHERE dataset_id = ?", [dataset_id])}
     seen: set[str] = set()
+    gaps: list[Gap] = []
     with store.transaction():
-        for entry in source.entries():
-            seen.add(entry.key)
-            status, reason = ("error", entry.problem) if entry.problem else ("pending", None)
-            if entry.key not in known:
-                store.conn.execute(
-                    "INSERT INTO items (dataset_id, key, size, fingerprint, status, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                    [dataset_id, entry.key, entry.size, entry.fingerprint, status, reason])
-            elif known[entry.key][1] != entry.fingerprint:
-                item_id = known[entry.key][0]
-                store.conn.execute("UPDATE items SET size = ?, fingerprint = ?, status = ?, reason = ? WHERE id = ?",
-                                   [entry.size, entry.fingerprint, status, reason, item_id])
-                store.conn.execute("DELETE FROM list_files WHERE item_id = ?", [item_id])
-        store.conn.executemany("DELETE FROM items WHERE id = ?",
-                               [[item_id] for key, (item_id, _) in known.items() if key not in seen])
+        for record in listed_records(row, bool(known), paths.cache_beside(store.path)):
+            if isinstance(record, Gap):
+                gaps.append(record)
+                continue
+            seen.add(record.key)
+            _sync_file(store, dataset_id, record, known.get(record.key))
+        gone, away = [], []
+        for key, (item_id, _, _) in known.items():
+            if key in seen:
+                continue
+            gap = next((gap for gap in gaps if key.startswith(gap.prefix)), None)
+            if gap is None:
+                gone.append(item_id)
+            else:
+                away.append((gap.reason, item_id))
+        store.conn.executemany(_UNAVAILABLE, away)
+        store.conn.executemany("DELETE FROM items WHERE id = ?", [[item_id] for item_id in gone])
+    for item_id in gone:  # a file really gone: its token index goes with it
+        shutil.rmtree(index_folder(store, item_id), ignore_errors=True)
+    record_gaps(store, dataset_id, gaps)
     return list_files(store, dataset_id)
+
+
+#: A list file not readable this time: unavailable, with the status it goes back to when it is.
+_UNAVAILABLE = ("UPDATE items SET prior_status = CASE WHEN status = 'unavailable' THEN prior_status ELSE status END,"
+                " status = 'unavailable', reason = ? WHERE id = ?")
+
+
+def _sync_file(store: Store, dataset_id: int, entry: Entry, known: tuple | None) -> None:
+    """Write what the listing found of one list file (inside the listing's transaction)."""
+    unreadable = isinstance(entry.problem, Unreadable)
+    status = "unavailable" if unreadable else ("error" if entry.problem else "pending")
+    if known is None:
+        store.conn.execute(
+            "INSERT INTO items (dataset_id, key, size, fingerprint, status, reason, prior_status)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [dataset_id, entry.key, entry.size, entry.fingerprint, status, entry.problem,
+             "pending" if unreadable else None])
+        return
+    item_id, fingerprint, old_status = known
+    if unreadable:
+        store.conn.execute(_UNAVAILABLE, [entry.problem, item_id])
+    elif fingerprint != entry.fingerprint:
+        store.conn.execute("UPDATE items SET size = ?, fingerprint = ?, status = ?, reason = ?, prior_status = NULL"
+                           " WHERE id = ?", [entry.size, entry.fingerprint, status, entry.problem, item_id])
+        store.conn.execute("DELETE FROM list_files WHERE item_id = ?", [item_id])
+    elif old_status == "unavailable":  # readable again, and unchanged: back to where it was
+        store.conn.execute("UPDATE items SET status = COALESCE(prior_status, 'pending'), reason = NULL,"
+                           " prior_status = NULL WHERE id = ?", [item_id])
 
 
 def list_files(store: Store, dataset_id: int) -> list[ListFile]:
@@ -169,6 +209,8 @@ def index_lists(store: Store, dataset_id: int) -> Iterator[ListIndexProgress]:
     source = list_source(store, dataset_id)
     refused = 0
     for number, file in enumerate(files):
+        if file.status == "unavailable":  # not there this time: its index (if any) is kept for when it is
+            continue
         try:
             layout = source.layout(file.key)
             if index_of(store, file, layout) is not None:

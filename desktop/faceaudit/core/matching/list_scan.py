@@ -84,6 +84,9 @@ def search_lists(store: Store, scan_id: int | None, datasets: list[dict],
         total = sum(f.size for f in files)
         found = refused = before = 0
         for file in files:
+            if file.status == "unavailable":  # not readable this time: the dataset's state says so
+                before += file.size
+                continue
             try:
                 layout = source.layout(file.key)
             except (ListError, OSError) as exc:

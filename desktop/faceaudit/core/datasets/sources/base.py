@@ -196,11 +196,12 @@ def first_of_each(entries: Iterable[Entry | Gap]) -> Iterator[Entry | Gap]:
             yield entry
 
 
-def walk(root: str | os.PathLike) -> Iterator[tuple[str, list[str], list[str]]]:
+def walk(root: str | os.PathLike, errors: list | None = None) -> Iterator[tuple[str, list[str], list[str]]]:
     """`os.walk(root)` top-down, names sorted, links to folders not followed, with a stack of our own.
 
     os.walk recursed up to Python 3.12: a folder nested 1,100 deep raised RecursionError. As with
-    os.walk, a folder that cannot be read is passed over, and the caller may prune `dirs` in place.
+    os.walk, a folder that cannot be read is passed over (appended to `errors` as (path, OSError)
+    when a list is given), and the caller may prune `dirs` in place.
     """
     stack = [os.fspath(root)]
     while stack:
@@ -208,7 +209,9 @@ def walk(root: str | os.PathLike) -> Iterator[tuple[str, list[str], list[str]]]:
         try:
             with os.scandir(top) as scanned:
                 children = sorted(scanned, key=lambda child: child.name)
-        except OSError:
+        except OSError as exc:
+            if errors is not None:
+                errors.append((top, exc))
             continue
         dirs, files = [], []
         for child in children:

@@ -13,7 +13,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from faceaudit.core.datasets.sources.base import IMAGE_SUFFIXES, Entry, Source, classify, safe_key, walk
+from faceaudit.core.datasets.sources.base import (
+    IMAGE_SUFFIXES,
+    Entry,
+    Gap,
+    Source,
+    Unreadable,
+    classify,
+    safe_key,
+    walk,
+)
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
 from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
@@ -67,29 +76,35 @@ class LinkListSource(Source):
             return f"cannot be read: {exc.strerror or exc}"
         return None
 
-    def files(self) -> Iterator[tuple[str, Path]]:
-        """(key, path) of every list file, in a stable order."""
+    def files(self, errors: list | None = None) -> Iterator[tuple[str, Path]]:
+        """(key, path) of every list file, in a stable order (folders that cannot be read go to `errors`)."""
         if not self.path.is_dir():
             yield self.path.name, self.path
             return
-        for root, dirs, names in walk(self.path):
+        for root, dirs, names in walk(self.path, errors):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(names):
                 if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
                     full = Path(root, name)
                     yield safe_key(full.relative_to(self.path).as_posix()), full
 
-    def entries(self) -> Iterator[Entry]:
-        for key, full in self.files():
+    def entries(self) -> Iterator[Entry | Gap]:
+        """Every list file, and a Gap for each folder that could not be read (what it held is not gone)."""
+        errors: list[tuple[str, OSError]] = []
+        for key, full in self.files(errors):
             try:
                 info = full.stat()
-            except OSError as exc:
-                yield Entry(key, 0, "?", f"cannot read: {exc.strerror or exc}")
+            except OSError as exc:  # may pass (a disk away, a permission): read again at the next index
+                yield Entry(key, 0, "?", Unreadable(f"cannot read: {exc.strerror or exc}"))
                 continue
             yield Entry(key, info.st_size, f"{info.st_size}:{info.st_mtime_ns}")
+        for folder, exc in errors:
+            part = Path(folder).relative_to(self.path).as_posix()
+            prefix = "" if part == "." else safe_key(part) + "/"
+            yield Gap(prefix, f"folder {prefix or self.path} cannot be read: {exc.strerror or exc}")
 
     def read(self, wanted: Iterable[str]):
-        entries = {e.key: e for e in self.entries()}
+        entries = {e.key: e for e in self.entries() if isinstance(e, Entry)}
         for key in wanted:
             yield entries.get(key, Entry(key, 0, "?")), None, NO_IMAGES
 
