@@ -314,6 +314,24 @@ def test_me_add_refuses_pipes_devices_folders_and_huge_files_without_reading_the
         assert time.monotonic() - began < 30, path
 
 
+def test_me_hashes_passes_over_pipes_and_walks_a_very_deep_folder(data_home, tmp_path, deep_root):
+    # Issue 16's `me hashes` reads a folder of my photos; issue 13's rules for files I point at hold
+    # there too: a pipe named like a photo is refused (it used to block the command for ever), a
+    # folder 1,200 deep is walked (os.walk recursed), and names are printed escaped.
+    from tests.support.deep_tree import deep_folder
+
+    photos = deep_root
+    Path(deep_folder(photos, 1200), "bottom.jpg").write_bytes(b"my photo, deep down")
+    (photos / "top.jpg").write_bytes(b"my photo")
+    os.mkfifo(photos / "pipe\x1b[2K.jpg")
+    began = time.monotonic()
+    done = _cli("me", "hashes", str(photos), timeout=60)
+    assert time.monotonic() - began < 30
+    assert done.returncode == 0, done.stderr
+    assert "2 photo(s) hashed, 4 new identifier(s)" in done.stdout
+    assert "not read: pipe\\x1b[2K.jpg: not a regular file" in done.stderr and "\x1b" not in done.stderr
+
+
 def test_file_names_with_terminal_escapes_are_printed_escaped(data_home, tmp_path):
     photos = tmp_path / "photos"
     photos.mkdir()

@@ -107,10 +107,10 @@ def _id_add(args) -> int:
         try:
             found = add_identifier(store, text)
         except IdentifierError as exc:
-            print(f"faceaudit: {exc}", file=sys.stderr)
+            print(f"faceaudit: {shown(exc)}", file=sys.stderr)
             status = 2
             continue
-        print(f"{found.id:>4}  {found.kind:<15} {found.label}")
+        print(f"{found.id:>4}  {found.kind:<15} {shown(found.label)}")
     return status
 
 
@@ -122,12 +122,12 @@ def _id_list(args) -> int:
         print("no identifiers yet: faceaudit me id add flickr:USERNAME (or a photo address, name:\"First Last\", ...)")
     typed = [i for i in found if i.source == "typed"]
     for identifier in typed:
-        print(f"{identifier.id:>4}  {identifier.kind:<15} {identifier.label}")
+        print(f"{identifier.id:>4}  {identifier.kind:<15} {shown(identifier.label)}")
     folder = [i for i in found if i.source == "photo-hashes"]
     if folder:
         print(f"      {len(folder) // 2} photo(s) hashed with `faceaudit me hashes` (SHA-256 and MD5 each)")
     for identifier in (i for i in found if i.source == "reference-photo"):
-        print(f"      {identifier.kind:<15} {identifier.label}: {identifier.value}")
+        print(f"      {identifier.kind:<15} {shown(identifier.label)}: {identifier.value}")
     return 0
 
 
@@ -147,5 +147,5 @@ def _me_hashes(args) -> int:
         pass
     print(f"{last.photos} photo(s) hashed, {last.added} new identifier(s) kept (SHA-256 and MD5; no photo, no name)")
     for problem in last.unreadable:
-        print(f"not read: {problem}", file=sys.stderr)
+        print(f"not read: {shown(problem)}", file=sys.stderr)
     return 0

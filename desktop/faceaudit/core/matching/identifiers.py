@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from faceaudit.core.datasets.sources.base import IMAGE_SUFFIXES
+from faceaudit.core.datasets.sources.base import IMAGE_SUFFIXES, walk
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.matching.urls import flickr_ref, is_nsid, normalise_account, normalise_name, split_url, url_key
 from faceaudit.core.storage.store import Store, now
@@ -168,9 +169,18 @@ def remove_identifier(store: Store, identifier_id: int) -> None:
 
 
 def file_hashes(path: str | os.PathLike) -> tuple[str, str]:
-    """(SHA-256, MD5) of a file's bytes, in lower-case hex, read in pieces."""
+    """(SHA-256, MD5) of a file's bytes, in lower-case hex, read in pieces.
+
+    Raises:
+        OSError: the file cannot be read, or is not a regular file (a pipe named like a photo would
+            never end, a device never stop: they are refused before anything is read).
+    """
     sha256, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: opening a pipe with no writer does not wait for one.
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file (a pipe, a device or a socket)")
         while piece := handle.read(1 << 20):
             sha256.update(piece)
             md5.update(piece)
@@ -201,9 +211,8 @@ def add_photo_hashes(store: Store, folder: str | os.PathLike) -> Iterator[HashPr
     photos = added = 0
     unreadable: list[str] = []
     before = store.scalar("SELECT COUNT(*) FROM my_identifiers")
-    for dirpath, dirs, files in os.walk(root):
-        dirs.sort()
-        for name in sorted(files):
+    for dirpath, _dirs, files in walk(root):  # no recursion: a very deep folder is walked too
+        for name in files:
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                 continue
             path = Path(dirpath, name)
