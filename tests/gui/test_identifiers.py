@@ -13,6 +13,16 @@ from tests.support.link_lists import ffhq_json, write_bytes
 MINE = "https://www.flickr.com/photos/jdoe/5551234567/"
 
 
+def _scan_for_jdoe(window, qtbot):
+    """Add flickr:jdoe on the Me page and scan from Scan & Review; returns that page when the scan is done."""
+    window.me_page.identifiers.add("flickr:jdoe")
+    window.show_page(2)
+    page = window.review_page
+    page.start_scan()
+    qtbot.waitUntil(lambda: not page.scanning, timeout=30000)
+    return page
+
+
 def test_me_page_keeps_identifiers(window, qtbot, tmp_path):
     panel = window.me_page.identifiers
     assert panel.add("flickr:jdoe")
@@ -39,11 +49,7 @@ def test_rows_are_reviewed_like_faces(window, qtbot, store, tmp_path):
     rows = [{}] * 30 + [{"photo_url": MINE, "author": "Jane Doe"}] + [{}] * 5
     ffhq_json(tmp_path / "ffhq-dataset-v2.json", rows)
     add_dataset(store, tmp_path / "ffhq-dataset-v2.json", "FFHQ")
-    window.me_page.identifiers.add("flickr:jdoe")
-    window.show_page(2)
-    page = window.review_page
-    page.start_scan()
-    qtbot.waitUntil(lambda: not page.scanning, timeout=30000)
+    page = _scan_for_jdoe(window, qtbot)
     shown = page.shown()
     assert [(c.file, c.locator) for c in shown] == [("ffhq-dataset-v2.json", "entry 30")]
     assert page.detail.currentWidget() is page.row
@@ -58,3 +64,18 @@ def test_rows_are_reviewed_like_faces(window, qtbot, store, tmp_path):
     assert page.row.buttons["me"].isChecked() and "this is me" in page.row.decision.text()
     assert json.loads(store.scalar("SELECT matched FROM identifier_matches"))[0]["label"] == "flickr:jdoe"
     assert page.band_filter.itemText(page.band_filter.count() - 1) == "Rows of lists (1)"
+
+
+def test_a_scan_names_the_datasets_it_could_not_search(window, qtbot, store, tmp_path):
+    # One wording for the scan's `unchecked` in both front ends: a face dataset with no photo of me to
+    # look for is named as not really checked, beside the list that was searched.
+    ffhq_json(tmp_path / "ffhq-dataset-v2.json", [{}] * 10)
+    add_dataset(store, tmp_path / "ffhq-dataset-v2.json", "FFHQ")
+    faces = tmp_path / "faces" / "someone"
+    faces.mkdir(parents=True)
+    write_bytes(faces / "a.jpg", b"not looked at")
+    add_dataset(store, tmp_path / "faces", "Faces")
+    page = _scan_for_jdoe(window, qtbot)
+    assert page.notice.isVisible() and "Faces: no photo of you to look for" in page.notice.text()
+    assert "FFHQ" not in page.notice.text()  # searched whole: no row names me, and that is an answer
+    assert "looks like yours" not in page._empty_text()

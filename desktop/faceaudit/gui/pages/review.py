@@ -53,6 +53,8 @@ class ReviewPage(QWidget):
         self._all: list[Candidate | RowCandidate] = []
         self._faces_per_dataset: dict[str, int] = {}
         self._unchecked: list[tuple[str, str]] = []
+        # Datasets the last scan could not search at all (nothing of mine to look for in them), and why.
+        self._not_searched: dict[str, str] = {}
 
         header = PageHeader("Scan & Review", "Compare your faces with every indexed dataset, and search the datasets "
                             "published as lists of links for your accounts and names. Look at each candidate and "
@@ -153,7 +155,10 @@ class ReviewPage(QWidget):
         """Reload datasets and candidates from the database."""
         datasets = list_datasets(self.store)
         self._faces_per_dataset = {d.name: d.faces for d in datasets}
-        self._unchecked = [(d.name, d.reason or d.state.value) for d in datasets if not d.checked]
+        # Every dataset not really checked, and why: not searched by the last scan, or not whole (its state).
+        self._unchecked = [(d.name, self._not_searched[d.name]) if d.name in self._not_searched
+                           else (d.name, d.reason or d.state.value) for d in datasets
+                           if d.name in self._not_searched or not d.checked]
         chosen = self.dataset_filter.currentData()
         self.dataset_filter.blockSignals(True)
         self.dataset_filter.clear()
@@ -178,7 +183,9 @@ class ReviewPage(QWidget):
         self.start_scan()
 
     def _on_scan_progress(self, progress: ScanProgress) -> None:
-        if not progress.finished:
+        if progress.finished:
+            self._not_searched = {u.dataset: u.reason for u in progress.unchecked if u.state is None}
+        else:
             self.status.setText(f"Scanned {progress.done} of {progress.total} datasets…")
 
     def _on_scan_finished(self) -> None:
