@@ -2,7 +2,7 @@
 
 A 5 GB single line (a sparse file: a few MB of text, then a hole, so nothing of that size is
 written), a CSV with a 100 MB field, invalid UTF-8, JSON nested 100,000 levels deep, and parquet
-files whose footer lies (rewritten with tests/support/parquet_footer.py). Whatever else the list or
+files whose footer lies (rewritten with tests/support/parquet_thrift.py). Whatever else the list or
 its folder holds is still searched.
 """
 
@@ -22,7 +22,7 @@ from faceaudit.core.matching.identifiers import add_identifier
 from faceaudit.core.matching.list_scan import list_datasets_of, search_lists
 from faceaudit.core.storage.store import Store
 from tests.support.link_lists import facescrub_tsv, laion_parquet, write_bytes
-from tests.support.parquet_footer import field, read_footer, set_field, with_footer
+from tests.support.parquet_thrift import field, read_footer, set_field, with_footer
 
 #: Seconds and extra resident memory one hostile file may cost (the limits are 1 MiB lines, 16 MiB
 #: JSON entries; the rest is the interpreter's and pyarrow's own).

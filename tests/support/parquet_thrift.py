@@ -2,7 +2,10 @@
 
 A parquet footer is a Thrift compact-protocol `FileMetaData`. This decodes it into nested
 lists of (field id, type, value), lets a test change fields by path, and encodes it again;
-the file is the same data with the new footer (its length fixed up).
+the file is the same data with the new footer (its length fixed up, or set to a lie). Used for
+image shards (issue 14) and lists of links (issue 16). Field ids (parquet.thrift): FileMetaData
+3 = num_rows, 4 = row_groups; RowGroup 1 = columns, 3 = num_rows; ColumnChunk 3 = meta_data;
+ColumnMetaData 6 = total_uncompressed_size, 7 = total_compressed_size, 9 = data_page_offset.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-__all__ = ["read_footer", "write_footer", "set_field", "get_field"]
+__all__ = ["read_footer", "write_footer", "with_footer", "set_field", "get_field", "field"]
 
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
 
@@ -150,6 +153,21 @@ def write_footer(path: Path, footer: list) -> None:
     length = struct.unpack("<I", data[-8:-4])[0]
     encoded = _encode_struct(footer)
     path.write_bytes(data[:-8 - length] + encoded + struct.pack("<I", len(encoded)) + b"PAR1")
+
+
+def with_footer(path: Path, out: Path, footer: list, claimed_length: int | None = None) -> Path:
+    """A copy of `path` at `out` with its footer replaced (and its length field set to `claimed_length` if given)."""
+    data = Path(path).read_bytes()
+    length = struct.unpack("<I", data[-8:-4])[0]
+    encoded = _encode_struct(footer)
+    size = len(encoded) if claimed_length is None else claimed_length
+    Path(out).write_bytes(data[:-8 - length] + encoded + struct.pack("<I", size) + b"PAR1")
+    return Path(out)
+
+
+def field(fields: list, field_id: int):
+    """The value of one field of a decoded struct."""
+    return _field(fields, field_id)[2]
 
 
 def _field(fields: list, field_id: int) -> list:
