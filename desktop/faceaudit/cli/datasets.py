@@ -63,6 +63,8 @@ def _dataset_errors(args) -> int:
 def _dataset_remove(args) -> int:
     from faceaudit.core.datasets.catalog import remove_dataset
 
-    remove_dataset(open_store(), args.name)
-    print(f"removed dataset {args.name!r} (its files were not touched)")
+    removed = remove_dataset(open_store(), args.name)
+    decided = sum(removed.decisions.values())
+    print(f"removed dataset {args.name!r} with its index ({removed.faces} faces), {removed.candidates} candidates and "
+          f"{decided} decisions (its files were not touched)")
     return 0

@@ -17,6 +17,7 @@ _HINTS = {
     Action.CHOOSE_DATASET: "see: faceaudit dataset list",
     Action.CHOOSE_REGISTRY_ENTRY: "see: faceaudit registry list",
     Action.CHOOSE_REQUEST: "see: faceaudit requests list",
+    Action.CONFIRM_REFERENCE: "see which: faceaudit me list; then faceaudit me confirm ID",
 }
 
 

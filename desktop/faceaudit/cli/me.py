@@ -24,6 +24,12 @@ def register(commands) -> None:
     remove = me_commands.add_parser("remove", help="remove a reference face", description="Remove a reference face.")
     remove.add_argument("id", type=int, help="the face's id (see `faceaudit me list`)")
     remove.set_defaults(handler=_me_remove)
+    confirm = me_commands.add_parser("confirm", help="say a flagged reference face is you",
+                                     description="A reference face that does not look like your others is left "
+                                     "out of matching; confirm it to use it anyway.")
+    confirm.add_argument("id", type=int, help="the face's id (see `faceaudit me list`)")
+    confirm.set_defaults(handler=_me_confirm)
+
 
 def _me_add(args) -> int:
     from faceaudit.core.matching.references import NeedFaceChoice, add_reference
@@ -46,6 +52,9 @@ def _me_add(args) -> int:
         print(
             f"added face {face.id} from {face.name} ({face.size} px)" + (f" - note: {face.hint}" if face.hint else "")
         )
+        if not face.matching:
+            print(f"  face {face.id} does not look like your other reference faces: it is not used until you "
+                  f"confirm it is you (faceaudit me confirm {face.id})")
     return status
 
 
@@ -59,6 +68,8 @@ def _me_list(args) -> int:
         print(
             f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}"
             + (f"  ({face.hint})" if face.hint else "")
+            + ("" if face.matching else "  [does not look like your other faces: not used; faceaudit me confirm "
+               f"{face.id}]")
         )
     return 0
 
@@ -68,4 +79,12 @@ def _me_remove(args) -> int:
 
     remove_reference(open_store(), args.id)
     print(f"removed reference face {args.id}")
+    return 0
+
+
+def _me_confirm(args) -> int:
+    from faceaudit.core.matching.references import confirm_reference
+
+    confirm_reference(open_store(), args.id)
+    print(f"reference face {args.id} confirmed as you: scans use it")
     return 0

@@ -14,6 +14,7 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
+    "MAX_CACHED_CROPS",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -41,3 +42,7 @@ DETECTION_MAX_SIDE = 1600
 
 #: Largest EXIF block we parse, in bytes; larger blocks are ignored (orientation unknown).
 MAX_EXIF_BYTES = 1024 * 1024
+
+#: Face crops kept for the review grid (core/datasets/crops_cache.py), about 10 KB each: the
+#: least recently shown go first beyond this.
+MAX_CACHED_CROPS = 3000

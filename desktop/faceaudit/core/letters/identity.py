@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store
 
-__all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity"]
+__all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity", "email_problem"]
 
 #: Declared settings: key -> (default, what it is).
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -20,6 +20,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
 
 class IdentityError(FaceAuditError, ValueError):
     """Identity details that are missing or unusable."""
+
+
+def email_problem(email: str) -> str | None:
+    """Why `email` cannot be an e-mail address for answers, or None (an empty one is allowed: no e-mail)."""
+    email = email.strip()
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
+        return f"{email!r} does not look like an e-mail address"
+    return None
 
 
 @dataclass(frozen=True)
@@ -58,9 +66,9 @@ def save_identity(store: Store, **changes: str | None) -> Identity:
     unknown = set(changes) - known
     if unknown:
         raise IdentityError(f"unknown identity field(s): {', '.join(sorted(unknown))}")
-    email = changes.get("email")
-    if email and "@" not in email:
-        raise IdentityError(f"{email!r} does not look like an e-mail address")
+    problem = email_problem(changes.get("email") or "")
+    if problem:
+        raise IdentityError(problem)
     for key, value in changes.items():
         if value is not None:
             store.set_setting(f"identity.{key}", value.strip() if key != "address" else value.strip("\n "))

@@ -8,15 +8,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from faceaudit.core.datasets.catalog import DatasetInfo, list_datasets
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, stranger_share
 from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
+from faceaudit.core.matching.matches import inherit_decisions
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
-__all__ = ["ScanProgress", "ScanError", "scan", "latest_scan"]
+__all__ = ["ScanProgress", "ScanError", "scan", "latest_scan", "partly_indexed"]
 
 METHOD = ("z-normalised distance (median, near-side spread), mean of best 3 references, "
           "stranger tail measured on LFW, false discovery rate")
@@ -52,6 +54,9 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     """
     ref_ids, refs, models = reference_matrix(store)
     if not ref_ids:
+        if store.scalar("SELECT COUNT(*) FROM reference_faces"):
+            raise ScanError("your reference faces do not look like one person, so none is used yet",
+                            action=Action.CONFIRM_REFERENCE)
         raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
     datasets = store.query("SELECT id, name, model FROM datasets ORDER BY id")
     if names:
@@ -76,6 +81,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         except LookupError as exc:
             raise ScanError(str(exc)) from None
         _store_matches(store, rows)
+        inherit_decisions(store, dataset["id"])  # one photo, one decision: a copy decided elsewhere counts here
         found += len(rows)
         faces_seen += n_faces
         yield ScanProgress(scan_id, dataset["name"], number, len(datasets), found)
@@ -170,6 +176,7 @@ def _exact_photos(store: Store, dataset_id: int, ref_ids: list[int], refs: np.nd
     items = store.conn.execute(
         "SELECT id, phash, dhash FROM items WHERE dataset_id = ? AND status = 'done' AND phash IS NOT NULL",
         [dataset_id]).fetchall()
+    ref_photos = [photo for photo in ref_photos if photo[0] in ref_ids]  # faces kept out of matching stay out
     if not ref_photos or not items:
         return []
     item_ids = np.array([i[0] for i in items])
@@ -219,3 +226,11 @@ def latest_scan(store: Store) -> dict | None:
     rows = store.query("SELECT id, finished, n_faces, n_candidates FROM scans WHERE finished IS NOT NULL"
                        " ORDER BY id DESC LIMIT 1")
     return rows[0] if rows else None
+
+
+def partly_indexed(store: Store, names: list[str] | None = None) -> list[DatasetInfo]:
+    """The datasets (of those named; default all) a scan would cover only in part: photos not indexed yet.
+
+    A scan compares the faces indexed so far; `done` of `items` says what share that is.
+    """
+    return [d for d in list_datasets(store) if (names is None or d.name in names) and not d.indexed]

@@ -120,11 +120,31 @@ def _m003_face_generations(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m040_confirmed_references(db: sqlite_utils.Database) -> None:
+    # A reference face that does not look like my other references is kept out of matching
+    # until I say it is me (core/matching/references.py); this records that I did.
+    db.execute("ALTER TABLE reference_faces ADD COLUMN confirmed_at TEXT")
+
+
+def _m041_face_crops(db: sqlite_utils.Database) -> None:
+    # A small cache of face crops for the Review grid (core/datasets/crops_cache.py), so a crop
+    # is read from a (perhaps huge) archive once. `fingerprint` is the item's when it was cut:
+    # a changed file is cut again.
+    db.execute(
+        "CREATE TABLE face_crops ("
+        " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+        " face_idx INTEGER NOT NULL, fingerprint TEXT, jpeg BLOB NOT NULL, used TEXT NOT NULL,"
+        " PRIMARY KEY (item_id, face_idx))")
+    db.execute("CREATE INDEX face_crops_used ON face_crops (used)")
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
     (3, "a generation per dataset's faces, for cached embedding matrices", _m003_face_generations),
+    (40, "reference faces I confirmed as me", _m040_confirmed_references),
+    (41, "a small cache of face crops for review", _m041_face_crops),
 ]
 
 
