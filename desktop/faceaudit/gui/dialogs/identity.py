@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceaudit.core.letters.identity import IdentityError, load_identity, save_identity
+from faceaudit.core.letters.identity import IdentityError, email_problem, load_identity, save_identity
 from faceaudit.gui.widgets.page_parts import Notice
 
 __all__ = ["IdentityDialog"]
@@ -45,6 +45,8 @@ class IdentityDialog(QDialog):
         self.email = QLineEdit(who.email)
         self.email.setAccessibleName("E-mail")
         self.email.setPlaceholderText("name@example.org")
+        self.email.textChanged.connect(self._on_email_typed)
+        self.email_problem = Notice()  # said as it is typed, not after Save
         self.country = QLineEdit(who.country)
         self.country.setAccessibleName("Country")
         self.country.setPlaceholderText("decides which data-protection authority is yours")
@@ -52,10 +54,12 @@ class IdentityDialog(QDialog):
         form.addRow("Name:", self.name)
         form.addRow("Postal address:", self.address)
         form.addRow("E-mail:", self.email)
+        form.addRow("", self.email_problem)
         form.addRow("Country:", self.country)
         self.notice = Notice()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self._on_email_typed(self.email.text())
         buttons.accepted.connect(self._on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -64,6 +68,14 @@ class IdentityDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
+
+    def _on_email_typed(self, text: str) -> None:
+        problem = email_problem(text)
+        if problem:
+            self.email_problem.show_error(problem[:1].upper() + problem[1:] + ".")
+        else:
+            self.email_problem.clear_message()
+        self.save_button.setEnabled(problem is None)
 
     def _on_save(self) -> None:
         try:

@@ -30,8 +30,10 @@ def wipe_summary() -> str:
         return "There is no FaceAudit data to delete."
     listed = "\n".join(f"  • {path.name}{'/' if path.is_dir() else ''}" for path in plan)
     return (f"This deletes the folder {paths.data_home(create=False)} and everything in it:\n{listed}\n\n"
-            "That is your reference faces, the dataset indexes, scans and decisions, and settings. "
-            "Your own photos and the dataset files are not touched. This cannot be undone.")
+            "That is your reference faces, the dataset indexes, scans and your decisions, your details for letters, "
+            "the requests you recorded with their deadlines, replies and notes, and your settings. "
+            "Letters you saved elsewhere, your own photos and the dataset files are not touched. "
+            "This cannot be undone.")
 
 
 class SettingsDialog(QDialog):
@@ -50,21 +52,21 @@ class SettingsDialog(QDialog):
         self.store = store
         folder = QLabel(str(paths.data_home()))
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        folder_help = QLabel(f"Everything FaceAudit keeps is in this folder, private to your user account. To keep it "
-                             f"elsewhere (an encrypted or portable drive), set the {paths.ENV_HOME} environment "
-                             "variable to another folder before starting FaceAudit.")
+        folder_help = QLabel("Everything FaceAudit keeps is in this folder, private to your user account. Nothing "
+                             "is kept anywhere else, and nothing leaves this computer.")
         folder_help.setWordWrap(True)
         self.detector = QComboBox()
         for name, label in DETECTOR_LABELS.items():
             self.detector.addItem(label, name)
         self.detector.setCurrentIndex(max(0, self.detector.findData(preferences.detector)))
-        self.detector.setToolTip("Changing it re-indexes a dataset the next time you index it")
+        self.detector.setToolTip("Fast finds most faces; thorough also finds small and turned faces, slowly without "
+                                 "a graphics card. Changing it re-indexes a dataset the next time you index it")
         self.workers = QSpinBox()
         self.workers.setRange(1, 64)
         self.workers.setValue(preferences.workers)
         self.workers.setToolTip("Processes that index photos at once; one per CPU core is best")
         wipe = QPushButton("Delete all my data…")
-        wipe.setToolTip("Delete every file FaceAudit created on this computer")
+        wipe.setToolTip("Delete everything FaceAudit keeps on this computer, requests and deadlines too; asks first")
         wipe.clicked.connect(self._on_wipe_clicked)
         form = QFormLayout()
         where = QVBoxLayout()
@@ -89,10 +91,21 @@ class SettingsDialog(QDialog):
         self.preferences.save(self.store)
         super().accept()
 
+    def ask_to_wipe(self) -> QMessageBox:
+        """Ask before deleting all data, listing what goes (window-modal, not blocking); Cancel is the default."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete all FaceAudit data?", wipe_summary(),
+                          QMessageBox.StandardButton.Cancel, self)
+        self.wipe_button = box.addButton("Delete all my data", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._on_wipe_answered(box.clickedButton()))
+        box.open()
+        return box
+
     def _on_wipe_clicked(self) -> None:
-        answer = QMessageBox.warning(self, "Delete all FaceAudit data?", wipe_summary(),
-                                     QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
-                                     QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Discard:
+        self.ask_to_wipe()
+
+    def _on_wipe_answered(self, clicked) -> None:
+        if clicked is self.wipe_button:
             self.reject()
             self.wipe_confirmed.emit()

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QImageReader
+
+from faceaudit.core.datasets.crops_cache import FaceRef, face_crops, read_photo
 from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
 from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
 from faceaudit.core.matching.scan import scan as core_scan
 
-__all__ = ["PhotoAdded", "PhotoNeedsChoice", "PhotoRejected", "add_photos", "index", "scan"]
+__all__ = ["PhotoAdded", "PhotoNeedsChoice", "PhotoRejected", "CropShown", "PhotoShown", "add_photos", "index",
+           "scan", "crops", "photo", "qimage_of"]
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,7 @@ class PhotoAdded:
     path: str
     face_id: int
     hint: str | None
+    matching: bool = True
 
 
 @dataclass(frozen=True)
@@ -27,11 +34,14 @@ class PhotoNeedsChoice:
 
     Attributes:
         path: the photo.
-        boxes: (top, right, bottom, left) of each face, numbered 1.. in this order.
+        boxes: (top, right, bottom, left) of each face in `image`'s pixels, numbered 1.. in this order.
+        image: the photo upright, shrunk in the worker to at most the picker's size (None when
+            Qt cannot read it: the picker then reads the file itself).
     """
 
     path: str
     boxes: list[tuple[int, int, int, int]]
+    image: QImage | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,60 @@ class PhotoRejected:
     message: str
 
 
+@dataclass(frozen=True)
+class CropShown:
+    """A face crop for a card, decoded in the worker (a QImage may be made in any thread)."""
+
+    face: FaceRef
+    image: QImage | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class PhotoShown:
+    """A dataset photo to show large, shrunk in the worker.
+
+    Attributes:
+        image: the photo, at most the size asked for.
+        scale: from the original's pixels to the image's.
+        size: the original's (width, height).
+    """
+
+    image: QImage
+    scale: float
+    size: tuple[int, int]
+
+
+def qimage_of(rgb: np.ndarray) -> QImage:
+    """An RGB array as a QImage that owns its pixels."""
+    rgb = np.ascontiguousarray(rgb)
+    height, width = rgb.shape[:2]
+    return QImage(rgb.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def crops(faces: list[FaceRef]):
+    """A factory: the face crops of cards, cached ones first, each as a CropShown."""
+
+    def run(store) -> Iterator[object]:
+        for crop in face_crops(store, faces):
+            image = QImage.fromData(crop.jpeg) if crop.jpeg else None
+            yield CropShown(crop.face, image if image is not None and not image.isNull() else None,
+                            crop.problem or (None if image is not None and not image.isNull() else "cannot be shown"))
+
+    return run
+
+
+def photo(dataset: str, key: str, max_side: int = 1600):
+    """A call for run_call: one dataset photo, upright and shrunk to `max_side`, as a PhotoShown."""
+
+    def call(store) -> PhotoShown:
+        rgb, scale = read_photo(store, dataset, key, max_side)
+        height, width = rgb.shape[:2]
+        return PhotoShown(qimage_of(rgb), scale, (round(width / scale), round(height / scale)))
+
+    return call
+
+
 def add_photos(paths: list[str], face_number: int | None = None):
     """A factory: add each photo as a reference (face_number for a single group photo)."""
 
@@ -50,13 +114,28 @@ def add_photos(paths: list[str], face_number: int | None = None):
             try:
                 face = add_reference(store, path, face_number)
             except NeedFaceChoice as choice:
-                yield PhotoNeedsChoice(path, [tuple(face.box) for face in choice.faces])
+                image, scale = _picker_image(path)
+                yield PhotoNeedsChoice(path, [tuple(round(v * scale) for v in face.box) for face in choice.faces],
+                                       image)
             except ReferenceError as exc:
                 yield PhotoRejected(path, str(exc))
             else:
-                yield PhotoAdded(path, face.id, face.hint)
+                yield PhotoAdded(path, face.id, face.hint, face.matching)
 
     return run
+
+
+def _picker_image(path: str, side: int = 1200) -> tuple[QImage | None, float]:
+    """A group photo upright (as its faces were found) and at most `side` pixels a side, and the scale."""
+    reader = QImageReader(path)
+    reader.setAutoTransform(True)
+    image = reader.read()
+    if image.isNull():
+        return None, 1.0
+    if max(image.width(), image.height()) <= side:
+        return image, 1.0
+    small = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    return small, small.width() / image.width()
 
 
 def index(name: str, detector: str, workers: int):
