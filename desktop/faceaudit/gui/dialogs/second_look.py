@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -71,8 +71,7 @@ class SecondLookDialog(QDialog):
                                                 QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.cancel_button.setText("No, go back")
-        self.cancel_button.setDefault(True)
-        self.cancel_button.setFocus()
+        self.confirm_button.setAutoDefault(False)  # Enter must never confirm a look-alike
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -82,3 +81,9 @@ class SecondLookDialog(QDialog):
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
         self.resize(600, min(560, 200 + 130 * min(count, _SHOWN)))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        # After the button box has chosen its own default on showing: "No, go back" is the default.
+        self.cancel_button.setDefault(True)
+        self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)

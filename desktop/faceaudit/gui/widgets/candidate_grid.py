@@ -1,10 +1,10 @@
 """The review grid: candidate cards grouped by band, sized to the window, driven by keyboard or mouse.
 
-Keys (while the grid has the focus): arrows move; Shift+arrows select as they move; Home and
-End go to the first and last card; Space adds the current card to the selection or takes it
-out; Ctrl+A selects every card; Escape selects only the current card; Enter opens the current
-card larger; Y, N and U decide on the selected cards. Clicks: a click selects one card,
-Ctrl+click adds or removes one, Shift+click selects a run of cards.
+Keys (while the grid has the focus): arrows move; Shift+arrows select as they move; Ctrl+arrows
+move without changing the selection; Home and End go to the first and last card; Space adds the
+current card to the selection or takes it out; Ctrl+A selects every card; Escape selects only
+the current card; Enter opens the current card larger; Y, N and U decide on the selected cards.
+Clicks: a click selects one card, Ctrl+click adds or removes one, Shift+click selects a run.
 """
 
 from __future__ import annotations
@@ -129,22 +129,25 @@ class CandidateGrid(QScrollArea):
         return self._cards[self._current].candidate if 0 <= self._current < len(self._cards) else None
 
     def selected(self) -> list:
-        """The selected candidates in the order shown (at least the current one, when there is one)."""
-        chosen = sorted(self._selected | ({self._current} if self._current >= 0 else set()))
+        """The selected candidates in the order shown; the current one when none is selected."""
+        chosen = sorted(self._selected or ({self._current} if self._current >= 0 else set()))
         return [self._cards[n].candidate for n in chosen if n < len(self._cards)]
 
-    def set_current(self, index: int, extend: bool = False, toggle: bool = False) -> None:
+    def set_current(self, index: int, extend: bool = False, toggle: bool = False, keep: bool = False) -> None:
         """Make card `index` current.
 
         Args:
             index: the card's position in `cards()`.
             extend: select every card from the anchor to it (Shift).
-            toggle: keep the selection and add the card to it or take it out (Ctrl).
+            toggle: keep the selection and add the card to it or take it out (Ctrl+click, Space).
+            keep: leave the selection as it is (Ctrl+arrows).
         """
         if not self._cards:
             return
         index = max(0, min(index, len(self._cards) - 1))
-        if extend and self._anchor >= 0:
+        if keep:
+            pass
+        elif extend and self._anchor >= 0:
             low, high = sorted((self._anchor, index))
             self._selected = set(range(low, high + 1))
         elif toggle:
@@ -180,9 +183,9 @@ class CandidateGrid(QScrollArea):
         moves = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Home: -len(self._cards),
                  Qt.Key.Key_End: len(self._cards)}
         if key in moves and self._cards:
-            self.set_current(self._current + moves[key], extend=shift)
+            self.set_current(self._current + moves[key], extend=shift, keep=ctrl and not shift)
         elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self._cards:
-            self.set_current(self._vertical(-1 if key == Qt.Key.Key_Up else 1), extend=shift)
+            self.set_current(self._vertical(-1 if key == Qt.Key.Key_Up else 1), extend=shift, keep=ctrl and not shift)
         elif key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown) and self._cards:
             rows = max(1, self.viewport().height() // max(1, self._row_height()))
             target = self._current
