@@ -72,6 +72,8 @@ class AddDatasetDialog(QDialog):
         archive = QPushButton("Archive…")
         archive.setToolTip("Choose a zip or tar archive")
         archive.clicked.connect(self._on_choose_file)
+        for browse in (folder, archive):
+            browse.setAutoDefault(False)  # Enter in the fields adds; it never opens a file chooser
         where = QHBoxLayout()
         where.addWidget(self.path, 1)
         where.addWidget(folder)
@@ -90,6 +92,7 @@ class AddDatasetDialog(QDialog):
         form.addRow("", self.name_problem)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.add_button = buttons.addButton("Add", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setAutoDefault(False)
         self.add_button.setDefault(True)
         buttons.accepted.connect(self._on_add)
         buttons.rejected.connect(self.reject)
