@@ -124,3 +124,25 @@ def review_window(qtbot, data_home, review_home):
         qtbot.waitUntil(lambda: not win.review_page.loading_pictures, timeout=30_000)
         yield win
         win.close()
+
+
+@pytest.fixture
+def full_window(review_window, examples):
+    """The review window with something on every page: a decision, my details, a sent request, a group photo."""
+    from datetime import date
+
+    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.requests import add_request
+    from faceaudit.core.matching.matches import review
+
+    store = review_window.store
+    page = review_window.review_page
+    review(store, page.shown()[0].id, "me")
+    save_identity(store, name="Jane Example", address="1 Example Street\nExampletown", email="jane@example.org",
+                  country="United Kingdom")
+    add_request(store, "erasure", "gdpr", "University of Massachusetts Amherst, Computer Vision Laboratory",
+                dataset_name="lfw-people", sent=date(2026, 1, 5))
+    add_request(store, "access", "gdpr", "A publisher with a rather long name, Research Department",
+                dataset_name="lfw-people")
+    review_window.me_page.add_photos([examples / "examples" / "two_people.jpg"])
+    return review_window

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from faceaudit.core.datasets.catalog import DatasetInfo, DatasetProblem, add_dataset, check_new_dataset
 from faceaudit.gui.support.operations import Job, run_call
-from faceaudit.gui.widgets.page_parts import Notice
+from faceaudit.gui.widgets.page_parts import Notice, breakable, keep_text_in_sight
 
 __all__ = ["AddDatasetDialog"]
 
@@ -102,6 +102,7 @@ class AddDatasetDialog(QDialog):
         layout.addWidget(self.status)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
+        keep_text_in_sight(self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(_CHECK_DELAY_MS)
@@ -215,7 +216,7 @@ class AddDatasetDialog(QDialog):
             found = [p.message for p in self._problems if p.field == field] if self._checked else []
             if found:
                 text = found[0]
-                notice.show_error(text[:1].upper() + text[1:] + ("" if text.endswith(".") else "."))
+                notice.show_error(breakable(text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")))
             else:
                 notice.clear_message()
         checking = not self._adding and (self._job is not None or self._timer.isActive())

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceaudit.core.letters.identity import IdentityError, email_problem, load_identity, save_identity
-from faceaudit.gui.widgets.page_parts import Notice
+from faceaudit.gui.widgets.page_parts import Notice, keep_text_in_sight
 
 __all__ = ["IdentityDialog"]
 
@@ -68,6 +68,7 @@ class IdentityDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
+        keep_text_in_sight(self)
 
     def _on_email_typed(self, text: str) -> None:
         problem = email_problem(text)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.wipe import wipe_plan
 from faceaudit.gui.support.preferences import DETECTOR_LABELS
+from faceaudit.gui.widgets.page_parts import breakable, keep_text_in_sight
 
 __all__ = ["SettingsDialog", "wipe_summary"]
 
@@ -50,7 +51,9 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("FaceAudit settings")
         self.preferences = preferences
         self.store = store
-        folder = QLabel(str(paths.data_home()))
+        folder = QLabel(breakable(str(paths.data_home())))
+        folder.setWordWrap(True)
+        folder.setAccessibleName("Data folder")
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         folder_help = QLabel("Everything FaceAudit keeps is in this folder, private to your user account. Nothing "
                              "is kept anywhere else, and nothing leaves this computer.")
@@ -83,6 +86,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
+        keep_text_in_sight(self)
 
     def accept(self) -> None:
         """Save the preferences and close."""
