@@ -48,7 +48,12 @@ def test_pages_by_shortcut_and_a_visible_focus_in_the_sidebar(qtbot, window):
     go = {action.text(): action.shortcut().toString() for action in window.go_menu.actions()}
     assert go == {"Me": "Ctrl+1", "Datasets": "Ctrl+2", "Scan && Review": "Ctrl+3", "Letters": "Ctrl+4",
                   "Requests": "Ctrl+5"}
-    assert "QListWidget:focus" in window.sidebar.styleSheet() and "border" in window.sidebar.styleSheet()
+    window.activateWindow()
+    window.sidebar.setFocus()
+    qtbot.waitUntil(window.sidebar.hasFocus)
+    assert "3px solid palette(highlight)" in window.sidebar.styleSheet()  # framed while it has the focus
+    qtbot.keyClick(window.sidebar, Qt.Key.Key_Tab)
+    assert not window.sidebar.hasFocus() and "1px" in window.sidebar.styleSheet()
 
 
 def test_f1_lists_the_shortcuts(qtbot, window):

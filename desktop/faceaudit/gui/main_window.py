@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QFocusEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -33,6 +33,29 @@ __all__ = ["MainWindow", "PAGES"]
 
 #: Sidebar entries, in order.
 PAGES = ("Me", "Datasets", "Scan & Review", "Letters", "Requests")
+
+
+class _Sidebar(QListWidget):
+    """The list of pages, framed thick in the highlight colour while it has the keyboard focus.
+
+    Fusion's own focus hint on a list is a faint line; a `:focus` style-sheet rule was not
+    repainted on a real X display when the focus came by key, so the frame is set on focus events.
+    """
+
+    _FRAMES = {False: "QListWidget { border: 1px solid palette(mid); border-radius: 3px; }",
+               True: "QListWidget { border: 3px solid palette(highlight); border-radius: 3px; }"}
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setStyleSheet(self._FRAMES[False])
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.setStyleSheet(self._FRAMES[True])
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.setStyleSheet(self._FRAMES[False])
 
 
 class MainWindow(QMainWindow):
@@ -66,13 +89,11 @@ class MainWindow(QMainWindow):
         for page in (self.me_page, self.datasets_page, self.review_page, self.letters_page, self.requests_page,
                      self.welcome_page):
             self.pages.addWidget(page)
-        self.sidebar = QListWidget()
+        self.sidebar = _Sidebar()
         self.sidebar.addItems(PAGES)
         self.sidebar.setAccessibleName("Pages")
         self.sidebar.setFixedWidth(160)
         self.sidebar.setSpacing(3)
-        # The sidebar shows when it has the keyboard focus (Fusion's own hint is too faint to see).
-        self.sidebar.setStyleSheet("QListWidget:focus { border: 2px solid palette(highlight); border-radius: 3px; }")
         for row in range(len(PAGES)):
             self.sidebar.item(row).setToolTip(f"{PAGES[row]} (Ctrl+{row + 1})")
         self.sidebar.currentRowChanged.connect(self._on_page_chosen)

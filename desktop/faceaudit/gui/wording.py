@@ -10,6 +10,7 @@ __all__ = [
     "ACTION_HINTS",
     "BAND_WORDS",
     "BAND_COLORS",
+    "BAND_TEXT_COLORS",
     "DECISION_WORDS",
     "DECISION_MARKS",
     "DECISION_DONE",
@@ -29,6 +30,8 @@ BAND_WORDS = {
 
 #: The strip under a card's face: the band at a glance (the words say it too, for colour-blind eyes).
 BAND_COLORS = {"strong": "#2e7d32", "possible": "#f9a825", "weak": "#9e9e9e"}
+#: The band's words beside the large face: a weak candidate's in a warning colour.
+BAND_TEXT_COLORS = {"strong": "#2e7d32", "possible": "#b26a00", "weak": "#c62828"}
 
 DECISION_WORDS = {"unreviewed": "not decided yet", "me": "this is me", "not_me": "not me", "unsure": "unsure"}
 
@@ -90,9 +93,12 @@ def second_look_reasons(candidate, dataset_faces: int) -> list[str]:
     if candidate.n_references and candidate.agree < candidate.n_references:
         reasons.append(f"Only {candidate.agree} of your {candidate.n_references} reference faces "
                        f"{'is' if candidate.agree == 1 else 'are'} within 0.6 of it.")
-    if candidate.distance is not None and candidate.distance > 0.5:
-        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away: faces of one person "
-                       "are usually nearer than 0.5.")
+    if candidate.distance is not None and candidate.distance > 0.6:
+        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away: past 0.6, the face "
+                       "model calls two faces different people.")
+    elif candidate.distance is not None and candidate.distance > 0.5:
+        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away, near the 0.6 limit "
+                       "past which the face model calls two faces different people.")
     return reasons or ["The scan rated it weak: strangers this close are common in a dataset this size."]
 
 

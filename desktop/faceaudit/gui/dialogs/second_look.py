@@ -25,11 +25,13 @@ class SecondLookDialog(QDialog):
     """"These faces are most likely look-alikes. Confirm them as you anyway?" Cancel is the default.
 
     Args:
-        weak: (candidate, its face crop or None, the reasons it is weak) for each weak candidate.
+        weak: (candidate, its face crop or None, my reference face nearest to it or None, the reasons
+            it is weak) for each weak candidate.
         total: how many candidates the decision was for (weak ones included).
     """
 
-    def __init__(self, weak: list[tuple[object, QImage | None, list[str]]], total: int, parent: QWidget | None = None):
+    def __init__(self, weak: list[tuple[object, QImage | None, QImage | None, list[str]]], total: int,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         count = len(weak)
         self.setWindowTitle("Confirm a look-alike?" if count == 1 else f"Confirm {count} look-alikes?")
@@ -41,23 +43,17 @@ class SecondLookDialog(QDialog):
                                                       if total > count else ""))
         intro.setWordWrap(True)
         grid = QGridLayout()
-        grid.setColumnStretch(1, 1)
-        for row, (candidate, crop, reasons) in enumerate(weak[:_SHOWN]):
-            face = QLabel()
-            face.setFixedSize(_FACE)
-            face.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            face.setAccessibleName(f"Face from {candidate.dataset}: {candidate.key}")
-            if crop is not None and not crop.isNull():
-                face.setPixmap(QPixmap.fromImage(crop).scaled(_FACE, Qt.AspectRatioMode.KeepAspectRatio,
-                                                              Qt.TransformationMode.SmoothTransformation))
-            else:
-                face.setText("(no picture)")
+        grid.setColumnStretch(2, 1)
+        for row, (candidate, crop, mine, reasons) in enumerate(weak[:_SHOWN]):
+            grid.addWidget(_face(crop, f"Face from {candidate.dataset}: {candidate.key}", "In the dataset"), row, 0,
+                           Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(_face(mine, "Your nearest reference face", "Yours, nearest"), row, 1,
+                           Qt.AlignmentFlag.AlignTop)
             words = QLabel(f"<b>{candidate.dataset}</b> / {candidate.key.replace('/', '/&#8203;')}<ul>"
                            + "".join(f"<li>{reason}</li>" for reason in reasons) + "</ul>")
             words.setWordWrap(True)
             words.setTextFormat(Qt.TextFormat.RichText)
-            grid.addWidget(face, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(words, row, 1)
+            grid.addWidget(words, row, 2, Qt.AlignmentFlag.AlignTop)
         box = QWidget()
         box.setLayout(grid)
         scroll = QScrollArea()
@@ -79,11 +75,32 @@ class SecondLookDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(more)
         layout.addWidget(buttons)
-        self.setMinimumWidth(520)
-        self.resize(600, min(560, 200 + 130 * min(count, _SHOWN)))
+        self.setMinimumWidth(600)
+        self.resize(680, min(600, 200 + 150 * min(count, _SHOWN)))
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         # After the button box has chosen its own default on showing: "No, go back" is the default.
         self.cancel_button.setDefault(True)
         self.cancel_button.setFocus(Qt.FocusReason.OtherFocusReason)
+
+
+def _face(image: QImage | None, name: str, caption: str) -> QWidget:
+    """A face, small, with a caption under it."""
+    picture = QLabel()
+    picture.setFixedSize(_FACE)
+    picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    picture.setAccessibleName(name)
+    if image is not None and not image.isNull():
+        picture.setPixmap(QPixmap.fromImage(image).scaled(_FACE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                          Qt.TransformationMode.SmoothTransformation))
+    else:
+        picture.setText("(no picture)")
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(picture)
+    words = QLabel(caption)
+    words.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    layout.addWidget(words)
+    return box

@@ -326,8 +326,9 @@ class ReviewPage(QWidget):
         for candidate in weak:
             card = self.grid.card(candidate.id)
             crop = card.image if isinstance(card, FaceCard) else None
-            shown.append((candidate, crop, second_look_reasons(candidate,
-                                                               self._faces_per_dataset.get(candidate.dataset, 0))))
+            mine = next((image for face, image in self._references if face.id == candidate.reference_face_id), None)
+            reasons = second_look_reasons(candidate, self._faces_per_dataset.get(candidate.dataset, 0))
+            shown.append((candidate, crop, mine, reasons))
         dialog = SecondLookDialog(shown, len(chosen), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._apply(chosen, Decision.ME))

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from faceaudit.gui.widgets.photo_view import PhotoView, zoom_buttons
 from faceaudit.gui.widgets.reference_strip import ReferenceShown, ReferenceStrip
-from faceaudit.gui.wording import BAND_WORDS, DECISION_WORDS, distance_sentence, lookalike_sentence
+from faceaudit.gui.wording import BAND_TEXT_COLORS, BAND_WORDS, DECISION_WORDS, distance_sentence, lookalike_sentence
 
 __all__ = ["CandidatePanel"]
 
@@ -111,6 +111,7 @@ class CandidatePanel(QWidget):
         self.title.setText(f"<b>{_escape(candidate.dataset)}</b> / {_escape(candidate.key)}"
                            + (f"<br>The same photo is also in: {_escape(', '.join(also))}" if also else ""))
         self.band.setText(BAND_WORDS.get(candidate.band, candidate.band))
+        self.band.setStyleSheet(f"QLabel {{ color: {BAND_TEXT_COLORS.get(candidate.band, '')}; font-weight: bold; }}")
         if crop is not None and not crop.isNull():
             self.photo.show_image(crop, None)
         else:
