@@ -195,6 +195,7 @@ def zoom_buttons(view: PhotoView) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
         button = QPushButton(text)
         button.setToolTip(tip)
         button.setAccessibleName(tip)
+        button.setAutoDefault(False)  # in a dialog, Enter must not zoom
         button.clicked.connect(lambda _checked=False, s=slot: s())
         buttons[name] = button
         row.addWidget(button)
