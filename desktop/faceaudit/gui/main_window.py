@@ -27,6 +27,7 @@ from faceaudit.gui.pages.requests import RequestsPage
 from faceaudit.gui.pages.review import ReviewPage
 from faceaudit.gui.pages.welcome import WelcomePage
 from faceaudit.gui.support.gc_guard import collect_on_gui_thread
+from faceaudit.gui.support.none_guard import keep_none_alive
 from faceaudit.gui.support.preferences import Preferences
 
 __all__ = ["MainWindow", "PAGES"]
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         collect_on_gui_thread()
+        keep_none_alive()  # PySide6 6.12 on Python 3.11 drops a reference to None at each void Qt call
 
         self.store = store
         self.preferences = Preferences.load(store)
