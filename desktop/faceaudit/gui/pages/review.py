@@ -376,8 +376,9 @@ class ReviewPage(QWidget):
 
     def _show_coverage(self) -> None:
         """Say which datasets a scan covers only in part, before anything is scanned."""
-        partial = [d for d in partly_indexed(self.store) if d.items]
-        never = [d for d in partly_indexed(self.store) if not d.items]
+        waiting = partly_indexed(self.store)
+        partial = [d for d in waiting if d.items]
+        never = [d for d in waiting if not d.items]
         lines = []
         for d in partial:
             share = 100 * d.done / d.items if d.items else 0
