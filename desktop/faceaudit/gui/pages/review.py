@@ -186,7 +186,7 @@ class ReviewPage(QWidget):
         previous, decision, count = self._undo.pop()
         restore_decisions(self.store, previous)
         self._reload(keep=min(previous))
-        first = next((c for c in self.shown() if c.id in previous or set(c.copies) & set(previous)), None)
+        first = next((c for c in self.shown() if {c.id, *getattr(c, "copies", ())} & set(previous)), None)
         if first is not None:
             self.select(first.id)
         self.undo_bar.offer(f"Undid “{DECISION_DONE[decision]}” on {_photos(count)}."
@@ -302,7 +302,7 @@ class ReviewPage(QWidget):
     # -- helpers ---------------------------------------------------------------------------
 
     def _apply(self, chosen: list[Candidate], decision: str) -> None:
-        ids = [c.id for c in chosen] + [copy for c in chosen for copy in c.copies]
+        ids = [c.id for c in chosen] + [copy for c in chosen for copy in getattr(c, "copies", ())]
         previous = decide(self.store, ids, decision)
         if previous:
             self._undo = (self._undo + [(previous, decision, len(chosen))])[-_UNDO_DEPTH:]
