@@ -24,7 +24,7 @@ from faceaudit.gui.dialogs.photo import PhotoDialog
 from faceaudit.gui.dialogs.second_look import SecondLookDialog
 from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_call, run_generator
-from faceaudit.gui.widgets.candidate_cards import FaceCard
+from faceaudit.gui.widgets.candidate_cards import FaceCard, kind_of
 from faceaudit.gui.widgets.candidate_grid import CandidateGrid
 from faceaudit.gui.widgets.candidate_panel import CandidatePanel
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader
@@ -262,13 +262,15 @@ class ReviewPage(QWidget):
         if candidate is None:
             self.panel.show_nothing(self._empty_text())
             return
-        distances = distances_to_references(self.store, candidate.id)
+        is_face = kind_of(candidate) == "face"
+        distances = distances_to_references(self.store, candidate.id) if is_face else {}
         shown = [ReferenceShown(image, face.name, distances.get(face.id), face.matching)
                  for face, image in self._references]
         card = self.grid.card(candidate.id)
         crop = card.image if isinstance(card, FaceCard) else None
         self.panel.show_candidate(candidate, shown, self._faces_per_dataset.get(candidate.dataset, 0), crop)
-        self._photo_timer.start()
+        if is_face:
+            self._photo_timer.start()
 
     def _on_crop(self, shown: jobs.CropShown) -> None:
         current = self.grid.current()
