@@ -20,6 +20,10 @@ def _wait_checked(qtbot, dialog) -> None:
     qtbot.waitUntil(lambda: not dialog.checking, timeout=30_000)
 
 
+def _said(notice) -> str:
+    return notice.text().replace("\u200b", "")  # paths may break after a slash: zero-width spaces
+
+
 def test_add_dataset_dialog_checks_as_you_type(qtbot, window, tmp_path, lfw):
     page = window.datasets_page
     window.show_page(1)
@@ -34,12 +38,12 @@ def test_add_dataset_dialog_checks_as_you_type(qtbot, window, tmp_path, lfw):
     dialog = page.open_add_dialog(empty)
     _wait_checked(qtbot, dialog)
     assert dialog.name.text() == "empty"  # suggested from the folder's name
-    assert dialog.path_problem.isVisible() and "holds no photos" in dialog.path_problem.text()
+    assert dialog.path_problem.isVisible() and _said(dialog.path_problem).startswith("The folder empty holds no photos")
     assert not dialog.add_button.isEnabled() and _count_datasets() == 0
 
     dialog.path.setText(str(text))  # a text file named as an archive: refused before a name matters
     _wait_checked(qtbot, dialog)
-    assert "neither a folder nor a zip/tar archive" in dialog.path_problem.text()
+    assert _said(dialog.path_problem).startswith("faces.tar.gz is neither a folder nor a zip/tar archive")
     assert not dialog.add_button.isEnabled()
 
     dialog.path.setText(str(photos.parent))
@@ -52,13 +56,13 @@ def test_add_dataset_dialog_checks_as_you_type(qtbot, window, tmp_path, lfw):
 
     again = page.open_add_dialog(photos.parent)  # the same folder twice, under another name
     _wait_checked(qtbot, again)
-    assert "already the dataset 'photos'" in again.path_problem.text() and not again.add_button.isEnabled()
+    assert "already the dataset 'photos'" in _said(again.path_problem) and not again.add_button.isEnabled()
     again.path.setText(str(lfw / "Al_Gore"))
     again.name.clear()
     qtbot.keyClicks(again.name, "photos")  # a name clash, said under the name
     _wait_checked(qtbot, again)
     assert not again.path_problem.isVisible()
-    assert "already exists" in again.name_problem.text() and not again.add_button.isEnabled()
+    assert "already exists" in _said(again.name_problem) and not again.add_button.isEnabled()
     again.reject()
     assert _count_datasets() == 1
 

@@ -219,7 +219,9 @@ class AddDatasetDialog(QDialog):
             found = [p.message for p in self._problems if p.field == field] if self._checked else []
             if found:
                 text = found[0]
-                notice.show_error(breakable(text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")))
+                if text.split(" ", 1)[0].isalpha():  # a sentence, not a file name: it gets a capital
+                    text = text[:1].upper() + text[1:]
+                notice.show_error(breakable(text + ("" if text.endswith(".") else ".")))
             else:
                 notice.clear_message()
         checking = not self._adding and (self._job is not None or self._timer.isActive())
