@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtGui import QImage
 
 from faceaudit.core.datasets.crops_cache import FaceRef, face_crops, read_photo
 from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
+from faceaudit.core.faces.images import ImageError, decode_image, downscale_for_detection
 from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
 from faceaudit.core.matching.scan import scan as core_scan
 
@@ -88,9 +89,8 @@ def crops(faces: list[FaceRef]):
 
     def run(store) -> Iterator[object]:
         for crop in face_crops(store, faces):
-            image = QImage.fromData(crop.jpeg) if crop.jpeg else None
-            yield CropShown(crop.face, image if image is not None and not image.isNull() else None,
-                            crop.problem or (None if image is not None and not image.isNull() else "cannot be shown"))
+            image = _decoded(crop.jpeg) if crop.jpeg else None
+            yield CropShown(crop.face, image, crop.problem or (None if image is not None else "cannot be shown"))
 
     return run
 
@@ -127,15 +127,25 @@ def add_photos(paths: list[str], face_number: int | None = None):
 
 def _picker_image(path: str, side: int = 1200) -> tuple[QImage | None, float]:
     """A group photo upright (as its faces were found) and at most `side` pixels a side, and the scale."""
-    reader = QImageReader(path)
-    reader.setAutoTransform(True)
-    image = reader.read()
-    if image.isNull():
+    try:
+        rgb = decode_image(Path(path).read_bytes()).rgb
+    except (OSError, ImageError):
         return None, 1.0
-    if max(image.width(), image.height()) <= side:
-        return image, 1.0
-    small = image.scaled(side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    return small, small.width() / image.width()
+    small, factor = downscale_for_detection(rgb, side)
+    return qimage_of(small), 1.0 / factor
+
+
+def _decoded(data: bytes) -> QImage | None:
+    """Encoded image bytes as a QImage, decoded with Pillow.
+
+    Workers never decode with Qt's image plugins: loading a plugin takes a lock that the window's
+    thread may hold while it waits for the interpreter lock a worker holds (a deadlock seen once
+    in the test suite).
+    """
+    try:
+        return qimage_of(decode_image(data).rgb)
+    except ImageError:
+        return None
 
 
 def index(name: str, detector: str, workers: int):
