@@ -25,7 +25,7 @@ class IdentityError(FaceAuditError, ValueError):
 def email_problem(email: str) -> str | None:
     """Why `email` cannot be an e-mail address for answers, or None (an empty one is allowed: no e-mail)."""
     email = email.strip()
-    if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
         return f"{email!r} does not look like an e-mail address"
     return None
 
