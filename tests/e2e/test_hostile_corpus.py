@@ -6,6 +6,7 @@ import io
 import os
 import resource
 import tarfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -15,22 +16,27 @@ from PIL import Image
 from faceaudit.core import limits
 from faceaudit.core.datasets import indexing
 from faceaudit.core.datasets.catalog import add_dataset
-from faceaudit.core.datasets.indexing import index_dataset
-from faceaudit.core.datasets.sources import SourceError
+from faceaudit.core.datasets.indexing import IndexProgress, index_dataset
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import Store
+from tests.support.deep_tree import deep_folder
 from tests.support.hostile_files import (
     encode,
     gif_bomb,
     huge_exif_png,
     marked_rgb,
     png_bomb,
+    progressive_scan_bomb,
     text_as_jpeg,
     truncated_jpeg,
 )
 
 #: A file starting with these bytes kills the worker that decodes it (see `_crashing_workers`).
 CRASH_MARKER = b"FACEAUDIT-TEST-SEGFAULT"
+#: A file starting with these bytes never finishes decoding, as a decoder stuck in C code would not.
+SLOW_MARKER = b"FACEAUDIT-TEST-NEVER-ENDS"
+#: The time budget of one file during these tests (limits.SECONDS_PER_FILE is 120 s).
+SECONDS_PER_FILE = 4.0
 #: Peak resident memory allowed for this process and for the largest worker.
 MEMORY_LIMIT_BYTES = int(1.5 * 2**30)
 LIMIT_BYTES = 4 * 2**20  # MAX_FILE_BYTES / MAX_MEMBER_BYTES during these tests (keeps files small)
@@ -39,6 +45,7 @@ _SITECUSTOMIZE = f'''
 """Test-only: make an indexing worker die of SIGSEGV on a marked file, as a decoder crash would."""
 import os
 import signal
+import time
 
 from faceaudit.core.datasets import worker
 
@@ -48,6 +55,8 @@ _decode_image = worker.decode_image
 def _crashing_decode_image(data):
     if data.startswith({CRASH_MARKER!r}):
         os.kill(os.getpid(), signal.SIGSEGV)
+    if data.startswith({SLOW_MARKER!r}):
+        time.sleep(3600)
     return _decode_image(data)
 
 
@@ -80,6 +89,8 @@ def _make_folder(root: Path, astronaut: bytes) -> tuple[set[str], dict[str, str]
         "bad/nested.tar.gz": b"\x1f\x8b" + bytes(64),
         "bad/too-big.jpg": os.urandom(LIMIT_BYTES + 1),
         "bad/crash.jpg": CRASH_MARKER + bytes(100),
+        "bad/never-ends.jpg": SLOW_MARKER + bytes(100),
+        "bad/scan-bomb.jpg": progressive_scan_bomb(),
     }
     for key, data in files.items():
         (root / key).parent.mkdir(parents=True, exist_ok=True)
@@ -98,11 +109,13 @@ def _make_folder(root: Path, astronaut: bytes) -> tuple[set[str], dict[str, str]
         "bad/too-big.jpg": "larger than the 4 MiB limit", "bad/crash.jpg": "this file crashed the image decoder",
         "bad/link.jpg": "symbolic link not followed", "bad/escape.jpg": "symbolic link not followed",
         "bad/pipe.jpg": "not a regular file",
+        "bad/never-ends.jpg": f"took longer than {SECONDS_PER_FILE:.0f} s, the time budget for one file",
+        "bad/scan-bomb.jpg": "progressive JPEG with over 100 scans",
     }
     if os.geteuid() != 0:  # root reads any file, whatever its mode
         (root / "bad" / "locked.jpg").write_bytes(astronaut_jpeg)
         (root / "bad" / "locked.jpg").chmod(0)
-        hostile["bad/locked.jpg"] = "cannot read"
+        hostile["bad/locked.jpg"] = "cannot read"  # unavailable: read again at the next index
     return good, hostile
 
 
@@ -183,6 +196,7 @@ def test_hostile_corpus_is_indexed_with_a_reason_for_every_bad_file(
         tmp_path, data_home, astronaut_png, monkeypatch, _crashing_workers):
     monkeypatch.setattr(limits, "MAX_FILE_BYTES", LIMIT_BYTES)
     monkeypatch.setattr(limits, "MAX_MEMBER_BYTES", LIMIT_BYTES)
+    monkeypatch.setattr(limits, "SECONDS_PER_FILE", SECONDS_PER_FILE)
     monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     astronaut = astronaut_png.read_bytes()
@@ -215,7 +229,8 @@ def test_hostile_corpus_is_indexed_with_a_reason_for_every_bad_file(
             for key in good:
                 assert (items[key]["status"], items[key]["reason"]) == ("done", None), (name, key)
             for key, words in hostile.items():
-                assert items[key]["status"] == "error", (name, key, items[key])
+                status = "unavailable" if words == "cannot read" else "error"
+                assert items[key]["status"] == status, (name, key, items[key])
                 assert words in items[key]["reason"], (name, key, items[key]["reason"])
             tried += len(hostile)
             refused += sum(1 for key in hostile if items[key]["reason"])
@@ -245,9 +260,10 @@ def test_file_rewritten_between_listing_and_reading(tmp_path, data_home, astrona
     real_sync_listing = indexing.sync_listing
 
     def listing_then_rewrite(*args, **kwargs):
-        real_sync_listing(*args, **kwargs)
+        report = real_sync_listing(*args, **kwargs)
         changing.write_bytes(replacement)  # another program writes the file once it is listed
         os.utime(changing, ns=(1, 1))
+        return report
 
     monkeypatch.setattr(indexing, "sync_listing", listing_then_rewrite)
     with Store() as store:
@@ -257,7 +273,7 @@ def test_file_rewritten_between_listing_and_reading(tmp_path, data_home, astrona
         if row["status"] == "done":
             assert row["sha256"] == sha256_hex(replacement)  # indexed: then with what is on disk now
         else:
-            assert row["status"] in ("pending", "error")
+            assert row["status"] in ("pending", "error", "unavailable")
         monkeypatch.setattr(indexing, "sync_listing", real_sync_listing)
         list(index_dataset(store, "ds", workers=0))  # the next run settles it for good
         row = store.query("SELECT status, sha256, fingerprint, reason FROM items WHERE key = 'p/changing.jpg'")[0]
@@ -269,7 +285,7 @@ def test_file_rewritten_between_listing_and_reading(tmp_path, data_home, astrona
             assert row["status"] == "error" and "damaged image" in row["reason"]
 
 
-def test_truncated_archive_is_a_clear_error(tmp_path, data_home, astronaut_png):
+def test_truncated_archive_is_named_and_what_it_holds_is_indexed(tmp_path, data_home, astronaut_png):
     path = tmp_path / "cut.tar.gz"
     with tarfile.open(path, "w:gz") as archive:
         for index in range(4):
@@ -280,8 +296,9 @@ def test_truncated_archive_is_a_clear_error(tmp_path, data_home, astronaut_png):
     path.write_bytes(path.read_bytes()[:60_000])
     with Store() as store:
         add_dataset(store, path, "cut")
-        with pytest.raises(SourceError, match="broken tar archive"):
-            list(index_dataset(store, "cut", workers=0))
+        final = list(index_dataset(store, "cut", workers=0))[-1]  # issue 13: a gap, not an abort
+        assert final.phase == "finished" and final.total >= 1
+        assert len(final.gaps) == 1 and "damaged or incomplete" in final.gaps[0]
 
 
 def test_progress_counts_files_that_fail_while_being_read(tmp_path, data_home):
@@ -297,3 +314,50 @@ def test_progress_counts_files_that_fail_while_being_read(tmp_path, data_home):
         final = list(index_dataset(store, "damaged", workers=0))[-1]
         assert store.scalar("SELECT status FROM items") == "error"
         assert (final.done, final.total, final.errors) == (1, 1, 1)
+
+
+def _index_seconds(root: Path, name: str, store: Store) -> tuple[float, IndexProgress]:
+    add_dataset(store, root, name)
+    began = time.monotonic()
+    final = list(index_dataset(store, name, workers=2))[-1]
+    return time.monotonic() - began, final
+
+
+def _failing_files(root: Path, count: int, identical: bool) -> Path:
+    for number in range(count):
+        folder = root / f"part-{number // 1000:03d}"
+        if number % 1000 == 0:
+            folder.mkdir(parents=True)
+        (folder / f"{number:06d}.jpg").write_bytes(text_as_jpeg() + (b"" if identical else b"%d" % number))
+    return root
+
+
+@pytest.mark.parametrize("count", [10_000, pytest.param(100_000, marks=pytest.mark.slow)])
+def test_identical_failing_files_cost_no_more_than_distinct_ones(tmp_path, data_home, count):
+    # Issue 13: 200,000 copies of one broken file made the twin lookup quadratic (over 2 hours). The
+    # peer, in the same run: as many broken files that all differ (no twin to look through).
+    with Store() as store:
+        same_s, same = _index_seconds(_failing_files(tmp_path / "same", count, True), "same", store)
+        distinct_s, distinct = _index_seconds(_failing_files(tmp_path / "distinct", count, False), "distinct", store)
+        assert (same.done, same.errors) == (count, count) and (distinct.done, distinct.errors) == (count, count)
+        reasons = {row["reason"] for row in store.query("SELECT DISTINCT reason FROM items")}
+    assert len(reasons) == 1 and "not an image" in reasons.pop()
+    assert same_s < 1.5 * distinct_s, (same_s, distinct_s)
+    print(f"\n{count:,} identical failing files: {same_s:.1f} s; {count:,} distinct ones: {distinct_s:.1f} s"
+          f" (ratio {same_s / distinct_s:.2f})")
+
+
+def test_a_folder_nested_1200_deep_is_listed_and_its_file_refused_with_a_reason(deep_root, data_home, astronaut_png):
+    # Issue 13: os.walk recursed, and a folder nested 1,100 deep stopped the whole index (RecursionError).
+    root = deep_root
+    (root / "top").mkdir(parents=True)
+    (root / "top" / "astronaut.png").write_bytes(astronaut_png.read_bytes())
+    Path(deep_folder(root, 1200), "bottom.jpg").write_bytes(text_as_jpeg())
+    with Store() as store:
+        seconds, final = _index_seconds(root, "deep", store)
+        rows = {row["key"]: row for row in store.query("SELECT key, status, reason FROM items")}
+    assert final.phase == "finished" and final.done == final.total == 2
+    assert rows["top/astronaut.png"]["status"] == "done"
+    bottom = rows["d/" * 1200 + "bottom.jpg"]
+    assert bottom["status"] == "error" and "not an image" in bottom["reason"]
+    print(f"\n1,200-deep folder: listed and indexed in {seconds:.1f} s, its file refused: {bottom['reason']}")

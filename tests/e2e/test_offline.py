@@ -110,6 +110,15 @@ def _flow(lfw: Path, dataset: Path, home: Path, env: dict, prefix: tuple[str, ..
     cli("unlock", "--passphrase-stdin", stdin=SECRET + "\n")
     cli("lock", "--passphrase-stdin", stdin=SECRET + "\n")
     locked_modes = _modes(home)
+    # The letters and the calendar were saved in the data folder by the user's choice: wipe deletes
+    # only what FaceAudit itself made there, so it refuses (deleting nothing) until they are moved out.
+    refused = subprocess.run([*prefix, sys.executable, "-m", "faceaudit.cli", "wipe", "--yes"], env=env,
+                             capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2 and "deadlines.ics, letters" in refused.stderr, refused.stderr
+    kept = home.parent / f"kept-{home.name}"
+    kept.mkdir()
+    shutil.move(letters, kept / "letters")
+    shutil.move(home / "deadlines.ics", kept / "deadlines.ics")
     cli("wipe", "--yes")
     return {"scan": found, "rescan": rescanned, "letter": letter,
             "commands": commands, "modes": {**plain_modes, **locked_modes}, "left": home.exists()}
@@ -206,15 +215,25 @@ import sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv)
+from faceaudit.core.storage import paths
 from faceaudit.gui.app import app_icon, create_window
+from faceaudit.gui.support.single_instance import SingleInstance
 app.setWindowIcon(app_icon())
+instance = SingleInstance(paths.data_home())  # one window per data folder: a file lock and a watched file
+assert instance.claim()
 window = create_window()
+raised = []
+instance.raise_requested.connect(lambda: raised.append(True) or QTimer.singleShot(500, app.quit))
+instance.watch()
 window.show()
-QTimer.singleShot(500, app.quit)
+second = SingleInstance(paths.data_home())  # as a second start of the app does
+QTimer.singleShot(100, lambda: second.ask_first_to_come_forward())
+QTimer.singleShot(20000, app.quit)  # the request never arrived: the check below says so
 app.exec()
 window.close()
 window.store.close()
-print("started")
+instance.release()
+print("started", "raised" if raised else "not raised")
 """
 
 
@@ -228,14 +247,14 @@ def test_gui_start_up_opens_no_network_socket(tmp_path):
     if traced:
         command = ["strace", "-f", "-qq", "-e", "trace=socket,connect,sendto,sendmsg", "-o", str(trace), *command]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and "started" in done.stdout, done.stderr
+    assert done.returncode == 0 and "started raised" in done.stdout, done.stdout + done.stderr
     assert not log.exists(), f"network use attempted:\n{log.read_text()}"
     assert not traced or trace.exists()
     calls = trace.read_text().splitlines() if traced else []
     internet = [line for line in calls if "AF_INET" in line or "sin_port" in line or "sin6_port" in line]
     assert not internet, "\n".join(internet)
     print(
-        "\noffline [GUI start-up, 500 ms of events]: 0 network events (audit hook);"
+        "\noffline [GUI start-up with the one-window guard, a second start's request]: 0 network events (audit hook);"
         + (f" {len(calls)} socket system calls traced, 0 to the internet (strace)" if traced else " strace unavailable")
     )
 

@@ -63,3 +63,23 @@ def huge_exif_png(orientation: int = 6, size: int = 2 * 1024 * 1024) -> bytes:
     exif[0x0112] = orientation
     exif[0x010E] = "x" * size  # ImageDescription, padding the block
     return encode(Image.fromarray(marked_rgb()), "PNG", exif=exif.tobytes())
+
+
+def progressive_scan_bomb(side: int = 2000, repeats: int = 2000) -> bytes:
+    """A progressive JPEG (a flat grey square) whose last scan is repeated `repeats` times.
+
+    Each repeat is a few dozen bytes (a Huffman table and a scan of end-of-block runs), yet the
+    decoder passes over every block of the image for it: the kind of file that took 14 minutes
+    for 9.75 MB (issue 13).
+    """
+    data = encode(Image.new("L", (side, side), 128), "JPEG", progressive=True, optimize=True, quality=90)
+    segments, at = [], 2
+    while data[at + 1] != 0xD9:
+        end = at + 2 + struct.unpack(">H", data[at + 2:at + 4])[0]
+        if data[at + 1] == 0xDA:  # its entropy-coded data runs to the next marker
+            while data[end] != 0xFF or data[end + 1] == 0 or 0xD0 <= data[end + 1] <= 0xD7:
+                end += 1
+        segments.append(data[at:end])
+        at = end
+    last_scan = segments[-1] if segments[-2][1] != 0xC4 else segments[-2] + segments[-1]
+    return data[:2] + b"".join(segments) + last_scan * repeats + b"\xff\xd9"

@@ -8,7 +8,7 @@ from datetime import date
 from faceaudit.core.letters.types import Law, LetterKind
 from faceaudit.core.storage.store import Store
 
-__all__ = ["open_store", "parse_date", "lines", "print_saved", "LETTER_TYPES", "LAWS"]
+__all__ = ["open_store", "parse_date", "lines", "print_saved", "shown", "LETTER_TYPES", "LAWS"]
 
 #: The letter types and laws as the CLI offers them (declared once, in core/letters/types.py).
 LETTER_TYPES = [kind.value for kind in LetterKind]
@@ -18,6 +18,24 @@ LAWS = [law.value for law in Law]
 def open_store() -> Store:
     """The database of the data folder (FACEAUDIT_HOME or the platform's user data folder)."""
     return Store()
+
+
+def shown(text) -> str:
+    """Text from outside (a file name, a label, a reason naming a file) as the terminal may print it.
+
+    Control characters are written out (`\\x1b`, `\\u2028`), never sent: a file name holding an
+    escape sequence could otherwise rewrite the screen (a fake "0 file(s) could not be indexed"
+    line), and a line separator or a bidi control could hide where a name ends.
+    """
+    text = str(text)
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escaped(char) for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
 
 def parse_date(text: str) -> date:
@@ -38,7 +56,7 @@ def print_saved(saved) -> None:
     from faceaudit.cli.hints import hint_for_action
 
     for path in saved.paths:
-        print(f"wrote {path}")
+        print(shown(f"wrote {path}"))
     print(f"{len(saved.letter.annex)} confirmed match(es) in the annex"
           + (f"; answer due {saved.letter.deadline}" if saved.letter.deadline else ""))
     if saved.request_id:
@@ -46,4 +64,4 @@ def print_saved(saved) -> None:
               f"faceaudit requests update {saved.request_id} --sent YYYY-MM-DD")
     for note in saved.notes:
         hint = hint_for_action(note.action, note.subject)
-        print(f"note: {note.message}" + (f" ({hint})" if hint else ""))
+        print(shown(f"note: {note.message}" + (f" ({hint})" if hint else "")))

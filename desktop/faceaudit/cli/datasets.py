@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from faceaudit.cli.common import open_store
+from faceaudit.cli.common import open_store, shown
 
 __all__ = ["register"]
 
@@ -24,6 +24,8 @@ def register(commands) -> None:
     ds_errors = ds_commands.add_parser("errors", help="files that could not be indexed",
                                        description="List a dataset's files that could not be indexed, with reasons.")
     ds_errors.add_argument("name", help="dataset name")
+    ds_errors.add_argument("--unavailable", action="store_true",
+                           help="instead: files that could not be read this time (kept; read again at the next index)")
     ds_errors.set_defaults(handler=_dataset_errors)
     ds_remove = ds_commands.add_parser("remove", help="forget a dataset",
                                        description="Forget a dataset, its index and its matches (its files stay).")
@@ -34,7 +36,8 @@ def _dataset_add(args) -> int:
     from faceaudit.core.datasets.catalog import add_dataset
 
     info = add_dataset(open_store(), args.path, args.name, args.labels)
-    print(f"added dataset {info.name!r} ({info.kind}: {info.path}); now run: faceaudit index {info.name}")
+    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: faceaudit index"
+          f" {shown(info.name)}")
     return 0
 
 
@@ -46,17 +49,20 @@ def _dataset_list(args) -> int:
         print("no datasets yet: faceaudit dataset add PATH --name NAME")
     for d in datasets:
         state = "indexed" if d.indexed else ("not indexed" if d.done == 0 else f"{d.pending} pending")
-        print(f"{d.name}: {d.items} items, {d.faces} faces, {d.errors} errors, {state}  [{d.kind}] {d.path}")
+        unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""
+        print(f"{shown(d.name)}: {d.items} items, {d.faces} faces, {d.errors} errors{unavailable}, {state}"
+              f"  [{d.kind}] {shown(d.path)}")
     return 0
 
 
 def _dataset_errors(args) -> int:
     from faceaudit.core.datasets.catalog import dataset_errors
 
-    errors = dataset_errors(open_store(), args.name)
+    errors = dataset_errors(open_store(), args.name, unavailable=args.unavailable)
     for row in errors:
-        print(f"{row['key']}: {row['reason']}")
-    print(f"{len(errors)} file(s) could not be indexed", file=sys.stderr)
+        print(f"{shown(row['key'])}: {shown(row['reason'])}")
+    what = "could not be read this time" if args.unavailable else "could not be indexed"
+    print(f"{len(errors)} file(s) {what}", file=sys.stderr)
     return 0
 
 
@@ -65,6 +71,6 @@ def _dataset_remove(args) -> int:
 
     removed = remove_dataset(open_store(), args.name)
     decided = sum(removed.decisions.values())
-    print(f"removed dataset {args.name!r} with its index ({removed.faces} faces), {removed.candidates} candidates and "
-          f"{decided} decisions (its files were not touched)")
+    print(f"removed dataset {shown(args.name)!r} with its index ({removed.faces} faces), {removed.candidates}"
+          f" candidates and {decided} decisions (its files were not touched)")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceaudit.cli.common import open_store
+from faceaudit.cli.common import open_store, shown
 
 __all__ = ["register"]
 
@@ -21,11 +21,11 @@ def _verify_erasure(args) -> int:
 
     report = verify_erasure(open_store(), args.old, args.new)
     if not report.new_fully_indexed:
-        print(f"note: {args.new} is not fully indexed; run faceaudit index {args.new}")
+        print(shown(f"note: {args.new} is not fully indexed; run faceaudit index {args.new}"))
     for f in report.findings:
         where = f" -> {f.new_key}" if f.new_key else ""
         dist = f" (distance {f.distance:.3f})" if f.distance is not None else ""
-        print(f"match {f.match_id} {f.key}: {f.status}{where}{dist}")
+        print(shown(f"match {f.match_id} {f.key}: {f.status}{where}{dist}"))
     verdict = (
         "erased" if report.erased else (f"{len(report.still_present)} still present, {len(report.to_review)} to review")
     )

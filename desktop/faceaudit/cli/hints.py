@@ -18,6 +18,16 @@ _HINTS = {
     Action.CHOOSE_REGISTRY_ENTRY: "see: faceaudit registry list",
     Action.CHOOSE_REQUEST: "see: faceaudit requests list",
     Action.CONFIRM_REFERENCE: "see which: faceaudit me list; then faceaudit me confirm ID",
+    Action.WAIT_FOR_OTHER: "wait until the other FaceAudit window or command has finished, then run the command again",
+    Action.FREE_SPACE: "free some space on that disk (or set FACEAUDIT_HOME to a folder on another one), then run the"
+                       " command again",
+    Action.MAKE_WRITABLE: "make {subject} writable for your user (or set FACEAUDIT_HOME to a folder you may write),"
+                          " then run the command again",
+    Action.RESTORE_DATABASE: "to restore a backup, put it in place of {subject}; to start afresh, move {subject} out of"
+                             " the data folder and FaceAudit makes a new, empty one (the copy stays where it is)",
+    Action.REPAIR_LOCAL_REGISTRY: "run: faceaudit registry repair (your corrections are kept where they can be read;"
+                                  " the damaged file is kept beside it)",
+    Action.CHOOSE_INDEX_SETTINGS: "see: faceaudit index --help",
 }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceaudit.cli.common import lines, open_store
+from faceaudit.cli.common import lines, open_store, shown
 
 __all__ = ["register"]
 
@@ -26,9 +26,9 @@ def _identity_set(args) -> int:
 
     who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
                         email=args.email, country=args.country)
-    print(
+    print(shown(
         f"stored: {who.name or '(no name)'}; {len(who.address_lines())} address line(s); {who.email or '(no e-mail)'}"
-    )
+    ))
     return 0
 
 
@@ -36,5 +36,7 @@ def _identity_show(args) -> int:
     from faceaudit.core.letters.identity import load_identity
 
     who = load_identity(open_store())
-    print(f"name: {who.name}\naddress: {' / '.join(who.address_lines())}\nemail: {who.email}\ncountry: {who.country}")
+    for label, value in (("name", who.name), ("address", " / ".join(who.address_lines())), ("email", who.email),
+                         ("country", who.country)):
+        print(f"{label}: {shown(value)}")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from faceaudit.cli.common import open_store
 from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine
+from faceaudit.core.limits import MAX_UPSAMPLE
 
 __all__ = ["register"]
 
@@ -14,37 +15,41 @@ def register(commands) -> None:
                                 description="Index datasets (all, or one by name). Resumes where it stopped.")
     index.add_argument("name", nargs="?", help="dataset name (default: every dataset)")
     index.add_argument("--workers", type=int, help="worker processes (default: one per CPU core)")
-    index.add_argument("--detector", choices=list(Detector), default=Detector.HOG.value,
+    index.add_argument("--detector", choices=list(Detector),
                        help="hog: fast (default); cnn: finds more faces, slow without a GPU")
-    index.add_argument(
-        "--upsample", type=int, default=1, metavar="K", help="enlarge photos K times to find small faces (default 1)"
-    )
-    index.add_argument(
-        "--engine",
-        choices=list(EmbeddingEngine),
-        default=EmbeddingEngine.AUTO.value,
-        help="embedding engine (default auto)",
-    )
-    index.add_argument("--device", choices=list(Device), default=Device.AUTO.value,
+    index.add_argument("--upsample", type=int, metavar="K",
+                       help=f"enlarge photos K times (0-{MAX_UPSAMPLE}) to find small faces (default 1)")
+    index.add_argument("--engine", choices=list(EmbeddingEngine), help="embedding engine (default auto)")
+    index.add_argument("--device", choices=list(Device),
                        help="where the ONNX engine runs (default auto: a CUDA GPU if onnxruntime-gpu finds one)")
     index.set_defaults(handler=_index)
 
 def _index(args) -> int:
+    from faceaudit.cli.common import shown
     from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import list_datasets
-    from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
+    from faceaudit.core.datasets.catalog import get_dataset
+    from faceaudit.core.datasets.indexing import check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()
-    names = [args.name] if args.name else [d.name for d in list_datasets(store)]
-    settings = IndexSettings(args.detector, args.upsample, args.engine, args.device)
-    for name in names:
-        bar = ProgressBar(f"indexing {name}")
+    check_workers(args.workers)
+    changes = {"detector": args.detector, "upsample": args.upsample, "engine": args.engine, "device": args.device}
+    if args.name:  # options not given keep the dataset's recorded values
+        plan = {args.name: settings_with(store, get_dataset(store, args.name).id, **changes)}
+    else:  # every dataset with its own settings; refused before anything when options would change one
+        plan = settings_for_all(store, **changes)
+    for name, settings in plan.items():
+        bar = ProgressBar(f"indexing {shown(name)}")
         last = None
         for last in index_dataset(store, name, settings, workers=args.workers):
             if last.phase != "listing":
-                bar.update(
-                    last.done, last.total, last.rate, last.eta_seconds, f"{last.faces} faces, {last.errors} errors"
-                )
+                bar.update(last.done, last.total, last.rate, last.eta_seconds,
+                           f"{last.faces} faces, {last.errors} errors")
         bar.close()
-        print(f"{name}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors")
+        print(f"{shown(name)}: {last.done}/{last.total} items, {last.faces} faces, {last.errors} errors"
+              + (f", {last.unavailable} unavailable" if last.unavailable else ""))
+        for reason in last.gaps:
+            print(f"  could not be read this time: {shown(reason)}")
+        if last.unavailable:
+            print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
+                  f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
     return 0

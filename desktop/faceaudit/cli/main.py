@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import sys
 
 from faceaudit import __version__
 from faceaudit.cli import datasets, erasure, identity, indexing, letter, me, registry, requests, scanning, security
+from faceaudit.cli.common import shown
 from faceaudit.cli.hints import hint_for
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.encryption import DataLocked, is_locked
@@ -35,18 +37,46 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 done, 2 refused with a message, 130 stopped)."""
     args = build_parser().parse_args(argv)
     try:
+        _finish_interrupted_lock()
         if args.command not in _WHILE_LOCKED and is_locked():
             raise DataLocked()
         return args.handler(args) or 0
     except FaceAuditError as exc:
-        print(f"faceaudit: {exc}", file=sys.stderr)
-        hint = hint_for(exc)
-        if hint:
-            print(f"faceaudit: {hint}", file=sys.stderr)
-        return 2
+        return _refused(exc)
+    except (sqlite3.Error, OSError) as exc:
+        from faceaudit.core.storage.problems import explain
+
+        problem = explain(exc)
+        if problem is not None:
+            return _refused(problem)
+        if isinstance(exc, OSError):  # a file or folder the command was given: the person can act on it
+            where = f" {exc.filename}" if exc.filename else ""
+            print(shown(f"faceaudit: could not use{where}: {exc.strerror or exc}"), file=sys.stderr)
+            return 2
+        raise  # a database error that is not the disk's nor the file's: a bug, its traceback is for the report
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130
+
+
+def _refused(error: FaceAuditError) -> int:
+    print(f"faceaudit: {shown(error)}", file=sys.stderr)
+    hint = hint_for(error)
+    if hint:
+        print(f"faceaudit: {shown(hint)}", file=sys.stderr)
+    return 2
+
+
+def _finish_interrupted_lock() -> None:
+    """A lock or unlock cut off earlier is finished or undone before anything else; say which copy is good."""
+    from faceaudit.core.storage import paths
+    from faceaudit.core.storage.lock_journal import finish_interrupted
+
+    home = paths.data_home(create=False)
+    if home.is_dir():
+        message = finish_interrupted(home / "faceaudit.db")
+        if message:
+            print(f"faceaudit: {shown(message)}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from faceaudit.cli.common import open_store
+from faceaudit.cli.common import open_store, shown
 
 __all__ = ["register"]
 
@@ -39,7 +39,7 @@ def _me_add(args) -> int:
         try:
             face = add_reference(store, path, args.face)
         except NeedFaceChoice as choice:
-            print(f"{choice}:")
+            print(shown(f"{choice}:"))
             for number, found in enumerate(choice.faces, 1):
                 top, right, bottom, left = found.box
                 print(f"  {number}: {right - left} px wide at x={left}, y={top}")
@@ -47,11 +47,12 @@ def _me_add(args) -> int:
                 print("  run again with --face N", file=sys.stderr)
                 status = 2
                 continue
-            number = int(input("Which face is you? ") or "0")
+            answer = input("Which face is you? ").strip() or "0"
+            number = int(answer) if answer.isdigit() else 0
             face = add_reference(store, path, number)
-        print(
+        print(shown(
             f"added face {face.id} from {face.name} ({face.size} px)" + (f" - note: {face.hint}" if face.hint else "")
-        )
+        ))
         if not face.matching:
             print(f"  face {face.id} does not look like your other reference faces: it is not used until you "
                   f"confirm it is you (faceaudit me confirm {face.id})")
@@ -65,12 +66,12 @@ def _me_list(args) -> int:
     if not faces:
         print("no reference photos yet: faceaudit me add PHOTO")
     for face in faces:
-        print(
+        print(shown(
             f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}"
             + (f"  ({face.hint})" if face.hint else "")
             + ("" if face.matching else "  [does not look like your other faces: not used; faceaudit me confirm "
                f"{face.id}]")
-        )
+        ))
     return 0
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 
-from faceaudit.cli.common import lines, open_store
+from faceaudit.cli.common import lines, open_store, shown
 
 __all__ = ["register"]
 
@@ -34,6 +35,10 @@ def register(commands) -> None:
     g_reset = reg.add_parser("reset", help="drop your corrections of an entry", description="Drop local corrections.")
     g_reset.add_argument("name", help="id, name or alias")
     g_reset.set_defaults(handler=_registry_reset)
+    g_repair = reg.add_parser("repair", help="repair a damaged file of your corrections",
+                              description="Keep what can be read of registry/local.json (your corrections and "
+                              "additions), set the damaged file aside beside it, and write the readable part back.")
+    g_repair.set_defaults(handler=_registry_repair)
     g_link = reg.add_parser("link", help="say which registry entry a dataset is",
                             description="Link a dataset added to the app to its registry entry.")
     g_link.add_argument("dataset", help="dataset name in the app")
@@ -45,8 +50,8 @@ def _registry_list(args) -> int:
 
     for e in list_entries():
         contact = "contact known" if e.has_contact else "no public contact"
-        print(f"{e.id:<20} {e.name} ({e.year or '?'}) - {e.custodian}; {e.status}; {contact}"
-              + ("" if e.origin == "bundled" else f" [{e.origin}]"))
+        print(shown(f"{e.id:<20} {e.name} ({e.year or '?'}) - {e.custodian}; {e.status}; {contact}"
+                    + ("" if e.origin == "bundled" else f" [{e.origin}]")))
     return 0
 
 
@@ -60,12 +65,12 @@ def _registry_show(args) -> int:
     for key, value in e.as_dict().items():
         if key == "sources":
             for source in value:
-                print(f"source: {source['title']} {source.get('url', '')}")
+                print(shown(f"source: {source['title']} {source.get('url', '')}"))
         elif key == "contact":
             for sub, text in value.items():
-                print(f"contact.{sub}: {text or '(not publicly known)'}")
+                print(shown(f"contact.{sub}: {text or '(not publicly known)'}"))
         else:
-            print(f"{key}: {', '.join(value) if isinstance(value, list) else value}")
+            print(shown(f"{key}: {', '.join(value) if isinstance(value, list) else value}"))
     return 0
 
 
@@ -84,16 +89,36 @@ def _pairs(changes: list[str]) -> dict[str, str]:
 def _registry_edit(args) -> int:
     from faceaudit.core.letters.registry import edit_entry
 
+    _repair()  # an edit repairs a damaged local.json first: what can be read is kept, the file set aside
     e = edit_entry(args.name, _pairs(args.changes))
-    print(f"{e.id}: corrected {', '.join(e.corrected)} (stored in your data folder)")
+    print(shown(f"{e.id}: corrected {', '.join(e.corrected)} (stored in your data folder)"))
     return 0
+
+
+def _registry_repair(args) -> int:
+    if not _repair():
+        print("your registry corrections are readable; nothing to repair")
+    return 0
+
+
+def _repair() -> bool:
+    """Repair a damaged local.json, saying what was kept aside; True when there was something to repair."""
+    from faceaudit.core.letters.registry import local_path, repair_local
+
+    kept, dropped = repair_local()
+    if kept is None:
+        return False
+    for problem in dropped:
+        print(f"dropped: {shown(problem)}", file=sys.stderr)
+    print(f"repaired {shown(local_path())}: what could be read is kept; the damaged file is {shown(kept)}")
+    return True
 
 
 def _registry_add(args) -> int:
     from faceaudit.core.letters.registry import add_entry
 
     e = add_entry(args.id, args.name, args.source, **_pairs(args.changes))
-    print(f"added {e.id}: {e.name}")
+    print(shown(f"added {e.id}: {e.name}"))
     return 0
 
 
@@ -101,7 +126,7 @@ def _registry_reset(args) -> int:
     from faceaudit.core.letters.registry import reset_entry
 
     reset_entry(args.name)
-    print(f"{args.name}: local corrections dropped")
+    print(shown(f"{args.name}: local corrections dropped"))
     return 0
 
 
@@ -109,5 +134,5 @@ def _registry_link(args) -> int:
     from faceaudit.core.letters.registry import link_dataset
 
     e = link_dataset(open_store(), args.dataset, args.entry)
-    print(f"dataset {args.dataset!r} is {e.name} ({e.id})")
+    print(shown(f"dataset {args.dataset!r} is {e.name} ({e.id})"))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from faceaudit.cli.common import LAWS, LETTER_TYPES, open_store, parse_date, print_saved
+from faceaudit.cli.common import LAWS, LETTER_TYPES, open_store, parse_date, print_saved, shown
 from faceaudit.core.letters.requests import REPLY_STATUSES, Channel, Status
 
 __all__ = ["register"]
@@ -76,8 +76,8 @@ def _requests_list(args) -> int:
         print("no requests yet: faceaudit letter --type erasure --dataset NAME --out letter.pdf")
     for r in records:
         flag = f"  OVERDUE: faceaudit requests follow-up {r.id}" if r.overdue else ""
-        print(f"#{r.id:<4} {r.status:<9} {r.type:<14} {r.law:<8} {r.recipient or '-'}"
-              f"  sent {r.sent_date or '-'}  due {r.deadline or '-'}{' (extended)' if r.extended else ''}{flag}")
+        print(shown(f"#{r.id:<4} {r.status:<9} {r.type:<14} {r.law:<8} {r.recipient or '-'}"
+                    f"  sent {r.sent_date or '-'}  due {r.deadline or '-'}{' (extended)' if r.extended else ''}{flag}"))
     return 0
 
 
@@ -87,9 +87,9 @@ def _requests_show(args) -> int:
     store = open_store()
     r = get_request(store, args.id)
     for key, value in r.__dict__.items():
-        print(f"{key}: {value}")
+        print(shown(f"{key}: {value}"))
     for reply in replies(store, r.id):
-        print(f"reply {reply.received}: {reply.summary}" + (f" [{reply.path}]" if reply.path else ""))
+        print(shown(f"reply {reply.received}: {reply.summary}" + (f" [{reply.path}]" if reply.path else "")))
     return 0
 
 
@@ -134,5 +134,5 @@ def _requests_ics(args) -> int:
     from faceaudit.core.letters.requests import list_requests
 
     path = write_deadlines_ics(list_requests(open_store()), args.path)
-    print(f"wrote {path}")
+    print(shown(f"wrote {path}"))
     return 0

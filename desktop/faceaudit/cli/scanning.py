@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from faceaudit.cli.common import open_store
+from faceaudit.cli.common import open_store, shown
 from faceaudit.core.matching.matches import Decision
 
 __all__ = ["register"]
@@ -51,7 +51,7 @@ def _scan(args) -> int:
             if c.expected_lookalikes is None
             else f", about {c.expected_lookalikes:.2g} strangers would look this close"
         )
-        print(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]")
+        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]"))
     return 0
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from faceaudit.cli.common import shown
+
 __all__ = ["register"]
 
 
@@ -48,7 +50,7 @@ def _lock(args) -> int:
 
     print(f"warning: {LOST_PASSPHRASE}", file=sys.stderr)
     path = lock(_passphrase(args, confirm=True))
-    print(f"locked: the database is now only {path}; run faceaudit unlock to use it again")
+    print(shown(f"locked: the database is now only {path}; run faceaudit unlock to use it again"))
     return 0
 
 
@@ -56,7 +58,7 @@ def _unlock(args) -> int:
     from faceaudit.core.storage.encryption import unlock
 
     path = unlock(_passphrase(args, confirm=False))
-    print(f"unlocked: {path} (plain on disk until you run faceaudit lock)")
+    print(shown(f"unlocked: {path} (plain on disk until you run faceaudit lock)"))
     return 0
 
 
@@ -69,10 +71,14 @@ def _wipe(args) -> int:
         return 0
     print("This deletes all FaceAudit data:")
     for path in plan:
-        print(f"  {path}")
+        print(f"  {shown(path)}")
     if not args.yes and (not sys.stdin.isatty() or input("Type 'delete' to confirm: ").strip() != "delete"):
         print("nothing deleted", file=sys.stderr)
         return 1
+    from faceaudit.core.storage import paths
+
+    home = paths.data_home(create=False)
     wipe_all()
-    print("all FaceAudit data deleted")
+    kept = f" (the folder {home} stays: FaceAudit did not make it)" if home.exists() else ""
+    print(shown(f"all FaceAudit data deleted{kept}"))
     return 0

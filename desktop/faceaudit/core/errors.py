@@ -26,6 +26,12 @@ class Action(StrEnum):
     CHOOSE_REGISTRY_ENTRY = "choose-registry-entry"
     CHOOSE_REQUEST = "choose-request"
     CONFIRM_REFERENCE = "confirm-reference"
+    WAIT_FOR_OTHER = "wait-for-other"
+    FREE_SPACE = "free-space"
+    MAKE_WRITABLE = "make-writable"
+    RESTORE_DATABASE = "restore-database"
+    REPAIR_LOCAL_REGISTRY = "repair-local-registry"
+    CHOOSE_INDEX_SETTINGS = "choose-index-settings"
 
 
 class FaceAuditError(Exception):

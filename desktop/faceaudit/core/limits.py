@@ -15,6 +15,13 @@ __all__ = [
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
     "MAX_CACHED_CROPS",
+    "MAX_JPEG_SCANS",
+    "SECONDS_PER_FILE",
+    "WORKER_MEMORY_BYTES",
+    "MAX_UPSAMPLE",
+    "MAX_WORKERS",
+    "MAX_KEY_COST_MEMORY_BYTES",
+    "MAX_KEY_COST_WORK",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -40,9 +47,39 @@ MAX_COMPRESSION_RATIO = 200
 #: are still reported in the original image's coordinates.
 DETECTION_MAX_SIDE = 1600
 
+#: Most scans a JPEG may have. A baseline JPEG has 1 (or one per colour), a progressive one about
+#: 10 (libjpeg's default script) to a few dozen; a file repeating a scan thousands of times makes the
+#: decoder pass over the whole image for each (9.75 MB took 14 minutes). Counted before decoding.
+MAX_JPEG_SCANS = 100
+
+#: Time budget for decoding one photo and finding its faces in an indexing worker, at the default
+#: settings (HOG, upsample 1; see pool.seconds_per_file for others). A 100-Mpx photo takes about
+#: 10 s on a slow laptop core; a file over the budget ends its worker and is refused with a reason.
+SECONDS_PER_FILE = 120.0
+
+#: Memory one indexing worker may need, and what the default worker count is sized by (see
+#: `indexing.default_workers`). Measured largest worker on photos of the largest size it decodes
+#: (100 Mpx TIFFs in RGBA, float, RGB and grey, models loaded): 1.2 GiB; docs/limits.md has the figures.
+WORKER_MEMORY_BYTES = 3 * 2**30 // 2
+
+#: Most upsampling steps before face detection; each doubles the photo's width and height (at 7 a
+#: 1,600-pixel photo would become 204,800 pixels wide).
+MAX_UPSAMPLE = 3
+
+#: Most indexing worker processes one index may start.
+MAX_WORKERS = 64
+
 #: Largest EXIF block we parse, in bytes; larger blocks are ignored (orientation unknown).
 MAX_EXIF_BYTES = 1024 * 1024
 
 #: Face crops kept for the review grid (core/datasets/crops_cache.py), about 10 KB each: the
 #: least recently shown go first beyond this.
 MAX_CACHED_CROPS = 3000
+#: Most memory the key derivation (scrypt: 128 x r x 2**log_n bytes) of an encrypted database may
+#: ask for. FaceAudit writes 32 MiB (log_n 15, r 8, p 1); a header asking for more was changed, and
+#: is refused before any key is derived (a changed header once asked for 8 GiB and 85 s).
+MAX_KEY_COST_MEMORY_BYTES = 256 * 2**20
+
+#: Most work (2**log_n x r x p) the key derivation may ask for: 8 times what FaceAudit writes,
+#: under a second on a slow machine.
+MAX_KEY_COST_WORK = 8 * 2**15 * 8

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMessageBox
+from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow, QMessageBox
 
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import EncryptionError, is_locked, unlock
+from faceaudit.core.storage.problems import explain
 from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 from faceaudit.gui.main_window import MainWindow
 from faceaudit.gui.support.qt_libraries import install_hint, may_use_x11, missing_packages
+from faceaudit.gui.support.single_instance import SingleInstance
 from faceaudit.gui.support.workers import wait_for_jobs
 from faceaudit.gui.wording import error_text
 
@@ -40,16 +45,48 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("FaceAudit")
     app.setDesktopFileName("io.github.faceaudit.FaceAudit")  # matches packaging/linux/*.desktop
     app.setWindowIcon(app_icon())
-    if is_locked() and not ask_to_unlock():
-        QMessageBox.critical(None, "FaceAudit", "Your FaceAudit data is locked with a passphrase, and it was not "
-                             "unlocked. Start FaceAudit again to enter the passphrase.")
+    instance = SingleInstance(paths.data_home())
+    if not instance.claim():  # a window is open on this data folder already: bring it forward instead
+        instance.ask_first_to_come_forward()
+        return 0
+    try:
+        return _run(app, instance)
+    finally:
+        instance.release()
+
+
+def _run(app: QApplication, instance: SingleInstance) -> int:
+    try:
+        if is_locked() and not ask_to_unlock():
+            QMessageBox.critical(None, "FaceAudit", "Your FaceAudit data is locked with a passphrase, and it was not "
+                                 "unlocked. Start FaceAudit again to enter the passphrase.")
+            return 2
+        window = create_window()
+    except (FaceAuditError, sqlite3.Error, OSError) as exc:  # a damaged database, a full or read-only disk
+        problem = exc if isinstance(exc, FaceAuditError) else explain(exc)
+        if problem is None:
+            raise
+        QMessageBox.critical(None, "FaceAudit", error_text(problem))
         return 2
-    window = create_window()
+    instance.raise_requested.connect(lambda: _bring_forward(window))
+    instance.watch()
     window.show()
+    if window.store.recovered:  # a lock or unlock cut off earlier was finished or undone: say which copy is good
+        QMessageBox.information(window, "FaceAudit", window.store.recovered[:1].upper() + window.store.recovered[1:]
+                                + ".")
     status = app.exec()
     wait_for_jobs()  # work so far is saved; a thread must not outlive the app's objects
     window.store.close()
     return status
+
+
+def _bring_forward(window: QMainWindow) -> None:
+    """Show the window on top, as a second start of the app asked."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
 
 
 def ask_to_unlock(tries: int = 3) -> bool:

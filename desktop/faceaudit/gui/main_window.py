@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceaudit.core.storage import paths
-from faceaudit.core.storage.wipe import wipe_all
+from faceaudit.core.storage.wipe import WipeError, wipe_all
 from faceaudit.gui.dialogs.settings import SettingsDialog
 from faceaudit.gui.dialogs.shortcuts import ShortcutsDialog
 from faceaudit.gui.pages.datasets import DatasetsPage
@@ -29,6 +29,7 @@ from faceaudit.gui.pages.welcome import WelcomePage
 from faceaudit.gui.support.gc_guard import collect_on_gui_thread
 from faceaudit.gui.support.none_guard import keep_none_alive
 from faceaudit.gui.support.preferences import Preferences
+from faceaudit.gui.wording import error_text
 
 __all__ = ["MainWindow", "PAGES"]
 
@@ -218,7 +219,11 @@ class MainWindow(QMainWindow):
     def _on_wipe_confirmed(self) -> None:
         self.stop_work()
         self.store.close()
-        wipe_all()
-        QMessageBox.information(self, "FaceAudit data deleted",
-                                "All FaceAudit data was deleted. FaceAudit will now close.")
+        try:
+            wipe_all()
+        except WipeError as exc:  # something not FaceAudit's appeared since the confirmation: nothing went
+            QMessageBox.warning(self, "FaceAudit data not deleted", f"{error_text(exc)} FaceAudit will now close.")
+        else:
+            QMessageBox.information(self, "FaceAudit data deleted",
+                                    "All FaceAudit data was deleted. FaceAudit will now close.")
         self.close()

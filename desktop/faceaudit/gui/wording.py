@@ -135,6 +135,15 @@ ACTION_HINTS = {
     Action.CHOOSE_REGISTRY_ENTRY: "Choose the published dataset from the list.",
     Action.CHOOSE_REQUEST: "Choose a request from the list on the Requests page.",
     Action.CONFIRM_REFERENCE: "On the Me page, click “Yes, this is me” under the faces that are you.",
+    Action.WAIT_FOR_OTHER: "Wait until the other FaceAudit window or command has finished, then try again.",
+    Action.FREE_SPACE: "Free some space on that disk, then try again.",
+    Action.MAKE_WRITABLE: "Make that folder writable for your user account, then start FaceAudit again.",
+    Action.RESTORE_DATABASE: "Close FaceAudit. To restore a backup, put it in place of the damaged file; to start "
+                             "afresh, move the damaged file out of the data folder and FaceAudit makes a new, empty "
+                             "one. The copy stays where it is.",
+    Action.REPAIR_LOCAL_REGISTRY: "Move that file out of the data folder (or fix it in a text editor); FaceAudit then "
+                                  "uses the bundled registry without your corrections.",
+    Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
 }
 
 

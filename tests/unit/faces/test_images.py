@@ -194,3 +194,33 @@ def test_downscale_for_detection():
     assert small.shape == (500, 1600, 3) and factor == 2.0
     same, one = downscale_for_detection(small, max_side=1600)
     assert same is small and one == 1.0
+
+
+def test_a_progressive_jpeg_scan_bomb_is_refused_before_decoding():
+    # Issue 13: 2,006 scans in 88 KB; Pillow takes seconds (minutes at a few MB), we refuse in a blink.
+    import time
+
+    from tests.support.hostile_files import progressive_scan_bomb
+
+    bomb = progressive_scan_bomb()
+    began = time.monotonic()
+    with pytest.raises(ImageError, match="progressive JPEG with over 100 scans"):
+        decode_image(bomb)
+    assert time.monotonic() - began < 0.5
+
+
+def test_ordinary_progressive_jpegs_and_thumbnails_still_decode():
+    from faceaudit.core.faces.jpeg_scans import count_scans
+    from tests.support.hostile_files import progressive_scan_bomb
+
+    rgb = np.random.default_rng(3).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    progressive = encode(Image.fromarray(rgb), "JPEG", progressive=True, optimize=True)
+    assert 2 <= count_scans(progressive, 100) <= 12
+    assert decode_image(progressive).rgb.shape == (120, 160, 3)
+    # A scan bomb hidden as the EXIF thumbnail is not the image's own scans.
+    exif = Image.Exif()
+    exif[0x010E] = "x"
+    block = bytearray(exif.tobytes()) + progressive_scan_bomb(side=64, repeats=300)
+    with_thumbnail = encode(Image.fromarray(rgb), "JPEG", exif=bytes(block))
+    assert count_scans(with_thumbnail, 100) == 1
+    assert decode_image(with_thumbnail).rgb.shape == (120, 160, 3)

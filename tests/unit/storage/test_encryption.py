@@ -10,11 +10,17 @@ import sys
 import pytest
 
 from faceaudit.core.letters.requests import add_request, list_requests
+from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import CHUNK, DataLocked, EncryptionError, encrypted_path, lock, unlock
 from faceaudit.core.storage.store import Store
 
 SECRET = "correct horse battery staple"
 MARKER = "Jane-Doe-private-note-4711"
+
+
+def _files(home) -> list[str]:
+    """The data folder's files, less the two that stay there for good (the folder's marker, the lock guard)."""
+    return sorted(p.name for p in home.iterdir() if p.name not in (paths.MARKER, "faceaudit.db.lock-guard"))
 
 
 def _filled_store(data_home, big: bool = False) -> None:
@@ -30,7 +36,7 @@ def test_round_trip_leaves_no_plain_file(data_home):
     target = lock(SECRET)
     assert target == encrypted_path() and target.exists()
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
-    assert sorted(p.name for p in data_home.iterdir()) == ["faceaudit.db.enc"]  # no db, -wal, -shm, temp file
+    assert _files(data_home) == ["faceaudit.db.enc"]  # no db, -wal, -shm, temp file
     assert MARKER.encode() not in target.read_bytes()
     with pytest.raises(DataLocked, match="locked"):
         Store()
@@ -49,7 +55,7 @@ def test_wrong_passphrase_is_a_clear_error_and_loses_nothing(data_home):
     with pytest.raises(EncryptionError, match="wrong passphrase"):
         unlock("not it")
     assert target.read_bytes() == before
-    assert sorted(p.name for p in data_home.iterdir()) == ["faceaudit.db.enc"]
+    assert _files(data_home) == ["faceaudit.db.enc"]
     unlock(SECRET)
     with Store() as store:
         assert [r.notes for r in list_requests(store)] == [MARKER]
@@ -120,3 +126,24 @@ def test_cli_lock_warns_and_every_command_says_locked(data_home):
     assert _cli("unlock", "--passphrase-stdin", stdin=SECRET + "\n").returncode == 0
     shown = _cli("requests", "show", "1")
     assert shown.returncode == 0 and MARKER in shown.stdout
+
+
+@pytest.mark.parametrize("cost", [(22, 16, 4), (31, 255, 255), (20, 8, 1), (15, 8, 255), (0, 0, 0), (15, 0, 1)],
+                         ids=lambda cost: "scrypt-{}-{}-{}".format(*cost))
+def test_a_tampered_key_cost_header_is_refused_before_any_key_is_derived(data_home, cost):
+    # Issue 13: (22, 16, 4) once cost 8.25 GB and 85 s, then a traceback. Now: refused at once.
+    import time
+
+    _filled_store(data_home)
+    target = lock(SECRET)
+    data = bytearray(target.read_bytes())
+    data[8:11] = bytes(cost)  # log2(n), r, p follow the 8-byte magic
+    target.write_bytes(bytes(data))
+    began = time.monotonic()
+    with pytest.raises(EncryptionError, match="key settings FaceAudit never writes"):
+        unlock(SECRET)
+    assert time.monotonic() - began < 1.0
+    done = _cli("unlock", "--passphrase-stdin", stdin=SECRET + "\n")
+    assert done.returncode == 2 and "its header was changed, so it was not opened" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert _files(data_home) == ["faceaudit.db.enc"]

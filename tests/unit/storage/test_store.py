@@ -48,15 +48,27 @@ def test_database_and_folder_are_private(data_home):
 
 
 @posix_only
-def test_loose_permissions_are_tightened(data_home):
-    data_home.mkdir(mode=0o755)
-    os.chmod(data_home, 0o755)
+def test_modes_of_what_faceaudit_did_not_create_are_left_alone(data_home):
+    # A sticky, world-writable folder (like /tmp) named as the data folder kept its mode, and so
+    # does a database file someone made readable on purpose: FaceAudit changes no mode it did not set.
+    data_home.mkdir()
+    os.chmod(data_home, 0o1777)
     database = data_home / "faceaudit.db"
-    database.touch()
-    os.chmod(database, 0o644)
     Store().close()
+    os.chmod(database, 0o640)
+    with Store() as store:
+        store.set_setting("x", "1")
+    paths.cache_dir()
+    assert _mode(data_home) == 0o1777
+    assert _mode(database) == 0o640
+    assert not paths.made_by_faceaudit(data_home)
+
+
+@posix_only
+def test_a_folder_faceaudit_makes_is_private_and_marked(data_home):
+    paths.data_home()
     assert _mode(data_home) == 0o700
-    assert _mode(database) == 0o600
+    assert paths.made_by_faceaudit(data_home)
 
 
 def test_write_ahead_log(data_home):

@@ -1,7 +1,9 @@
-"""wipe: every file FaceAudit made goes; a home folder or a dataset inside the data folder never does."""
+"""wipe: every file FaceAudit made goes; anything else (a home folder, a dataset, a stranger's file) stops it whole."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -12,13 +14,14 @@ from faceaudit.core.storage.store import Store
 from faceaudit.core.storage.wipe import WipeError, wipe_all, wipe_plan
 
 
-def test_wipe_deletes_the_data_folder(data_home, tmp_path):
+def test_wipe_deletes_the_data_folder_faceaudit_made(data_home, tmp_path):
     dataset = tmp_path / "photos"
     dataset.mkdir()
     (dataset / "a.jpg").write_bytes(b"x")
     with Store() as store:
         add_dataset(store, dataset, "mine")
     paths.cache_dir()
+    (paths.cache_dir() / "vectors-1-abc.f16.npy").write_bytes(b"")
     assert data_home / "faceaudit.db" in wipe_plan()
     wipe_all()
     assert not data_home.exists()
@@ -36,31 +39,72 @@ def test_wipe_refuses_the_users_home(monkeypatch, tmp_path):
     assert (tmp_path / "precious.txt").exists()
 
 
+@pytest.mark.parametrize("folder", ["Documents", "usr"])
+def test_a_folder_faceaudit_did_not_make_keeps_everything_it_holds(monkeypatch, tmp_path, folder):
+    # Issue 13: with FACEAUDIT_HOME=~/Documents wipe listed the user's files and deleted them; with
+    # /usr it planned to delete /usr/bin. Imitated here: a folder with the user's files, then FaceAudit used it.
+    home = tmp_path / folder
+    (home / "bin").mkdir(parents=True)
+    (home / "bin" / "tool").write_text("#!/bin/sh\n")
+    (home / "letter to my landlord.odt").write_bytes(b"mine")
+    monkeypatch.setenv(paths.ENV_HOME, str(home))
+    with Store() as store:
+        store.set_setting("x", "1")
+    before = sorted(p.relative_to(home) for p in home.rglob("*"))
+    for action in (wipe_plan, wipe_all):
+        with pytest.raises(WipeError, match=r"holds 2 thing\(s\) FaceAudit did not create \(bin, letter to my landlord"
+                                            r".odt\); nothing was deleted"):
+            action()
+    assert sorted(p.relative_to(home) for p in home.rglob("*")) == before
+
+
+def test_only_faceaudits_files_in_a_folder_it_did_not_make_go_and_the_folder_stays(monkeypatch, tmp_path):
+    home = tmp_path / "chosen"
+    home.mkdir()
+    os.chmod(home, 0o1777)
+    monkeypatch.setenv(paths.ENV_HOME, str(home))
+    with Store() as store:
+        store.set_setting("x", "1")
+    assert {p.name for p in wipe_plan()} >= {"faceaudit.db"}
+    wipe_all()
+    assert home.is_dir() and list(home.iterdir()) == []
+    assert stat.S_IMODE(home.stat().st_mode) == 0o1777
+
+
+def test_a_strangers_file_in_the_cache_stops_the_wipe(data_home):
+    Store().close()
+    (paths.cache_dir() / "notes.txt").write_text("not FaceAudit's")
+    with pytest.raises(WipeError, match=r"cache/notes.txt"):
+        wipe_all()
+    assert (data_home / "faceaudit.db").exists()
+
+
 def test_wipe_refuses_a_folder_that_holds_a_dataset(data_home):
     dataset = data_home / "my-photos"
     dataset.mkdir(parents=True)
     (dataset / "a.jpg").write_bytes(b"x")
     with Store() as store:
         add_dataset(store, dataset, "inside")
-    with pytest.raises(WipeError, match="lies inside the data folder"):
+    with pytest.raises(WipeError, match="my-photos"):
         wipe_all()
-    assert (dataset / "a.jpg").exists()
+    assert (dataset / "a.jpg").exists() and (data_home / "faceaudit.db").exists()
 
 
 def test_wipe_of_locked_data_deletes_the_encrypted_database_but_not_a_possible_dataset(data_home):
     from faceaudit.core.storage.encryption import lock
 
+    paths.data_home()  # FaceAudit makes the folder
     dataset = data_home / "my-photos"
     dataset.mkdir(parents=True)
     (dataset / "a.jpg").write_bytes(b"x")
     with Store() as store:
         add_dataset(store, dataset, "inside")
     lock("passphrase")
-    with pytest.raises(WipeError, match="locked"):  # the dataset list is encrypted: do not guess
+    with pytest.raises(WipeError, match="did not create"):
         wipe_all()
     assert (dataset / "a.jpg").exists() and (data_home / "faceaudit.db.enc").exists()
     (dataset / "a.jpg").unlink()
-    (data_home / "letter.pdf").write_bytes(b"%PDF")
+    dataset.rmdir()
     assert data_home / "faceaudit.db.enc" in wipe_plan()
     wipe_all()
     assert not data_home.exists()
@@ -79,4 +123,16 @@ def test_wipe_refuses_a_symlinked_data_folder(tmp_path, monkeypatch):
 def test_wipe_with_nothing_there(data_home):
     assert not Path(data_home).exists()
     assert wipe_plan() == []
-    wipe_all()
+
+
+def test_cli_wipe_of_a_folder_with_a_strangers_file_deletes_nothing_and_says_why(data_home):
+    import subprocess
+    import sys
+
+    Store().close()
+    (data_home / "holiday.jpg").write_bytes(b"mine")
+    done = subprocess.run([sys.executable, "-m", "faceaudit.cli", "wipe", "--yes"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2
+    assert "holiday.jpg" in done.stderr and "nothing was deleted" in done.stderr
+    assert (data_home / "holiday.jpg").exists() and (data_home / "faceaudit.db").exists()

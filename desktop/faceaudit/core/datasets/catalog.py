@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from faceaudit.core.datasets.sources import Entry, SourceError, open_source
+from faceaudit.core.datasets.sources import Entry, SourceError, open_source, read_labels_csv
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store, now
 
@@ -45,6 +45,7 @@ class DatasetInfo:
     faces: int
     model: str | None
     last_indexed: str | None
+    unavailable: int = 0
 
     @property
     def indexed(self) -> bool:
@@ -135,6 +136,8 @@ def add_dataset(
     source = open_source(path)
     if labels_csv is not None and not Path(labels_csv).is_file():
         raise DatasetError(f"labels file {labels_csv} not found")
+    if labels_csv is not None:
+        read_labels_csv(labels_csv)  # refused now (not UTF-8, say) rather than at every index
     store.db["datasets"].insert({
         "name": name, "path": str(source.path), "kind": source.kind,
         "labels_csv": str(Path(labels_csv).resolve()) if labels_csv else None, "added": now(),
@@ -150,6 +153,7 @@ def list_datasets(store: Store) -> list[DatasetInfo]:
                COALESCE(SUM(i.status = 'done'), 0) AS done,
                COALESCE(SUM(i.status = 'pending'), 0) AS pending,
                COALESCE(SUM(i.status = 'error'), 0) AS errors,
+               COALESCE(SUM(i.status = 'unavailable'), 0) AS unavailable,
                (SELECT COUNT(*) FROM faces f WHERE f.dataset_id = d.id) AS faces
         FROM datasets d LEFT JOIN items i ON i.dataset_id = d.id
         GROUP BY d.id ORDER BY d.id
@@ -170,12 +174,16 @@ def get_dataset(store: Store, name: str) -> DatasetInfo:
     raise DatasetError(f"no dataset named {name!r}")
 
 
-def dataset_errors(store: Store, name: str) -> list[dict]:
-    """The items that could not be indexed, with the reason for each."""
+def dataset_errors(store: Store, name: str, unavailable: bool = False) -> list[dict]:
+    """The items that could not be indexed, with the reason for each.
+
+    Args:
+        unavailable: the items that could not be read this time instead (kept, read again next index).
+    """
     dataset = get_dataset(store, name)
-    return store.query(
-        "SELECT key, reason FROM items WHERE dataset_id = ? AND status = 'error' ORDER BY key", [dataset.id]
-    )
+    status = "unavailable" if unavailable else "error"
+    return store.query("SELECT key, reason FROM items WHERE dataset_id = ? AND status = ? ORDER BY key",
+                       [dataset.id, status])
 
 
 def removal_impact(store: Store, name: str) -> RemovalImpact:
@@ -221,7 +229,7 @@ def _info(row: dict) -> DatasetInfo:
     return DatasetInfo(
         id=row["id"], name=row["name"], path=row["path"], kind=row["kind"], items=row["items"],
         done=row["done"], pending=row["pending"], errors=row["errors"], faces=row["faces"],
-        model=row["model"], last_indexed=row["last_indexed"],
+        model=row["model"], last_indexed=row["last_indexed"], unavailable=row["unavailable"],
     )
 
 

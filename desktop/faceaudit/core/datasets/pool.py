@@ -14,12 +14,13 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from faceaudit.core import limits
 from faceaudit.core.datasets import worker
 from faceaudit.core.datasets.worker import PhotoRecord, analyse_photos
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.faces.engine import FaceEngine
 
-__all__ = ["run_inline", "run_pool", "stop_pool", "WorkerStartError"]
+__all__ = ["run_inline", "run_pool", "stop_pool", "seconds_per_file", "WorkerStartError"]
 
 #: How long stopping a pool may wait for its killed workers and its manager thread to end.
 _STOP_TIMEOUT_S = 10.0
@@ -35,15 +36,19 @@ def run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoRe
     """Run batches in worker processes, a bounded number in flight (memory stays flat).
 
     A batch whose worker dies (a decoder crash on a hostile file) is retried photo by photo;
-    a photo that kills a worker on its own is recorded as an error.
+    a photo that kills a worker on its own is recorded as an error. A photo whose decoding and
+    face finding run over its time budget (`seconds_per_file`) ends its worker, and is recorded
+    as refused at once; the other photos of its batch are retried.
     """
     context = multiprocessing.get_context("spawn")  # safe beside the GUI's threads
+    budget = seconds_per_file(engine.settings)
+    overtime = context.SimpleQueue()
     retry: deque[list[tuple[int, bytes]]] = deque()
     source = iter(batches)
     exhausted = False
     while True:
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=worker.start,
-                                   initargs=(engine.settings,))
+                                   initargs=(engine.settings, overtime, budget))
         in_flight: dict[Future, list[tuple[int, bytes]]] = {}
         try:
             while True:
@@ -65,10 +70,16 @@ def run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoRe
                     try:
                         yield future.result()
                     except BrokenProcessPool:
-                        if len(batch) == 1 and not in_flight and _workers_start(engine, context):
+                        slow = _overtime(overtime)
+                        if slow:
+                            yield [PhotoRecord(item_id=item_id, error=_overtime_reason(budget)) for item_id in slow]
+                            batch = [photo for photo in batch if photo[0] not in slow]
+                            for other in in_flight.values():
+                                other[:] = [photo for photo in other if photo[0] not in slow]
+                        elif len(batch) == 1 and not in_flight and _workers_start(engine, context):
                             yield [PhotoRecord(item_id=batch[0][0], error="this file crashed the image decoder")]
-                        else:
-                            retry.extend([photo] for photo in batch)
+                            batch = []
+                        retry.extend([photo] for photo in batch)
                         raise
         except BrokenProcessPool:
             for batch in in_flight.values():
@@ -76,6 +87,31 @@ def run_pool(engine: FaceEngine, batches, workers: int) -> Iterator[list[PhotoRe
             continue
         finally:
             stop_pool(pool)
+
+
+def seconds_per_file(settings: dict) -> float:
+    """The time budget for decoding one photo and finding its faces, with these settings.
+
+    limits.SECONDS_PER_FILE at the defaults; four times more for each upsampling step beyond one
+    (each doubles the photo's sides), ten times more with the CNN detector.
+    """
+    factor = 4 ** max(0, int(settings.get("upsample", 1)) - 1)
+    if settings.get("detector") == "cnn" or settings.get("cnn_fallback"):
+        factor *= 10
+    return limits.SECONDS_PER_FILE * factor
+
+
+def _overtime(queue) -> set[int]:
+    """The photos named by workers that ended themselves over their time budget."""
+    slow = set()
+    while not queue.empty():
+        slow.add(queue.get())
+    return slow
+
+
+def _overtime_reason(budget: float) -> str:
+    return (f"refused: decoding it and finding its faces took longer than {budget:.0f} s, the time budget for one"
+            " file")
 
 
 class WorkerStartError(FaceAuditError, RuntimeError):

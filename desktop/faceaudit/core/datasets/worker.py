@@ -7,6 +7,8 @@ each spawned worker imports this module.
 from __future__ import annotations
 
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 
 from faceaudit.core.faces.engine import FaceEngine
@@ -32,7 +34,8 @@ class PhotoRecord:
     error: str | None = None
 
 
-def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bool = True) -> list[PhotoRecord]:
+def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bool = True,
+                   watch=None) -> list[PhotoRecord]:
     """Decode, hash and find faces in a batch of photos; embed all their faces in one batch.
 
     Args:
@@ -40,6 +43,8 @@ def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bo
         batch: (item id, file bytes) pairs.
         embed: embed the faces here; when False each face keeps its aligned chip, for a
             batched embedder elsewhere.
+        watch: called with each photo's item id before its work starts, and with None after
+            the last (a worker's time budget watches them).
 
     Returns:
         One record per photo, in order. A bad photo gives a record with `error`, never an
@@ -47,7 +52,10 @@ def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bo
     """
     records, faces = [], []
     for item_id, data in batch:
+        if watch:
+            watch(item_id)
         record = PhotoRecord(item_id=item_id, sha256=sha256_hex(data))
+        image = None
         try:
             image = decode_image(data)
             record.width, record.height = image.width, image.height
@@ -58,19 +66,32 @@ def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bo
             record.error = str(exc)
         except MemoryError:
             record.error = "ran out of memory decoding this image"
+        del image  # before the next photo is decoded: two 100-Mpx photos at once would pass the worker's budget
         records.append(record)
+    if watch:
+        watch(None)
     if embed:
         engine.embed_faces(faces)
     return records
 
 
-def start(settings: dict) -> None:
-    """Process initializer: build this worker's face engine (models load on first photo)."""
+def start(settings: dict, overtime=None, seconds_per_file: float | None = None) -> None:
+    """Process initializer: build this worker's face engine (models load on first photo).
+
+    Args:
+        settings: the engine's settings.
+        overtime: a queue; when one photo's decoding and face finding run over `seconds_per_file`,
+            its item id is put there and the worker ends itself (C code cannot be interrupted
+            otherwise); the pool then records the photo as refused, and the rest goes on.
+        seconds_per_file: the time budget of one photo.
+    """
     global _engine
     if hasattr(os, "nice"):
         # Indexing is background work: the desktop (and the app's own window) comes first.
         os.nice(10)
     _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"])
+    if overtime is not None and seconds_per_file:
+        threading.Thread(target=_watchdog, args=(overtime, seconds_per_file), daemon=True).start()
 
 
 def run(batch: list[tuple[int, bytes]]) -> list[PhotoRecord]:
@@ -81,4 +102,25 @@ def run(batch: list[tuple[int, bytes]]) -> list[PhotoRecord]:
     single-threaded network per worker); dlib's embedder gains nothing from batches, so each
     worker embeds its own faces.
     """
-    return analyse_photos(_engine, batch, embed=_engine.embedder != "onnx")
+    return analyse_photos(_engine, batch, embed=_engine.embedder != "onnx", watch=_watched)
+
+
+#: The photo being worked on and when its work began (read by the watchdog thread).
+_current: tuple[int | None, float] = (None, 0.0)
+
+
+def _watched(item_id: int | None) -> None:
+    global _current
+    _current = (item_id, time.monotonic())
+
+
+def _watchdog(overtime, seconds_per_file: float) -> None:
+    while True:
+        time.sleep(min(0.25, seconds_per_file / 4))
+        item_id, began = _current
+        if item_id is not None and time.monotonic() - began > seconds_per_file:
+            overtime.put(item_id)
+            os._exit(_OVERTIME_EXIT)
+
+
+_OVERTIME_EXIT = 75

@@ -68,7 +68,8 @@ def confirmed_matches(store: Store, dataset: str | None = None) -> list[AnnexEnt
     sql = (
         "SELECT m.id, m.item_id, m.distance, m.band, m.exact_photo, m.reference_face_id, m.first_seen,"
         " d.name AS dataset, d.path, d.model, d.settings, d.last_indexed, i.key, i.sha256, i.label,"
-        " f.top, f.right, f.bottom, f.left, s.started AS scan_started"
+        " COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
+        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started"
         " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
         " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
         " LEFT JOIN scans s ON s.id = m.scan_id"

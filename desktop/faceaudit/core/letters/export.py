@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from datetime import UTC, datetime, time
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
+from faceaudit.core.errors import Action
 from faceaudit.core.letters.annex import distance_text
-from faceaudit.core.letters.compose import Letter
+from faceaudit.core.letters.compose import Letter, LetterError
 from faceaudit.core.storage.private_files import write_private
 
-__all__ = ["letter_text", "write_letter_text", "letter_email", "write_letter_eml"]
+__all__ = ["letter_text", "write_letter_text", "letter_email", "write_letter_eml", "check_email_draft"]
 
 
 def letter_text(letter: Letter) -> str:
@@ -67,6 +69,32 @@ def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "lett
     if pdf:
         message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
     return message
+
+
+def check_email_draft(letter: Letter) -> None:
+    """Refuse, before anything is written, a letter whose e-mail headers would hold a control character.
+
+    A line separator (U+2028, U+0085) or a control character in a name cannot stand in an e-mail
+    header (the e-mail library refuses the first and would pass the second on raw); it was found
+    only after the PDF had been written, and then neither the draft nor the request was saved.
+
+    Raises:
+        LetterError: which field holds which character (the sender's own details: fix them).
+    """
+    fields = [("your name", letter.sender_name, True), ("your e-mail address", letter.sender_email, True),
+              ("the recipient's name", letter.recipient.name, False),
+              ("the recipient's e-mail address", letter.recipient.email, False), ("the subject", letter.subject, False)]
+    for what, value, own in fields:
+        bad = next((char for char in value or "" if char not in "\t\r\n" and _breaks_a_header(char)), None)
+        if bad is not None:
+            described = unicodedata.name(bad, "a control character").lower()
+            raise LetterError(f"{what} holds the character U+{ord(bad):04X} ({described}), which an e-mail header"
+                              " cannot hold; nothing was written",
+                              action=Action.SET_IDENTITY if own else None)
+
+
+def _breaks_a_header(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def write_letter_eml(letter: Letter, path: str | os.PathLike, pdf: bytes | None = None,

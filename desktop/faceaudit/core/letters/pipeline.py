@@ -16,7 +16,7 @@ from pathlib import Path
 from faceaudit.core.errors import Action
 from faceaudit.core.letters.annex import AnnexEntry, add_face_crops, add_reference_thumbnails, confirmed_matches
 from faceaudit.core.letters.compose import Letter, Original, Recipient, default_recipient_for, render_letter
-from faceaudit.core.letters.export import write_letter_eml, write_letter_text
+from faceaudit.core.letters.export import check_email_draft, write_letter_eml, write_letter_text
 from faceaudit.core.letters.identity import Identity, load_identity
 from faceaudit.core.letters.registry import entry_for_dataset
 from faceaudit.core.letters.requests import RequestError, RequestRecord, add_request, follow_up, get_request
@@ -116,6 +116,8 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     from faceaudit.core.letters.pdf import letter_pdf_bytes
 
     letter = _render(store, choice, _annex(store, choice, with_pictures=True))
+    if eml:
+        check_email_draft(letter)  # all or nothing: refused before the PDF is written
     saved = SavedLetter(letter, request_id)
     pdf_bytes = letter_pdf_bytes(letter) if pdf or eml else None
     if pdf:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from faceaudit.core.storage.store import Store
 
 __all__ = ["RegistryEntry", "RegistryError", "REQUIRED_FIELDS", "STATUSES", "CONTACT_FIELDS", "load_registry",
            "list_entries", "find_entry", "validate_entry", "edit_entry", "add_entry", "reset_entry",
-           "link_dataset", "entry_for_dataset", "local_path"]
+           "link_dataset", "entry_for_dataset", "local_path", "repair_local"]
 
 STATUSES = ("available", "withdrawn", "retracted", "unknown")
 CONTACT_FIELDS = ("name", "email", "postal", "web_form")
@@ -265,13 +266,97 @@ def _fold(text: str) -> str:
 
 
 def _read_local() -> dict:
+    """The local entries.
+
+    Raises:
+        RegistryError: local.json is damaged or of the wrong shape (action: repair it); the message
+            says what is wrong and where.
+    """
     path = local_path()
     if not path.exists():
         return {}
+    entries, problems = _parse_local(path)
+    if problems:
+        raise RegistryError(f"your own registry corrections in {path} cannot be used: {problems[0]}"
+                            + (f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""),
+                            action=Action.REPAIR_LOCAL_REGISTRY)
+    return entries
+
+
+def repair_local() -> tuple[Path | None, list[str]]:
+    """Keep what can be read of a damaged local.json and set the damaged file aside.
+
+    Every entry and field of the right shape is kept; the rest is dropped (and named). The
+    damaged file stays beside it as `local.json.damaged-<time>`.
+
+    Returns:
+        (the damaged file's copy, or None when nothing was wrong; what was dropped).
+    """
+    path = local_path()
+    if not path.exists():
+        return None, []
+    entries, problems = _parse_local(path)
+    if not problems:
+        return None, []
+    kept = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.replace(kept)
+    _write_local(entries)
+    return kept, problems
+
+
+def _parse_local(path: Path) -> tuple[dict, list[str]]:
+    """(the entries and fields of the right shape, what is wrong with the rest)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")).get("entries", {})
-    except (OSError, ValueError) as exc:
-        raise RegistryError(f"cannot read {path}: {exc}") from None
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise RegistryError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        return {}, [f"it is not JSON text ({exc})"]
+    if not isinstance(data, dict):
+        return {}, [f"it holds {_kind(data)}, not an object with \"entries\""]
+    entries = data.get("entries", {})
+    if not isinstance(entries, dict):
+        return {}, [f"\"entries\" is {_kind(entries)}, not an object of entries by id"]
+    good, problems = {}, []
+    for entry_id, changes in entries.items():
+        if not isinstance(changes, dict):
+            problems.append(f"entry {entry_id!r} is {_kind(changes)}, not an object of fields")
+            continue
+        good[entry_id] = {}
+        for key, value in changes.items():
+            problem = _field_problem(key, value)
+            if problem:
+                problems.append(f"entry {entry_id!r}: {problem}")
+            else:
+                good[entry_id][key] = value
+    return good, problems
+
+
+def _field_problem(key: str, value) -> str | None:
+    if key in _TEXT_FIELDS and not isinstance(value, str):
+        return f"{key} is {_kind(value)}, not text"
+    if key in _LIST_FIELDS and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return f"{key} is {_kind(value)}, not a list of texts"
+    if key == "year" and not (value is None or (isinstance(value, int) and not isinstance(value, bool))):
+        return f"year is {_kind(value)}, not a number"
+    if key == "contact" and not (isinstance(value, dict) and set(value) <= set(CONTACT_FIELDS)
+                                 and all(isinstance(v, str) for v in value.values())):
+        return f"contact is {_kind(value)}, not an object of {', '.join(CONTACT_FIELDS)} texts"
+    if key == "sources" and not (isinstance(value, list) and all(
+            isinstance(s, dict) and isinstance(s.get("title"), str) and isinstance(s.get("url", ""), str)
+            for s in value)):
+        return "sources is not a list of {title, url} objects"
+    return None
+
+
+def _kind(value) -> str:
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "null"
+    return f"a {type(value).__name__.replace('str', 'text').replace('int', 'number').replace('float', 'number')}"
 
 
 def _write_local(local: dict) -> None:

@@ -87,7 +87,10 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
     if scan_id is None:
         scan_id = store.scalar("SELECT MAX(id) FROM scans WHERE finished IS NOT NULL") or 0
     sql = (
-        "SELECT m.*, d.name AS dataset, i.key, i.label, i.sha256, f.top, f.right, f.bottom, f.left"
+        # A decision whose face was not found again keeps its box (m.top ...).
+        "SELECT m.*, d.name AS dataset, i.key, i.label, i.sha256,"
+        " COALESCE(f.top, m.top) AS box_top, COALESCE(f.right, m.right) AS box_right,"
+        " COALESCE(f.bottom, m.bottom) AS box_bottom, COALESCE(f.left, m.left) AS box_left"
         " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
         " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
         " WHERE (m.scan_id = ? OR (? AND m.decision != 'unreviewed'))"
@@ -185,8 +188,10 @@ def inherit_decisions(store: Store, dataset_id: int) -> int:
         How many matches took a decision.
     """
     rows = store.query(
-        "SELECT m.id, m.face_idx, f.top, f.right, f.bottom, f.left, m2.decision, m2.decided_at,"
-        " m2.face_idx AS idx2, f2.top AS top2, f2.right AS right2, f2.bottom AS bottom2, f2.left AS left2"
+        "SELECT m.id, m.face_idx, COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
+        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, m2.decision, m2.decided_at,"
+        " m2.face_idx AS idx2, COALESCE(f2.top, m2.top) AS top2, COALESCE(f2.right, m2.right) AS right2,"
+        " COALESCE(f2.bottom, m2.bottom) AS bottom2, COALESCE(f2.left, m2.left) AS left2"
         " FROM matches m JOIN items i ON i.id = m.item_id"
         " JOIN items i2 ON i2.sha256 = i.sha256 AND i2.id != i.id"
         " JOIN matches m2 ON m2.item_id = i2.id AND m2.decision != 'unreviewed'"
@@ -240,8 +245,10 @@ def _copies_of(store: Store, match_ids: list[int]) -> list[int]:
         chunk = match_ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
         rows = store.query(
-            "SELECT m.id AS wanted, m.face_idx, f.top, f.right, f.bottom, f.left, m2.id AS copy,"
-            " m2.face_idx AS idx2, f2.top AS top2, f2.right AS right2, f2.bottom AS bottom2, f2.left AS left2"
+            "SELECT m.id AS wanted, m.face_idx, COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
+            " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, m2.id AS copy,"
+            " m2.face_idx AS idx2, COALESCE(f2.top, m2.top) AS top2, COALESCE(f2.right, m2.right) AS right2,"
+            " COALESCE(f2.bottom, m2.bottom) AS bottom2, COALESCE(f2.left, m2.left) AS left2"
             " FROM matches m JOIN items i ON i.id = m.item_id"
             " JOIN items i2 ON i2.sha256 = i.sha256 AND i2.id != i.id JOIN matches m2 ON m2.item_id = i2.id"
             " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
@@ -268,7 +275,7 @@ def _same_face(idx_a: int, box_a: Box | None, idx_b: int, box_b: Box | None) -> 
 
 
 def _candidate(row: dict) -> Candidate:
-    box = (row["top"], row["right"], row["bottom"], row["left"]) if row["top"] is not None else None
+    box = (row["box_top"], row["box_right"], row["box_bottom"], row["box_left"]) if row["box_top"] is not None else None
     return Candidate(
         id=row["id"], dataset=row["dataset"], key=row["key"], label=row["label"], box=box,
         distance=row["distance"], agree=row["agree"], n_references=row["n_references"],

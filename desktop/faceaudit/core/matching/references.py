@@ -11,7 +11,7 @@ import numpy as np
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.faces.crops import box_within_crop, face_crop_jpeg
 from faceaudit.core.faces.engine import REFERENCE_JITTER, Face, FaceEngine
-from faceaudit.core.faces.images import decode_image
+from faceaudit.core.faces.images import ImageError, decode_image, read_photo_file
 from faceaudit.core.faces.photo_hashes import photo_hash, sha256_hex
 from faceaudit.core.matching.bands import MATCH_DISTANCE
 from faceaudit.core.storage.store import Store, from_blob, now, to_blob
@@ -74,18 +74,23 @@ def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = Non
     Raises:
         ReferenceError: the file cannot be read or decoded.
     """
+    _, rgb, faces = _read_and_find(path, engine, jitter)
+    return rgb, faces
+
+
+def _read_and_find(path, engine: FaceEngine | None, jitter: int) -> tuple[bytes, np.ndarray, list[Face]]:
     engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
     try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ReferenceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        data = read_photo_file(path)  # a pipe, /dev/zero or a 3 GB file is refused before it is read
+    except ImageError as exc:
+        raise ReferenceError(str(exc)) from None
     try:
         rgb = decode_image(data).rgb
-    except ValueError as exc:
+    except ImageError as exc:
         raise ReferenceError(f"{Path(path).name}: {exc}") from None
     faces = engine.analyse(rgb, jitter=jitter)
     faces.sort(key=lambda f: -f.size)
-    return rgb, faces
+    return data, rgb, faces
 
 
 def add_reference(store: Store, path: str | os.PathLike, face_number: int | None = None,
@@ -110,7 +115,7 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
         ReferenceError: no face, a bad face number, or an unreadable photo.
     """
     engine = engine or FaceEngine(upsample=1, cnn_fallback=True)
-    rgb, faces = find_faces_in_photo(path, engine, jitter)
+    data, rgb, faces = _read_and_find(path, engine, jitter)
     name = Path(path).name
     if not faces:
         raise ReferenceError(f"{name}: no face found; try a photo where your face is larger and facing the camera")
@@ -121,7 +126,6 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
     if not 1 <= face_number <= len(faces):
         raise ReferenceError(f"{name} has {len(faces)} face(s); face {face_number} does not exist")
     face = faces[face_number - 1]
-    data = Path(path).read_bytes()
     phash, dhash = photo_hash(rgb)
     with store.transaction():
         photo_id = store.db["reference_photos"].insert({

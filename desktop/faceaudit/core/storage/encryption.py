@@ -21,8 +21,17 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
+from faceaudit.core import limits
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.storage import paths
+from faceaudit.core.storage.lock_journal import (
+    Journal,
+    opened_temp,
+    overwrite,
+    plain_side_files,
+    sealed_temp,
+    sync_folder,
+)
 from faceaudit.core.storage.private_files import open_private
 
 __all__ = ["EncryptionError", "DataLocked", "encrypted_path", "is_locked", "lock", "unlock", "LOST_PASSPHRASE"]
@@ -64,6 +73,8 @@ def lock(passphrase: str, database: Path | None = None) -> Path:
     """Encrypt the database into `faceaudit.db.enc`, then overwrite and delete the plain file.
 
     Close the app (every window and command) first: a database in use cannot be locked safely.
+    Journalled (see lock_journal): a kill at any moment leaves one good copy, and the next command
+    finishes or undoes the lock.
 
     Returns:
         The encrypted file.
@@ -74,74 +85,124 @@ def lock(passphrase: str, database: Path | None = None) -> Path:
     """
     database = database or paths.database_path()
     target = encrypted_path(database)
-    if target.exists():
-        raise EncryptionError(f"the data is already locked ({target})")
-    if not database.is_file():
-        raise EncryptionError(f"there is no database to lock at {database}")
     _check_passphrase(passphrase)
-    conn = _take_alone(database)
-    temp = target.with_name(target.name + ".tmp")
-    try:
-        salt, prefix = os.urandom(16), os.urandom(8)
-        header = MAGIC + bytes(SCRYPT) + salt + prefix
-        aead = AESGCM(_key(passphrase, salt, SCRYPT))
-        with open_private(temp) as out, open(database, "rb") as plain:
-            out.write(header)
-            out.write(aead.encrypt(prefix + b"\xff" * 4, CHECK, header + b"check"))
-            for number, piece, last in _pieces(plain):
-                out.write(aead.encrypt(_nonce(prefix, number), piece, _ad(header, number, last)))
-            out.flush()
-            os.fsync(out.fileno())
-        _decrypt_to(temp, passphrase, None)  # read it back before anything plain is deleted
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        conn.close()
-        raise
-    try:
-        os.replace(temp, target)
-        _sync_folder(target.parent)
-        # Overwrite while still holding the lock: a process that was waiting for it then finds
-        # zeros (and fails loudly) instead of writing into a file about to be unlinked.
-        _overwrite(database)
-    finally:
-        conn.close()
-    database.unlink()
-    for path in (Path(f"{database}-wal"), Path(f"{database}-shm"), Path(f"{database}-journal")):
-        if path.exists():
-            _overwrite(path)
-            path.unlink()
-    _sync_folder(target.parent)
+    with Journal(database, "lock") as journal:
+        if target.exists():
+            raise EncryptionError(f"the data is already locked ({target})")
+        if not database.is_file():
+            raise EncryptionError(f"there is no database to lock at {database}")
+        journal.begin()
+        # One descriptor, opened before SQLite's and closed after it: reading and overwriting through
+        # it never drops the exclusive lock SQLite holds (closing a descriptor drops them all).
+        plain_fd = os.open(database, os.O_RDWR | getattr(os, "O_BINARY", 0))
+        try:
+            conn = _take_alone(database)
+            try:
+                _seal(passphrase, plain_fd, sealed_temp(database))
+                os.replace(sealed_temp(database), target)
+                sync_folder(target.parent)
+                # Overwrite while still holding the lock: a process that was waiting for it then finds
+                # zeros (and fails loudly) instead of writing into a file about to be unlinked.
+                overwrite(database, plain_fd)
+            finally:
+                conn.close()
+        finally:
+            os.close(plain_fd)
+        database.unlink()
+        for path in plain_side_files(database):
+            if path.exists():
+                overwrite(path)
+                path.unlink()
+        sync_folder(target.parent)
     return target
 
 
 def unlock(passphrase: str, database: Path | None = None) -> Path:
     """Decrypt `faceaudit.db.enc` back into the plain database and delete the encrypted file.
 
-    Nothing changes when the passphrase is wrong or the file was damaged.
+    Nothing changes when the passphrase is wrong or the file was damaged. Journalled like `lock`.
 
     Returns:
         The plain database.
 
     Raises:
-        EncryptionError: not locked, a wrong passphrase, or a damaged or changed file.
+        EncryptionError: not locked, a wrong passphrase, a damaged or changed file, or both a plain
+            and an encrypted database (the message says which of them is good).
     """
     database = database or paths.database_path()
     source = encrypted_path(database)
-    if not source.exists():
-        raise EncryptionError("the data is not locked")
-    if database.exists():
-        raise EncryptionError(f"both {database} and {source} exist; move one away before unlocking")
-    temp = database.with_name(database.name + ".unlock.tmp")
-    try:
+    with Journal(database, "unlock") as journal:
+        if not source.exists():
+            raise EncryptionError("the data is not locked")
+        if database.exists():
+            raise EncryptionError(_which_is_good(database, source, passphrase))
+        journal.begin()
+        temp = opened_temp(database)
         _decrypt_to(source, passphrase, temp)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
-    os.replace(temp, database)
-    _sync_folder(database.parent)
-    source.unlink()
-    _sync_folder(database.parent)
+        os.replace(temp, database)
+        sync_folder(database.parent)
+        source.unlink()
+        sync_folder(database.parent)
     return database
+
+
+def _seal(passphrase: str, plain_fd: int, temp: Path) -> None:
+    salt, prefix = os.urandom(16), os.urandom(8)
+    header = MAGIC + bytes(SCRYPT) + salt + prefix
+    aead = AESGCM(_key(passphrase, salt, SCRYPT))
+    os.lseek(plain_fd, 0, os.SEEK_SET)
+    plain = os.fdopen(os.dup(plain_fd), "rb")  # a duplicate shares the open file: closing it drops no lock
+    with open_private(temp) as out, plain:
+        out.write(header)
+        out.write(aead.encrypt(prefix + b"\xff" * 4, CHECK, header + b"check"))
+        for number, piece, last in _pieces(plain):
+            out.write(aead.encrypt(_nonce(prefix, number), piece, _ad(header, number, last)))
+        out.flush()
+        os.fsync(out.fileno())
+    _decrypt_to(temp, passphrase, None)  # read it back before anything plain is touched
+
+
+def _which_is_good(database: Path, source: Path, passphrase: str) -> str:
+    """Both copies exist and no journal (an older FaceAudit cut off, or a copy put back): say which is good."""
+    try:
+        _decrypt_to(source, passphrase, None)
+        encrypted_good, encrypted = True, "opens with this passphrase and is complete"
+    except EncryptionError as exc:
+        encrypted_good, encrypted = False, f"cannot be used ({exc})"
+    plain_problem = _plain_problem(database)
+    plain = f"is damaged ({plain_problem})" if plain_problem else "is a complete database"
+    both = (f"both {database} (plain) and {source} (encrypted) exist. The encrypted file {encrypted}; the plain"
+            f" file {plain}.")
+    if encrypted_good and plain_problem:
+        return f"{both} The encrypted file is the good copy: move {database.name} out of the folder, then unlock again"
+    if not plain_problem and not encrypted_good:
+        return f"{both} The plain database is the good copy: move {source.name} out of the folder to use it"
+    if not plain_problem:
+        return (f"{both} Both are good copies: the encrypted one was written {_when(source)}, the plain one last"
+                f" changed {_when(database)}; move the one you do not want out of the folder")
+    return f"{both} Neither is a good copy; restore one from a backup"
+
+
+def _plain_problem(database: Path) -> str | None:
+    """Why the plain file is not a whole FaceAudit database, or None when it is."""
+    try:
+        conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+        try:
+            verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            ours = conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'datasets'").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"{exc}; a lock cut off while overwriting it leaves zeros"
+    if verdict != "ok" or not ours:
+        return "partly overwritten, or not FaceAudit's"
+    return None
+
+
+def _when(path: Path) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(path.stat().st_mtime).isoformat(sep=" ", timespec="minutes")
 
 
 def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
@@ -151,8 +212,7 @@ def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
             raise EncryptionError(f"{source} is not a FaceAudit encrypted database (or its start is damaged)")
         params = tuple(header[len(MAGIC):len(MAGIC) + 3])
         salt, prefix = header[len(MAGIC) + 3:len(MAGIC) + 19], header[len(MAGIC) + 19:]
-        if params[0] > 22 or params[1] > 16 or params[2] > 4:
-            raise EncryptionError(f"{source} asks for key settings FaceAudit never writes; it was changed")
+        _check_key_cost(source, params)
         aead = AESGCM(_key(passphrase, salt, params))
         try:
             aead.decrypt(prefix + b"\xff" * 4, encrypted.read(len(CHECK) + _TAG), header + b"check")
@@ -201,6 +261,17 @@ def _key(passphrase: str, salt: bytes, params: tuple[int, ...]) -> bytes:
     return Scrypt(salt=salt, length=32, n=2**log_n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
+def _check_key_cost(source: Path, params: tuple[int, ...]) -> None:
+    # Bounded before any key is derived: the header is checked (as associated data) only after the
+    # derivation, and a changed header could otherwise ask for gigabytes and minutes.
+    log_n, r, p = params
+    memory, work = 128 * r * 2**log_n, 2**log_n * r * p
+    too_costly = memory > limits.MAX_KEY_COST_MEMORY_BYTES or work > limits.MAX_KEY_COST_WORK
+    if min(log_n, r, p) < 1 or too_costly:
+        raise EncryptionError(f"{source} asks for key settings FaceAudit never writes (scrypt 2^{log_n}, r={r}, p={p});"
+                              " its header was changed, so it was not opened")
+
+
 def _check_passphrase(passphrase: str) -> None:
     if not passphrase:
         raise EncryptionError("the passphrase is empty")
@@ -223,27 +294,3 @@ def _take_alone(database: Path) -> sqlite3.Connection:
         conn.close()
         raise EncryptionError(f"cannot lock the database: {exc}") from None
     return conn
-
-
-def _overwrite(path: Path) -> None:
-    # Zeros over the plain bytes before unlinking. On SSDs and copy-on-write or journalling file
-    # systems old blocks may survive anyway; docs/trust.md says so.
-    size = path.stat().st_size
-    with open(path, "r+b") as handle:
-        left = size
-        while left > 0:
-            step = min(left, CHUNK)
-            handle.write(b"\0" * step)
-            left -= step
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _sync_folder(folder: Path) -> None:
-    if os.name != "posix":
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

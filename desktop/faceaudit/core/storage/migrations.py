@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 
 import sqlite_utils
@@ -9,8 +10,20 @@ import sqlite_utils
 __all__ = ["MIGRATIONS", "apply_migrations"]
 
 
+def _script(db: sqlite_utils.Database, script: str) -> None:
+    """Run statements one by one inside the migrations' transaction (executescript would commit it first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"an incomplete statement in a migration: {statement.strip()[:60]}")
+
+
 def _m001_initial(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _script(db,
         """
         CREATE TABLE reference_photos (
             id INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
@@ -72,7 +85,7 @@ def _m001_initial(db: sqlite_utils.Database) -> None:
 
 
 def _m002_requests(db: sqlite_utils.Database) -> None:
-    db.executescript(
+    _script(db,
         """
         CREATE TABLE requests (
             id INTEGER PRIMARY KEY,
@@ -100,7 +113,7 @@ def _m002_requests(db: sqlite_utils.Database) -> None:
 def _m003_face_generations(db: sqlite_utils.Database) -> None:
     # Every change to a dataset's faces bumps its generation, so cached embedding matrices
     # (core/vectors.py) notice a re-index even when it reuses the same face ids and count.
-    db.executescript(
+    _script(db,
         """
         CREATE TABLE face_generations (dataset_id INTEGER PRIMARY KEY, generation INTEGER NOT NULL);
         INSERT INTO face_generations (dataset_id, generation) SELECT DISTINCT dataset_id, 1 FROM faces;
@@ -116,6 +129,55 @@ def _m003_face_generations(db: sqlite_utils.Database) -> None:
                 ON CONFLICT (dataset_id) DO UPDATE SET generation = generation + 1;
             UPDATE face_generations SET generation = generation + 1 WHERE dataset_id = OLD.dataset_id;
         END;
+        """
+    )
+
+
+def _m004_unavailable_items(db: sqlite_utils.Database) -> None:
+    # 'unavailable': a known item that could not be read this time (an unreadable folder, a disk not
+    # mounted, a cut archive, a read error). It keeps its faces and the decisions on them, and is
+    # looked at again at the next index; `prior_status` is what it goes back to when it is readable
+    # and unchanged. SQLite cannot change a CHECK in place: the table is rebuilt (apply_migrations
+    # runs this with foreign keys off, so dropping the old table deletes no face or match).
+    old_check = "CHECK (status IN ('pending', 'done', 'error'))"
+    new_check = "CHECK (status IN ('pending', 'done', 'error', 'unavailable'))"
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'items'").fetchone()[0]
+    if old_check not in sql:
+        raise RuntimeError("the items table is not as migration 1 made it; this database cannot be migrated")
+    indexes = [row[0] for row in db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'items' AND sql IS NOT NULL")]
+    db.execute(sql.replace("CREATE TABLE items", "CREATE TABLE items_new", 1).replace(old_check, new_check))
+    db.execute("INSERT INTO items_new SELECT * FROM items")
+    db.execute("DROP TABLE items")
+    db.execute("ALTER TABLE items_new RENAME TO items")
+    for index in indexes:
+        db.execute(index)
+    db.execute("ALTER TABLE items ADD COLUMN prior_status TEXT")
+
+
+def _m005_match_boxes(db: sqlite_utils.Database) -> None:
+    # A decision is on a face: its box is kept with the match, so that re-indexing with other
+    # settings (other face numbers) can give the decision to the new face at the same place, and a
+    # decision whose face the new settings do not find keeps its box (face_idx <= -2 then; -1 is a
+    # whole photo).
+    _script(db,
+        """
+        ALTER TABLE matches ADD COLUMN top INTEGER;
+        ALTER TABLE matches ADD COLUMN right INTEGER;
+        ALTER TABLE matches ADD COLUMN bottom INTEGER;
+        ALTER TABLE matches ADD COLUMN left INTEGER;
+        CREATE INDEX matches_item ON matches (item_id, decision);
+        """
+    )
+
+
+def _m006_twin_index(db: sqlite_utils.Database) -> None:
+    # The twin lookup asks for a finished item with the same bytes; with an index on sha256 alone it
+    # walked every failed copy of a file (200,000 identical broken files: quadratic, hours).
+    _script(db,
+        """
+        CREATE INDEX items_sha256_status ON items (sha256, status);
+        DROP INDEX items_sha256;
         """
     )
 
@@ -143,25 +205,50 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
     (3, "a generation per dataset's faces, for cached embedding matrices", _m003_face_generations),
+    (4, "items a listing could not read are kept as unavailable", _m004_unavailable_items),
+    (5, "the box of a decided face is kept with its match", _m005_match_boxes),
+    (6, "the twin lookup is indexed by bytes and status", _m006_twin_index),
     (40, "reference faces I confirmed as me", _m040_confirmed_references),
     (41, "a small cache of face crops for review", _m041_face_crops),
 ]
 
 
 def apply_migrations(db: sqlite_utils.Database) -> list[int]:
-    """Apply every migration not yet applied, each in its own transaction.
+    """Apply every migration not yet applied, all in one transaction (or none).
+
+    The write lock is taken before looking at what is applied, so two processes opening a new
+    database at once do not both migrate it. Foreign keys are off meanwhile (a rebuilt table must
+    not cascade), and checked before the commit.
 
     Returns:
         The numbers of the migrations applied now.
     """
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT, applied TEXT)")
-    done = {row[0] for row in db.execute("SELECT id FROM _migrations").fetchall()}
-    applied = []
-    for number, name, migrate in MIGRATIONS:
-        if number in done:
-            continue
-        with db.conn:
-            migrate(db)
-            db.execute("INSERT INTO _migrations (id, name, applied) VALUES (?, ?, datetime('now'))", [number, name])
-        applied.append(number)
+    wanted = {number for number, _, _ in MIGRATIONS}
+    if wanted <= {row[0] for row in db.execute("SELECT id FROM _migrations").fetchall()}:
+        return []
+    conn = db.conn
+    foreign_keys = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+    conn.execute("PRAGMA foreign_keys = OFF")  # a no-op inside a transaction: set before BEGIN
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            done = {row[0] for row in conn.execute("SELECT id FROM _migrations").fetchall()}
+            applied = []
+            for number, name, migrate in MIGRATIONS:
+                if number in done:
+                    continue
+                migrate(db)
+                conn.execute("INSERT INTO _migrations (id, name, applied) VALUES (?, ?, datetime('now'))",
+                             [number, name])
+                applied.append(number)
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"a migration left {len(broken)} broken reference(s); nothing was changed")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
     return applied

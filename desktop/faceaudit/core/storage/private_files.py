@@ -7,6 +7,7 @@ to read them.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,8 +17,10 @@ __all__ = ["write_private", "open_private"]
 def open_private(path: str | os.PathLike) -> BinaryIO:
     """Open `path` for writing (truncated), created or made private to its owner."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    if os.name == "posix":
-        os.fchmod(fd, 0o600)  # O_CREAT's mode is ignored for a file that already exists
+    if os.name == "posix" and stat.S_ISREG(os.fstat(fd).st_mode):
+        # O_CREAT's mode is ignored for a file that already exists. Never a device or a pipe
+        # (`--out /dev/stdout` must not change the terminal's mode).
+        os.fchmod(fd, 0o600)
     return os.fdopen(fd, "wb")
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,9 +14,10 @@ import sqlite_utils
 
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import DataLocked, is_locked
+from faceaudit.core.storage.lock_journal import finish_interrupted
 from faceaudit.core.storage.migrations import apply_migrations
 
-__all__ = ["Store", "now", "to_blob", "from_blob"]
+__all__ = ["Store", "now", "to_blob", "from_blob", "close_stores", "BUSY_TIMEOUT_S"]
 
 
 def now() -> str:
@@ -43,24 +46,33 @@ class Store:
 
     Raises:
         DataLocked: the database is encrypted (unlock it first).
+        LockBusy: another process is locking or unlocking the database right now.
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.path = Path(path) if path else paths.database_path()
+        #: What was done about a lock or unlock cut off earlier (naming the good copy), or None.
+        self.recovered = finish_interrupted(self.path)
         if is_locked(self.path):
             raise DataLocked()
         _create_private(self.path)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
-        apply_migrations(self.db)
+        _open_stores.add(self)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+            self.db = sqlite_utils.Database(conn)
+            apply_migrations(self.db)
+        except BaseException:
+            self.close()
+            raise
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (again: nothing)."""
+        _open_stores.discard(self)
         self.conn.close()
 
     def __enter__(self) -> Store:
@@ -92,6 +104,23 @@ class Store:
         self.conn.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", [key, value])
 
 
+#: How long a Store waits for another connection's write to end before "database is locked".
+BUSY_TIMEOUT_S = 30.0
+
+#: Every Store of this process that is open (to close them before a damaged file is copied).
+_open_stores: weakref.WeakSet[Store] = weakref.WeakSet()
+
+
+def close_stores(path: Path) -> None:
+    """Close this process's Stores on `path` that this thread may close (a damaged file is about to be copied)."""
+    for store in list(_open_stores):
+        if store.path.resolve() == Path(path).resolve():
+            try:
+                store.close()
+            except sqlite3.ProgrammingError:
+                pass  # opened in another thread; it ends with its job
+
+
 class _Transaction:
     def __init__(self, conn: sqlite3.Connection):
         self.conn = conn
@@ -101,15 +130,37 @@ class _Transaction:
         return self.conn
 
     def __exit__(self, exc_type, exc, tb):
-        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        elif self.conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)
+            self.conn.execute("ROLLBACK")
         return False
 
 
 def _create_private(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # Create the file ourselves with mode 0600: SQLite gives its -wal and -shm files the
-    # database file's permissions.
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    if os.name == "posix":
-        os.chmod(path, 0o600)
+    """Create the database file, private to its owner, when it does not exist yet; else touch nothing.
+
+    Only SQLite opens the file once it exists: closing any other descriptor of it would drop every
+    POSIX lock this process holds on it (the locks of every other Store in the process with them),
+    and another process could then checkpoint and delete the write-ahead log under a live
+    connection ("disk I/O error", lost writes).
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Made under another name and closed, then linked into place: no descriptor of ours is ever open
+    # on the file once another thread or process can see it. SQLite gives its -wal and -shm files
+    # this file's mode.
+    temp = path.with_name(f"{path.name}.new-{os.getpid()}-{threading.get_ident()}")
+    os.close(os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        pass  # another thread or process made it a moment ago (and may have it open already)
+    except OSError:  # a file system without hard links (FAT, some network shares): create it in place
+        try:
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            pass
+    finally:
+        temp.unlink()

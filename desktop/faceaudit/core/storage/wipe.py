@@ -1,82 +1,104 @@
-"""Delete every file FaceAudit created (the user's own photos and datasets are never touched)."""
+"""Delete every file FaceAudit created, and nothing else (the user's own photos and datasets are never touched).
+
+Only names FaceAudit writes are deleted (`KNOWN`, and inside `cache/` and `registry/` the files
+it writes there). A data folder holding anything else is refused as a whole: nothing is deleted,
+and the message names what is in the way. The folder itself goes only when FaceAudit made it (its
+marker file says so, see paths.py); a folder named with FACEAUDIT_HOME that existed before stays.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import shutil
-import sqlite3
 from pathlib import Path
 
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage import paths
 
-__all__ = ["wipe_plan", "wipe_all", "WipeError"]
+__all__ = ["wipe_plan", "wipe_all", "WipeError", "KNOWN"]
+
+#: Names FaceAudit writes in its data folder (patterns; `*` for the parts that vary).
+KNOWN = (
+    paths.MARKER,
+    "faceaudit.db", "faceaudit.db-wal", "faceaudit.db-shm", "faceaudit.db-journal",
+    "faceaudit.db.new-*",  # a new database file before it is linked into place
+    "faceaudit.db.enc", "faceaudit.db.enc.tmp", "faceaudit.db.unlock.tmp",
+    "faceaudit.db.lock-journal", "faceaudit.db.lock-journal.tmp", "faceaudit.db.lock-guard",
+    "faceaudit.db.damaged-*",  # the copy kept of a damaged database
+    "app-instance.lock", "app-instance.raise", "app-instance.raise.tmp",  # one window per data folder
+)
+#: Folders of FaceAudit's own, and the names it writes inside them.
+KNOWN_FOLDERS = {
+    "cache": ("vectors-*", ".vectors-*.tmp", "*.onnx", "*.onnx*.tmp"),
+    "registry": ("local.json", "local.json.tmp", "local.json.damaged-*"),
+}
 
 
 class WipeError(FaceAuditError, OSError):
-    """The data folder is one FaceAudit must not delete (a home folder, or it holds a dataset)."""
+    """The data folder is not FaceAudit's alone (a home folder, a dataset, anything FaceAudit did not write)."""
 
 
 def wipe_plan() -> list[Path]:
     """The files and folders `wipe_all` would delete.
 
     Raises:
-        WipeError: the data folder points somewhere that is not FaceAudit's alone.
+        WipeError: the data folder holds something FaceAudit did not create, or points somewhere
+            that is not FaceAudit's alone.
     """
     home = paths.data_home(create=False)
     if not home.exists():
         return []
-    _check_safe(home)
-    return sorted(home.iterdir())
+    return _plan(home)
 
 
 def wipe_all() -> None:
-    """Delete the data folder and everything in it.
+    """Delete what FaceAudit created in the data folder, and the folder when FaceAudit made it.
 
     Raises:
-        WipeError: the data folder points somewhere that is not FaceAudit's alone; nothing
-            is deleted then.
+        WipeError: as for `wipe_plan`; nothing is deleted then.
     """
     home = paths.data_home(create=False)
-    if home.exists():
-        _check_safe(home)
-        shutil.rmtree(home)
+    if not home.exists():
+        return
+    made_here = paths.made_by_faceaudit(home)
+    for path in _plan(home):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    if made_here:
+        (home / paths.MARKER).unlink(missing_ok=True)
+        home.rmdir()  # empty now: everything in it was planned
 
 
-def _check_safe(home: Path) -> None:
-    # FACEAUDIT_HOME may be set by hand: a slip (`FACEAUDIT_HOME=~`) must not cost the user
-    # their home folder, nor a dataset they keep inside the data folder.
-    resolved = home.resolve()
+def _plan(home: Path) -> list[Path]:
+    # FACEAUDIT_HOME may be set by hand: a slip (`FACEAUDIT_HOME=~`, `/usr`, `~/Documents`) must not
+    # cost the user a single file.
     if home.is_symlink():
         raise WipeError(f"{home} is a symbolic link; delete what it points to by hand")
+    resolved = home.resolve()
     user_home = Path.home().resolve()
     if resolved == Path(resolved.anchor) or resolved == user_home or resolved in user_home.parents:
-        raise WipeError(f"{resolved} is not FaceAudit's own folder; refusing to delete it")
-    # The name, not paths.database_path(): that would create the folder it is about to judge.
-    for dataset in _dataset_paths(resolved / "faceaudit.db"):
-        if dataset == resolved or resolved in dataset.parents:
-            raise WipeError(f"the dataset {dataset} lies inside the data folder {resolved}; move it out first")
-    if (resolved / "faceaudit.db.enc").exists() and not (resolved / "faceaudit.db").exists():
-        # Locked: the list of datasets is encrypted, so look for anything that could be one.
-        for path in resolved.rglob("*"):
-            if path.is_file() and path.suffix.lower() in _DATASET_SUFFIXES and path.parent.name != "cache":
-                raise WipeError(f"the data is locked, so FaceAudit cannot tell whether {path} belongs to a dataset;"
-                                " move it out of the data folder, or unlock first")
+        raise WipeError(f"{resolved} is not FaceAudit's own folder; nothing was deleted")
+    plan, strangers = [], []
+    for path in sorted(home.iterdir()):
+        if path.name in KNOWN_FOLDERS and path.is_dir() and not path.is_symlink():
+            inside = sorted(path.iterdir())
+            strangers += [child for child in inside if not _known(child, KNOWN_FOLDERS[path.name])]
+            plan.append(path)
+        elif _known(path, KNOWN):
+            plan.append(path)
+        else:
+            strangers.append(path)
+    if strangers:
+        shown = ", ".join(str(p.relative_to(home)) for p in strangers[:5]) + (", ..." if len(strangers) > 5 else "")
+        raise WipeError(f"{resolved} holds {len(strangers)} thing(s) FaceAudit did not create ({shown}); nothing was"
+                        " deleted. Move them out of the folder, or delete them yourself, then wipe again")
+    return plan
 
 
-_DATASET_SUFFIXES = {".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm",
-                     ".zip", ".tar", ".tgz", ".gz", ".bz2", ".xz"}
-
-
-def _dataset_paths(database: Path) -> list[Path]:
-    if not database.is_file():
-        return []
-    try:
-        # Read-only: wiping must not create or migrate a database it is about to delete.
-        conn = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
-        try:
-            rows = conn.execute("SELECT path FROM datasets").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return []
-    return [Path(row[0]).resolve() for row in rows]
+def _known(path: Path, patterns: tuple[str, ...]) -> bool:
+    """A regular file (not a link, not a folder) whose name FaceAudit writes."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    return any(fnmatch.fnmatchcase(path.name, pattern) for pattern in patterns)

@@ -17,20 +17,28 @@ from PySide6.QtWidgets import (
 )
 
 from faceaudit.core.storage import paths
-from faceaudit.core.storage.wipe import wipe_plan
+from faceaudit.core.storage.wipe import WipeError, wipe_plan
 from faceaudit.gui.support.preferences import DETECTOR_LABELS
 from faceaudit.gui.widgets.page_parts import breakable, keep_text_in_sight
+from faceaudit.gui.wording import error_text
 
 __all__ = ["SettingsDialog", "wipe_summary"]
 
 
 def wipe_summary() -> str:
-    """What "delete all my data" would delete, as a list for the confirmation."""
+    """What "delete all my data" would delete, as a list for the confirmation.
+
+    Raises:
+        WipeError: the data folder holds something FaceAudit did not create (nothing can be deleted).
+    """
     plan = wipe_plan()
     if not plan:
         return "There is no FaceAudit data to delete."
+    home = paths.data_home(create=False)
     listed = "\n".join(f"  • {path.name}{'/' if path.is_dir() else ''}" for path in plan)
-    return (f"This deletes the folder {paths.data_home(create=False)} and everything in it:\n{listed}\n\n"
+    where = (f"the folder {home} and everything in it" if paths.made_by_faceaudit(home) else
+             f"what FaceAudit made in {home} (the folder itself stays: FaceAudit did not make it)")
+    return (f"This deletes {where}:\n{listed}\n\n"
             "That is your reference faces, the dataset indexes, scans and your decisions, your details for letters, "
             "the requests you recorded with their deadlines, replies and notes, and your settings. "
             "Letters you saved elsewhere, your own photos and the dataset files are not touched. "
@@ -107,6 +115,11 @@ class SettingsDialog(QDialog):
         return box
 
     def _on_wipe_clicked(self) -> None:
+        try:
+            wipe_summary()
+        except WipeError as exc:  # the folder holds something FaceAudit did not make: nothing may go
+            QMessageBox.warning(self, "FaceAudit data not deleted", error_text(exc))
+            return
         self.ask_to_wipe()
 
     def _on_wipe_answered(self, clicked) -> None:

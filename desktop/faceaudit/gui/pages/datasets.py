@@ -310,23 +310,36 @@ class DatasetsPage(QWidget):
 
     def _on_selection_changed(self) -> None:
         name = self._selected()
-        rows = dataset_errors(self.store, name) if name else []
+        failed = dataset_errors(self.store, name) if name else []
+        # Not readable this time (a folder, a disk, an archive cut short): kept, read again next time.
+        away = dataset_errors(self.store, name, unavailable=True) if name else []
+        rows = failed + [{**row, "reason": f"Not readable this time, kept: {row['reason']}"} for row in away]
         self.errors.setRowCount(len(rows))
         for row, error in enumerate(rows):
             self.errors.setItem(row, 0, QTableWidgetItem(error["key"]))
             self.errors.setItem(row, 1, QTableWidgetItem(error["reason"] or ""))
-        self.errors_title.setText(f"{name}: {len(rows)} file{'s' if len(rows) != 1 else ''} could not be indexed"
-                                  if name else "")
+        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} could not be indexed" if name else ""
+        if away:
+            title += (f"; {len(away):,} could not be read this time (they keep their faces and your decisions, and"
+                      " are read again the next time you index)")
+        self.errors_title.setText(title)
         self.errors.setVisible(bool(rows))
         self._update_buttons()
 
     def _on_index_progress(self, progress: IndexProgress) -> None:
+        self._last_progress = progress
         if progress.phase != "listing":
             self._update_row(progress)
 
     def _on_index_finished(self, name: str) -> None:
         self._after_indexing()
-        self.notice.show_info(f"Finished indexing {name}.")
+        last = getattr(self, "_last_progress", None)
+        away = ""
+        if last is not None and last.dataset == name and last.unavailable:
+            reasons = "; ".join(last.gaps) or "see the list below"
+            away = (f" {last.unavailable:,} file(s) could not be read this time ({reasons}). They keep their faces "
+                    "and your decisions, and are read again the next time you index.")
+        self.notice.show_info(f"Finished indexing {name}.{away}")
         self.indexing_done.emit(name)
 
     def _on_index_cancelled(self, name: str) -> None:
@@ -360,7 +373,7 @@ class DatasetsPage(QWidget):
         if info.name == self.indexing:
             return "indexing"
         if info.indexed:
-            return "indexed"
+            return f"indexed, {info.unavailable:,} not readable now" if info.unavailable else "indexed"
         if info.done:
             return f"interrupted ({info.pending:,} left)"
         return "not indexed"

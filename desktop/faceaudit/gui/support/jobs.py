@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtGui import QImage
 
+from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.crops_cache import FaceRef, face_crops, read_photo
-from faceaudit.core.datasets.indexing import IndexSettings, index_dataset
+from faceaudit.core.datasets.indexing import index_dataset, settings_with
 from faceaudit.core.faces.images import ImageError, decode_image, downscale_for_detection
 from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
 from faceaudit.core.matching.scan import scan as core_scan
@@ -152,7 +153,10 @@ def index(name: str, detector: str, workers: int):
     """A factory: index (or go on indexing) one dataset, yielding IndexProgress records."""
 
     def run(store) -> Iterator[object]:
-        yield from index_dataset(store, name, IndexSettings(detector=detector), workers=workers)
+        # The preferred detector, the dataset's other recorded settings (its upsampling) kept; a new
+        # detector remakes its faces, and the decisions on them are kept.
+        settings = settings_with(store, get_dataset(store, name).id, detector=detector)
+        yield from index_dataset(store, name, settings, workers=workers)
 
     return run
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import traceback
 from collections.abc import Callable, Iterator
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterator
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage.problems import explain
 from faceaudit.core.storage.store import Store
 from faceaudit.gui.wording import error_text, os_error_text
 
@@ -79,8 +81,15 @@ class GeneratorWorker(QObject):
         except FaceAuditError as exc:
             self.failed.emit(error_text(exc))
             return
-        except OSError as exc:  # a file or folder the work needed: the person can act on it
-            self.failed.emit(os_error_text(exc))
+        except (sqlite3.Error, OSError) as exc:  # the disk or the database: a damaged file, a full disk
+            problem = explain(exc)
+            if problem is not None:
+                self.failed.emit(error_text(problem))
+            elif isinstance(exc, OSError):  # a file or folder the work needed: the person can act on it
+                self.failed.emit(os_error_text(exc))
+            else:
+                traceback.print_exc()
+                self.failed.emit(f"Something went wrong: {exc}")
             return
         except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details for the log
             traceback.print_exc()

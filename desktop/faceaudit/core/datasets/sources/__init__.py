@@ -11,13 +11,22 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from faceaudit.core.datasets.sources.base import DAMAGE, IMAGE_SUFFIXES, Entry, Source, SourceError
+from faceaudit.core.datasets.sources.base import (
+    DAMAGE,
+    IMAGE_SUFFIXES,
+    Entry,
+    Gap,
+    Source,
+    SourceError,
+    Unreadable,
+)
 from faceaudit.core.datasets.sources.folder import FolderSource
 from faceaudit.core.datasets.sources.labels import label_from_key, read_labels_csv
 from faceaudit.core.datasets.sources.tar_archive import TarSource
 from faceaudit.core.datasets.sources.zip_archive import ZipSource
 
-__all__ = ["Entry", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "label_from_key", "read_labels_csv"]
+__all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "label_from_key",
+           "read_labels_csv"]
 
 
 #: File forms, tried in this order after those whose suffix the name has (a folder is always a
@@ -26,13 +35,21 @@ __all__ = ["Entry", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "l
 _FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource)
 
 
-def open_source(path: str | os.PathLike) -> Source:
+def open_source(path: str | os.PathLike, kind: str | None = None) -> Source:
     """Open a dataset folder or file in the reader for its form.
+
+    Args:
+        path: the folder or file.
+        kind: the form recorded when the dataset was added: opened in it without looking, so that
+            a folder gone or a file damaged since lists as a `Gap` rather than failing.
 
     Raises:
         SourceError: the path does not exist or is not a form FaceAudit reads.
     """
     path = Path(path).expanduser().resolve()
+    recorded = {form.kind: form for form in (FolderSource, *_FILE_FORMS)}.get(kind or "")
+    if recorded is not None:
+        return recorded(path)
     if path.is_dir():
         return FolderSource(path)
     if not path.is_file():

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from faceaudit.core.errors import FaceAuditError
 
-__all__ = ["Entry", "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify", "safe_key",
+__all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify",
+           "safe_key",
            "first_of_each", "read_bounded", "DAMAGE", "NESTED", "LINK", "CHANGED"]
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"})
@@ -41,6 +42,30 @@ class Entry:
     problem: str | None = None
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A part of a dataset that could not be listed this time (an unreadable folder, a disk not
+    mounted, an archive cut short).
+
+    Known items under it that the listing did not see are marked unavailable, never removed: their
+    faces and the decisions on them stay, and the next index looks again.
+
+    Attributes:
+        prefix: the key prefix of the part ('' = all of the dataset; a folder's prefix ends in '/').
+        reason: why, for the person (no command in it).
+    """
+
+    prefix: str
+    reason: str
+
+
+class Unreadable(str):
+    """A reason that may pass (a read error, a file changing while read, a disk away): the item is
+    marked unavailable and read again at the next index, never recorded as a bad file."""
+
+    __slots__ = ()
+
+
 class Source:
     """A dataset's files, listed and read in one sequential pass (archives read in place)."""
 
@@ -56,8 +81,8 @@ class Source:
     def __init__(self, path: Path):
         self.path = path
 
-    def entries(self) -> Iterator[Entry]:
-        """Every image-like file, in a stable order."""
+    def entries(self) -> Iterator[Entry | Gap]:
+        """Every image-like file, in a stable order, and a `Gap` for each part that could not be listed."""
         raise NotImplementedError
 
     def read(self, wanted: Iterable[str]) -> Iterator[tuple[Entry, bytes | None, str | None]]:
@@ -82,7 +107,7 @@ def classify(name: str) -> str | None:
 
 NESTED = "nested archive not read: extract it, or add it as a dataset of its own"
 LINK = "link member not followed"
-CHANGED = "file changed while it was being read; index again to read the new version"
+CHANGED = Unreadable("file changed while it was being read; it is read again at the next index")
 
 # What a damaged compressed stream raises: zlib and lzma have their own exception classes,
 # outside OSError and ValueError.
@@ -95,11 +120,13 @@ def safe_key(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def first_of_each(entries: Iterable[Entry]) -> Iterator[Entry]:
+def first_of_each(entries: Iterable[Entry | Gap]) -> Iterator[Entry | Gap]:
     """Entries with a key seen before dropped: an archive may hold one name twice, the first counts."""
     seen: set[str] = set()
     for entry in entries:
-        if entry.key not in seen:
+        if isinstance(entry, Gap):
+            yield entry
+        elif entry.key not in seen:
             seen.add(entry.key)
             yield entry
 

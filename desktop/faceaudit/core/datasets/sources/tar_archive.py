@@ -12,8 +12,10 @@ from faceaudit.core.datasets.sources.base import (
     LINK,
     NESTED,
     Entry,
+    Gap,
     Source,
     SourceError,
+    Unreadable,
     classify,
     first_of_each,
     read_bounded,
@@ -31,16 +33,28 @@ class TarSource(Source):
     def is_one(path: Path) -> bool:
         return tarfile.is_tarfile(path)
 
-    def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo]]:
+    def _members(self) -> Iterator[tuple[tarfile.TarFile, tarfile.TarInfo] | Gap]:
+        listed = False
         try:
             with tarfile.open(self.path, mode="r:*") as archive:
                 for member in archive:
+                    listed = True
                     yield archive, member
+                cut = _cut_short(self.path, archive.offset)
         except DAMAGE as exc:
-            raise SourceError(f"{self.path.name}: broken tar archive ({exc})") from None
+            if not listed:
+                raise SourceError(f"{self.path.name}: broken tar archive ({exc})") from None
+            cut = f"it breaks off ({exc})"
+        if cut:
+            # tarfile reads a header cut short (a download stopped) as a normal end: members after
+            # the cut would be taken for removed ones.
+            yield Gap("", f"the archive {self.path.name} is damaged or incomplete: {cut}; what follows could not"
+                          " be listed")
 
-    def entries(self) -> Iterator[Entry]:
-        yield from first_of_each(entry for _, member in self._members() if (entry := self._entry(member)))
+    def entries(self) -> Iterator[Entry | Gap]:
+        yield from first_of_each(
+            record if isinstance(record, Gap) else entry for record in self._members()
+            if isinstance(record, Gap) or (entry := self._entry(record[1])))
 
     def _entry(self, member: tarfile.TarInfo) -> Entry | None:
         if member.isdir() or not classify(member.name):
@@ -61,15 +75,18 @@ class TarSource(Source):
         members = self._members()
         while wanted:
             try:
-                archive, member = next(members)
+                record = next(members)
             except StopIteration:
                 break
             except SourceError as exc:
-                # The archive breaks off (a truncated download): what is left cannot be read.
+                record = Gap("", str(exc))
+            if isinstance(record, Gap):
+                # The archive breaks off (a truncated download): what is left cannot be read now.
                 for key in sorted(wanted):
-                    problem = f"archive damaged before this member: {exc}"
+                    problem = Unreadable(f"archive damaged before this member: {record.reason}")
                     yield Entry(key, 0, "?", problem), None, problem
                 return
+            archive, member = record
             entry = self._entry(member)
             if entry is None or entry.key not in wanted:
                 continue
@@ -82,3 +99,24 @@ class TarSource(Source):
             except DAMAGE as exc:
                 data, problem = None, f"cannot read member: {exc}"
             yield entry, data, problem
+
+
+_COMPRESSED_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")
+
+
+def _cut_short(path: Path, end: int) -> str | None:
+    """Why a plain tar that tarfile read to its end is incomplete, or None: after the last member
+    must come the end-of-archive marker (a block of zeros), not a part of a header or nothing."""
+    with open(path, "rb") as handle:
+        if handle.read(6).startswith(_COMPRESSED_MAGIC):
+            return None  # a cut compressed stream raises on its own
+        handle.seek(end)
+        block = handle.read(tarfile.BLOCKSIZE)
+    if len(block) == tarfile.BLOCKSIZE and not block.strip(b"\0"):
+        return None
+    size = path.stat().st_size
+    if end > size:
+        return f"it is cut short inside a member (at byte {size})"
+    if len(block) < tarfile.BLOCKSIZE:
+        return f"it is cut short inside a header (at byte {size})"
+    return f"an unreadable header at byte {end}"

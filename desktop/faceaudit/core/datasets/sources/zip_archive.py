@@ -13,8 +13,10 @@ from faceaudit.core.datasets.sources.base import (
     LINK,
     NESTED,
     Entry,
+    Gap,
     Source,
     SourceError,
+    Unreadable,
     classify,
     read_bounded,
 )
@@ -51,14 +53,27 @@ class ZipSource(Source):
             fingerprint = f"{info.file_size}:{info.CRC}:{info.date_time}"
             yield Entry(key, info.file_size, fingerprint, _zip_problem(info, total, archive_size)), info
 
-    def entries(self) -> Iterator[Entry]:
-        with self._open() as archive:
+    def entries(self) -> Iterator[Entry | Gap]:
+        try:
+            archive = self._open()
+        except SourceError as exc:
+            # Its table of contents is at the end: a zip cut short (a download not finished) or
+            # overwritten lists nothing. Known items stay, unavailable, until it reads again.
+            yield Gap("", f"{exc}; none of its members could be listed")
+            return
+        with archive:
             for entry, _ in self._listing(archive):
                 yield entry
 
     def read(self, wanted):
         wanted = set(wanted)
-        with self._open() as archive:
+        try:
+            archive = self._open()
+        except SourceError as exc:
+            for key in sorted(wanted):
+                yield Entry(key, 0, "?"), None, Unreadable(str(exc))
+            return
+        with archive:
             for entry, info in self._listing(archive):
                 if entry.key not in wanted:
                     continue
