@@ -12,15 +12,19 @@ locked dependencies into `.venv/`.
 from __future__ import annotations
 
 import os
+import runpy
 import shutil
 import subprocess
 import sys
 import venv
+from collections import deque
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 TOOLS = ROOT / ".tools"
 BIN = "Scripts" if os.name == "nt" else "bin"
+#: Which system libraries Qt needs on Linux (read by path: it imports nothing of FaceAudit's).
+QT_LIBRARIES = ROOT / "desktop" / "faceaudit" / "gui" / "support" / "qt_libraries.py"
 
 
 def _uv() -> str:
@@ -43,7 +47,25 @@ def main() -> int:
     uv = _uv()
     subprocess.run([uv, "sync", "--frozen", "--quiet"], cwd=ROOT, check=True)
     program = {"app": ["faceaudit-app"], "cli": ["faceaudit"], "test": ["pytest"]}[command]
+    if command == "app":
+        return _run_app([uv, "run", "--frozen", "--no-sync", *program, *rest])
     return subprocess.run([uv, "run", "--frozen", "--no-sync", *program, *rest], cwd=ROOT).returncode
+
+
+def _run_app(command: list[str]) -> int:
+    """Start the app; when Qt cannot open a window, say which system packages to install."""
+    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True, errors="replace")
+    said: deque[str] = deque(maxlen=200)
+    for line in process.stderr:  # shown as it comes, and kept to look at if the start fails
+        sys.stderr.write(line)
+        said.append(line)
+    status = process.wait()
+    if status != 0 and QT_LIBRARIES.is_file():
+        qt = runpy.run_path(str(QT_LIBRARIES))
+        text = "".join(said)
+        if qt["is_platform_failure"](text) and "cannot open its window" not in text:  # the app said it already
+            print("\nrun.py: " + qt["install_hint"](qt["missing_packages"]()), file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

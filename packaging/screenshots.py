@@ -1,4 +1,8 @@
-"""Open every page of the app on real LFW photos, offscreen, and save screenshots to docs/screenshots/."""
+"""Open every page of the app on real LFW photos, offscreen, and save screenshots to docs/screenshots/.
+
+Each page is taken at the window size of the README (1200x800, `NAME.png`) and at the smallest
+and a full-HD window (`NAME-900x600.png`, `NAME-1920x1080.png`); `--size WxH` takes only that size.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LFW = ROOT.parent / "shared" / "facedata" / "lfw-deepfunneled" / "data" / "lfw-deepfunneled"
 OUT = ROOT / "docs" / "screenshots"
-SIZE = (1200, 800)
+#: Window sizes and the file-name suffix of each: the README's, the smallest allowed, full HD.
+SIZES = {(1200, 800): "", (900, 600): "-900x600", (1920, 1080): "-1920x1080"}
 OUT_PREFIX = ""
 
 
@@ -40,6 +45,8 @@ def build_data(work: Path) -> None:
         store.set_setting("gui.welcome_shown", "1")
         for number in (1, 2, 3):
             add_reference(store, LFW / "Al_Gore" / f"Al_Gore_000{number}.jpg")
+        # Someone else's face among mine: flagged on Me, and left out of the scan until confirmed.
+        add_reference(store, LFW / "Joseph_Biden" / "Joseph_Biden_0001.jpg")
         add_dataset(store, sample, "lfw-sample")
         for _ in index_dataset(store, "lfw-sample", workers=2):
             pass
@@ -116,11 +123,11 @@ def _wait_for_background(app, timeout_s: float = 30) -> None:
         app.processEvents()
 
 
-def take(app, window, name: str, widget=None) -> None:
-    """Let the window settle, then save `widget` (default: the window) as NAME.png."""
+def take(app, window, name: str, widget=None, suffix: str = "") -> None:
+    """Let the window settle, then save `widget` (default: the window) as NAME{suffix}.png."""
     for _ in range(5):
         app.processEvents()
-    path = OUT / f"{OUT_PREFIX}{name}.png"
+    path = OUT / f"{OUT_PREFIX}{name}{suffix}.png"
     (widget or window).grab().save(str(path))
     print(f"saved {path}")
 
@@ -131,11 +138,25 @@ def main(wanted: list[str]) -> int:
     me-identifiers, review-row).
 
     `--dark` asks Qt for its dark colour scheme (as a desktop set to dark would) and saves
-    `dark-NAME.png` instead, to check that every page stays legible there.
+    `dark-NAME.png` instead, to check that every page stays legible there. `--size WxH` takes
+    the pages at that window size only.
     """
     global OUT_PREFIX, OUT
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    sizes = dict(SIZES)
+    if "--size" in wanted:
+        at = wanted.index("--size")
+        width, height = (int(v) for v in wanted[at + 1].lower().split("x"))
+        sizes = {(width, height): SIZES.get((width, height), f"-{width}x{height}")}
+        wanted = wanted[:at] + wanted[at + 2:]
     dark = "--dark" in wanted
+    if dark and len(sizes) > 1:
+        sizes = {(1200, 800): ""}  # the dark copies are for the README's size only
+    keep = None
+    if "--data" in wanted:  # build the data once into DIR and reuse it on later runs
+        at = wanted.index("--data")
+        keep = Path(wanted[at + 1]).resolve()
+        wanted = wanted[:at] + wanted[at + 2:]
     if "--out" in wanted:  # another folder, e.g. to compare with the committed screenshots
         at = wanted.index("--out")
         OUT = Path(wanted[at + 1]).resolve()
@@ -146,9 +167,11 @@ def main(wanted: list[str]) -> int:
         print(f"needs the LFW photos in {LFW}", file=sys.stderr)
         return 1
     OUT.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as work:
-        os.environ["FACEAUDIT_HOME"] = str(Path(work) / "home")
-        build_data(Path(work))
+    with tempfile.TemporaryDirectory() as temporary:
+        work = keep or Path(temporary)
+        os.environ["FACEAUDIT_HOME"] = str(work / "home")
+        if not (work / "home" / "faceaudit.db").is_file():
+            build_data(work)
         from PySide6.QtWidgets import QApplication
 
         from faceaudit.core.storage.store import Store
@@ -161,60 +184,77 @@ def main(wanted: list[str]) -> int:
             app.setStyle("Fusion")
             app.setPalette(_dark_palette())  # the offscreen platform has no dark theme to switch to
         with Store() as store:
-            window = MainWindow(store)
-            window.resize(*SIZE)
-            window.show()
-            for row, name in enumerate(("me", "datasets", "review", "letters", "requests")):
-                if wanted and name not in wanted:
-                    continue
-                window.show_page(row)
-                if name == "datasets":
-                    window.datasets_page.select("lfw-sample")
-                if name == "review":
-                    window.review_page.list.setCurrentRow(2 if window.review_page.list.count() > 2 else 0)
-                    _wait_for_background(app)  # the photo is read off the GUI thread
-                if name == "letters":
-                    window.letters_page.form.set_letter("erasure", "en")
-                if name == "requests":
-                    sent = [r for r in window.requests_page.requests() if r.status == "sent"]
-                    if sent:
-                        window.requests_page.select_request(sent[0].id)
-                take(app, window, name)
-            for name, organisation, kind in (("letters-platform-access", "okcupid", "platform-access"),
-                                             ("letters-developer-erasure", "clarifai", "developer-erasure")):
-                if wanted and name not in wanted:
-                    continue
-                window.show_page(3)
-                page = window.letters_page
-                page.form.select_organisation(organisation)
-                page.form.set_letter(kind, "en")
-                page.form.account.setText("jane-okc-2014")
-                page.update_preview()
-                take(app, window, name)
-            if not wanted or "me-identifiers" in wanted:
-                window.show_page(0)
-                take(app, window, "me-identifiers")
-            if not wanted or "review-row" in wanted:
-                window.show_page(2)
-                page = window.review_page
-                rows = [n for n, c in enumerate(page.shown()) if hasattr(c, "locator")]
-                if rows:
-                    page.list.setCurrentRow(rows[0])
-                take(app, window, "review-row")
-            if not wanted or "settings" in wanted:
-                dialog = window.open_settings()
-                take(app, window, "settings", dialog)
-                dialog.reject()
-            window.close()
+            store.set_setting("gui.welcome_shown", "1")
+            for size, suffix in sizes.items():
+                _take_pages(app, store, wanted, size, suffix)
             if wanted and "welcome" not in wanted:
                 return 0
             store.set_setting("gui.welcome_shown", "0")
-            welcome = MainWindow(store)
-            welcome.resize(*SIZE)
-            welcome.show()
-            take(app, welcome, "welcome")
-            welcome.close()
+            for size, suffix in sizes.items():
+                welcome = MainWindow(store)
+                welcome.resize(*size)
+                welcome.show()
+                take(app, welcome, "welcome", suffix=suffix)
+                welcome.close()
     return 0
+
+
+def _take_pages(app, store, wanted: list[str], size: tuple[int, int], suffix: str) -> None:
+    """Every page (or the wanted ones) and the settings dialog, in a window of `size`."""
+    from faceaudit.gui.main_window import MainWindow
+
+    window = MainWindow(store)
+    window.resize(*size)
+    window.show()
+    for row, name in enumerate(("me", "datasets", "review", "letters", "requests")):
+        if wanted and name not in wanted:
+            continue
+        window.show_page(row)
+        if name == "me":
+            window.me_page.faces.setCurrentRow(window.me_page.faces.count() - 1)  # the flagged face
+        if name == "datasets":
+            window.datasets_page.select("lfw-sample")
+        if name == "review":
+            review = window.review_page
+            if len(review.shown()) > 2:
+                review.grid.set_current(2)
+            review.grid.setFocus()
+            _wait_for_background(app)  # crops and the photo are read off the GUI thread
+        if name == "letters":
+            window.letters_page.form.set_letter("erasure", "en", "gdpr")
+        if name == "requests":
+            sent = [r for r in window.requests_page.requests() if r.status == "sent"]
+            if sent:
+                window.requests_page.select_request(sent[0].id)
+        take(app, window, name, suffix=suffix)
+    for name, organisation, kind in (("letters-platform-access", "okcupid", "platform-access"),
+                                     ("letters-developer-erasure", "clarifai", "developer-erasure")):
+        if wanted and name not in wanted:
+            continue
+        window.show_page(3)
+        page = window.letters_page
+        page.form.select_organisation(organisation)
+        page.form.set_letter(kind, "en")
+        page.form.account.setText("jane-okc-2014")
+        page.update_preview()
+        take(app, window, name, suffix=suffix)
+    if not wanted or "me-identifiers" in wanted:
+        window.show_page(0)
+        take(app, window, "me-identifiers", suffix=suffix)
+    if not wanted or "review-row" in wanted:
+        window.show_page(2)
+        review = window.review_page
+        rows = [n for n, c in enumerate(review.shown()) if hasattr(c, "locator")]
+        if rows:
+            review.grid.set_current(rows[0])
+        review.grid.setFocus()
+        _wait_for_background(app)
+        take(app, window, "review-row", suffix=suffix)
+    if not wanted or "settings" in wanted:
+        dialog = window.open_settings()
+        take(app, window, "settings", dialog, suffix=suffix)
+        dialog.reject()
+    window.close()
 
 
 def _dark_palette():

@@ -92,3 +92,57 @@ def wait_indexed(qtbot):
         qtbot.waitUntil(lambda: page.indexing is None, timeout=int(timeout_s * 1000))
 
     return wait
+
+
+@pytest.fixture(scope="session")
+def review_home(lfw, tmp_path_factory):
+    """A data folder with my reference faces, an indexed LFW-like dataset and a finished scan (built once)."""
+    from tests.support.review_data import build_review_home
+
+    return build_review_home(lfw, tmp_path_factory.mktemp("review"))
+
+
+@pytest.fixture
+def review_window(qtbot, data_home, review_home):
+    """The main window on a copy of `review_home`, on the Scan & Review page, face crops loaded."""
+    from faceaudit.core.storage.store import Store
+    from faceaudit.gui.main_window import MainWindow
+    from faceaudit.gui.support.preferences import Preferences
+    from tests.support.review_data import copy_home
+
+    copy_home(review_home, data_home)
+    with Store() as opened:
+        prefs = Preferences.load(opened)
+        prefs.welcome_shown, prefs.workers = True, 2
+        prefs.save(opened)
+        win = MainWindow(opened)
+        qtbot.addWidget(win)
+        win.resize(1200, 800)
+        win.show()
+        qtbot.waitExposed(win)
+        win.show_page(2)
+        qtbot.waitUntil(lambda: not win.review_page.loading_pictures, timeout=30_000)
+        yield win
+        win.close()
+
+
+@pytest.fixture
+def full_window(review_window, examples):
+    """The review window with something on every page: a decision, my details, a sent request, a group photo."""
+    from datetime import date
+
+    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.requests import add_request
+    from faceaudit.core.matching.matches import review
+
+    store = review_window.store
+    page = review_window.review_page
+    review(store, page.shown()[0].id, "me")
+    save_identity(store, name="Jane Example", address="1 Example Street\nExampletown", email="jane@example.org",
+                  country="United Kingdom")
+    add_request(store, "erasure", "gdpr", "University of Massachusetts Amherst, Computer Vision Laboratory",
+                dataset_name="lfw-people", sent=date(2026, 1, 5))
+    add_request(store, "access", "gdpr", "A publisher with a rather long name, Research Department",
+                dataset_name="lfw-people")
+    review_window.me_page.add_photos([examples / "examples" / "two_people.jpg"])
+    return review_window

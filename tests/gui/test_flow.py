@@ -49,13 +49,13 @@ def test_real_flow(qtbot, window, lfw, tmp_path, make_dataset, wait_indexed):
     stranger = [n for n, c in enumerate(shown) if not c.key.startswith("Al_Gore/")] or gore[1:]
     assert gore and stranger, [c.key for c in shown]
     assert shown[gore[0]].band == "strong"
-    assert "strangers" in review.match.details.text() or "same photo" in review.match.details.text()
+    review.grid.set_current(gore[0])
+    assert "strangers" in review.panel.details.text() or "same photo" in review.panel.details.text()
 
-    review.list.setCurrentRow(gore[0])
-    review.list.setFocus()
-    qtbot.keyClick(review.list, Qt.Key.Key_Y)
-    review.list.setCurrentRow(stranger[0])
-    qtbot.mouseClick(review.match.buttons["not_me"], Qt.MouseButton.LeftButton)
+    review.grid.setFocus()
+    qtbot.keyClick(review.grid, Qt.Key.Key_Y)
+    review.grid.set_current(stranger[0])
+    qtbot.mouseClick(review.panel.buttons["not_me"], Qt.MouseButton.LeftButton)
 
     with Store() as check:
         decided = {
@@ -66,4 +66,6 @@ def test_real_flow(qtbot, window, lfw, tmp_path, make_dataset, wait_indexed):
             )
         }
     assert decided == {shown[gore[0]].key: "me", shown[stranger[0]].key: "not_me"}
-    assert "✔ me" in review.list.item(gore[0]).text()
+    assert review.grid.card(shown[gore[0]].id).candidate.decision == "me"
+    qtbot.waitUntil(lambda: not review.loading_pictures, timeout=30_000)
+    assert all(card.image is not None for card in review.grid.cards())  # every face crop was cut and shown

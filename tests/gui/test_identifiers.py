@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 
 from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.matching.matches import identifier_candidates
+from faceaudit.gui.widgets.candidate_cards import RowCard
 from tests.support.link_lists import ffhq_json, write_bytes
 
 MINE = "https://www.flickr.com/photos/jdoe/5551234567/"
@@ -58,12 +59,40 @@ def test_rows_are_reviewed_like_faces(window, qtbot, store, tmp_path):
     fields = {page.row.fields.item(r, 0).text(): page.row.fields.item(r, 1).text()
               for r in range(page.row.fields.rowCount())}
     assert fields["metadata.author"] == "Jane Doe" and fields["metadata.photo_url"] == MINE
-    page.list.setFocus()
-    qtbot.keyClick(page, Qt.Key.Key_Y)
+    card = page.grid.card(shown[0].ref)
+    assert isinstance(card, RowCard) and card.caption() == ["FFHQ", "ffhq-dataset-v2.json, entry 30"]
+    assert page.grid._headers["listed"].text().startswith("Rows of lists of links that name you")
+    page.grid.setFocus()
+    qtbot.keyClick(page.grid, Qt.Key.Key_Y)
     assert [c.decision for c in identifier_candidates(store)] == ["me"]
     assert page.row.buttons["me"].isChecked() and "this is me" in page.row.decision.text()
     assert json.loads(store.scalar("SELECT matched FROM identifier_matches"))[0]["label"] == "flickr:jdoe"
-    assert page.band_filter.itemText(page.band_filter.count() - 1) == "Rows of lists (1)"
+    assert page.undo()  # Ctrl+Z takes a row's decision back like a face's
+    assert [c.decision for c in identifier_candidates(store)] == ["unreviewed"]
+
+
+def test_rows_and_faces_with_the_same_number_stay_apart(window, qtbot, store, tmp_path):
+    # A row's id and a face match's id are counted apart: L1 and 1 must never be taken for each other.
+    from faceaudit.core.matching.matches import decide
+
+    store.db["datasets"].insert({"id": 7, "name": "Faces", "path": str(tmp_path), "kind": "folder",
+                                 "added": "2026-01-01", "aligned": "none"})
+    store.db["items"].insert({"id": 1, "dataset_id": 7, "key": "a/b.jpg", "size": 1, "fingerprint": "1",
+                              "status": "done", "n_faces": 1})
+    store.db["scans"].insert({"id": 1, "started": "x", "finished": "y", "datasets": "[]", "n_references": 1})
+    store.db["matches"].insert({"id": 1, "dataset_id": 7, "item_id": 1, "face_idx": 0, "scan_id": 1,
+                                "distance": 0.3, "agree": 1, "n_references": 1, "band": "strong",
+                                "exact_photo": 0, "first_seen": "y"})
+    store.db["identifier_matches"].insert({"id": 1, "dataset_id": 7, "file": "list.csv", "locator": "line 2",
+                                           "position": 2, "matched": "[]", "fields": "{}", "scan_id": 1,
+                                           "first_seen": "y"})
+    previous = decide(store, ["L1"], "not_me")
+    assert previous == {"L1": "unreviewed"}
+    assert store.scalar("SELECT decision FROM matches WHERE id = 1") == "unreviewed"
+    assert store.scalar("SELECT decision FROM identifier_matches WHERE id = 1") == "not_me"
+    window.show_page(2)
+    window.review_page.refresh()
+    assert sorted(map(str, (c.ref for c in window.review_page.shown()))) == ["1", "L1"]
 
 
 def test_a_scan_names_the_datasets_it_could_not_search(window, qtbot, store, tmp_path):

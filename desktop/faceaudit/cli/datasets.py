@@ -107,8 +107,10 @@ def _dataset_errors(args) -> int:
 def _dataset_remove(args) -> int:
     from faceaudit.core.datasets.catalog import remove_dataset
 
-    remove_dataset(open_store(), args.name)
-    print(f"removed dataset {shown(args.name)!r} (its files were not touched)")
+    removed = remove_dataset(open_store(), args.name)
+    decided = sum(removed.decisions.values())
+    print(f"removed dataset {shown(args.name)!r} with its index ({removed.faces} faces), {removed.candidates}"
+          f" candidates and {decided} decisions (its files were not touched)")
     return 0
 
 

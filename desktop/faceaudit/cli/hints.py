@@ -17,6 +17,7 @@ _HINTS = {
     Action.CHOOSE_DATASET: "see: faceaudit dataset list",
     Action.CHOOSE_REGISTRY_ENTRY: "see: faceaudit registry list",
     Action.CHOOSE_REQUEST: "see: faceaudit requests list",
+    Action.CONFIRM_REFERENCE: "see which: faceaudit me list; then faceaudit me confirm ID",
     Action.WAIT_FOR_OTHER: "wait until the other FaceAudit window or command has finished, then run the command again",
     Action.FREE_SPACE: "free some space on that disk (or set FACEAUDIT_HOME to a folder on another one), then run the"
                        " command again",

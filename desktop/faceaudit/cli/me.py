@@ -24,6 +24,11 @@ def register(commands) -> None:
     remove = me_commands.add_parser("remove", help="remove a reference face", description="Remove a reference face.")
     remove.add_argument("id", type=int, help="the face's id (see `faceaudit me list`)")
     remove.set_defaults(handler=_me_remove)
+    confirm = me_commands.add_parser("confirm", help="say a flagged reference face is you",
+                                     description="A reference face that does not look like your others is left "
+                                     "out of matching; confirm it to use it anyway.")
+    confirm.add_argument("id", type=int, help="the face's id (see `faceaudit me list`)")
+    confirm.set_defaults(handler=_me_confirm)
     _register_identifiers(me_commands)
 
 
@@ -74,6 +79,9 @@ def _me_add(args) -> int:
         print(shown(
             f"added face {face.id} from {face.name} ({face.size} px)" + (f" - note: {face.hint}" if face.hint else "")
         ))
+        if not face.matching:
+            print(f"  face {face.id} does not look like your other reference faces: it is not used until you "
+                  f"confirm it is you (faceaudit me confirm {face.id})")
     return status
 
 
@@ -87,6 +95,8 @@ def _me_list(args) -> int:
         print(shown(
             f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}"
             + (f"  ({face.hint})" if face.hint else "")
+            + ("" if face.matching else "  [does not look like your other faces: not used; faceaudit me confirm "
+               f"{face.id}]")
         ))
     return 0
 
@@ -148,4 +158,9 @@ def _me_hashes(args) -> int:
     print(f"{last.photos} photo(s) hashed, {last.added} new identifier(s) kept (SHA-256 and MD5; no photo, no name)")
     for problem in last.unreadable:
         print(f"not read: {shown(problem)}", file=sys.stderr)
+def _me_confirm(args) -> int:
+    from faceaudit.core.matching.references import confirm_reference
+
+    confirm_reference(open_store(), args.id)
+    print(f"reference face {args.id} confirmed as you: scans use it")
     return 0

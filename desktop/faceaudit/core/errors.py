@@ -25,6 +25,7 @@ class Action(StrEnum):
     CHOOSE_DATASET = "choose-dataset"
     CHOOSE_REGISTRY_ENTRY = "choose-registry-entry"
     CHOOSE_REQUEST = "choose-request"
+    CONFIRM_REFERENCE = "confirm-reference"
     WAIT_FOR_OTHER = "wait-for-other"
     FREE_SPACE = "free-space"
     MAKE_WRITABLE = "make-writable"

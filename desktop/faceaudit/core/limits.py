@@ -14,6 +14,7 @@ __all__ = [
     "MAX_COMPRESSION_RATIO",
     "DETECTION_MAX_SIDE",
     "MAX_EXIF_BYTES",
+    "MAX_CACHED_CROPS",
     "MAX_JPEG_SCANS",
     "SECONDS_PER_FILE",
     "WORKER_MEMORY_BYTES",
@@ -128,6 +129,9 @@ MAX_WORKERS = 64
 #: Largest EXIF block we parse, in bytes; larger blocks are ignored (orientation unknown).
 MAX_EXIF_BYTES = 1024 * 1024
 
+#: Face crops kept for the review grid (core/datasets/crops_cache.py), about 10 KB each: the
+#: least recently shown go first beyond this.
+MAX_CACHED_CROPS = 3000
 #: Most memory the key derivation (scrypt: 128 x r x 2**log_n bytes) of an encrypted database may
 #: ask for. FaceAudit writes 32 MiB (log_n 15, r 8, p 1); a header asking for more was changed, and
 #: is refused before any key is derived (a changed header once asked for 8 GiB and 85 s).

@@ -15,6 +15,7 @@ from faceaudit.core.storage.problems import explain
 from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 from faceaudit.gui.main_window import MainWindow
+from faceaudit.gui.support.qt_libraries import install_hint, may_use_x11, missing_packages
 from faceaudit.gui.support.single_instance import SingleInstance
 from faceaudit.gui.support.workers import wait_for_jobs
 from faceaudit.gui.wording import error_text
@@ -35,6 +36,10 @@ def create_window():
 
 def main(argv: list[str] | None = None) -> int:
     """Run the app until its window closes; returns the exit status."""
+    if QApplication.instance() is None and may_use_x11():
+        missing = missing_packages()
+        if missing:  # Qt would stop with a message naming one of them at most: name them all first
+            print(install_hint(missing), file=sys.stderr)
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("FaceAudit")
     app.setOrganizationName("FaceAudit")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QFocusEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.wipe import WipeError, wipe_all
 from faceaudit.gui.dialogs.settings import SettingsDialog
+from faceaudit.gui.dialogs.shortcuts import ShortcutsDialog
 from faceaudit.gui.pages.datasets import DatasetsPage
 from faceaudit.gui.pages.letters import LettersPage
 from faceaudit.gui.pages.me import MePage
@@ -26,6 +27,7 @@ from faceaudit.gui.pages.requests import RequestsPage
 from faceaudit.gui.pages.review import ReviewPage
 from faceaudit.gui.pages.welcome import WelcomePage
 from faceaudit.gui.support.gc_guard import collect_on_gui_thread
+from faceaudit.gui.support.none_guard import keep_none_alive
 from faceaudit.gui.support.preferences import Preferences
 from faceaudit.gui.wording import error_text
 
@@ -33,6 +35,29 @@ __all__ = ["MainWindow", "PAGES"]
 
 #: Sidebar entries, in order.
 PAGES = ("Me", "Datasets", "Scan & Review", "Letters", "Requests")
+
+
+class _Sidebar(QListWidget):
+    """The list of pages, framed thick in the highlight colour while it has the keyboard focus.
+
+    Fusion's own focus hint on a list is a faint line; a `:focus` style-sheet rule was not
+    repainted on a real X display when the focus came by key, so the frame is set on focus events.
+    """
+
+    _FRAMES = {False: "QListWidget { border: 1px solid palette(mid); border-radius: 3px; }",
+               True: "QListWidget { border: 3px solid palette(highlight); border-radius: 3px; }"}
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setStyleSheet(self._FRAMES[False])
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.setStyleSheet(self._FRAMES[True])
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.setStyleSheet(self._FRAMES[False])
 
 
 class MainWindow(QMainWindow):
@@ -45,6 +70,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
         collect_on_gui_thread()
+        keep_none_alive()  # PySide6 6.12 on Python 3.11 drops a reference to None at each void Qt call
 
         self.store = store
         self.preferences = Preferences.load(store)
@@ -66,10 +92,10 @@ class MainWindow(QMainWindow):
         for page in (self.me_page, self.datasets_page, self.review_page, self.letters_page, self.requests_page,
                      self.welcome_page):
             self.pages.addWidget(page)
-        self.sidebar = QListWidget()
+        self.sidebar = _Sidebar()
         self.sidebar.addItems(PAGES)
         self.sidebar.setAccessibleName("Pages")
-        self.sidebar.setFixedWidth(180)
+        self.sidebar.setFixedWidth(160)
         self.sidebar.setSpacing(3)
         for row in range(len(PAGES)):
             self.sidebar.item(row).setToolTip(f"{PAGES[row]} (Ctrl+{row + 1})")
@@ -77,6 +103,7 @@ class MainWindow(QMainWindow):
         settings = QPushButton("Settings…")
         settings.setToolTip("Data folder, face finder, indexing processes, delete all data (Ctrl+,)")
         settings.clicked.connect(self.open_settings)
+        self.settings_button = settings
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -91,14 +118,13 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.statusBar().addWidget(QLabel(f"Offline: nothing leaves this computer. Data folder: {paths.data_home()}"))
 
-        for row in range(len(PAGES)):
-            QShortcut(QKeySequence(f"Ctrl+{row + 1}"), self, lambda r=row: self.show_page(r))
-        QShortcut(QKeySequence.StandardKey.Preferences, self, self.open_settings)
-        QShortcut(QKeySequence("Ctrl+,"), self, self.open_settings)
+        self._build_menus()
 
         if not self.preferences.welcome_shown:
             self._side.setVisible(False)
+            self.go_menu.setEnabled(False)
             self.pages.setCurrentWidget(self.welcome_page)
+            self.welcome_page.start_button.setFocus()
         elif self.datasets_page.interrupted():
             self.show_page(1)
         else:
@@ -117,6 +143,13 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
+    def open_shortcuts(self) -> ShortcutsDialog:
+        """Show the list of keyboard shortcuts (not blocking)."""
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
     def stop_work(self) -> None:
         """Stop every background job; what they did so far is saved."""
         for page in (self.me_page, self.datasets_page, self.review_page):
@@ -125,6 +158,41 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop_work()
         super().closeEvent(event)
+
+    def _build_menus(self) -> None:
+        """FaceAudit (settings, quit), Go (the pages, Ctrl+1..5) and Help (shortcuts): every command has a key."""
+        bar = self.menuBar()
+        app_menu = bar.addMenu("&FaceAudit")
+        settings = QAction("&Settings…", self)
+        settings.setShortcuts([QKeySequence("Ctrl+,")] + [key for key in QKeySequence.keyBindings(
+            QKeySequence.StandardKey.Preferences) if key != QKeySequence("Ctrl+,")])
+        settings.triggered.connect(self.open_settings)
+        app_menu.addAction(settings)
+        app_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        quit_action.triggered.connect(self.close)
+        app_menu.addAction(quit_action)
+        self.go_menu = bar.addMenu("&Go")
+        for row, name in enumerate(PAGES):
+            action = QAction(name.replace("&", "&&"), self)
+            action.setShortcut(QKeySequence(f"Ctrl+{row + 1}"))
+            action.triggered.connect(lambda _checked=False, r=row: self._go_to(r))
+            self.go_menu.addAction(action)
+        help_menu = bar.addMenu("&Help")
+        shortcuts = QAction("&Keyboard shortcuts", self)
+        shortcuts.setShortcut(QKeySequence(QKeySequence.StandardKey.HelpContents))
+        shortcuts.triggered.connect(self.open_shortcuts)
+        help_menu.addAction(shortcuts)
+
+    def _go_to(self, row: int) -> None:
+        """A page chosen by key or menu: show it and put the keyboard focus in it."""
+        if not self._side.isVisible():
+            return
+        self.show_page(row)
+        page = self.pages.widget(row)
+        page.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        page.focusNextChild()
 
     def _on_page_chosen(self, row: int) -> None:
         if row < 0:
@@ -138,7 +206,9 @@ class MainWindow(QMainWindow):
         self.preferences.welcome_shown = True
         self.preferences.save(self.store)
         self._side.setVisible(True)
+        self.go_menu.setEnabled(True)
         self.show_page(0)
+        self.me_page.add_button.setFocus()
 
     def _on_indexing_done(self, _name: str) -> None:
         self.review_page.refresh()

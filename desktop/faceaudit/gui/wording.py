@@ -10,7 +10,13 @@ __all__ = [
     "os_error_text",
     "ACTION_HINTS",
     "BAND_WORDS",
+    "BAND_COLORS",
+    "BAND_TEXT_COLORS",
     "DECISION_WORDS",
+    "DECISION_MARKS",
+    "DECISION_DONE",
+    "distance_sentence",
+    "second_look_reasons",
     "LETTER_WORDS",
     "LAW_WORDS",
     "CHANNEL_WORDS",
@@ -27,7 +33,18 @@ BAND_WORDS = {
     "weak": "Weak: most likely a look-alike",
 }
 
+#: The strip under a card's face: the band at a glance (the words say it too, for colour-blind eyes).
+BAND_COLORS = {"strong": "#2e7d32", "possible": "#f9a825", "weak": "#9e9e9e", "listed": "#1565c0"}
+#: The band's words beside the large face: a weak candidate's in a warning colour.
+BAND_TEXT_COLORS = {"strong": "#2e7d32", "possible": "#b26a00", "weak": "#c62828"}
+
 DECISION_WORDS = {"unreviewed": "not decided yet", "me": "this is me", "not_me": "not me", "unsure": "unsure"}
+
+#: Decision -> (symbol, colour) of the badge on a card; undecided cards have none.
+DECISION_MARKS = {"me": ("✓", "#2e7d32"), "not_me": ("✗", "#c62828"), "unsure": ("?", "#ef6c00")}
+
+#: Decision -> what the undo bar says was done ("Marked 3 photos as ...").
+DECISION_DONE = {"me": "this is me", "not_me": "not me", "unsure": "unsure", "unreviewed": "not decided"}
 
 #: Letter type -> what the person sees in the type list.
 LETTER_WORDS = {
@@ -81,6 +98,33 @@ def lookalike_sentence(expected: float | None, exact_photo: bool, dataset_faces:
     return f"About 1 in {_round(one_in):,} strangers in this dataset would look this close."
 
 
+def distance_sentence(distance: float | None, agree: int, n_references: int) -> str | None:
+    """How close the candidate's face is to mine, and how many of my faces are that close, in words."""
+    if distance is None:
+        return None
+    limit = ("within 0.6: the face model would call it the same person" if distance <= 0.6
+             else "over 0.6: the face model would call it another person")
+    return (f"Distance to your nearest reference face {distance:.2f} ({limit}); {agree} of your {n_references} "
+            f"reference face{'s' if n_references != 1 else ''} {'is' if agree == 1 else 'are'} within 0.6.")
+
+
+def second_look_reasons(candidate, dataset_faces: int) -> list[str]:
+    """Why a candidate is most likely a look-alike, one reason a line (for the question before confirming it)."""
+    reasons = []
+    if candidate.expected_lookalikes is not None and dataset_faces > 0:
+        reasons.append(lookalike_sentence(candidate.expected_lookalikes, False, dataset_faces))
+    if candidate.n_references and candidate.agree < candidate.n_references:
+        reasons.append(f"Only {candidate.agree} of your {candidate.n_references} reference faces "
+                       f"{'is' if candidate.agree == 1 else 'are'} within 0.6 of it.")
+    if candidate.distance is not None and candidate.distance > 0.6:
+        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away: past 0.6, the face "
+                       "model calls two faces different people.")
+    elif candidate.distance is not None and candidate.distance > 0.5:
+        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away, near the 0.6 limit "
+                       "past which the face model calls two faces different people.")
+    return reasons or ["The scan rated it weak: strangers this close are common in a dataset this size."]
+
+
 def _round(value: float) -> int:
     """Two significant figures: 41,234 -> 41,000."""
     if value < 100:
@@ -113,6 +157,7 @@ ACTION_HINTS = {
     Action.CHOOSE_DATASET: "Choose one of the datasets listed on the Datasets page.",
     Action.CHOOSE_REGISTRY_ENTRY: "Choose the published dataset from the list.",
     Action.CHOOSE_REQUEST: "Choose a request from the list on the Requests page.",
+    Action.CONFIRM_REFERENCE: "On the Me page, click “Yes, this is me” under the faces that are you.",
     Action.WAIT_FOR_OTHER: "Wait until the other FaceAudit window or command has finished, then try again.",
     Action.FREE_SPACE: "Free some space on that disk, then try again.",
     Action.MAKE_WRITABLE: "Make that folder writable for your user account, then start FaceAudit again.",

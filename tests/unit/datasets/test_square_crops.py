@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 
 import numpy as np
 from PIL import Image
@@ -63,7 +64,8 @@ def test_square_thumbnails_skip_detection_once_learned(lfw, tmp_path, data_home)
     assert len(embeddings) == 40
     with Store() as store:
         add_dataset(store, folder, "auto")
-        add_dataset(store, folder, "detected", aligned="none")
+        twin = shutil.copytree(folder, tmp_path / "thumbnails-copy")  # one folder is one dataset
+        add_dataset(store, twin, "detected", aligned="none")
         for name in ("auto", "detected"):
             list(index_dataset(store, name, workers=0))
         learned = json.loads(store.scalar("SELECT square_crop FROM datasets WHERE name = 'auto'"))

@@ -56,6 +56,7 @@ def test_items_not_readable_this_time_are_no_all_clear():
 ])
 def test_the_catalog_counts_unavailable_items_that_are_still_in_the_dataset(data_home, tmp_path, reason, state):
     (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "seed.jpg").write_bytes(b"a photo")  # a folder with no photo is refused
     with Store() as store:
         dataset = add_dataset(store, tmp_path / "photos", "d")
         with store.transaction():

@@ -1,4 +1,4 @@
-"""Datasets the user has added: register, list with their state, inspect errors, remove, read one item."""
+"""Datasets the user has added: check, register, list with their state, inspect errors, remove, read one item."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 from faceaudit.core.datasets.listing import GONE_BUT_DECIDED
 from faceaudit.core.datasets.lists import forget_indexes, open_list
-from faceaudit.core.datasets.sources import SourceError, form_of, open_source, read_labels_csv
+from faceaudit.core.datasets.sources import Entry, SourceError, form_of, open_source, read_labels_csv
 from faceaudit.core.datasets.sources.link_lists import LinkListSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.states import Aligned, DatasetState, state_of
@@ -17,8 +17,9 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["DatasetInfo", "DatasetError", "DatasetState", "Aligned", "add_dataset", "list_datasets", "get_dataset",
-           "dataset_errors", "remove_dataset", "read_item_bytes"]
+__all__ = ["DatasetInfo", "DatasetError", "DatasetProblem", "DatasetState", "Aligned", "RemovalImpact",
+           "check_new_dataset", "add_dataset", "removal_impact", "list_datasets", "get_dataset", "dataset_errors",
+           "remove_dataset", "read_item_bytes"]
 
 
 class DatasetError(FaceAuditError, ValueError):
@@ -56,6 +57,72 @@ class DatasetInfo:
         """True when a scan of this dataset really looked at its photos (see `DatasetState`)."""
         return self.state == DatasetState.READY
 
+@dataclass(frozen=True)
+class DatasetProblem:
+    """Why a dataset cannot be added as chosen.
+
+    Attributes:
+        field: what to change: "path" (the folder or file) or "name".
+        message: what is wrong, in plain words.
+    """
+
+    field: str
+    message: str
+
+
+@dataclass(frozen=True)
+class RemovalImpact:
+    """What removing a dataset takes with it, and what forbids removing it.
+
+    Attributes:
+        name: the dataset.
+        items: its photos known to FaceAudit (the files themselves are never touched).
+        faces: faces found in them.
+        candidates: scan candidates in it.
+        decisions: my decisions on those candidates, by decision ("me", "not_me", "unsure").
+        drafts: ids of draft letters (requests not sent yet) about it.
+        sent: ids of requests sent about it: while there is one, it cannot be removed.
+    """
+
+    name: str
+    items: int
+    faces: int
+    candidates: int
+    decisions: dict[str, int]
+    drafts: list[int]
+    sent: list[int]
+
+    @property
+    def refusal(self) -> str | None:
+        """Why the dataset cannot be removed now, or None when it can."""
+        if not self.sent:
+            return None
+        numbers = ", ".join(f"#{n}" for n in self.sent)
+        return (f"{self.name!r} cannot be removed: you sent {len(self.sent)} request"
+                f"{'s' if len(self.sent) != 1 else ''} about it ({numbers}), and following "
+                f"{'it' if len(self.sent) == 1 else 'them'} up (a reminder, verifying the erasure) needs the "
+                "photos you confirmed in it")
+
+
+def check_new_dataset(store: Store, path: str | os.PathLike, name: str) -> list[DatasetProblem]:
+    """Everything wrong with adding `path` as a dataset called `name`, before anything is written.
+
+    Looks at the name (empty, taken) and the path (missing, unreadable, not a form FaceAudit
+    reads, already added under another name, holding no photo). Reading stops at the first
+    photo found, but a large folder or archive with none is read to its end: call it off the
+    window's thread.
+    """
+    problems = []
+    name = (name or "").strip()
+    if not name:
+        problems.append(DatasetProblem("name", "a dataset needs a name"))
+    elif store.scalar("SELECT id FROM datasets WHERE name = ?", [name]) is not None:
+        problems.append(DatasetProblem("name", f"a dataset named {name!r} already exists: choose another name"))
+    problem = _path_problem(store, path)
+    if problem:
+        problems.append(DatasetProblem("path", problem))
+    return problems
+
 
 def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: str | os.PathLike | None = None,
                 aligned: str = Aligned.AUTO, columns: str | None = None) -> DatasetInfo:
@@ -74,13 +141,12 @@ def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: st
 
     Raises:
         DatasetError: the name is taken or empty, the labels file is missing, or `aligned` is unknown.
-        SourceError: the path is not a form FaceAudit reads (or not a list of links with the columns named).
+        SourceError: the path is missing, unreadable, already a dataset, holds no photo (nor list file), or
+            is not a form FaceAudit reads (or not a list of links with the columns named).
     """
+    for problem in check_new_dataset(store, path, name):
+        raise (DatasetError if problem.field == "name" else SourceError)(problem.message)
     name = name.strip()
-    if not name:
-        raise DatasetError("a dataset needs a name")
-    if store.scalar("SELECT id FROM datasets WHERE name = ?", [name]) is not None:
-        raise DatasetError(f"a dataset named {name!r} already exists")
     if aligned not in tuple(Aligned):
         raise DatasetError(f"unknown aligned setting {aligned!r}; choose one of {', '.join(Aligned)}")
     source, list_columns = open_list(path, columns) if columns else (open_source(path), None)
@@ -155,12 +221,49 @@ def dataset_errors(store: Store, name: str, unavailable: bool = False) -> list[d
                        [dataset.id, status])
 
 
-def remove_dataset(store: Store, name: str) -> None:
-    """Forget a dataset, its index and its matches (the dataset's own files are not touched)."""
+def removal_impact(store: Store, name: str) -> RemovalImpact:
+    """What removing a dataset would take with it (to ask first), and the requests that depend on it.
+
+    Raises:
+        DatasetError: no such dataset.
+    """
     dataset = get_dataset(store, name)
-    forget_indexes(store, dataset.id)
+    decisions: dict[str, int] = {}
+    candidates = 0
+    for table in ("matches", "identifier_matches"):  # faces, and rows of lists of links
+        for decision, count in store.conn.execute(
+                f"SELECT decision, COUNT(*) FROM {table} WHERE dataset_id = ? AND decision != 'unreviewed'"
+                " GROUP BY decision", [dataset.id]).fetchall():
+            decisions[decision] = decisions.get(decision, 0) + count
+        candidates += store.scalar(f"SELECT COUNT(*) FROM {table} WHERE dataset_id = ?", [dataset.id])
+    # The requests table belongs to the letters, above this layer; only its two columns are read.
+    requests = store.conn.execute("SELECT id, status FROM requests WHERE dataset_name = ? ORDER BY id",
+                                  [name]).fetchall()
+    return RemovalImpact(name=name, items=dataset.items, faces=dataset.faces, candidates=candidates,
+                         decisions=decisions, drafts=[i for i, status in requests if status == "draft"],
+                         sent=[i for i, status in requests if status != "draft"])
+
+
+def remove_dataset(store: Store, name: str) -> RemovalImpact:
+    """Forget a dataset, its index, its candidates and my decisions on them (its own files are not touched).
+
+    Refused while a request sent about the dataset is on record: its confirmed photos are what
+    a reminder cites and what "verify erasure" looks for in the next release.
+
+    Returns:
+        What was removed.
+
+    Raises:
+        DatasetError: no such dataset, or a sent request depends on it.
+    """
     with store.transaction():
-        store.conn.execute("DELETE FROM datasets WHERE id = ?", [dataset.id])
+        impact = removal_impact(store, name)
+        if impact.refusal:
+            raise DatasetError(impact.refusal, subject=name)
+        dataset_id = get_dataset(store, name).id
+        forget_indexes(store, dataset_id)
+        store.conn.execute("DELETE FROM datasets WHERE id = ?", [dataset_id])
+    return impact
 
 
 def _info(row: dict) -> DatasetInfo:
@@ -173,6 +276,44 @@ def _info(row: dict) -> DatasetInfo:
     )
     state, reason = state_of(info, row["top_error"], row["photos_with_faces"], row["unread"])
     return replace(info, state=state, reason=reason)
+
+
+def _path_problem(store: Store, path: str | os.PathLike) -> str | None:
+    if not str(path).strip():
+        return "choose a folder or an archive"
+    chosen = Path(path).expanduser()
+    if not chosen.exists():
+        return f"{chosen} does not exist"
+    resolved = chosen.resolve()
+    readable = os.R_OK | (os.X_OK if resolved.is_dir() else 0)
+    if not os.access(resolved, readable):
+        return f"{resolved.name} cannot be read: permission denied"
+    for other in store.query("SELECT name, path FROM datasets ORDER BY id"):
+        if _same_path(other["path"], resolved):
+            return f"this {'folder' if resolved.is_dir() else 'file'} is already the dataset {other['name']!r}"
+    gap = None
+    try:
+        for record in open_source(resolved).entries():
+            if isinstance(record, Entry):
+                return None  # one photo is enough to know it is not empty
+            gap = gap or record  # a part of it that could not be listed
+    except SourceError as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"{resolved.name} cannot be read: {exc.strerror or exc}"
+    if gap is not None:
+        return f"{resolved.name} cannot be read: {getattr(gap, 'reason', gap)}"
+    kind = "folder" if resolved.is_dir() else "archive"
+    return f"the {kind} {resolved.name} holds no photos (no image file in it, or in its sub-folders)"
+
+
+def _same_path(stored: str, resolved: Path) -> bool:
+    if Path(stored) == resolved:
+        return True
+    try:
+        return os.path.samefile(stored, resolved)
+    except OSError:
+        return False
 
 
 def read_item_bytes(store: Store, dataset: str | int, key: str) -> bytes:

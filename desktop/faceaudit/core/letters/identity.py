@@ -16,7 +16,7 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store
 
 __all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity", "normalise_residence",
-           "country_name", "residence_name"]
+           "country_name", "residence_name", "email_problem"]
 
 #: Declared settings: key -> (default, what it is).
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -30,6 +30,14 @@ SETTINGS: dict[str, tuple[str, str]] = {
 
 class IdentityError(FaceAuditError, ValueError):
     """Identity details that are missing or unusable."""
+
+
+def email_problem(email: str) -> str | None:
+    """Why `email` cannot be an e-mail address for answers, or None (an empty one is allowed: no e-mail)."""
+    email = email.strip()
+    if email and ("@" not in email or email.startswith("@") or email.endswith("@")):
+        return f"{email!r} does not look like an e-mail address"
+    return None
 
 
 @dataclass(frozen=True)
@@ -77,9 +85,9 @@ def save_identity(store: Store, **changes: str | None) -> Identity:
     unknown = set(changes) - known
     if unknown:
         raise IdentityError(f"unknown identity field(s): {', '.join(sorted(unknown))}")
-    email = changes.get("email")
-    if email and "@" not in email:
-        raise IdentityError(f"{email!r} does not look like an e-mail address")
+    problem = email_problem(changes.get("email") or "")
+    if problem:
+        raise IdentityError(problem)
     if changes.get("country") is not None or changes.get("region") is not None:
         current = load_identity(store)
         country = current.country if changes.get("country") is None else changes["country"]

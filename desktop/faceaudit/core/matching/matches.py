@@ -2,23 +2,36 @@
 
 Two kinds: a face in a dataset's photo (`Candidate`, id a number) and a row of a list of links
 that names one of my identifiers (`RowCandidate`, id `L` and a number). Both are reviewed the same way.
+
+One photo is one decision: the same file (same SHA-256) published in several datasets is
+listed once (`one_per_photo`), and a decision on any copy is a decision on every copy,
+including copies a later scan finds in a dataset added afterwards (`inherit_decisions`).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+import numpy as np
 
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.matching.bands import Band
-from faceaudit.core.storage.store import Store, now
+from faceaudit.core.storage.store import Store, from_blob, now
 
 __all__ = ["Candidate", "CandidateKind", "RowCandidate", "Decision", "DecisionError", "candidates",
-           "identifier_candidates", "review", "ROW_PREFIX"]
+           "identifier_candidates", "review", "decide", "restore_decisions", "one_per_photo", "inherit_decisions",
+           "needs_second_look", "distances_to_references", "ROW_PREFIX"]
 
 #: What starts the id of a row candidate (`L12`), so that it never reads as a face match's id.
 ROW_PREFIX = "L"
+
+Box = tuple[int, int, int, int]
+#: Two boxes on copies of one photo are the same face when they overlap this much (intersection
+#: over union): indexing with other settings moves a box by a few pixels, never off the face.
+_SAME_FACE_OVERLAP = 0.5
 
 
 class CandidateKind(StrEnum):
@@ -59,6 +72,23 @@ class Candidate:
     decision: str
     reference_face_id: int | None
     scan_id: int
+    sha256: str | None = None
+    item_id: int = 0
+    face_idx: int = 0
+    #: Other datasets holding the same photo (filled by `one_per_photo`).
+    also_in: tuple[str, ...] = ()
+    #: The matches of those copies (a decision on this candidate applies to them too).
+    copies: tuple[int, ...] = ()
+
+    @property
+    def ref(self) -> int:
+        """The id as people type it (a face match's is its number)."""
+        return self.id
+
+    @property
+    def kind(self) -> str:
+        """What the candidate is."""
+        return CandidateKind.FACE.value
 
     def as_json(self) -> dict:
         """A plain dict for `scan --json`."""
@@ -92,10 +122,20 @@ class RowCandidate:
     scan_id: int | None
     fields: dict[str, str] = field(default_factory=dict)
 
+    #: A row names me exactly: it has no confidence band, and is listed in a group of its own.
+    band = "listed"
+    also_in: tuple[str, ...] = ()
+    copies: tuple[int, ...] = ()
+
     @property
     def ref(self) -> str:
         """The id as people type it: `L12`."""
         return f"{ROW_PREFIX}{self.id}"
+
+    @property
+    def kind(self) -> str:
+        """What the candidate is."""
+        return CandidateKind.IDENTIFIER.value
 
     @property
     def key(self) -> str:
@@ -147,7 +187,8 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
     if scan_id is None:
         scan_id = store.scalar("SELECT MAX(id) FROM scans WHERE finished IS NOT NULL") or 0
     sql = (
-        "SELECT m.*, d.name AS dataset, i.key, i.label,"  # a decision whose face was not found again keeps its box
+        # A decision whose face was not found again keeps its box (m.top ...).
+        "SELECT m.*, d.name AS dataset, i.key, i.label, i.sha256,"
         " COALESCE(f.top, m.top) AS box_top, COALESCE(f.right, m.right) AS box_right,"
         " COALESCE(f.bottom, m.bottom) AS box_bottom, COALESCE(f.left, m.left) AS box_left"
         " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
@@ -175,7 +216,7 @@ def candidates(store: Store, scan_id: int | None = None, bands: tuple[str, ...] 
 
 
 def review(store: Store, match_id: int | str, decision: str) -> None:
-    """Record my decision on a candidate ("me", "not_me", "unsure" or "unreviewed" to undo).
+    """Record my decision on a candidate and every copy of its photo ("unreviewed" undoes it).
 
     Args:
         match_id: a face match's id (12), or a row candidate's (`L12`).
@@ -183,15 +224,167 @@ def review(store: Store, match_id: int | str, decision: str) -> None:
     Raises:
         DecisionError: unknown candidate or decision.
     """
+    decide(store, [match_id], decision)
+
+
+def decide(store: Store, match_ids: Iterable[int | str], decision: str) -> dict[int | str, str]:
+    """Record one decision on several candidates (face matches and rows, `L12`) and on every copy
+    of their photos, in one transaction.
+
+    Returns:
+        The decision each changed candidate had before, face matches by number and rows by `L`
+        id (`restore_decisions` puts them back).
+
+    Raises:
+        DecisionError: unknown candidate or decision; nothing is changed then.
+    """
     decision = decision.replace("-", "_")
     if decision not in list(Decision):
         raise DecisionError(f"decision must be one of: me, not-me, unsure, unreviewed (not {decision!r})")
-    table, number = _match_table(match_id)
+    parsed = [(match_id, *_match_table(match_id)) for match_id in dict.fromkeys(match_ids)]
+    faces = list(dict.fromkeys(number for _, table, number in parsed if table == "matches"))
+    rows = list(dict.fromkeys(number for _, table, number in parsed if table == "identifier_matches"))
+    stamp = now() if decision != Decision.UNREVIEWED else None
     with store.transaction():
-        changed = store.conn.execute(f"UPDATE {table} SET decision = ?, decided_at = ? WHERE id = ?",
-                                     [decision, now(), number]).rowcount
-    if not changed:
-        raise DecisionError(f"no match with id {match_id}")
+        before: dict[int | str, str] = dict(_decisions(store, faces))
+        row_before = _decisions(store, rows, "identifier_matches")
+        missing = [given for given, table, number in parsed
+                   if number not in (before if table == "matches" else row_before)]
+        if missing:
+            raise DecisionError(f"no match with id {missing[0]}")
+        before.update(_decisions(store, _copies_of(store, faces)))
+        store.conn.executemany("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
+                               [(decision, stamp, m) for m in before])
+        store.conn.executemany("UPDATE identifier_matches SET decision = ?, decided_at = ? WHERE id = ?",
+                               [(decision, stamp, m) for m in row_before])
+        before.update({f"{ROW_PREFIX}{m}": old for m, old in row_before.items()})
+    return {m: old for m, old in before.items() if old != decision}
+
+
+def restore_decisions(store: Store, previous: dict[int | str, str]) -> None:
+    """Put decisions back as `decide` returned them (candidates removed since are skipped)."""
+    stamp = now()
+    with store.transaction():
+        for match_id, old in previous.items():
+            table, number = _match_table(match_id)
+            store.conn.execute(f"UPDATE {table} SET decision = ?, decided_at = ? WHERE id = ?",
+                               [old, None if old == Decision.UNREVIEWED else stamp, number])
+
+
+def one_per_photo(listed: list[Candidate]) -> list[Candidate]:
+    """The candidates with copies of one photo (same SHA-256, same face) folded into the first listed.
+
+    The one kept names the other datasets in `also_in` and their matches in `copies`.
+    """
+    kept: list[Candidate] = []
+    folded: dict[int, list[Candidate]] = {}
+    by_hash: dict[str, list[int]] = {}
+    for candidate in listed:
+        same = next((n for n in by_hash.get(candidate.sha256 or "", [])
+                     if _same_face(kept[n].face_idx, kept[n].box, candidate.face_idx, candidate.box)), None)
+        if same is None:
+            if candidate.sha256:
+                by_hash.setdefault(candidate.sha256, []).append(len(kept))
+            kept.append(candidate)
+        else:
+            folded.setdefault(same, []).append(candidate)
+    for n, copies in folded.items():
+        others = tuple(sorted({c.dataset for c in copies} - {kept[n].dataset}))
+        kept[n] = replace(kept[n], also_in=others, copies=tuple(c.id for c in copies))
+    return kept
+
+
+def inherit_decisions(store: Store, dataset_id: int) -> int:
+    """Give undecided matches of a dataset the decision made on a copy of their photo elsewhere.
+
+    Returns:
+        How many matches took a decision.
+    """
+    rows = store.query(
+        "SELECT m.id, m.face_idx, COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
+        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, m2.decision, m2.decided_at,"
+        " m2.face_idx AS idx2, COALESCE(f2.top, m2.top) AS top2, COALESCE(f2.right, m2.right) AS right2,"
+        " COALESCE(f2.bottom, m2.bottom) AS bottom2, COALESCE(f2.left, m2.left) AS left2"
+        " FROM matches m JOIN items i ON i.id = m.item_id"
+        " JOIN items i2 ON i2.sha256 = i.sha256 AND i2.id != i.id"
+        " JOIN matches m2 ON m2.item_id = i2.id AND m2.decision != 'unreviewed'"
+        " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
+        " LEFT JOIN faces f2 ON f2.item_id = m2.item_id AND f2.idx = m2.face_idx"
+        " WHERE m.dataset_id = ? AND m.decision = 'unreviewed' AND i.sha256 IS NOT NULL", [dataset_id])
+    latest: dict[int, tuple[str, str]] = {}
+    for r in rows:
+        newer = r["id"] not in latest or (r["decided_at"] or "") > latest[r["id"]][1]
+        if newer and _same_face(r["face_idx"], _box(r, ""), r["idx2"], _box(r, "2")):
+            latest[r["id"]] = (r["decision"], r["decided_at"] or "")
+    if latest:
+        with store.transaction():
+            store.conn.executemany("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
+                                   [(d, at or now(), m) for m, (d, at) in latest.items()])
+    return len(latest)
+
+
+def needs_second_look(candidate: Candidate) -> bool:
+    """True when confirming the candidate as me must be asked twice: it is most likely a look-alike."""
+    return candidate.band == Band.WEAK and not candidate.exact_photo
+
+
+def distances_to_references(store: Store, match_id: int) -> dict[int, float]:
+    """The distance from a candidate's face to each of my reference faces (by reference id).
+
+    Empty when the candidate has no face of its own (a copy of my photo with no face found).
+    """
+    blob = store.scalar("SELECT f.embedding FROM matches m JOIN faces f ON f.item_id = m.item_id"
+                        " AND f.idx = m.face_idx WHERE m.id = ?", [match_id])
+    if blob is None:
+        return {}
+    face = from_blob(blob)
+    rows = store.conn.execute("SELECT id, embedding FROM reference_faces ORDER BY id").fetchall()
+    return {ref_id: float(np.linalg.norm(from_blob(embedding) - face)) for ref_id, embedding in rows}
+
+
+def _decisions(store: Store, match_ids: list[int], table: str = "matches") -> dict[int, str]:
+    found: dict[int, str] = {}
+    for start in range(0, len(match_ids), 500):
+        chunk = match_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(store.conn.execute(f"SELECT id, decision FROM {table} WHERE id IN ({marks})", chunk).fetchall())
+    return found
+
+
+def _copies_of(store: Store, match_ids: list[int]) -> list[int]:
+    """Matches on other copies of the photos of `match_ids` (same SHA-256, same face)."""
+    copies: list[int] = []
+    for start in range(0, len(match_ids), 500):
+        chunk = match_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = store.query(
+            "SELECT m.id AS wanted, m.face_idx, COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
+            " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, m2.id AS copy,"
+            " m2.face_idx AS idx2, COALESCE(f2.top, m2.top) AS top2, COALESCE(f2.right, m2.right) AS right2,"
+            " COALESCE(f2.bottom, m2.bottom) AS bottom2, COALESCE(f2.left, m2.left) AS left2"
+            " FROM matches m JOIN items i ON i.id = m.item_id"
+            " JOIN items i2 ON i2.sha256 = i.sha256 AND i2.id != i.id JOIN matches m2 ON m2.item_id = i2.id"
+            " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
+            " LEFT JOIN faces f2 ON f2.item_id = m2.item_id AND f2.idx = m2.face_idx"
+            f" WHERE m.id IN ({marks}) AND i.sha256 IS NOT NULL", chunk)
+        copies += [r["copy"] for r in rows if _same_face(r["face_idx"], _box(r, ""), r["idx2"], _box(r, "2"))]
+    return copies
+
+
+def _box(row: dict, suffix: str) -> Box | None:
+    top = row[f"top{suffix}"]
+    return None if top is None else (top, row[f"right{suffix}"], row[f"bottom{suffix}"], row[f"left{suffix}"])
+
+
+def _same_face(idx_a: int, box_a: Box | None, idx_b: int, box_b: Box | None) -> bool:
+    """Whether two faces on copies of one photo are the same face."""
+    if box_a is None or box_b is None:
+        return idx_a == idx_b
+    top, right = max(box_a[0], box_b[0]), min(box_a[1], box_b[1])
+    bottom, left = min(box_a[2], box_b[2]), max(box_a[3], box_b[3])
+    inter = max(0, right - left) * max(0, bottom - top)
+    area = ((box_a[1] - box_a[3]) * (box_a[2] - box_a[0]) + (box_b[1] - box_b[3]) * (box_b[2] - box_b[0]) - inter)
+    return area > 0 and inter / area >= _SAME_FACE_OVERLAP
 
 
 def _match_table(match_id: int | str) -> tuple[str, int]:
@@ -210,4 +403,5 @@ def _candidate(row: dict) -> Candidate:
         id=row["id"], dataset=row["dataset"], key=row["key"], label=row["label"], box=box,
         distance=row["distance"], agree=row["agree"], n_references=row["n_references"],
         expected_lookalikes=row["expected_lookalikes"], band=row["band"], exact_photo=bool(row["exact_photo"]),
-        decision=row["decision"], reference_face_id=row["reference_face_id"], scan_id=row["scan_id"])
+        decision=row["decision"], reference_face_id=row["reference_face_id"], scan_id=row["scan_id"],
+        sha256=row["sha256"], item_id=row["item_id"], face_idx=row["face_idx"])

@@ -13,10 +13,12 @@ from faceaudit.core.faces.crops import box_within_crop, face_crop_jpeg
 from faceaudit.core.faces.engine import REFERENCE_JITTER, Face, FaceEngine
 from faceaudit.core.faces.images import ImageError, decode_image, read_photo_file
 from faceaudit.core.faces.photo_hashes import md5_hex, photo_hash, sha256_hex
+from faceaudit.core.matching.bands import MATCH_DISTANCE
 from faceaudit.core.storage.store import Store, from_blob, now, to_blob
 
 __all__ = ["ReferenceError", "NeedFaceChoice", "ReferenceFace", "find_faces_in_photo", "add_reference",
-           "list_references", "remove_reference", "reference_matrix", "thumbnail_of", "reference_thumbnail"]
+           "list_references", "remove_reference", "confirm_reference", "disagreeing", "reference_matrix",
+           "thumbnail_of", "reference_thumbnail"]
 
 _THUMB_PX = 256
 
@@ -50,6 +52,15 @@ class ReferenceFace:
     added: str
     hint: str | None
     problem: str | None = None
+    #: The face does not look like my other reference faces (see `disagreeing`).
+    disagrees: bool = False
+    #: I said this face is me although it disagrees: it takes part in matching.
+    confirmed: bool = False
+
+    @property
+    def matching(self) -> bool:
+        """True when scans compare datasets with this face."""
+        return self.confirmed or not self.disagrees
 
 
 def find_faces_in_photo(path: str | os.PathLike, engine: FaceEngine | None = None,
@@ -133,17 +144,52 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
 
 
 def list_references(store: Store) -> list[ReferenceFace]:
-    """Every reference face, oldest first."""
+    """Every reference face, oldest first, each flagged when it disagrees with the others."""
     rows = store.query(
-        "SELECT f.id, f.photo_id, p.name, f.top, f.right, f.bottom, f.left, f.size, f.sharpness, p.added"
-        " FROM reference_faces f JOIN reference_photos p ON p.id = f.photo_id ORDER BY f.id")
+        "SELECT f.id, f.photo_id, p.name, f.top, f.right, f.bottom, f.left, f.size, f.sharpness, p.added,"
+        " f.embedding, f.confirmed_at FROM reference_faces f JOIN reference_photos p ON p.id = f.photo_id"
+        " ORDER BY f.id")
+    flagged = disagreeing(np.stack([from_blob(r["embedding"]) for r in rows])) if rows else []
     result = []
-    for row in rows:
+    for row, disagrees in zip(rows, flagged, strict=True):
         face = Face(box=(row["top"], row["right"], row["bottom"], row["left"]), score=None,
                     size=row["size"], sharpness=row["sharpness"])
         result.append(ReferenceFace(row["id"], row["photo_id"], row["name"], face.box, row["size"],
-                                    row["sharpness"], row["added"], face.quality_hint, face.quality_problem))
+                                    row["sharpness"], row["added"], face.quality_hint, face.quality_problem,
+                                    disagrees=bool(disagrees), confirmed=row["confirmed_at"] is not None))
     return result
+
+
+def disagreeing(embeddings: np.ndarray) -> list[bool]:
+    """Which reference faces do not look like the others (in the order given, oldest first).
+
+    A face disagrees when more than half of the other faces lie farther from it than the
+    model's same-person distance (0.6). With only two faces that disagree, the newer one is
+    flagged: the older one was there first. One face alone never disagrees. As more photos of
+    the same person are added, the majority decides: a stranger's face among them is flagged,
+    and so is the first photo when it was the stranger.
+    """
+    count = len(embeddings)
+    if count < 2:
+        return [False] * count
+    distances = np.linalg.norm(embeddings[:, None, :] - embeddings[None, :, :], axis=2)
+    far = (distances > MATCH_DISTANCE).sum(axis=1)  # the diagonal is 0: never counted
+    if count == 2:
+        return [False, bool(far[1])]
+    return [bool(n * 2 > count - 1) for n in far]
+
+
+def confirm_reference(store: Store, face_id: int) -> None:
+    """Say that a reference face is me after all: it takes part in matching although it disagrees.
+
+    Raises:
+        ReferenceError: no such reference.
+    """
+    with store.transaction():
+        changed = store.conn.execute("UPDATE reference_faces SET confirmed_at = ? WHERE id = ?",
+                                     [now(), face_id]).rowcount
+    if not changed:
+        raise ReferenceError(f"no reference with id {face_id}")
 
 
 def remove_reference(store: Store, face_id: int) -> None:
@@ -160,11 +206,16 @@ def remove_reference(store: Store, face_id: int) -> None:
 
 
 def reference_matrix(store: Store) -> tuple[list[int], np.ndarray, list[str]]:
-    """(ids, N x 128 float32 embeddings, model names) of every reference face."""
-    rows = store.conn.execute("SELECT id, embedding, model FROM reference_faces ORDER BY id").fetchall()
+    """(ids, N x 128 float32 embeddings, model names) of the reference faces that take part in matching.
+
+    A face that disagrees with my other reference faces is left out until I confirm it.
+    """
+    rows = store.conn.execute("SELECT id, embedding, model, confirmed_at FROM reference_faces ORDER BY id").fetchall()
     if not rows:
         return [], np.zeros((0, 128), np.float32), []
-    return [r[0] for r in rows], np.stack([from_blob(r[1]) for r in rows]), [r[2] for r in rows]
+    embeddings = np.stack([from_blob(r[1]) for r in rows])
+    keep = [n for n, flagged in enumerate(disagreeing(embeddings)) if not flagged or rows[n][3] is not None]
+    return [rows[n][0] for n in keep], embeddings[keep], [rows[n][2] for n in keep]
 
 
 def thumbnail_of(store: Store, face_id: int) -> bytes | None:

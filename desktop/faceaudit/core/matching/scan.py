@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from faceaudit.core.datasets.catalog import DatasetState, list_datasets
+from faceaudit.core.datasets.catalog import DatasetInfo, DatasetState, list_datasets
 from faceaudit.core.datasets.lists import LINK_LIST
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
@@ -21,10 +21,11 @@ from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, b
 from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
 from faceaudit.core.matching.identifiers import list_identifiers
 from faceaudit.core.matching.list_scan import search_lists
+from faceaudit.core.matching.matches import inherit_decisions
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
-__all__ = ["ScanProgress", "ScanError", "Unchecked", "scan", "latest_scan"]
+__all__ = ["ScanProgress", "ScanError", "Unchecked", "scan", "latest_scan", "partly_indexed"]
 
 METHOD = ("z-normalised distance (median, near-side spread), mean of best 3 references, "
           "stranger tail measured on LFW, false discovery rate")
@@ -95,7 +96,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     ref_ids, refs, models = reference_matrix(store)
     identifiers = list_identifiers(store)
     if not ref_ids and not identifiers:
-        raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
+        raise _no_reference(store)
     datasets = store.query("SELECT id, name, model, kind FROM datasets ORDER BY id")
     if names:
         unknown = set(names) - {d["name"] for d in datasets}
@@ -106,8 +107,10 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         raise ScanError("there is no dataset to search yet", action=Action.ADD_DATASET)
     lists = [d for d in datasets if d["kind"] == LINK_LIST]
     if not ref_ids and not lists:  # identifiers, but only face datasets to search
-        raise ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
-    not_searched = {d["name"]: "no photo of you to look for" for d in datasets
+        raise _no_reference(store)
+    no_face = ("your reference faces do not look like one person"
+               if store.scalar("SELECT COUNT(*) FROM reference_faces") else "no photo of you to look for")
+    not_searched = {d["name"]: no_face for d in datasets
                     if d["kind"] != LINK_LIST and not ref_ids}
     not_searched |= {d["name"]: "a list of links, and you have no identifiers to look for" for d in lists
                      if not identifiers}
@@ -134,6 +137,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         except LookupError as exc:
             raise ScanError(str(exc)) from None
         _store_matches(store, rows)
+        inherit_decisions(store, dataset["id"])  # one photo, one decision: a copy decided elsewhere counts here
         found += len(rows)
         faces_seen += n_faces
         yield ScanProgress(scan_id, dataset["name"], number, len(datasets), found)
@@ -142,6 +146,14 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
                            [now(), faces_seen, found, scan_id])
     yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True,
                        unchecked=_unchecked(store, datasets, not_searched))
+
+
+def _no_reference(store: Store) -> ScanError:
+    """Why no face of mine can be looked for: none added, or those added are not used yet."""
+    if store.scalar("SELECT COUNT(*) FROM reference_faces"):
+        return ScanError("your reference faces do not look like one person, so none is used yet",
+                         action=Action.CONFIRM_REFERENCE)
+    return ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
 
 
 def _unchecked(store: Store, datasets: list[dict], not_searched: dict[str, str]) -> tuple[Unchecked, ...]:
@@ -242,6 +254,7 @@ def _exact_photos(store: Store, dataset_id: int, ref_ids: list[int], refs: np.nd
     items = store.conn.execute(
         "SELECT id, phash, dhash FROM items WHERE dataset_id = ? AND status = 'done' AND phash IS NOT NULL",
         [dataset_id]).fetchall()
+    ref_photos = [photo for photo in ref_photos if photo[0] in ref_ids]  # faces kept out of matching stay out
     if not ref_photos or not items:
         return []
     item_ids = np.array([i[0] for i in items])
@@ -291,3 +304,11 @@ def latest_scan(store: Store) -> dict | None:
     rows = store.query("SELECT id, finished, n_faces, n_candidates FROM scans WHERE finished IS NOT NULL"
                        " ORDER BY id DESC LIMIT 1")
     return rows[0] if rows else None
+
+
+def partly_indexed(store: Store, names: list[str] | None = None) -> list[DatasetInfo]:
+    """The datasets (of those named; default all) a scan would cover only in part: photos not indexed yet.
+
+    A scan compares the faces indexed so far; `done` of `items` says what share that is.
+    """
+    return [d for d in list_datasets(store) if (names is None or d.name in names) and not d.indexed]

@@ -268,6 +268,22 @@ def _m031_list_matches(db: sqlite_utils.Database) -> None:
         CREATE INDEX identifier_matches_scan ON identifier_matches (scan_id);
         """
     )
+def _m040_confirmed_references(db: sqlite_utils.Database) -> None:
+    # A reference face that does not look like my other references is kept out of matching
+    # until I say it is me (core/matching/references.py); this records that I did.
+    db.execute("ALTER TABLE reference_faces ADD COLUMN confirmed_at TEXT")
+
+
+def _m041_face_crops(db: sqlite_utils.Database) -> None:
+    # A small cache of face crops for the Review grid (core/datasets/crops_cache.py), so a crop
+    # is read from a (perhaps huge) archive once. `fingerprint` is the item's when it was cut:
+    # a changed file is cut again.
+    db.execute(
+        "CREATE TABLE face_crops ("
+        " item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,"
+        " face_idx INTEGER NOT NULL, fingerprint TEXT, jpeg BLOB NOT NULL, used TEXT NOT NULL,"
+        " PRIMARY KEY (item_id, face_idx))")
+    db.execute("CREATE INDEX face_crops_used ON face_crops (used)")
 
 
 #: (number, name, function). Append only; never edit a migration that has shipped.
@@ -284,6 +300,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
      _m020_letter_facts),
     (30, "my identifiers (accounts, photo addresses, names, hashes) and reference photos' MD5", _m030_identifiers),
     (31, "link-list files and the rows my identifiers found in them", _m031_list_matches),
+    (40, "reference faces I confirmed as me", _m040_confirmed_references),
+    (41, "a small cache of face crops for review", _m041_face_crops),
 ]
 
 

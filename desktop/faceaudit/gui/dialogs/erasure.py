@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from faceaudit.core.datasets.catalog import list_datasets
 from faceaudit.core.matching.erasure_check import ErasureReport, verify_erasure
 from faceaudit.gui.support.operations import Job, run_call
+from faceaudit.gui.widgets.page_parts import keep_text_in_sight
 
 __all__ = ["ErasureDialog", "erasure_words"]
 
@@ -95,6 +96,7 @@ class ErasureDialog(QDialog):
         layout.addWidget(self.result)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+        keep_text_in_sight(self)
 
     def check(self, old: str, new: str) -> Job | None:
         """Run the core's check in the background; its result is shown and sent as `checked`."""

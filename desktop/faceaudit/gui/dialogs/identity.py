@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceaudit.core.letters.identity import IdentityError, load_identity, save_identity
-from faceaudit.gui.widgets.page_parts import Notice
+from faceaudit.core.letters.identity import IdentityError, email_problem, load_identity, save_identity
+from faceaudit.gui.widgets.page_parts import Notice, keep_text_in_sight
 from faceaudit.gui.wording import error_text
 
 __all__ = ["IdentityDialog"]
@@ -46,6 +46,8 @@ class IdentityDialog(QDialog):
         self.email = QLineEdit(who.email)
         self.email.setAccessibleName("E-mail")
         self.email.setPlaceholderText("name@example.org")
+        self.email.textChanged.connect(self._on_email_typed)
+        self.email_problem = Notice()  # said as it is typed, not after Save
         self.country = QLineEdit(who.country)
         self.country.setAccessibleName("Country (ISO code)")
         self.country.setPlaceholderText("for example DE, FR, GB, US: decides the laws and your authority")
@@ -58,11 +60,13 @@ class IdentityDialog(QDialog):
         form.addRow("Name:", self.name)
         form.addRow("Postal address:", self.address)
         form.addRow("E-mail:", self.email)
+        form.addRow("", self.email_problem)
         form.addRow("Country:", self.country)
         form.addRow("Land / state:", self.region)
         self.notice = Notice()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self._on_email_typed(self.email.text())
         buttons.accepted.connect(self._on_save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -71,6 +75,15 @@ class IdentityDialog(QDialog):
         layout.addWidget(self.notice)
         layout.addWidget(buttons)
         self.setMinimumWidth(460)
+        keep_text_in_sight(self)
+
+    def _on_email_typed(self, text: str) -> None:
+        problem = email_problem(text)
+        if problem:
+            self.email_problem.show_error(problem[:1].upper() + problem[1:] + ".")
+        else:
+            self.email_problem.clear_message()
+        self.save_button.setEnabled(problem is None)
 
     def _on_save(self) -> None:
         try:

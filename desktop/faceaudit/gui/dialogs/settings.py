@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.wipe import WipeError, wipe_plan
 from faceaudit.gui.support.preferences import DETECTOR_LABELS
+from faceaudit.gui.widgets.page_parts import breakable, keep_text_in_sight
 from faceaudit.gui.wording import error_text
 
 __all__ = ["SettingsDialog", "wipe_summary"]
@@ -38,8 +39,10 @@ def wipe_summary() -> str:
     where = (f"the folder {home} and everything in it" if paths.made_by_faceaudit(home) else
              f"what FaceAudit made in {home} (the folder itself stays: FaceAudit did not make it)")
     return (f"This deletes {where}:\n{listed}\n\n"
-            "That is your reference faces, the dataset indexes, scans and decisions, and settings. "
-            "Your own photos and the dataset files are not touched. This cannot be undone.")
+            "That is your reference faces, the dataset indexes, scans and your decisions, your details for letters, "
+            "the requests you recorded with their deadlines, replies and notes, and your settings. "
+            "Letters you saved elsewhere, your own photos and the dataset files are not touched. "
+            "This cannot be undone.")
 
 
 class SettingsDialog(QDialog):
@@ -56,23 +59,25 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("FaceAudit settings")
         self.preferences = preferences
         self.store = store
-        folder = QLabel(str(paths.data_home()))
+        folder = QLabel(breakable(str(paths.data_home())))
+        folder.setWordWrap(True)
+        folder.setAccessibleName("Data folder")
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        folder_help = QLabel(f"Everything FaceAudit keeps is in this folder, private to your user account. To keep it "
-                             f"elsewhere (an encrypted or portable drive), set the {paths.ENV_HOME} environment "
-                             "variable to another folder before starting FaceAudit.")
+        folder_help = QLabel("Everything FaceAudit keeps is in this folder, private to your user account. Nothing "
+                             "is kept anywhere else, and nothing leaves this computer.")
         folder_help.setWordWrap(True)
         self.detector = QComboBox()
         for name, label in DETECTOR_LABELS.items():
             self.detector.addItem(label, name)
         self.detector.setCurrentIndex(max(0, self.detector.findData(preferences.detector)))
-        self.detector.setToolTip("Changing it re-indexes a dataset the next time you index it")
+        self.detector.setToolTip("Fast finds most faces; thorough also finds small and turned faces, slowly without "
+                                 "a graphics card. Changing it re-indexes a dataset the next time you index it")
         self.workers = QSpinBox()
         self.workers.setRange(1, 64)
         self.workers.setValue(preferences.workers)
         self.workers.setToolTip("Processes that index photos at once; one per CPU core is best")
         wipe = QPushButton("Delete all my data…")
-        wipe.setToolTip("Delete every file FaceAudit created on this computer")
+        wipe.setToolTip("Delete everything FaceAudit keeps on this computer, requests and deadlines too; asks first")
         wipe.clicked.connect(self._on_wipe_clicked)
         form = QFormLayout()
         where = QVBoxLayout()
@@ -89,6 +94,7 @@ class SettingsDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(buttons)
         self.setMinimumWidth(560)
+        keep_text_in_sight(self)
 
     def accept(self) -> None:
         """Save the preferences and close."""
@@ -97,15 +103,26 @@ class SettingsDialog(QDialog):
         self.preferences.save(self.store)
         super().accept()
 
+    def ask_to_wipe(self) -> QMessageBox:
+        """Ask before deleting all data, listing what goes (window-modal, not blocking); Cancel is the default."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Delete all FaceAudit data?", wipe_summary(),
+                          QMessageBox.StandardButton.Cancel, self)
+        self.wipe_button = box.addButton("Delete all my data", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._on_wipe_answered(box.clickedButton()))
+        box.open()
+        return box
+
     def _on_wipe_clicked(self) -> None:
         try:
-            summary = wipe_summary()
+            wipe_summary()
         except WipeError as exc:  # the folder holds something FaceAudit did not make: nothing may go
             QMessageBox.warning(self, "FaceAudit data not deleted", error_text(exc))
             return
-        answer = QMessageBox.warning(self, "Delete all FaceAudit data?", summary,
-                                     QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
-                                     QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Discard:
+        self.ask_to_wipe()
+
+    def _on_wipe_answered(self, clicked) -> None:
+        if clicked is self.wipe_button:
             self.reject()
             self.wipe_confirmed.emit()

@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHBoxLayout,
     QHeaderView,
-    QInputDialog,
     QLabel,
+    QMessageBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -23,13 +23,16 @@ from PySide6.QtWidgets import (
 from faceaudit.core.datasets.catalog import (
     DatasetInfo,
     DatasetState,
+    RemovalImpact,
     add_dataset,
     dataset_errors,
     list_datasets,
+    removal_impact,
     remove_dataset,
 )
 from faceaudit.core.datasets.indexing import IndexProgress
 from faceaudit.core.errors import FaceAuditError
+from faceaudit.gui.dialogs.add_dataset import DATASET_FILE_FILTER, AddDatasetDialog
 from faceaudit.gui.widgets.indexing_panel import IndexingPanel
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button, make_row_table
 from faceaudit.gui.wording import STATE_WORDS, error_text
@@ -37,8 +40,6 @@ from faceaudit.gui.wording import STATE_WORDS, error_text
 __all__ = ["DatasetsPage"]
 
 _COLUMNS = ("Name", "Form", "Photos", "Faces", "Errors", "State")
-_FILE_FILTER = ("Datasets (*.zip *.tar *.tgz *.tar.gz *.tar.bz2 *.tbz2 *.tar.xz *.txz *.parquet *.rec);;"
-                "All files (*)")
 #: States in which a scan that finds nothing says nothing about the dataset.
 _NOT_CHECKED = (DatasetState.NOTHING_READABLE, DatasetState.NO_FACES, DatasetState.FEW_FACES,
                 DatasetState.PARTLY_UNREADABLE)
@@ -74,8 +75,8 @@ class DatasetsPage(QWidget):
         self.pause_button = make_button("Pause", "Pause indexing (resume any time)", self._on_pause)
         self.cancel_button = make_button("Stop", "Stop indexing; what is done is kept, and indexing again goes on "
                                      "from there", self._on_cancel)
-        self.remove_button = make_button("Remove", "Forget the selected dataset and its index (its files stay)",
-                                     self._on_remove)
+        self.remove_button = make_button("Remove…", "Forget the selected dataset, its index and your decisions on "
+                                         "it; asks first (its files stay) (Delete)", self._on_remove)
         buttons = QHBoxLayout()
         for button in (self.add_folder_button, self.add_archive_button):
             buttons.addWidget(button)
@@ -103,9 +104,12 @@ class DatasetsPage(QWidget):
 
         self.table = make_row_table(_COLUMNS, "Datasets")
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
+        QShortcut(QKeySequence.StandardKey.Delete, self.table, self._on_remove,
+                  context=Qt.ShortcutContext.WidgetShortcut)
         self.empty = QLabel("No datasets yet.\nClick “Add folder…” or “Add file…”, or drop a dataset folder "
-                            "or file here.")
+                            "or file here. Then click “Index” to find its faces.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
 
         self.state_text = QLabel()
         self.state_text.setWordWrap(True)
@@ -157,6 +161,34 @@ class DatasetsPage(QWidget):
         self.select(info.name)
         return True
 
+    def open_add_dialog(self, path: str | Path | None = None) -> AddDatasetDialog:
+        """Open the dialog that adds a dataset (window-modal, not blocking); `path` fills in its folder or file."""
+        dialog = AddDatasetDialog(self.store, path, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._on_dataset_added(dialog.added))
+        dialog.open()
+        return dialog
+
+    def ask_to_remove(self, name: str) -> QMessageBox | None:
+        """Ask before removing a dataset, naming what goes with it; refused (with the reason) while a
+        sent request depends on it. Returns the question (window-modal, not blocking), None when refused."""
+        try:
+            impact = removal_impact(self.store, name)
+        except FaceAuditError as exc:
+            self.notice.show_error(error_text(exc))
+            return None
+        if impact.refusal:
+            self.notice.show_error(error_text(FaceAuditError(impact.refusal)))
+            return None
+        box = QMessageBox(QMessageBox.Icon.Warning, f"Remove {name}?", _removal_question(impact),
+                          QMessageBox.StandardButton.Cancel, self)
+        remove = box.addButton("Remove dataset", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda _result: self._remove(name) if box.clickedButton() is remove else None)
+        box.open()
+        return box
+
     def select(self, name: str) -> None:
         """Select a dataset's row."""
         for row in range(self.table.rowCount()):
@@ -196,8 +228,8 @@ class DatasetsPage(QWidget):
         """Datasets whose indexing was started and not finished."""
         return [d for d in list_datasets(self.store) if d.pending and d.name != self.indexing]
 
-    def refresh(self) -> None:
-        """Reload the datasets and their counts."""
+    def refresh(self, select_first: bool = True) -> None:
+        """Reload the datasets and their counts (the selection is kept; else the first is selected)."""
         selected = self._selected()
         datasets = self._datasets = list_datasets(self.store)
         self.table.setRowCount(len(datasets))
@@ -220,7 +252,7 @@ class DatasetsPage(QWidget):
         self.empty.setVisible(not datasets)
         if selected:
             self.select(selected)
-        elif datasets:
+        elif datasets and select_first:
             self.table.selectRow(0)
         self._update_resume_banner()
         self._on_selection_changed()
@@ -249,7 +281,7 @@ class DatasetsPage(QWidget):
             self._ask_name_and_add(Path(path))
 
     def _on_add_archive(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a dataset file", str(Path.home()), _FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a dataset file", str(Path.home()), DATASET_FILE_FILTER)
         if path:
             self._ask_name_and_add(Path(path))
 
@@ -271,9 +303,19 @@ class DatasetsPage(QWidget):
         name = self._selected()
         if not name or name == self.indexing:
             return
-        remove_dataset(self.store, name)
-        self.notice.show_info(f"Removed {name} from FaceAudit (its files were not touched).")
-        self.refresh()
+        self.ask_to_remove(name)
+
+    def _remove(self, name: str) -> None:
+        try:
+            removed = remove_dataset(self.store, name)
+        except FaceAuditError as exc:
+            self.notice.show_error(error_text(exc))
+            return
+        self.notice.show_info(f"Removed {name} from FaceAudit with its index, {removed.candidates} candidates and "
+                              f"{sum(removed.decisions.values())} decisions (its files were not touched).")
+        # Nothing selected afterwards: a second click on Remove must not remove the next dataset.
+        self.table.clearSelection()
+        self.refresh(select_first=False)
 
     def _on_resume_banner(self) -> None:
         waiting = self.interrupted()
@@ -330,10 +372,14 @@ class DatasetsPage(QWidget):
     # -- helpers ---------------------------------------------------------------------------
 
     def _ask_name_and_add(self, path: Path) -> None:
-        name, ok = QInputDialog.getText(self, "Name the dataset", f"A short name for {path.name}:",
-                                        text=path.name.split(".")[0])
-        if ok:
-            self.add_dataset(path, name)
+        self.open_add_dialog(path)
+
+    def _on_dataset_added(self, info: DatasetInfo | None) -> None:
+        if info is None:
+            return
+        self.notice.show_info(f"Added {info.name}. Click “Index” to find its faces.")
+        self.refresh()
+        self.select(info.name)
 
     def _after_indexing(self) -> None:
         self.refresh()
@@ -376,3 +422,19 @@ class DatasetsPage(QWidget):
         self.pause_button.setText("Resume" if self.paused else "Pause")
         self._update_resume_banner()
 
+
+
+def _removal_question(impact: RemovalImpact) -> str:
+    """What removing a dataset takes with it, in words, for the question asked first."""
+    decided = sum(impact.decisions.values())
+    words = {"me": "“this is me”", "not_me": "“not me”", "unsure": "“unsure”"}
+    parts = ", ".join(f"{count} {words.get(decision, decision)}" for decision, count in impact.decisions.items())
+    lines = [f"FaceAudit forgets {impact.name}: its index ({impact.faces:,} faces in {impact.items:,} photos), "
+             f"{impact.candidates:,} scan candidate{'s' if impact.candidates != 1 else ''} and "
+             f"{decided:,} decision{'s' if decided != 1 else ''} of yours" + (f" ({parts})." if parts else ".")]
+    if impact.drafts:
+        lines.append(f"{len(impact.drafts)} draft letter{'s' if len(impact.drafts) != 1 else ''} about it "
+                     "stay on Requests.")
+    lines.append("The dataset's own files are not touched. Removing cannot be undone: adding it again means "
+                 "indexing it and deciding again.")
+    return "\n\n".join(lines)

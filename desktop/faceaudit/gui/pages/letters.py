@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFileDialog, QFrame, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.letters.export import letter_text
@@ -78,9 +78,16 @@ class LettersPage(QWidget):
         right_layout.addWidget(self.identity)
         right_layout.addWidget(self.preview, 1)
 
+        form_area = QScrollArea()  # the form scrolls in a short window rather than squeeze its words
+        form_area.setWidget(self.form)
+        form_area.setWidgetResizable(True)
+        form_area.setFrameShape(QFrame.Shape.NoFrame)
+        form_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll_bar = form_area.verticalScrollBar().sizeHint().width()
+        form_area.setMinimumWidth(self.form.minimumSizeHint().width() + scroll_bar)
         self.body = QSplitter()
         self.body.setChildrenCollapsible(False)
-        self.body.addWidget(self.form)
+        self.body.addWidget(form_area)
         self.body.addWidget(right)
         self.body.setStretchFactor(1, 1)
         self.body.setSizes([400, 600])

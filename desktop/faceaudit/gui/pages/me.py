@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPainter, QPen, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -18,7 +18,13 @@ from PySide6.QtWidgets import (
 )
 
 from faceaudit.core.datasets.sources import IMAGE_SUFFIXES
-from faceaudit.core.matching.references import ReferenceFace, list_references, reference_thumbnail, remove_reference
+from faceaudit.core.matching.references import (
+    ReferenceFace,
+    confirm_reference,
+    list_references,
+    reference_thumbnail,
+    remove_reference,
+)
 from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_generator
 from faceaudit.gui.widgets.face_picker import FacePicker
@@ -45,6 +51,7 @@ class MePage(QWidget):
         self._job: Job | None = None
         self._queue: list = []  # job factories waiting for the one running
         self._choices: list[jobs.PhotoNeedsChoice] = []
+        self._references: dict[int, ReferenceFace] = {}
         self.setAcceptDrops(True)
 
         header = PageHeader("Me", "Add a few clear photos of yourself: different days, angles and light. "
@@ -56,16 +63,23 @@ class MePage(QWidget):
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Remove the selected reference face (Delete)")
         self.remove_button.clicked.connect(self._on_remove_clicked)
+        self.confirm_button = QPushButton("Yes, this is me")
+        self.confirm_button.setToolTip("The selected face does not look like your other reference faces, so scans "
+                                       "leave it out: say it is you to use it")
+        self.confirm_button.clicked.connect(self._on_confirm_clicked)
         self.summary = QLabel()
+        self.summary.setWordWrap(True)
         self.busy = QLabel()
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.confirm_button)
         buttons.addSpacing(12)
         buttons.addWidget(self.summary, 1)
         buttons.addWidget(self.busy)
 
         self.notice = Notice()
+        self.flagged = Notice()
         self.picker = FacePicker()
         self.picker.setVisible(False)
         self.picker.chosen.connect(self._on_face_chosen)
@@ -80,8 +94,10 @@ class MePage(QWidget):
         self.faces.setWordWrap(True)
         self.faces.setAccessibleName("Reference faces")
         self.faces.currentItemChanged.connect(self._on_selection_changed)
-        self.empty = QLabel("No photos of you yet.\nClick “Add photos…” or drop photos or folders here.")
+        self.empty = QLabel("No photos of you yet.\nClick “Add photos…” or drop photos or folders here: three or "
+                            "more clear photos of your face, from different days.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
         QShortcut(QKeySequence.StandardKey.Delete, self.faces, self._on_remove_clicked)
 
         self.identifiers = IdentifiersPanel(store)
@@ -90,6 +106,7 @@ class MePage(QWidget):
         layout.addWidget(header)
         layout.addLayout(buttons)
         layout.addWidget(self.notice)
+        layout.addWidget(self.flagged)
         layout.addWidget(self.picker)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.faces, 3)
@@ -127,23 +144,37 @@ class MePage(QWidget):
         keep = current.data(Qt.ItemDataRole.UserRole) if current else None
         self.faces.clear()
         references = list_references(self.store)
+        self._references = {face.id: face for face in references}
         for face in references:
-            item = QListWidgetItem(self._face_icon(face.id), _caption(face))
+            item = QListWidgetItem(self._face_icon(face), _caption(face))
             item.setData(Qt.ItemDataRole.UserRole, face.id)
             item.setToolTip(f"{face.name}: face {face.size} px wide, added {face.added[:10]}"
-                            + (f"\n{face.hint}" if face.hint else "\nGood for matching"))
+                            + (f"\n{face.hint}" if face.hint else "\nSharp and large enough for matching")
+                            + ("" if face.matching else "\nDoes not look like your other reference faces: scans leave "
+                               "it out until you say it is you"))
+            item.setData(Qt.ItemDataRole.AccessibleTextRole, f"{face.name}, {_caption(face).splitlines()[1]}")
             self.faces.addItem(item)
             if face.id == keep:
                 self.faces.setCurrentItem(item)
-        usable = sum(1 for f in references if f.hint is None)
+        usable = sum(1 for f in references if f.hint is None and f.matching)
+        left_out = [f for f in references if not f.matching]
         if references:
             self.summary.setText(f"{len(references)} reference face{'s' if len(references) != 1 else ''}, "
-                                 f"{usable} good for matching" + ("" if usable >= 3 else " (3 or more is best)"))
+                                 f"{usable} good for matching" + ("" if usable >= 3 else " (3 or more is best)")
+                                 + (f", {len(left_out)} left out" if left_out else ""))
         else:
             self.summary.setText("")
+        if left_out:
+            names = ", ".join(f.name for f in left_out)
+            self.flagged.show_error(f"{names} {'does' if len(left_out) == 1 else 'do'} not look like your other "
+                                    "reference faces, so scans leave "
+                                    f"{'it' if len(left_out) == 1 else 'them'} out. If it is you, select it and "
+                                    "click “Yes, this is me”; if not, remove it.")
+        else:
+            self.flagged.clear_message()
         self.faces.setVisible(bool(references))
         self.empty.setVisible(not references)
-        self.remove_button.setEnabled(self.faces.currentItem() is not None)
+        self._update_buttons()
         self.identifiers.refresh()  # my reference photos' hashes are identifiers too
 
     def stop(self) -> None:
@@ -181,13 +212,25 @@ class MePage(QWidget):
         self.notice.show_info(f"Removed {item.text().splitlines()[0]}.")
         self.refresh()
 
-    def _on_selection_changed(self, current, _previous) -> None:
-        self.remove_button.setEnabled(current is not None)
+    def _on_confirm_clicked(self) -> None:
+        face = self._selected_face()
+        if face is None or face.matching:
+            return
+        confirm_reference(self.store, face.id)
+        self.notice.show_info(f"{face.name} is used in scans from now on. Scan again to look for it.")
+        self.refresh()
+
+    def _on_selection_changed(self, _current, _previous) -> None:
+        self._update_buttons()
 
     def _on_photo_result(self, result) -> None:
         if isinstance(result, jobs.PhotoAdded):
             name = Path(result.path).name
-            self.notice.show_info(f"Added {name}." + (f" Note: {result.hint}." if result.hint else ""))
+            if not result.matching:
+                self.notice.show_error(f"Added {name}, but its face does not look like your other reference faces: "
+                                       "scans leave it out until you say it is you.")
+            else:
+                self.notice.show_info(f"Added {name}." + (f" Note: {result.hint}." if result.hint else ""))
             self.refresh()
         elif isinstance(result, jobs.PhotoRejected):
             self.notice.show_error(result.message)
@@ -226,22 +269,41 @@ class MePage(QWidget):
             self.picker.setVisible(False)
             return
         choice = self._choices[0]
-        self.picker.ask(choice.path, QPixmap(choice.path), choice.boxes)
+        picture = QPixmap.fromImage(choice.image) if choice.image is not None else QPixmap(choice.path)
+        self.picker.ask(choice.path, picture, choice.boxes)
         self.picker.setVisible(True)
 
     def _hide_picker_for(self, path: str) -> None:
         self._choices = [c for c in self._choices if c.path != path]
         self._show_next_choice()
 
-    def _face_icon(self, face_id: int) -> QIcon:
-        found = reference_thumbnail(self.store, face_id)
+    def _selected_face(self) -> ReferenceFace | None:
+        item = self.faces.currentItem()
+        return self._references.get(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
+
+    def _update_buttons(self) -> None:
+        face = self._selected_face()
+        self.remove_button.setEnabled(face is not None)
+        self.confirm_button.setEnabled(face is not None and not face.matching)
+
+    def _face_icon(self, face: ReferenceFace) -> QIcon:
+        found = reference_thumbnail(self.store, face.id)
         if found is None:
             return QIcon()
         data, (top, right, bottom, left) = found
         pixmap = pixmap_from_bytes(data)
         w, h = pixmap.width(), pixmap.height()
-        return QIcon(draw_boxes(pixmap, [(top * h, right * w, bottom * h, left * w)]))
+        boxed = draw_boxes(pixmap, [(top * h, right * w, bottom * h, left * w)])
+        if not face.matching:  # left out of matching: a wide orange frame
+            painter = QPainter(boxed)
+            width = max(6, min(w, h) // 25)
+            painter.setPen(QPen(QColor("#ef6c00"), width))
+            painter.drawRect(width // 2, width // 2, w - width, h - width)
+            painter.end()
+        return QIcon(boxed)
 
 
 def _caption(face: ReferenceFace) -> str:
+    if not face.matching:
+        return f"{face.name}\n⚠ not like your others: left out"
     return f"{face.name}\n{'⚠ ' + face.problem if face.problem else 'good'}"

@@ -85,6 +85,7 @@ class RequestsPage(QWidget):
         splitter.addWidget(self.table)
         splitter.addWidget(self.detail)
         splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)  # a tall window gives the detail room too, not only the table
         splitter.setSizes([340, 280])
         self.splitter = splitter
 

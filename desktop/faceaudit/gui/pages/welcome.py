@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from faceaudit.gui.widgets.page_parts import breakable
+
 __all__ = ["WelcomePage"]
 
 
@@ -27,15 +29,20 @@ class WelcomePage(QWidget):
             "<ol><li><b>Me</b>: add a few photos of yourself.</li>"
             "<li><b>Datasets</b>: add a dataset you downloaded and let FaceAudit index it.</li>"
             "<li><b>Scan &amp; Review</b>: look at the faces that resemble yours and say which are you.</li>"
-            "<li><b>Letters</b>: ask the publishers to delete them.</li></ol>"
+            "<li><b>Letters</b>: ask the publishers to delete them.</li>"
+            "<li><b>Requests</b>: keep track of the answers and the legal deadlines.</li></ol>"
             "<p><b>Nothing leaves this computer.</b> FaceAudit works offline; it never uploads photos or "
-            "faces. What it keeps is in the folder below, and Settings can delete all of it.</p>")
+            "faces. What it keeps is in the folder below, and Settings can delete all of it.</p>"
+            "<p>Everything works from the keyboard: Tab moves, Ctrl+1 to Ctrl+5 open the pages, and F1 "
+            "(Help &gt; Keyboard shortcuts) lists the rest.</p>")
         text.setWordWrap(True)
         text.setTextFormat(Qt.TextFormat.RichText)
         text.setFixedWidth(720)
         # A centred rich-text label is otherwise given its one-line height plus too little.
         text.setMinimumHeight(text.heightForWidth(720))
-        folder = QLabel(data_folder)
+        folder = QLabel(breakable(data_folder))
+        folder.setWordWrap(True)
+        folder.setAccessibleName("Data folder")
         folder.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         folder.setFixedWidth(720)
         self.start_button = QPushButton("Get started")

@@ -8,8 +8,8 @@ from faceaudit.core.datasets.indexing import default_workers
 
 __all__ = ["Preferences", "DETECTOR_LABELS"]
 
-#: Detector name -> what the person sees.
-DETECTOR_LABELS = {"hog": "Fast (HOG)", "cnn": "Accurate (CNN, slow without a GPU)"}
+#: Detector name -> what the person sees: what each finder is like, not what its method is called.
+DETECTOR_LABELS = {"hog": "Fast", "cnn": "Thorough (slow without a graphics card)"}
 
 
 def _default_workers() -> int:
@@ -21,7 +21,7 @@ class Preferences:
     """Settings the person can change.
 
     Attributes:
-        detector: "hog" (fast) or "cnn" (accurate).
+        detector: "hog" (fast) or "cnn" (thorough).
         workers: processes used for indexing.
         welcome_shown: the first-run welcome has been seen.
         identity_asked: the Letters page has asked once for the writer's details.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
 from faceaudit.gui.widgets.page_parts import make_button
 
@@ -36,10 +36,11 @@ class LetterPreview(QWidget):
         self.open_mail_button = make_button("Open in mail program", "Open the saved e-mail draft (a file on this "
                                             "computer) in your mail program", self.open_mail_requested.emit)
         self.open_mail_button.setEnabled(False)
-        buttons = QHBoxLayout()
-        for button in (self.save_pdf_button, self.save_text_button, self.save_eml_button, self.open_mail_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons = QGridLayout()  # two by two: four in a row do not fit beside the form in a 900 px window
+        for number, button in enumerate((self.save_pdf_button, self.save_text_button, self.save_eml_button,
+                                         self.open_mail_button)):
+            buttons.addWidget(button, number // 2, number % 2)
+        buttons.setColumnStretch(2, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("Preview:"))

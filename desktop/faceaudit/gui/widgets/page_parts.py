@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QDropEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,7 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table", "decision_row"]
+__all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table", "decision_row", "breakable",
+           "keep_text_in_sight"]
 
 
 class PageHeader(QWidget):
@@ -84,27 +86,37 @@ def make_button(text: str, tip: str, slot: Callable[[], None]) -> QPushButton:
 
 
 def make_row_table(columns: tuple[str, ...], name: str) -> QTableWidget:
-    """A read-only table whose rows are picked one at a time; the first column takes the spare width."""
+    """A read-only table whose rows are picked one at a time.
+
+    Columns are as wide as their contents while the table is wide enough, the first taking the
+    spare width; in a narrow window the widest columns give up width first (their texts wrap or
+    end in "…"), so short ones such as dates stay whole.
+    """
     table = QTableWidget(0, len(columns))
     table.setHorizontalHeaderLabels(columns)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.horizontalHeader().setStretchLastSection(False)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     table.setAccessibleName(name)
+    fitter = _ColumnFitter(table)
+    table.viewport().installEventFilter(fitter)
+    table.model().rowsInserted.connect(fitter.schedule)
+    table.model().dataChanged.connect(fitter.schedule)
     return table
 
 
 def decision_row(tips: dict[str, str], decided: Callable[[str], None],
-                 status: QLabel) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
+                 status: QLabel | None = None) -> tuple[QHBoxLayout, dict[str, QPushButton]]:
     """The three decision buttons of a candidate (me, not me, unsure; keys Y, N, U) and a status label.
 
     Args:
         tips: each decision's tooltip ("me", "not_me", "unsure").
         decided: called with the decision clicked.
-        status: shown at the row's right (the decision made).
+        status: shown at the row's right (the decision made), if given.
     """
     row = QHBoxLayout()
     buttons = {}
@@ -116,5 +128,73 @@ def decision_row(tips: dict[str, str], decided: Callable[[str], None],
         buttons[decision] = button
         row.addWidget(button)
     row.addStretch(1)
-    row.addWidget(status)
+    if status is not None:
+        row.addWidget(status)
     return row, buttons
+
+
+class _ColumnFitter(QObject):
+    """Shares a table's width among its columns (see make_row_table)."""
+
+    def __init__(self, table: QTableWidget):
+        super().__init__(table)
+        self._table = table
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.fit)
+
+    def schedule(self, *_args) -> None:
+        self._timer.start()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.schedule()
+        return False
+
+    def fit(self) -> None:
+        table, header = self._table, self._table.horizontalHeader()
+        count = table.columnCount()
+        available = table.viewport().width()
+        wanted = [max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) for c in range(count)]
+        widths = list(wanted)
+        if sum(wanted) <= available:
+            widths[0] += available - sum(wanted)
+        else:  # the widest columns give up width first, down to a common cap; narrow ones stay whole
+            cap, left = available, available
+            for number, width in enumerate(sorted(wanted)):
+                share = left // (count - number)
+                if width > share:
+                    cap = share
+                    break
+                left -= width
+            widths = [max(header.minimumSectionSize(), min(width, cap)) for width in wanted]
+        for column, width in enumerate(widths):
+            header.resizeSection(column, width)
+
+
+def breakable(text: str) -> str:
+    """Text with a long path in it that a word-wrapped label may break after each / or \\ (zero-width spaces)."""
+    return text.replace("/", "/\u200b").replace("\\", "\\\u200b")
+
+
+class _HeightKeeper(QObject):
+    """Keeps a window at least as tall as its wrapped texts need at its present width."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.LayoutRequest, QEvent.Type.Show, QEvent.Type.Resize):
+            layout = watched.layout()
+            if layout is not None and layout.hasHeightForWidth():
+                needed = layout.totalHeightForWidth(watched.width())
+                if needed != watched.minimumHeight():
+                    watched.setMinimumHeight(needed)
+        return False
+
+
+def keep_text_in_sight(window: QWidget) -> None:
+    """Let a dialog grow (and not shrink) to the height its word-wrapped texts need.
+
+    A window is first sized without height-for-width: a wrapped label that gets a longer text
+    later (an inline problem) would be squeezed to one line.
+    """
+    window.installEventFilter(_HeightKeeper(window))

@@ -156,9 +156,10 @@ class RequestDetail(QWidget):
         layout.setContentsMargins(0, 6, 0, 0)
         layout.addLayout(left, 5)
         layout.addSpacing(8)
-        layout.addLayout(middle, 3)
-        layout.addSpacing(8)
-        layout.addLayout(right, 4)
+        written = QVBoxLayout()  # notes above replies: three columns side by side do not fit a 900 px window
+        written.addLayout(middle, 1)
+        written.addLayout(right, 1)
+        layout.addLayout(written, 6)
         self._fill_grounds()
 
     def show_request(self, record: RequestRecord | None) -> None:
