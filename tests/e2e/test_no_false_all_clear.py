@@ -53,9 +53,16 @@ def home(lfw, tmp_path_factory) -> tuple[Path, dict]:
             archive.add(photo, photo.relative_to(strangers).as_posix())
     whole = cut.read_bytes()
     cut.write_bytes(whole[:len(whole) // 2])  # a download cut short
+    # A folder without a photo is refused when it is added (issue 17)...
+    refused = subprocess.run([sys.executable, "-m", "faceaudit.cli", "dataset", "add", str(empty), "--name", "empty"],
+                             env=env, capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2 and "holds no photos" in refused.stderr
+    # ...but one whose photos went after it was added has nothing readable, and must say so.
+    (empty / "placeholder.jpg").write_bytes(_noise_jpeg(99))
     for name, path in (("photos", photos), ("strangers", strangers), ("ffhq", ffhq), ("empty", empty),
                        ("noise", noise), ("cut", cut)):
         _cli(env, "dataset", "add", str(path), "--name", name)
+    (empty / "placeholder.jpg").unlink()
     _cli(env, "index", "--workers", "2")
     _cli(env, "me", "add", *map(str, person_photos(lfw, PERSON)[:2]))
     return base, env

@@ -43,7 +43,7 @@ def test_add_dataset_dialog_checks_as_you_type(qtbot, window, tmp_path, lfw):
 
     dialog.path.setText(str(text))  # a text file named as an archive: refused before a name matters
     _wait_checked(qtbot, dialog)
-    assert _said(dialog.path_problem).startswith("faces.tar.gz is neither a folder nor a zip/tar archive")
+    assert _said(dialog.path_problem).startswith("faces.tar.gz is not a form FaceAudit reads")
     assert not dialog.add_button.isEnabled()
 
     dialog.path.setText(str(photos.parent))

@@ -104,13 +104,14 @@ class RemovalImpact:
                 "photos you confirmed in it")
 
 
-def check_new_dataset(store: Store, path: str | os.PathLike, name: str) -> list[DatasetProblem]:
+def check_new_dataset(store: Store, path: str | os.PathLike, name: str,
+                      columns: str | None = None) -> list[DatasetProblem]:
     """Everything wrong with adding `path` as a dataset called `name`, before anything is written.
 
     Looks at the name (empty, taken) and the path (missing, unreadable, not a form FaceAudit
     reads, already added under another name, holding no photo). Reading stops at the first
     photo found, but a large folder or archive with none is read to its end: call it off the
-    window's thread.
+    window's thread. `columns` is a list of links' column choice, as `add_dataset` takes it.
     """
     problems = []
     name = (name or "").strip()
@@ -118,7 +119,7 @@ def check_new_dataset(store: Store, path: str | os.PathLike, name: str) -> list[
         problems.append(DatasetProblem("name", "a dataset needs a name"))
     elif store.scalar("SELECT id FROM datasets WHERE name = ?", [name]) is not None:
         problems.append(DatasetProblem("name", f"a dataset named {name!r} already exists: choose another name"))
-    problem = _path_problem(store, path)
+    problem = _path_problem(store, path, columns)
     if problem:
         problems.append(DatasetProblem("path", problem))
     return problems
@@ -144,7 +145,7 @@ def add_dataset(store: Store, path: str | os.PathLike, name: str, labels_csv: st
         SourceError: the path is missing, unreadable, already a dataset, holds no photo (nor list file), or
             is not a form FaceAudit reads (or not a list of links with the columns named).
     """
-    for problem in check_new_dataset(store, path, name):
+    for problem in check_new_dataset(store, path, name, columns):
         raise (DatasetError if problem.field == "name" else SourceError)(problem.message)
     name = name.strip()
     if aligned not in tuple(Aligned):
@@ -278,7 +279,7 @@ def _info(row: dict) -> DatasetInfo:
     return replace(info, state=state, reason=reason)
 
 
-def _path_problem(store: Store, path: str | os.PathLike) -> str | None:
+def _path_problem(store: Store, path: str | os.PathLike, columns: str | None = None) -> str | None:
     if not str(path).strip():
         return "choose a folder or an archive"
     chosen = Path(path).expanduser()
@@ -293,7 +294,8 @@ def _path_problem(store: Store, path: str | os.PathLike) -> str | None:
             return f"this {'folder' if resolved.is_dir() else 'file'} is already the dataset {other['name']!r}"
     gap = None
     try:
-        for record in open_source(resolved).entries():
+        source = open_list(resolved, columns)[0] if columns else open_source(resolved)
+        for record in source.entries():
             if isinstance(record, Entry):
                 return None  # one photo is enough to know it is not empty
             gap = gap or record  # a part of it that could not be listed

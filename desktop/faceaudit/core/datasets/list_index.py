@@ -23,14 +23,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources.link_lists import ListError, ListForm, ListLayout, streams
 from faceaudit.core.datasets.sources.link_lists.prefilter import TOKEN_BYTE
 from faceaudit.core.datasets.sources.link_lists.text_rows import GROUP_BYTES, grouped, line_chunks
+from faceaudit.core.lazy_import import LazyModule
 
 __all__ = ["Block", "ListIndex", "build_index", "load_index", "read_block", "token_hash", "token_hashes", "tokens_of"]
+
+pa = LazyModule("pyarrow")  # imported when an index is first built, not when the window opens
 
 #: Bloom filter bits per distinct word of a block, and probes per word: about 0.3 % false "maybe"s.
 _BITS_PER_TOKEN = 12

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-import holidays
-
 __all__ = ["Period", "PERIODS", "LAWS", "DELIVERY_DAYS", "add_months", "received_on", "deadline",
            "acknowledgment_due", "next_working_day", "is_working_day", "is_overdue", "REMINDER_DAYS"]
 
@@ -87,6 +85,8 @@ def received_on(sent: date, channel: str = "email") -> date:
 def _holidays(country: str, region: str, year: int):
     if not country:
         return {}
+    import holidays  # 0.17 s of imports: loaded when a deadline is first counted, not when the window opens
+
     subdivision = region.split("-", 1)[1] if region.upper().startswith(country.upper() + "-") else None
     try:
         return holidays.country_holidays(country.upper(), subdiv=subdivision, years=year)

@@ -97,11 +97,12 @@ class RequestDetail(QWidget):
         actions.addWidget(QLabel("Sent on:"), 0, 0)
         actions.addWidget(self.sent_date, 0, 1)
         actions.addWidget(self.sent_by, 0, 2)
-        actions.addWidget(self.mark_sent_button, 0, 3)
-        actions.addWidget(self.extend_button, 1, 3)
+        # Three columns: with the channel beside the date, four no longer fit a 900 px window.
+        actions.addWidget(self.mark_sent_button, 1, 0, 1, 2)
+        actions.addWidget(self.extend_button, 1, 2)
         for column, button in enumerate(self.status_buttons.values()):
-            actions.addWidget(button, 1, column)
-        actions.addWidget(self.follow_up_button, 2, 0, 1, 3)
+            actions.addWidget(button, 2, column)
+        actions.addWidget(self.follow_up_button, 3, 0, 1, 3)
         left = QVBoxLayout()
         left.addWidget(self.title)
         left.addWidget(self.facts)
@@ -141,15 +142,18 @@ class RequestDetail(QWidget):
         self.reply_file_button = make_button("Attach file…", "Where you saved their answer (it stays where it is)",
                                              self._on_pick_reply_file)
         add_reply = make_button("Add reply", "Record the answer and set the request's status", self._on_add_reply)
+        reply_kind = QHBoxLayout()  # what it said on one row, the buttons on the next: both fit a 900 px window
+        reply_kind.addWidget(self.reply_status)
+        reply_kind.addWidget(self.reply_ground, 1)
         reply_row = QHBoxLayout()
-        reply_row.addWidget(self.reply_status)
-        reply_row.addWidget(self.reply_ground, 1)
+        reply_row.addStretch(1)
         reply_row.addWidget(self.reply_file_button)
         reply_row.addWidget(add_reply)
         right = QVBoxLayout()
         right.addWidget(QLabel("Replies:"))
         right.addWidget(self.replies, 1)
         right.addWidget(self.reply_text)
+        right.addLayout(reply_kind)
         right.addLayout(reply_row)
 
         layout = QHBoxLayout(self)

@@ -15,10 +15,14 @@ import re
 from collections.abc import Iterable
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+
+from faceaudit.core.lazy_import import LazyModule
 
 __all__ = ["Needles", "TOKEN_BYTE"]
+
+# pyarrow is imported when a list is first searched, not when the window (which lists datasets) opens.
+pa = LazyModule("pyarrow")
+pc = LazyModule("pyarrow.compute")
 
 #: Needles per RE2 pattern: beyond a few hundred literals RE2's automaton outgrows its memory
 #: budget and falls back to a slow matcher (1,000 hashes took 228 s on 100 MB; 200 took 0.2 s).
