@@ -105,7 +105,8 @@ def add_letters(store, work: Path) -> None:
                   email="jane@example.org", country="United Kingdom")
     link_dataset(store, "lfw-sample", "lfw")
     access = save(store, LetterChoice("access", "lfw-sample", "en"), pdf=work / "access.pdf")
-    update_request(store, access.request_id, sent=date.today() - timedelta(days=9), note="sent by e-mail")
+    update_request(store, access.request_id, sent=date.today() - timedelta(days=9), channel="email",
+                   note="sent by e-mail")
     save(store, LetterChoice("erasure", "lfw-sample", "en"), pdf=work / "erasure.pdf")
 
 

@@ -60,7 +60,7 @@ def test_rows_are_reviewed_like_faces(window, qtbot, store, tmp_path):
               for r in range(page.row.fields.rowCount())}
     assert fields["metadata.author"] == "Jane Doe" and fields["metadata.photo_url"] == MINE
     card = page.grid.card(shown[0].ref)
-    assert isinstance(card, RowCard) and card.caption() == ["FFHQ", "ffhq-dataset-v2.json, entry 30"]
+    assert isinstance(card, RowCard) and card.caption() == ["FFHQ", "entry 30, ffhq-dataset-v2.json"]
     assert page.grid._headers["listed"].text().startswith("Rows of lists of links that name you")
     page.grid.setFocus()
     qtbot.keyClick(page.grid, Qt.Key.Key_Y)

@@ -220,7 +220,7 @@ class RowCard(CandidateCard):
 
     def caption(self) -> list[str]:
         candidate = self.candidate
-        return [candidate.dataset, f"{candidate.file.rsplit('/', 1)[-1]}, {candidate.locator}"]
+        return [candidate.dataset, f"{candidate.locator}, {candidate.file.rsplit('/', 1)[-1]}"]
 
     def paint_picture(self, painter: QPainter, area: QRect) -> None:
         palette = self.palette()
@@ -228,17 +228,20 @@ class RowCard(CandidateCard):
         painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
         painter.drawRect(area)
         inner = area.adjusted(8, 8, -8, -12)
-        font = QFont(self.font())
-        font.setBold(True)
-        painter.setFont(font)
         painter.setPen(palette.color(QPalette.ColorRole.Text))
-        line = painter.fontMetrics().lineSpacing()
-        painter.drawText(QRect(inner.left(), inner.top(), inner.width(), line),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "A row names you by")
-        painter.setFont(self.font())
-        text = "\n".join(self.candidate.matched)
-        painter.drawText(inner.adjusted(0, line + 4, 0, 0),
-                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWrapAnywhere, text)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        line = self.fontMetrics().lineSpacing()
+        y = inner.top()
+        # One line each, shortened in the middle when too long (an address keeps its start and end).
+        for number, text in enumerate(["Names you by:", *self.candidate.matched]):
+            if y + line > inner.bottom():
+                break
+            painter.setFont(bold if number == 0 else self.font())
+            shown = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, inner.width())
+            painter.drawText(QRect(inner.left(), y, inner.width(), line),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+            y += line + (4 if number == 0 else 0)
 
     def _describe(self) -> None:
         candidate = self.candidate

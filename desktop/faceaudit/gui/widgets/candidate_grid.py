@@ -220,6 +220,8 @@ class CandidateGrid(QScrollArea):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._layout()
+        if 0 <= self._current < len(self._cards):  # the current card stays in sight when the grid narrows
+            self.ensureWidgetVisible(self._cards[self._current], _GAP, _GAP + self.fontMetrics().lineSpacing())
 
     def eventFilter(self, watched, event) -> bool:
         if watched is self._inner and event.type() == QEvent.Type.Resize:

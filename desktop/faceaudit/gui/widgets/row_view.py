@@ -41,12 +41,13 @@ class RowView(QWidget):
         self.decision = QLabel()
         row, self.buttons = decision_row({"me": "Yes, this row lists a photo of mine or of me (key Y)",
                                           "not_me": "No, this row is about someone else (key N)",
-                                          "unsure": "I cannot tell (key U)"}, self.decided.emit, self.decision)
+                                          "unsure": "I cannot tell (key U)"}, self.decided.emit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.where)
         layout.addWidget(self.explain)
         layout.addWidget(self.fields, 1)
+        layout.addWidget(self.decision)  # above the buttons, as for a face: the row view stays narrow
         layout.addLayout(row)
 
     def show_row(self, candidate: RowCandidate) -> None:
