@@ -222,7 +222,7 @@ def _take_pages(app, store, wanted: list[str], size: tuple[int, int], suffix: st
             review.grid.setFocus()
             _wait_for_background(app)  # crops and the photo are read off the GUI thread
         if name == "letters":
-            window.letters_page.form.set_letter("erasure", "en", "gdpr")
+            window.letters_page.form.set_letter("erasure", "en")
         if name == "requests":
             sent = [r for r in window.requests_page.requests() if r.status == "sent"]
             if sent:

@@ -15,13 +15,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QRadioButton,
+    QSplitter,
     QStyle,
     QStyleOptionButton,
     QTableWidget,
     QWidget,
 )
 
-__all__ = ["visible_widgets", "clipped", "shown_words"]
+__all__ = ["visible_widgets", "clipped", "overlapping", "shown_words"]
 
 #: A label may elide its text (a long path) only when it says so with this property.
 ELIDED = "elided"
@@ -46,6 +47,22 @@ def clipped(root: QWidget) -> list[str]:
             problem = _label_problem(widget)
         if problem:
             found.append(f"{type(widget).__name__} {_text(widget)[:60]!r} in {_path(widget)}: {problem}")
+    return found
+
+
+def overlapping(root: QWidget) -> list[str]:
+    """Panes of a splitter under `root` drawn over their neighbour (their minimum widths add up to more
+    than the splitter has: the words fit, but one pane hides part of the next)."""
+    found = []
+    for splitter in (w for w in visible_widgets(root) if isinstance(w, QSplitter)):
+        panes = [splitter.widget(n) for n in range(splitter.count()) if splitter.widget(n).isVisible()]
+        horizontal = splitter.orientation() == Qt.Orientation.Horizontal
+        for first, second in zip(panes, panes[1:], strict=False):
+            end = first.geometry().right() if horizontal else first.geometry().bottom()
+            start = second.geometry().left() if horizontal else second.geometry().top()
+            if end >= start:
+                found.append(f"{type(first).__name__} over {type(second).__name__} by {end - start + 1} px "
+                             f"in {_path(splitter)}")
     return found
 
 

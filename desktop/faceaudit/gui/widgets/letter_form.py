@@ -158,7 +158,9 @@ class LetterForm(QWidget):
         self.fields.addRow("", self.opt_in_help)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 6, 0)
-        layout.addWidget(QLabel("About (datasets with photos you confirmed, then organisations):"))
+        about = QLabel("About (datasets with photos you confirmed, then organisations):")
+        about.setWordWrap(True)  # unwrapped, this one line made the form too wide for a 900 px window
+        layout.addWidget(about)
         layout.addWidget(self.datasets)
         layout.addLayout(self.fields)
         layout.addStretch(1)
@@ -209,11 +211,12 @@ class LetterForm(QWidget):
         self.select_dataset(find_organisation(name).id)
 
     def set_letter(self, kind: str, lang: str | None = None, law: str | None = None) -> None:
-        """Choose the letter type and, optionally, its language and law."""
+        """Choose the letter type and, optionally, its language and law (a law not offered for the
+        sender's case leaves the law as it is: the list holds only laws that reach sender and recipient)."""
         self.kind.setCurrentIndex(self.kind.findData(kind))
         if lang:
             self.lang.setCurrentIndex(self.lang.findData(lang))
-        if law:
+        if law and self.law.findData(law) >= 0:
             self.law.setCurrentIndex(self.law.findData(law))
 
     def cited_ids(self) -> tuple[str, ...]:
