@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -93,7 +93,7 @@ class LetterForm(QWidget):
         self.law.currentIndexChanged.connect(self._on_law_chosen)
         self.law_note = QLabel()
         self.law_note.setWordWrap(True)
-        self.law_note.setStyleSheet("QLabel { color: #555555; }")
+        self.law_note.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # subdued, legible on a dark theme too
         self.registry = QComboBox()
         self.registry.setAccessibleName("Registry entry")
         self.registry.setToolTip("Which published dataset this is: it decides whom the letter goes to")
