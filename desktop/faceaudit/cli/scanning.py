@@ -22,7 +22,9 @@ def register(commands) -> None:
     scan.set_defaults(handler=_scan)
 
     review = commands.add_parser("review", help="say whether a candidate is you",
-                                 description="Record your decision on a candidate match.")
+                                 description="Record your decision on a candidate match. For a row of a list "
+                                             "(L12), 'me' means the photo it lists shows you: letters cite it as a "
+                                             "photograph of you.")
     review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, or L and a number for "
                                          "a row of a list")
     review.add_argument("decision", choices=[d.value.replace("_", "-") for d in Decision], help="your decision")

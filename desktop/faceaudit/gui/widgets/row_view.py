@@ -32,15 +32,18 @@ class RowView(QWidget):
         self.where = QLabel()
         self.where.setWordWrap(True)
         self.where.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A confirmed row is cited as "a photograph of me": letters say so, so "me" must mean the photo shows me
+        # (a photo I took that shows only others is someone else's personal data, not mine).
         self.explain = QLabel("The dataset was published as a list of links, so there is no face to compare: this row "
-                              "names one of your identifiers exactly. Say “This is me” if the photo it lists is one of "
-                              "yours or shows you; only rows you confirm go into letters.")
+                              "names one of your identifiers exactly. Say “This is me” only if the photo it lists "
+                              "shows you (open its address in your own browser if you need to see it); letters cite "
+                              "the rows you confirm as photographs of you.")
         self.explain.setWordWrap(True)
         self.fields = make_row_table(("Field", "Value"), "The row's fields")
         self.fields.horizontalHeader().setStretchLastSection(True)
         self.decision = QLabel()
-        row, self.buttons = decision_row({"me": "Yes, this row lists a photo of mine or of me (key Y)",
-                                          "not_me": "No, this row is about someone else (key N)",
+        row, self.buttons = decision_row({"me": "Yes, the photo this row lists shows me (key Y)",
+                                          "not_me": "No, the photo does not show me (key N)",
                                           "unsure": "I cannot tell (key U)"}, self.decided.emit)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
