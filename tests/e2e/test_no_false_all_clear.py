@@ -64,6 +64,10 @@ def home(lfw, tmp_path_factory) -> tuple[Path, dict]:
         _cli(env, "dataset", "add", str(path), "--name", name)
     (empty / "placeholder.jpg").unlink()
     _cli(env, "index", "--workers", "2")
+    late = base / "added-later"
+    late.mkdir()
+    (late / "one.jpg").write_bytes(_noise_jpeg(7))
+    _cli(env, "dataset", "add", str(late), "--name", "late")  # added after indexing: not indexed yet
     _cli(env, "me", "add", *map(str, person_photos(lfw, PERSON)[:2]))
     return base, env
 
@@ -92,8 +96,11 @@ def test_dataset_list_flags_every_dataset_that_was_not_really_checked(home):
 def test_scan_names_what_it_could_not_check_and_gives_no_false_all_clear(home):
     _, env = home
     everything = _cli(env, "scan")
-    for name in ("ffhq", "empty", "noise", "cut"):
+    for name in ("ffhq", "empty", "noise", "cut", "late"):
         assert f"not really checked: {name}: " in everything
+    # Each names where to go next: errors to read, or indexing to finish.
+    assert "(see: faceaudit dataset errors cut)" in everything
+    assert "(to finish: faceaudit index late)" in everything
     assert "not really checked: photos" not in everything and "strong" in everything
     only_unchecked = _cli(env, "scan", "ffhq")
     assert ALL_CLEAR not in only_unchecked

@@ -8,7 +8,7 @@ from datetime import date
 from faceaudit.core.letters.types import Law, LetterKind
 from faceaudit.core.storage.store import Store
 
-__all__ = ["open_store", "parse_date", "lines", "print_saved", "shown", "LETTER_TYPES", "LAWS"]
+__all__ = ["open_store", "parse_date", "lines", "print_saved", "shown", "see_hint", "LETTER_TYPES", "LAWS"]
 
 #: The letter types and laws as the CLI offers them (declared once, in core/letters/types.py).
 LETTER_TYPES = [kind.value for kind in LetterKind]
@@ -66,3 +66,13 @@ def print_saved(saved) -> None:
     for note in saved.notes:
         hint = hint_for_action(note.action, note.subject)
         print(shown(f"note: {note.message}" + (f" ({hint})" if hint else "")))
+
+
+def see_hint(name: str, state: str | None) -> str:
+    """Where to look next about a dataset not really checked: indexing finishes one still waiting, the
+    errors list explains the rest; nothing for a dataset the scan did not search (state None)."""
+    if state is None:
+        return ""
+    if state in ("new", "indexing"):
+        return f" (to finish: faceaudit index {shown(name)})"
+    return f" (see: faceaudit dataset errors {shown(name)})"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from faceaudit.cli.common import open_store, shown
+from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.core.datasets.states import Aligned, DatasetState
 
 #: How the command line names each dataset state.
@@ -84,7 +84,7 @@ def _dataset_list(args) -> int:
             print(f"{shown(d.name)}: {d.items} items, {d.faces} faces, {d.errors} errors{unavailable},"
                   f" {STATE_WORDS[d.state]}  [{d.kind}] {shown(d.path)}")
         if d.state not in (DatasetState.READY, DatasetState.NEW, DatasetState.INDEXING):
-            print(f"  not really checked: {shown(d.reason)} (see: faceaudit dataset errors {shown(d.name)})")
+            print(f"  not really checked: {shown(d.reason)}{see_hint(d.name, d.state)}")
     return 0
 
 

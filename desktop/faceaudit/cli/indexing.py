@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceaudit.cli.common import open_store
+from faceaudit.cli.common import open_store, see_hint
 from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
@@ -58,5 +58,5 @@ def _index(args) -> int:
             print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
                   f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
         if info.state not in (DatasetState.READY, DatasetState.INDEXING):
-            print(f"  not really checked: {shown(info.reason)} (see: faceaudit dataset errors {shown(name)})")
+            print(f"  not really checked: {shown(info.reason)}{see_hint(name, info.state)}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from faceaudit.cli.common import open_store, shown
+from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.core.matching.matches import Decision
 
 __all__ = ["register"]
@@ -72,8 +72,7 @@ def _scan(args) -> int:
 
 def _say_unchecked(unchecked, out) -> None:
     for item in unchecked:
-        # A dataset searched but not whole has errors to look at; one not searched has nothing to show.
-        hint = f" (see: faceaudit dataset errors {shown(item.dataset)})" if item.state is not None else ""
+        hint = see_hint(item.dataset, item.state)
         print(f"not really checked: {shown(item.dataset)}: {shown(item.reason)}{hint}", file=out)
 
 
