@@ -16,12 +16,13 @@ import time
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 
 from faceaudit.core.faces.engine import FaceEngine
 from faceaudit.core.faces.images import decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.store import now, to_blob
+from tests.support.event_loop import measure_stalls
 
 #: The photos found deep in the archive (LFW's Al Gore, whose first photos are the references).
 DEEP = ("Al_Gore_0004.jpg", "Al_Gore_0005.jpg", "Al_Gore_0006.jpg")
@@ -78,36 +79,24 @@ def _open_deep_candidates(qtbot, window, store, lfw, tmp_path, members: int) -> 
     add_dataset(store, path, "big")
     _candidates(store, deep)
 
-    gaps, last = [], [time.monotonic()]
-
-    def tick():
-        moment = time.monotonic()
-        gaps.append(moment - last[0])
-        last[0] = moment
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
-    opened = time.monotonic()
-    window.show_page(2)  # the grid asks for the crops, the panel for the first candidate's photo
-    page = window.review_page
-    assert len(page.shown()) == 3
-    qtbot.waitUntil(lambda: not page.loading_pictures, timeout=600_000)
-    first_open = time.monotonic() - opened
-    assert all(card.image is not None for card in page.grid.cards())
-    assert page.panel.photo.has_image and page.panel.photo.picture()[1] is not None  # the photo, face boxed
-    page.grid.setFocus()
-    qtbot.keyClick(page.grid, Qt.Key.Key_End)  # open the last one: read again from the stream's start
-    qtbot.waitUntil(lambda: page.loading_pictures, timeout=5_000)
-    qtbot.waitUntil(lambda: not page.loading_pictures, timeout=600_000)
-    timer.stop()
+    with measure_stalls() as stalls:
+        opened = time.monotonic()
+        window.show_page(2)  # the grid asks for the crops, the panel for the first candidate's photo
+        page = window.review_page
+        assert len(page.shown()) == 3
+        qtbot.waitUntil(lambda: not page.loading_pictures, timeout=600_000)
+        first_open = time.monotonic() - opened
+        assert all(card.image is not None for card in page.grid.cards())
+        assert page.panel.photo.has_image and page.panel.photo.picture()[1] is not None  # the photo, face boxed
+        page.grid.setFocus()
+        qtbot.keyClick(page.grid, Qt.Key.Key_End)  # open the last one: read again from the stream's start
+        qtbot.waitUntil(lambda: page.loading_pictures, timeout=5_000)
+        qtbot.waitUntil(lambda: not page.loading_pictures, timeout=600_000)
     assert page.panel.candidate.key == deep[-1][0] and page.panel.photo.picture()[1] is not None
-    longest = max(gaps)
     print(f"\n{members:,}-member .tar.gz ({path.stat().st_size / 2**20:,.0f} MiB, built in {built:.0f} s): "
           f"crops and photo shown {first_open:.1f} s after opening Scan & Review; longest event-loop stall "
-          f"{longest * 1000:.0f} ms over {len(gaps)} ticks")
-    assert longest < 0.100
+          f"{stalls.longest * 1000:.0f} ms over {len(stalls.gaps)} ticks")
+    assert stalls.longest < 0.100
 
 
 def test_a_candidate_deep_in_a_5000_member_archive_opens_without_a_stall(qtbot, window, store, lfw, tmp_path):

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
+
+from tests.support.event_loop import measure_stalls
 
 
 def test_event_loop_stays_responsive_while_indexing(qtbot, window, make_dataset, wait_indexed, tmp_path):
     page = window.datasets_page
     window.show_page(1)
     assert page.add_dataset(make_dataset(tmp_path / "big", others=300), "big")
-    gaps, last = [], [time.monotonic()]
-
-    def tick():
-        now = time.monotonic()
-        gaps.append(now - last[0])
-        last[0] = now
-
-    timer = QTimer()
-    timer.setInterval(10)
-    timer.timeout.connect(tick)
-    timer.start()
-    page.start_indexing("big")
-    wait_indexed(page, timeout_s=400)
-    timer.stop()
+    with measure_stalls() as stalls:
+        page.start_indexing("big")
+        wait_indexed(page, timeout_s=400)
     assert page.table.item(0, 5).text() == "indexed"
     assert int(page.table.item(0, 2).text()) >= 300
-    longest = max(gaps)
-    print(f"\nlongest event-loop stall while indexing {page.table.item(0, 2).text()} photos: {longest * 1000:.0f} ms "
-          f"over {len(gaps)} ticks")
-    assert longest < 0.100
+    print(f"\nlongest event-loop stall while indexing {page.table.item(0, 2).text()} photos: "
+          f"{stalls.longest * 1000:.0f} ms over {len(stalls.gaps)} ticks")
+    assert stalls.longest < 0.100
 
 
 def test_pause_and_resume(qtbot, window, make_dataset, wait_indexed, tmp_path):
