@@ -95,8 +95,9 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     """
     ref_ids, refs, models = reference_matrix(store)
     identifiers = list_identifiers(store)
-    if not ref_ids and not identifiers:
-        raise _no_reference(store)
+    no_face = None if ref_ids else _no_reference(store)
+    if no_face and not identifiers:
+        raise no_face
     datasets = store.query("SELECT id, name, model, kind FROM datasets ORDER BY id")
     if names:
         unknown = set(names) - {d["name"] for d in datasets}
@@ -106,12 +107,10 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     if not datasets:
         raise ScanError("there is no dataset to search yet", action=Action.ADD_DATASET)
     lists = [d for d in datasets if d["kind"] == LINK_LIST]
-    if not ref_ids and not lists:  # identifiers, but only face datasets to search
-        raise _no_reference(store)
-    no_face = ("your reference faces do not look like one person"
-               if store.scalar("SELECT COUNT(*) FROM reference_faces") else "no photo of you to look for")
-    not_searched = {d["name"]: no_face for d in datasets
-                    if d["kind"] != LINK_LIST and not ref_ids}
+    if no_face and not lists:  # identifiers, but only face datasets to search
+        raise no_face
+    not_searched = {d["name"]: _NOT_SEARCHED[no_face.action] for d in datasets
+                    if d["kind"] != LINK_LIST and no_face}
     not_searched |= {d["name"]: "a list of links, and you have no identifiers to look for" for d in lists
                      if not identifiers}
     model = models[0] if models else None
@@ -146,6 +145,11 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
                            [now(), faces_seen, found, scan_id])
     yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True,
                        unchecked=_unchecked(store, datasets, not_searched))
+
+
+#: Why a face dataset was not searched, by what would fix it (as `_no_reference` says it).
+_NOT_SEARCHED = {Action.CONFIRM_REFERENCE: "your reference faces do not look like one person",
+                 Action.ADD_REFERENCE: "no photo of you to look for"}
 
 
 def _no_reference(store: Store) -> ScanError:
