@@ -7,7 +7,7 @@ identifiers (see `list_scan`), and the rows found are candidates too.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +25,7 @@ from faceaudit.core.matching.matches import inherit_decisions
 from faceaudit.core.matching.references import reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
-__all__ = ["ScanProgress", "ScanError", "Unchecked", "scan", "latest_scan", "partly_indexed"]
+__all__ = ["ScanProgress", "ScanError", "Unchecked", "scan", "latest_scan", "partly_indexed", "unchecked_of"]
 
 METHOD = ("z-normalised distance (median, near-side spread), mean of best 3 references, "
           "stranger tail measured on LFW, false discovery rate")
@@ -144,7 +144,13 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         store.conn.execute("UPDATE scans SET finished = ?, n_faces = ?, n_candidates = ? WHERE id = ?",
                            [now(), faces_seen, found, scan_id])
     yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True,
-                       unchecked=_unchecked(store, datasets, not_searched))
+                       unchecked=unchecked_of(_chosen(store, datasets), not_searched))
+
+
+def _chosen(store: Store, datasets: list[dict]) -> list[DatasetInfo]:
+    """The chosen datasets with their states now."""
+    chosen = {d["name"] for d in datasets}
+    return [info for info in list_datasets(store) if info.name in chosen]
 
 
 #: Why a face dataset was not searched, by what would fix it (as `_no_reference` says it).
@@ -160,15 +166,15 @@ def _no_reference(store: Store) -> ScanError:
     return ScanError("there is no photo of you to look for yet", action=Action.ADD_REFERENCE)
 
 
-def _unchecked(store: Store, datasets: list[dict], not_searched: dict[str, str]) -> tuple[Unchecked, ...]:
-    """Every chosen dataset not really checked, in order: not searched in this scan, or not whole (its state)."""
-    states = {info.name: info for info in list_datasets(store)}
+def unchecked_of(infos: Iterable[DatasetInfo], not_searched: dict[str, str]) -> tuple[Unchecked, ...]:
+    """Every dataset of `infos` not really checked, in order: not searched (`not_searched` says why), or
+    not whole (its state). The scan's last record carries this; a window showing it later asks again
+    with the datasets as they are then."""
     out = []
-    for dataset in datasets:
-        info = states.get(dataset["name"])
-        if dataset["name"] in not_searched:
-            out.append(Unchecked(dataset["name"], None, not_searched[dataset["name"]]))
-        elif info is not None and not info.checked:
+    for info in infos:
+        if info.name in not_searched:
+            out.append(Unchecked(info.name, None, not_searched[info.name]))
+        elif not info.checked:
             out.append(Unchecked(info.name, info.state, info.reason or info.state.value))
     return tuple(out)
 

@@ -32,7 +32,7 @@ from faceaudit.core.matching.matches import (
     restore_decisions,
 )
 from faceaudit.core.matching.references import list_references, thumbnail_of
-from faceaudit.core.matching.scan import ScanProgress, latest_scan, partly_indexed
+from faceaudit.core.matching.scan import ScanProgress, latest_scan, partly_indexed, unchecked_of
 from faceaudit.gui.dialogs.photo import PhotoDialog
 from faceaudit.gui.dialogs.second_look import SecondLookDialog
 from faceaudit.gui.support import jobs
@@ -237,9 +237,7 @@ class ReviewPage(QWidget):
         """Reload datasets, my reference faces and the candidates from the database."""
         datasets = list_datasets(self.store)
         self._faces_per_dataset = {d.name: d.faces for d in datasets}
-        self._unchecked = [(d.name, self._not_searched[d.name]) if d.name in self._not_searched
-                           else (d.name, d.reason or d.state.value) for d in datasets
-                           if d.name in self._not_searched or not d.checked]
+        self._unchecked = [(u.dataset, u.reason) for u in unchecked_of(datasets, self._not_searched)]
         self._has_identifiers = bool(list_identifiers(self.store))
         chosen = self.dataset_filter.currentData()
         self.dataset_filter.blockSignals(True)
