@@ -73,20 +73,21 @@ class CandidateGrid(QScrollArea):
 
     # -- contents --------------------------------------------------------------------------
 
-    def set_candidates(self, candidates: list, keep: int | None = None) -> None:
+    def set_candidates(self, candidates: list, keep: int | str | None = None) -> None:
         """Show these candidates in this order, grouped by band; cards of known candidates are kept.
 
         Args:
-            candidates: the candidates, most convincing first.
-            keep: the key of the candidate to keep current (its `ref`: a face match's number, a row's
+            candidates: the candidates, most convincing first; each is told apart by its `ref` (the
+                numbers of face matches and of rows overlap).
+            keep: the `ref` of the candidate to keep current (a face match's number, a row's
                 `L12`; default: the current one, if still listed).
         """
-        keep = keep if keep is not None else (_key(self.current()) if self.current() is not None else None)
-        chosen = {_key(self._cards[n].candidate) for n in self._selected if n < len(self._cards)}
+        keep = keep if keep is not None else (self.current().ref if self.current() is not None else None)
+        chosen = {self._cards[n].candidate.ref for n in self._selected if n < len(self._cards)}
         order = sorted(candidates, key=lambda c: list(Band).index(c.band) if c.band in list(Band) else len(Band))
         cards = []
         for candidate in order:
-            card = self._by_id.pop(_key(candidate), None)
+            card = self._by_id.pop(candidate.ref, None)
             if card is not None and kind_of(card.candidate) == kind_of(candidate):
                 card.set_candidate(candidate)
             else:
@@ -100,8 +101,8 @@ class CandidateGrid(QScrollArea):
         for gone in self._by_id.values():
             gone.deleteLater()
         self._cards = cards
-        self._by_id = {_key(card.candidate): card for card in cards}
-        ids = [_key(card.candidate) for card in cards]
+        self._by_id = {card.candidate.ref: card for card in cards}
+        ids = [card.candidate.ref for card in cards]
         current = ids.index(keep) if keep in ids else (0 if cards else -1)
         self._selected = {n for n, i in enumerate(ids) if i in chosen} or ({current} if current >= 0 else set())
         self._current = self._anchor = current
@@ -331,8 +332,3 @@ class CandidateGrid(QScrollArea):
         header.setText(f"{words} ({count})")
         header.setAccessibleName(header.text())
         return header
-
-
-def _key(candidate) -> int | str:
-    """What tells candidates apart on the grid: a face match's number, a row's `L12` (numbers of both kinds overlap)."""
-    return getattr(candidate, "ref", candidate.id)
