@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from faceaudit.core.datasets.states import DatasetState
 from faceaudit.core.letters.types import Law, LetterKind
 from faceaudit.core.storage.store import Store
 
@@ -73,6 +74,6 @@ def see_hint(name: str, state: str | None) -> str:
     errors list explains the rest; nothing for a dataset the scan did not search (state None)."""
     if state is None:
         return ""
-    if state in ("new", "indexing"):
+    if state in (DatasetState.NEW, DatasetState.INDEXING):
         return f" (to finish: faceaudit index {shown(name)})"
     return f" (see: faceaudit dataset errors {shown(name)})"
