@@ -22,7 +22,8 @@ from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
 __all__ = ["AnnexEntry", "FACE", "IDENTIFIER", "confirmed_matches", "add_face_crops", "add_reference_thumbnails",
-           "distance_text", "scan_date_text", "row_strings", "locator_text", "shown_fields", "matched_text"]
+           "distance_text", "identity_text", "scan_date_text", "row_strings", "locator_text", "shown_fields",
+           "matched_text"]
 
 #: The kinds of annex entry.
 FACE, IDENTIFIER = "face", "identifier"
@@ -65,6 +66,8 @@ class AnnexEntry:
     exact_photo: bool
     scan_date: str
     label: str | None = None
+    #: The identity the photo was found as (labelled datasets): label, photos, close, expected.
+    identity: dict | None = None
     crop: bytes | None = None
     reference: bytes | None = None
     kind: str = FACE
@@ -105,10 +108,12 @@ def confirmed_matches(store: Store, dataset: str | None = None) -> list[AnnexEnt
         "SELECT m.id, m.item_id, m.distance, m.band, m.exact_photo, m.reference_face_id, m.first_seen,"
         " d.name AS dataset, d.path, d.model, d.settings, d.last_indexed, i.key, i.sha256, i.label,"
         " COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
-        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started"
+        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started,"
+        " im.label AS identity_label, im.photos AS identity_photos, im.close AS identity_close,"
+        " im.expected AS identity_expected"
         " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
         " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
-        " LEFT JOIN scans s ON s.id = m.scan_id"
+        " LEFT JOIN scans s ON s.id = m.scan_id LEFT JOIN identity_matches im ON im.id = m.identity_id"
         " WHERE m.decision = 'me'"
     )
     params: list = []
@@ -218,7 +223,9 @@ def _entry(store: Store, row: dict) -> AnnexEntry:
         sha256=row["sha256"] or _sha256_from_file(store, row) or "not recorded", box=box,
         model=row["model"] or "unknown", distance=row["distance"], band=row["band"] or "-",
         exact_photo=bool(row["exact_photo"]), scan_date=(row["scan_started"] or row["first_seen"] or "")[:10],
-        label=row["label"])
+        label=row["label"], identity=None if row["identity_label"] is None else {
+            "label": row["identity_label"], "photos": row["identity_photos"], "close": row["identity_close"],
+            "expected": row["identity_expected"]})
 
 
 def _version(row: dict) -> str:
@@ -255,6 +262,14 @@ def distance_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str:
     band = labels.get("bands", {}).get(entry.band, entry.band)
     text = f"{distance} ({band})"
     return f"{text}; {labels['exact']}" if entry.exact_photo else text
+
+
+def identity_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str | None:
+    """The identity a photo was found as, in the letter's language (None for a photo found alone)."""
+    if not entry.identity:
+        return None
+    expected = f"{entry.identity['expected']:.2g}".replace(".", decimal)
+    return labels["identity_evidence"].format(**{**entry.identity, "expected": expected})
 
 
 def scan_date_text(entry: AnnexEntry, strings: dict) -> str:
