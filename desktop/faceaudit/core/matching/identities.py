@@ -2,8 +2,9 @@
 
 A person who is in a labelled dataset is usually there many times. Each of an identity's photos
 has a tail probability p (the chance that a stranger's photo scores as well, `confidence`); the
-identity's evidence is the Simes combination of its n photos' p: min over m of n p_(m) / m, the
-m best photos carrying it ("23 of its 87 photos are close to yours"). Photos of one stranger are
+identity's evidence is the Simes combination of its n photos' p: min over m of n p_(m) / m; the
+photos carrying it are all m best with n p_(m) / m within the band's limit ("23 of its 87
+photos are close to yours"). Photos of one stranger are
 alike, so their p are positively dependent, for which Simes' combination stays a valid
 probability. The expected number of stranger identities as close is then the number of
 identities in the dataset times it: identities, not photos, set the count, so a dataset of 5.8M
@@ -87,14 +88,20 @@ def identity_evidence(labels: np.ndarray, item_ids: np.ndarray, p: np.ndarray, m
     out = []
     for label, photos in by_label.items():
         photos.sort()
-        combined, m = simes(np.array([v for v, _ in photos]), max(photos_of.get(label, len(photos)), len(photos)))
+        n = max(photos_of.get(label, len(photos)), len(photos))
+        p_sorted = np.array([v for v, _ in photos])
+        combined, _ = simes(p_sorted, n)
         expected = identities * combined
-        chosen = tuple(position for _, position in photos[:m])
-        if not any(minimum[f] <= MATCH_DISTANCE for f in chosen):
-            continue
         band = Band.STRONG if expected <= STRONG_EXPECTED else Band.POSSIBLE if expected <= POSSIBLE_EXPECTED else None
-        if band is not None:
-            out.append(IdentityEvidence(label, photos_of.get(label, len(photos)), m, expected, band, chosen))
+        if band is None:
+            continue
+        # The photos that carry it: every m-th best photo within the band's limit (the step-up
+        # count, as Benjamini and Hochberg's), not only the m where the minimum falls.
+        limit = (STRONG_EXPECTED if band == Band.STRONG else POSSIBLE_EXPECTED) / identities
+        within = np.nonzero(n * p_sorted / np.arange(1, len(p_sorted) + 1) <= limit * (1 + 1e-9))[0]
+        chosen = tuple(position for _, position in photos[:int(within[-1]) + 1])
+        if any(minimum[f] <= MATCH_DISTANCE for f in chosen):
+            out.append(IdentityEvidence(label, n, len(chosen), expected, band, chosen))
     return sorted(out, key=lambda e: e.expected)
 
 
@@ -117,9 +124,30 @@ class IdentityCandidate:
     decision: str
     scan_id: int
 
+    #: Not a photo of its own: the decision goes to its photos (`copies`), never to it.
+    also_in: tuple[str, ...] = ()
+    #: Listed in a group of its own on the review grid, after the single photos.
+    group = "identities"
+
     @property
     def ref(self) -> str:
+        """The id as people type it: `I3`."""
         return f"I{self.id}"
+
+    @property
+    def kind(self) -> str:
+        """What the candidate is (the review grid's card for it)."""
+        return "identity"
+
+    @property
+    def key(self) -> str:
+        """The identity as the dataset names it."""
+        return self.label
+
+    @property
+    def copies(self) -> tuple[int, ...]:
+        """The face matches a decision on the identity applies to: its close photos."""
+        return self.match_ids
 
     def as_json(self) -> dict:
         return {"kind": "identity", "id": self.ref, "dataset": self.dataset, "label": self.label,
