@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import TYPE_CHECKING
 
 from faceaudit.core.datasets.states import DatasetState
 from faceaudit.core.letters.types import Law, LetterKind
-from faceaudit.core.storage.store import Store
+
+if TYPE_CHECKING:
+    from faceaudit.core.storage.store import Store
 
 __all__ = ["open_store", "parse_date", "lines", "print_saved", "shown", "see_hint", "LETTER_TYPES", "LAWS"]
 
@@ -18,6 +21,8 @@ LAWS = [law.value for law in Law]
 
 def open_store() -> Store:
     """The database of the data folder (FACEAUDIT_HOME or the platform's user data folder)."""
+    from faceaudit.core.storage.store import Store  # here: `faceaudit --help` needs no database library
+
     return Store()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faceaudit.cli.common import open_store, see_hint
-from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine
+from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
 __all__ = ["register"]

@@ -103,7 +103,6 @@ class MainWindow(QMainWindow):
         settings = QPushButton("Settings…")
         settings.setToolTip("Data folder, face finder, indexing processes, delete all data (Ctrl+,)")
         settings.clicked.connect(self.open_settings)
-        self.settings_button = settings
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)

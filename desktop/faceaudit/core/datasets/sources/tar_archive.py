@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources import gzip_index
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
@@ -55,7 +56,7 @@ _MAX_GROUP = 64
 
 
 class TarSource(Source):
-    kind = "tar"
+    kind = DatasetKind.TAR
     suffixes = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 
     @staticmethod

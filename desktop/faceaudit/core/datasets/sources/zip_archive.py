@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
@@ -39,7 +40,7 @@ ZIP_PACK_FORM = "RecordIO pack (zip)"
 
 
 class ZipSource(Source):
-    kind = "zip"
+    kind = DatasetKind.ZIP
     suffixes = (".zip",)
 
     @staticmethod
