@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.cli.hints import Step, command
 from faceaudit.core.datasets.states import Aligned, DatasetState
 
 #: How the command line names each dataset state.
@@ -62,10 +63,10 @@ def _dataset_add(args) -> int:
     info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned, columns=args.columns)
     if info.kind == "link-list":
         print(f"added dataset {shown(info.name)!r} (a list of links: {shown(info.path)}); search it for your "
-              f"identifiers (faceaudit me id add ...) with: faceaudit scan {shown(info.name)}")
+              f"identifiers ({command(Step.ADD_IDENTIFIERS)}) with: {command(Step.SCAN, name=shown(info.name))}")
         return 0
-    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: faceaudit index"
-          f" {shown(info.name)}")
+    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: "
+          + command(Step.INDEX, name=shown(info.name)))
     return 0
 
 
@@ -75,7 +76,7 @@ def _dataset_list(args) -> int:
     store = open_store()
     datasets = list_datasets(store)
     if not datasets:
-        print("no datasets yet: faceaudit dataset add PATH --name NAME")
+        print("no datasets yet: " + command(Step.ADD_DATASET))
     for d in datasets:
         if d.kind == "link-list":
             print(_list_line(store, d))

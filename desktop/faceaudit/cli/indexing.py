@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceaudit.cli.common import open_store, see_hint
+from faceaudit.cli.hints import Step, command
 from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
@@ -56,7 +57,7 @@ def _index(args) -> int:
             print(f"  could not be read this time: {shown(reason)}")
         if last.unavailable:
             print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
-                  f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
+                  f" and are read again at the next index (see: {command(Step.UNAVAILABLE_ITEMS, name=shown(name))})")
         if info.state not in (DatasetState.READY, DatasetState.INDEXING):
             print(f"  not really checked: {shown(info.reason)}{see_hint(name, info.state)}")
     return 0

@@ -6,6 +6,7 @@ import argparse
 from datetime import date
 
 from faceaudit.cli.common import LAWS, LETTER_TYPES, open_store, parse_date, print_saved, shown
+from faceaudit.cli.hints import Step, command
 from faceaudit.core.letters.requests import ANSWER_GROUNDS, REFUSAL_GROUNDS, REPLY_STATUSES, Channel, Status
 
 __all__ = ["register"]
@@ -75,9 +76,9 @@ def _requests_list(args) -> int:
 
     records = list_requests(open_store())
     if not records:
-        print("no requests yet: faceaudit letter --type erasure --dataset NAME --out letter.pdf")
+        print("no requests yet: " + command(Step.WRITE_LETTER))
     for r in records:
-        flag = f"  OVERDUE: faceaudit requests follow-up {r.id}" if r.overdue else ""
+        flag = f"  OVERDUE: {command(Step.FOLLOW_UP, id=r.id)}" if r.overdue else ""
         print(shown(f"#{r.id:<4} {r.status:<9} {r.type:<14} {r.law:<8} {r.recipient or '-'}"
                     f"  sent {r.sent_date or '-'}  due {r.deadline or '-'}{' (extended)' if r.extended else ''}{flag}"))
     return 0

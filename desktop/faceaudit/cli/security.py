@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from faceaudit.cli.common import shown
+from faceaudit.cli.hints import Step, command
 
 __all__ = ["register"]
 
@@ -50,7 +51,7 @@ def _lock(args) -> int:
 
     print(f"warning: {LOST_PASSPHRASE}", file=sys.stderr)
     path = lock(_passphrase(args, confirm=True))
-    print(shown(f"locked: the database is now only {path}; run faceaudit unlock to use it again"))
+    print(shown(f"locked: the database is now only {path}; run {command(Step.UNLOCK)} to use it again"))
     return 0
 
 
@@ -58,7 +59,7 @@ def _unlock(args) -> int:
     from faceaudit.core.storage.encryption import unlock
 
     path = unlock(_passphrase(args, confirm=False))
-    print(shown(f"unlocked: {path} (plain on disk until you run faceaudit lock)"))
+    print(shown(f"unlocked: {path} (plain on disk until you run {command(Step.LOCK)})"))
     return 0
 
 
