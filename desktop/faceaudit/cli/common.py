@@ -10,6 +10,7 @@ from faceaudit.cli.hints import Step, command, hint_for_action
 from faceaudit.core.datasets.states import DatasetState
 from faceaudit.core.errors import Action
 from faceaudit.core.letters.types import Law, LetterKind
+from faceaudit.core.storage.store import Store  # here: `faceaudit --help` needs no database library
 
 if TYPE_CHECKING:
     from faceaudit.core.storage.store import Store
@@ -23,8 +24,6 @@ LAWS = [law.value for law in Law]
 
 def open_store() -> Store:
     """The database of the data folder (FACEAUDIT_HOME or the platform's user data folder)."""
-    from faceaudit.core.storage.store import Store  # here: `faceaudit --help` needs no database library
-
     return Store()
 
 

@@ -6,6 +6,8 @@ import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.cli.hints import Step, command
+from faceaudit.core.datasets.catalog import add_dataset, dataset_errors, get_dataset, list_datasets, remove_dataset
+from faceaudit.core.datasets.lists import list_files
 from faceaudit.core.datasets.states import Aligned, DatasetState
 
 #: How the command line names each dataset state.
@@ -58,8 +60,6 @@ def register(commands) -> None:
     ds_remove.set_defaults(handler=_dataset_remove)
 
 def _dataset_add(args) -> int:
-    from faceaudit.core.datasets.catalog import add_dataset
-
     info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned, columns=args.columns)
     if info.kind == "link-list":
         print(f"added dataset {shown(info.name)!r} (a list of links: {shown(info.path)}); search it for your "
@@ -71,8 +71,6 @@ def _dataset_add(args) -> int:
 
 
 def _dataset_list(args) -> int:
-    from faceaudit.core.datasets.catalog import list_datasets
-
     store = open_store()
     datasets = list_datasets(store)
     if not datasets:
@@ -90,8 +88,6 @@ def _dataset_list(args) -> int:
 
 
 def _dataset_errors(args) -> int:
-    from faceaudit.core.datasets.catalog import dataset_errors, get_dataset
-
     store = open_store()
     errors = dataset_errors(store, args.name, unavailable=args.unavailable)
     for row in errors:
@@ -106,8 +102,6 @@ def _dataset_errors(args) -> int:
 
 
 def _dataset_remove(args) -> int:
-    from faceaudit.core.datasets.catalog import remove_dataset
-
     removed = remove_dataset(open_store(), args.name)
     decided = sum(removed.decisions.values())
     print(f"removed dataset {shown(args.name)!r} with its index ({removed.faces} faces), {removed.candidates}"
@@ -116,8 +110,6 @@ def _dataset_remove(args) -> int:
 
 
 def _list_line(store, d) -> str:
-    from faceaudit.core.datasets.lists import list_files
-
     files = list_files(store, d.id)
     rows = sum(f.rows or 0 for f in files)
     state = "not searched yet" if d.done == 0 and not d.errors else (

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from faceaudit.cli.common import open_store, see_hint
+from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.cli.hints import Step, command
+from faceaudit.cli.progress import ProgressBar
+from faceaudit.core.datasets.catalog import DatasetState, get_dataset
 from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
@@ -26,9 +28,6 @@ def register(commands) -> None:
     index.set_defaults(handler=_index)
 
 def _index(args) -> int:
-    from faceaudit.cli.common import shown
-    from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import DatasetState, get_dataset
     from faceaudit.core.datasets.indexing import check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()

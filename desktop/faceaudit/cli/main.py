@@ -11,7 +11,10 @@ from faceaudit.cli import datasets, erasure, identity, indexing, letter, me, reg
 from faceaudit.cli.common import shown
 from faceaudit.cli.hints import hint_for
 from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import DataLocked, is_locked
+from faceaudit.core.storage.lock_journal import finish_interrupted
+from faceaudit.core.storage.problems import explain
 
 __all__ = ["main", "build_parser"]
 
@@ -51,8 +54,6 @@ def main(argv: list[str] | None = None) -> int:
     except FaceAuditError as exc:
         return _refused(exc)
     except (sqlite3.Error, OSError) as exc:
-        from faceaudit.core.storage.problems import explain
-
         problem = explain(exc)
         if problem is not None:
             return _refused(problem)
@@ -76,9 +77,6 @@ def _refused(error: FaceAuditError) -> int:
 
 def _finish_interrupted_lock() -> None:
     """A lock or unlock cut off earlier is finished or undone before anything else; say which copy is good."""
-    from faceaudit.core.storage import paths
-    from faceaudit.core.storage.lock_journal import finish_interrupted
-
     home = paths.data_home(create=False)
     if home.is_dir():
         message = finish_interrupted(home / "faceaudit.db")

@@ -6,6 +6,13 @@ import sys
 
 from faceaudit.cli.common import open_store, shown
 from faceaudit.cli.hints import Step, command
+from faceaudit.core.matching.identifiers import (
+    IdentifierError,
+    add_identifier,
+    add_photo_hashes,
+    list_identifiers,
+    remove_identifier,
+)
 
 __all__ = ["register"]
 
@@ -111,8 +118,6 @@ def _me_remove(args) -> int:
 
 
 def _id_add(args) -> int:
-    from faceaudit.core.matching.identifiers import IdentifierError, add_identifier
-
     store, status = open_store(), 0
     for text in args.identifiers:
         try:
@@ -126,8 +131,6 @@ def _id_add(args) -> int:
 
 
 def _id_list(args) -> int:
-    from faceaudit.core.matching.identifiers import list_identifiers
-
     found = list_identifiers(open_store())
     if not found:
         print("no identifiers yet: " + command(Step.ADD_IDENTIFIER))
@@ -143,16 +146,12 @@ def _id_list(args) -> int:
 
 
 def _id_remove(args) -> int:
-    from faceaudit.core.matching.identifiers import remove_identifier
-
     remove_identifier(open_store(), args.id)
     print(f"removed identifier {args.id}")
     return 0
 
 
 def _me_hashes(args) -> int:
-    from faceaudit.core.matching.identifiers import add_photo_hashes
-
     last = None
     for last in add_photo_hashes(open_store(), args.folder):
         pass
