@@ -165,6 +165,7 @@ class LettersPage(QWidget):
 
     def stop(self) -> None:
         """Wait for a save in progress (when the window closes): a letter is written whole or not at all."""
+        self._preview_timer.stop()  # a preview due later would read a store that may be closed by then
         if self._saving is not None:
             self._saving.stop()
         self.form.stop()

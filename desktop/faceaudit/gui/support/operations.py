@@ -86,9 +86,15 @@ class Job:
         self._worker.cancel()
 
     def stop(self, wait_ms: int = 30000) -> None:
-        """Cancel and wait for the thread (when the window closes); work already saved stays saved."""
+        """Cancel and wait for the thread (the window closes, the data is wiped, the work is superseded).
+
+        Work already saved stays saved. Nothing the job reports after this reaches its callbacks:
+        they would act on a page that is closing, or on a store that is closed.
+        """
         if self.running:
             stop_worker(self._worker, self._thread, wait_ms)
+        self.running = False
+        self._callbacks = dict.fromkeys(self._callbacks)
 
     def _progress(self, record: object) -> None:
         if self._callbacks["progress"]:

@@ -1,0 +1,63 @@
+"""The window tells its pages what changed, and stops every page's work before the data is wiped."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtWidgets import QMessageBox
+
+from faceaudit.core.letters.identity import save_identity
+from faceaudit.gui.pages import letters as letters_page_module
+from faceaudit.gui.support.workers import running_jobs
+from tests.support.letter_fixtures import CONFIRMED, add_dataset
+
+LETTERS = 3
+
+
+def test_a_letter_save_in_flight_during_a_wipe_leaves_nothing_behind(qtbot, window, store, data_home, tmp_path,
+                                                                       monkeypatch):
+    add_dataset(store, "lfw-copy", "/nonexistent/lfw.tgz", [(key, sha, "me") for key, sha in CONFIRMED],
+                registry_id="lfw")
+    save_identity(store, name="Jane Doe", address="1 Example Street\nExampletown", email="jane@example.org",
+                  country="DE")
+    window.show_page(LETTERS)
+    page = window.letters_page
+    page.form.set_letter("erasure", "en", "gdpr")
+    page.form.recipient_email.setText("privacy@example.org")
+    qtbot.wait(400)  # the preview, due 200 ms after typing, is shown before the person saves
+
+    # The save is slow (a letter with face crops read from a large archive): the wipe is asked for while it runs.
+    started, real_save = threading.Event(), letters_page_module.save
+
+    def slow_save(*args, **kwargs):
+        started.set()
+        time.sleep(1.0)
+        return real_save(*args, **kwargs)
+
+    monkeypatch.setattr(letters_page_module, "save", slow_save)
+    monkeypatch.setattr(QMessageBox, "information", lambda *a: QMessageBox.StandardButton.Ok)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a: QMessageBox.StandardButton.Ok)
+    assert page.save_to("pdf", tmp_path / "erasure.pdf") is not None
+    assert started.wait(10)
+    window._on_wipe_confirmed()
+    qtbot.waitUntil(lambda: running_jobs() == 0, timeout=60_000)  # a save that was not stopped finishes and writes
+    qtbot.wait(100)
+    left = sorted(str(p.relative_to(data_home)) for p in data_home.rglob("*")) if data_home.exists() else []
+    assert not left, f"left behind after the wipe: {left}"
+
+
+def test_every_page_keeps_the_page_protocol_and_changes_reach_the_pages_that_show_them(window, monkeypatch):
+    from faceaudit.gui.main_window import PAGES
+    from faceaudit.gui.pages.protocol import Change, Page
+
+    assert len(window.page_list) == len(PAGES)
+    assert all(isinstance(page, Page) for page in window.page_list)
+    refreshed = []
+    for page in window.page_list:
+        monkeypatch.setattr(page, "refresh", lambda page=page: refreshed.append(page))
+    window.datasets_page.indexing_done.emit("LFW")  # indexing changed datasets and faces: Scan & Review shows them
+    assert refreshed == [window.review_page]
+    refreshed.clear()
+    window.changed.emit(Change.REQUESTS)
+    assert refreshed == [window.requests_page]
