@@ -61,3 +61,28 @@ def test_every_page_keeps_the_page_protocol_and_changes_reach_the_pages_that_sho
     refreshed.clear()
     window.changed.emit(Change.REQUESTS)
     assert refreshed == [window.requests_page]
+
+
+def test_a_failure_offers_the_page_its_action_names(qtbot, window):
+    from faceaudit.core.errors import Action, FaceAuditError
+    from faceaudit.gui.support.failures import Failure
+
+    failure = Failure(FaceAuditError("no dataset to write about", action=Action.ADD_DATASET))
+    assert failure.startswith("No dataset to write about.") and failure.action is Action.ADD_DATASET
+    notice = window.letters_page.notice
+    notice.show_failure(failure, before="The letter was not saved. ")
+    assert "Open Datasets" in notice.text() and notice.isVisibleTo(window.letters_page)
+    notice.linkActivated.emit("Datasets")
+    assert window.pages.currentWidget() is window.datasets_page
+    window.datasets_page.notice.show_failure(failure)  # already where the Action is done: no link back
+    assert "Open" not in window.datasets_page.notice.text()
+
+
+def test_a_bug_in_background_work_is_said_plainly_and_sorted_as_a_bug():
+    from faceaudit.core.storage.faults import Fault
+    from faceaudit.gui.support.failures import Failure
+
+    failure = Failure(ZeroDivisionError("division by zero"))
+    assert failure == "Something went wrong: division by zero" and failure.fault is Fault.BUG and failure.action is None
+    missing = Failure(FileNotFoundError(2, "No such file or directory", "/nowhere/photo.jpg"))
+    assert missing.fault is Fault.DISK and "/nowhere/photo.jpg" in missing

@@ -33,6 +33,7 @@ from faceaudit.gui.pages.welcome import WelcomePage
 from faceaudit.gui.support.gc_guard import collect_on_gui_thread
 from faceaudit.gui.support.none_guard import keep_none_alive
 from faceaudit.gui.support.preferences import Preferences
+from faceaudit.gui.widgets.page_parts import Notice
 from faceaudit.gui.wording import error_text
 
 __all__ = ["MainWindow", "PAGES"]
@@ -151,6 +152,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(QLabel(f"Offline: nothing leaves this computer. Data folder: {paths.data_home()}"))
 
         self._build_menus()
+        for entry, page in zip(_PAGES, self.page_list):  # a failure's link to the page where its Action is done
+            for notice in page.findChildren(Notice):
+                notice.here = entry.title
+                notice.page_wanted.connect(self._on_page_wanted)
 
         if not self.preferences.welcome_shown:
             self._side.setVisible(False)
@@ -243,6 +248,10 @@ class MainWindow(QMainWindow):
         self.go_menu.setEnabled(True)
         self.show_page(0)
         self.me_page.add_button.setFocus()
+
+    def _on_page_wanted(self, title: str) -> None:
+        if title in PAGES:
+            self._go_to(PAGES.index(title))
 
     def _on_changed(self, change: Change) -> None:
         for entry, page in zip(_PAGES, self.page_list):

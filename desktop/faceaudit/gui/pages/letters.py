@@ -212,7 +212,7 @@ class LettersPage(QWidget):
     def _on_save_failed(self, message: str) -> None:
         self._saving = None
         self.preview.enable_saving(True)
-        self.notice.show_error(f"The letter was not saved. {message}")
+        self.notice.show_failure(message, before="The letter was not saved. ")
 
     def _on_open_mail(self) -> None:
         if not self.open_in_mail():

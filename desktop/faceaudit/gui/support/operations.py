@@ -38,8 +38,8 @@ class _Receiver(QObject):
     def on_cancelled(self) -> None:
         self._job._end("cancelled")
 
-    @Slot(str)
-    def on_failed(self, message: str) -> None:
+    @Slot(object)
+    def on_failed(self, message: str) -> None:  # a Failure: its words, and the error with its Action
         self._job._end("failed", message)
 
 
@@ -52,7 +52,8 @@ class Job:
         progress: called with each record the generator yields.
         finished: called when the generator ran to its end.
         cancelled: called when it stopped after `cancel`.
-        failed: called with a message meant for the person.
+        failed: called with a message meant for the person (a `Failure`: a str that keeps the error and
+            its Action).
         ended: called after any of the three ends (for the page's own bookkeeping).
     """
 

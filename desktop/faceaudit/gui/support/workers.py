@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import traceback
 from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from faceaudit.core.errors import FaceAuditError
-from faceaudit.core.storage.problems import explain
+from faceaudit.core.storage.faults import Fault
 from faceaudit.core.storage.store import Store
-from faceaudit.gui.wording import error_text, os_error_text
+from faceaudit.gui.support.failures import Failure
 
 __all__ = ["GeneratorWorker", "running_jobs", "start_worker", "stop_worker", "wait_for_jobs"]
 
@@ -31,13 +29,14 @@ class GeneratorWorker(QObject):
         progress(object): a record the generator yielded.
         finished(): the generator ran to its end.
         cancelled(): the work stopped early because `cancel` was called.
-        failed(str): the work stopped on an error; the text is meant for the person.
+        failed(Failure): the work stopped on an error: a `str` meant for the person, with the error and
+            its Action kept (gui/support/failures.py).
     """
 
     progress = Signal(object)
     finished = Signal()
     cancelled = Signal()
-    failed = Signal(str)
+    failed = Signal(object)
 
     def __init__(self, factory: GeneratorFactory, parent: QObject | None = None):
         super().__init__(parent)
@@ -78,22 +77,11 @@ class GeneratorWorker(QObject):
                             break
                 finally:
                     generator.close()
-        except FaceAuditError as exc:
-            self.failed.emit(error_text(exc))
-            return
-        except (sqlite3.Error, OSError) as exc:  # the disk or the database: a damaged file, a full disk
-            problem = explain(exc)
-            if problem is not None:
-                self.failed.emit(error_text(problem))
-            elif isinstance(exc, OSError):  # a file or folder the work needed: the person can act on it
-                self.failed.emit(os_error_text(exc))
-            else:
-                traceback.print_exc()
-                self.failed.emit(f"Something went wrong: {exc}")
-            return
-        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details for the log
-            traceback.print_exc()
-            self.failed.emit(f"Something went wrong: {exc}")
+        except Exception as exc:  # noqa: BLE001 - sorted (core/storage/faults.py): a bug is said plainly too
+            failure = Failure(exc)
+            if failure.fault is Fault.BUG:
+                traceback.print_exc()  # the details, for the report
+            self.failed.emit(failure)
             return
         (self.cancelled if self._cancel.is_set() else self.finished).emit()
 
