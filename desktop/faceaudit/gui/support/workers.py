@@ -86,11 +86,12 @@ class GeneratorWorker(QObject):
         (self.cancelled if self._cancel.is_set() else self.finished).emit()
 
 
-class _Job(QObject):
+class _RunningThread(QObject):
     """Keeps a worker and its thread alive until the thread has ended, then lets both go.
 
-    Jobs are held by this module, not by a widget: a window or page deleted while its work
-    still runs must not delete a running QThread (Qt aborts the process then). The job lives
+    Not a job: a page's job is an `operations.Job`, and what it runs is in `support/jobs.py`.
+    These are held by this module, not by a widget: a window or page deleted while its work
+    still runs must not delete a running QThread (Qt aborts the process then). This object lives
     in the window's thread, so `thread.finished` reaches it there.
     """
 
@@ -107,8 +108,8 @@ class _Job(QObject):
         self.deleteLater()
 
 
-#: Jobs whose thread has not ended yet.
-_jobs: set[_Job] = set()
+#: Workers whose thread has not ended yet.
+_jobs: set[_RunningThread] = set()
 
 
 def running_jobs() -> int:
@@ -133,7 +134,9 @@ def start_worker(factory: GeneratorFactory, *, progress=None, finished=None, can
     Args:
         factory: builds the generator from the worker thread's Store.
         progress: slot for each yielded record. Pass methods of objects that live in the
-            window's thread (never lambdas), so that they run there.
+            window's thread (never lambdas: a lambda would run in the worker's thread), so that they
+            run there. `operations.Job` does this for the pages: it takes any callable, lambdas
+            included, and passes its GUI-thread receiver's methods here.
         finished: slot for a normal end.
         cancelled: slot for an end after `cancel`.
         failed: slot for an error message.
@@ -154,7 +157,7 @@ def start_worker(factory: GeneratorFactory, *, progress=None, finished=None, can
         # window's thread waits in stop_worker.
         signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.started.connect(worker.run)
-    _Job(worker, thread)
+    _RunningThread(worker, thread)
     thread.start()
     return worker, thread
 
