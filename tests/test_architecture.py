@@ -150,3 +150,14 @@ def test_dataset_forms_stand_below_the_catalog():
             if target.startswith("faceaudit.core.datasets.") and not target.startswith(allowed):
                 wrong.append(f"{path.relative_to(ROOT)}:{line} imports {target}")
     assert not wrong, "\n".join(wrong)
+
+
+def test_letters_ask_matching_for_what_was_confirmed():
+    # Matching's tables are matching's: the letters read them through core/matching/confirmed.py.
+    import re
+
+    tables = re.compile(r"\b(FROM|JOIN|UPDATE|INTO)\s+(matches|identifier_matches|reference_faces|scans)\b", re.I)
+    letters = ROOT / "desktop" / "faceaudit" / "core" / "letters"
+    found = [f"{path.relative_to(ROOT)}: {m.group(0)}" for path in letters.rglob("*.py")
+             for m in tables.finditer(path.read_text(encoding="utf-8"))]
+    assert not found, found
