@@ -28,7 +28,7 @@ def register(commands) -> None:
     index.set_defaults(handler=_index)
 
 def _index(args) -> int:
-    from faceaudit.core.datasets.indexing import check_workers, index_dataset, settings_for_all, settings_with
+    from faceaudit.core.datasets.indexing import Phase, check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()
     check_workers(args.workers)
@@ -41,7 +41,7 @@ def _index(args) -> int:
         bar = ProgressBar(f"indexing {shown(name)}")
         last = None
         for last in index_dataset(store, name, settings, workers=args.workers):
-            if last.phase != "listing":
+            if last.phase != Phase.LISTING:
                 bar.update(last.done, last.total, last.rate, last.eta_seconds,
                            f"{last.faces} faces, {last.errors} errors")
         bar.close()

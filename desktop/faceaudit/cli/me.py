@@ -8,6 +8,7 @@ from faceaudit.cli.common import open_store, shown
 from faceaudit.cli.hints import Step, command
 from faceaudit.core.matching.identifiers import (
     IdentifierError,
+    IdentifierSource,
     add_identifier,
     add_photo_hashes,
     list_identifiers,
@@ -134,13 +135,13 @@ def _id_list(args) -> int:
     found = list_identifiers(open_store())
     if not found:
         print("no identifiers yet: " + command(Step.ADD_IDENTIFIER))
-    typed = [i for i in found if i.source == "typed"]
+    typed = [i for i in found if i.source == IdentifierSource.TYPED]
     for identifier in typed:
         print(f"{identifier.id:>4}  {identifier.kind:<15} {shown(identifier.label)}")
-    folder = [i for i in found if i.source == "photo-hashes"]
+    folder = [i for i in found if i.source == IdentifierSource.PHOTO_HASHES]
     if folder:
         print(f"      {len(folder) // 2} photo(s) hashed with `{command(Step.HASH_PHOTOS)}` (SHA-256 and MD5 each)")
-    for identifier in (i for i in found if i.source == "reference-photo"):
+    for identifier in (i for i in found if i.source == IdentifierSource.REFERENCE_PHOTO):
         print(f"      {identifier.kind:<15} {shown(identifier.label)}: {identifier.value}")
     return 0
 

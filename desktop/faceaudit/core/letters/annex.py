@@ -17,6 +17,7 @@ from faceaudit.core.datasets.catalog import DatasetError, read_item_bytes
 from faceaudit.core.faces.crops import face_crop_jpeg
 from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
+from faceaudit.core.matching.bands import Band
 from faceaudit.core.matching.confirmed import confirmed_face_rows, confirmed_list_rows, reference_thumbnail
 from faceaudit.core.matching.matches import ROW_PREFIX
 from faceaudit.core.storage.resources import resources_dir
@@ -114,7 +115,7 @@ def _row_entries(store: Store, dataset: str | None) -> list[AnnexEntry]:
         key = row["file"] if row["locator"] == "whole file" else f"{row['file']}, {row['locator']}"
         out.append(AnnexEntry(
             match_id=row["id"], dataset=row["dataset"], version=_version(row), key=key, sha256="-", box=None,
-            model="-", distance=None, band="listed", exact_photo=False,
+            model="-", distance=None, band=Band.LISTED, exact_photo=False,
             scan_date=(row["scan_started"] or row["first_seen"] or "")[:10], kind=IDENTIFIER, file=row["file"],
             locator=row["locator"], matched=tuple(_shown(m) for m in json.loads(row["matched"])), url=row["url"],
             fields=fields))

@@ -22,6 +22,7 @@ class Band(StrEnum):
     STRONG = "strong"
     POSSIBLE = "possible"
     WEAK = "weak"
+    LISTED = "listed"  # a row of a list of links names me: no face, so no confidence; never a face's band
 
 
 #: The model's own threshold: faces of one person lie within 0.6 of each other.

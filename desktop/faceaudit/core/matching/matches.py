@@ -121,7 +121,7 @@ class RowCandidate:
     fields: dict[str, str] = field(default_factory=dict)
 
     #: A row names me exactly: it has no confidence band, and is listed in a group of its own.
-    band = "listed"
+    band = Band.LISTED
     also_in: tuple[str, ...] = ()
     copies: tuple[int, ...] = ()
 
