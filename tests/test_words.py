@@ -61,3 +61,20 @@ def test_the_command_line_check_finds_one(tmp_path):
     module.write_text('"""`faceaudit index`: docs."""\nadd(help="see `faceaudit me list`")\n'
                       'print(f"run faceaudit unlock {x}")\n')
     assert [line.split(": ", 1)[0] for line in _typed_commands(module)] == ["m.py:3"]
+
+
+def test_the_windows_words_cover_each_vocabulary():
+    # wording.py's tables are keyed by the vocabularies' values: a new member without words fails here.
+    from faceaudit.core.letters.requests import Channel
+    from faceaudit.core.letters.types import Law, LetterKind
+    from faceaudit.core.matching.bands import Band
+    from faceaudit.core.matching.matches import Decision
+    from faceaudit.gui import wording
+
+    assert set(wording.LETTER_WORDS) == set(LetterKind)
+    assert set(wording.LAW_WORDS) == set(Law)
+    assert set(wording.CHANNEL_WORDS) == set(Channel)
+    assert set(wording.DECISION_WORDS) == set(Decision) == set(wording.DECISION_DONE)
+    assert set(wording.BAND_WORDS) == set(Band) - {Band.LISTED}  # a listed row has no confidence to word
+    assert set(wording.BAND_COLORS) == set(Band)
+    assert set(wording.STATE_WORDS) == set(wording.DatasetState)
