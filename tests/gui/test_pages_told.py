@@ -57,10 +57,10 @@ def test_every_page_keeps_the_page_protocol_and_changes_reach_the_pages_that_sho
     for page in window.page_list:
         monkeypatch.setattr(page, "refresh", lambda page=page: refreshed.append(page))
     window.datasets_page.indexing_done.emit("LFW")  # indexing changed datasets and faces: Scan & Review shows them
-    assert refreshed == [window.review_page]
+    assert window.review_page in refreshed and window.requests_page not in refreshed
     refreshed.clear()
     window.changed.emit(Change.REQUESTS)
-    assert refreshed == [window.requests_page]
+    assert window.requests_page in refreshed and window.review_page not in refreshed
 
 
 def test_a_failure_offers_the_page_its_action_names(qtbot, window):
