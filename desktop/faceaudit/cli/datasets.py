@@ -7,6 +7,7 @@ import sys
 from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.cli.hints import Step, command
 from faceaudit.core.datasets.catalog import add_dataset, dataset_errors, get_dataset, list_datasets, remove_dataset
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.lists import list_files
 from faceaudit.core.datasets.states import Aligned, DatasetState
 
@@ -61,7 +62,7 @@ def register(commands) -> None:
 
 def _dataset_add(args) -> int:
     info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned, columns=args.columns)
-    if info.kind == "link-list":
+    if info.kind == DatasetKind.LINK_LIST:
         print(f"added dataset {shown(info.name)!r} (a list of links: {shown(info.path)}); search it for your "
               f"identifiers ({command(Step.ADD_IDENTIFIERS)}) with: {command(Step.SCAN, name=shown(info.name))}")
         return 0
@@ -76,7 +77,7 @@ def _dataset_list(args) -> int:
     if not datasets:
         print("no datasets yet: " + command(Step.ADD_DATASET))
     for d in datasets:
-        if d.kind == "link-list":
+        if d.kind == DatasetKind.LINK_LIST:
             print(_list_line(store, d))
         else:
             unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""

@@ -6,6 +6,7 @@ from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.cli.hints import Step, command
 from faceaudit.cli.progress import ProgressBar
 from faceaudit.core.datasets.catalog import DatasetState, get_dataset
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
@@ -46,7 +47,7 @@ def _index(args) -> int:
                            f"{last.faces} faces, {last.errors} errors")
         bar.close()
         info = get_dataset(store, name)
-        if info.kind == "link-list":
+        if info.kind == DatasetKind.LINK_LIST:
             print(f"{shown(name)}: {last.total - last.errors}/{last.total} list file(s) indexed, {last.errors} refused"
                   " (later scans read only the parts where an identifier can be)")
         else:
