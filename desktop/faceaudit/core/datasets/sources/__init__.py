@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from faceaudit.core.datasets.sources.arrow_files import ArrowSource
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     IMAGE_SUFFIXES,
@@ -27,10 +28,13 @@ from faceaudit.core.datasets.sources.base import (
     Unreadable,
 )
 from faceaudit.core.datasets.sources.folder import FOLDER_FORMS, FolderSource
+from faceaudit.core.datasets.sources.image_table import ImageTableSource
 from faceaudit.core.datasets.sources.labels import label_from_key, read_labels_csv
 from faceaudit.core.datasets.sources.link_lists import LinkListSource
+from faceaudit.core.datasets.sources.lmdb_env import LmdbSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.seven_zip import SevenZipSource
 from faceaudit.core.datasets.sources.tar_archive import TarSource
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.zip_archive import ZIP_PACK_FORM, ZipSource
@@ -45,7 +49,8 @@ __all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXE
 #: A list of links comes before the parquet image reader, and each refuses the other's files: a
 #: parquet file with an image column is an image shard (LinkListSource.is_one says no to it), one
 #: without is no shard (ParquetSource.is_one says no).
-_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, LinkListSource, ParquetSource, RecordIOSource)
+_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, SevenZipSource, ArrowSource, LmdbSource,
+                                         ImageTableSource, LinkListSource, ParquetSource, RecordIOSource)
 
 
 def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | os.PathLike | None = None) -> Source:
@@ -67,6 +72,8 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
     if recorded is not None:
         return recorded(path, cache=cache)
     if path.is_dir():
+        if LmdbSource.is_one(path):
+            return LmdbSource(path, cache=cache)
         return LinkListSource(path) if LinkListSource.is_one(path) else FolderSource(path, cache=cache)
     if not path.is_file():
         raise SourceError(f"{path} does not exist or is not a file or folder")

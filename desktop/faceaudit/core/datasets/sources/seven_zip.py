@@ -1,0 +1,305 @@
+"""A dataset as a 7-Zip archive, one file (`x.7z`) or volumes (`x.7z.001 …`), read in place with `py7zr`.
+
+Members are listed from the archive's header (names, sizes, CRCs, which compressed block holds
+each). 7-Zip packs many members into one solid block, which can only be decompressed from its
+start: reading a member means decompressing its block up to it. So a reading pass decompresses
+each block once, in order, and hands each wanted member on as soon as it is whole (a second
+thread decompresses, at most a few members ahead); reading one member for review decompresses
+its block up to that member, and no further. The locator records the block, so a member moved
+to another block since listing is noticed. Volumes are read end to end (`Volumes`), never joined.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from faceaudit.core import limits
+from faceaudit.core.datasets.sources.base import (
+    DAMAGE,
+    LINK,
+    NESTED,
+    NESTED_SHARD,
+    SHARD_KINDS,
+    Entry,
+    Gap,
+    Source,
+    SourceError,
+    Unreadable,
+    classify,
+    first_of_each,
+    make_locator,
+    place_of,
+    safe_key,
+)
+from faceaudit.core.datasets.sources.labels import label_from_key
+from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
+from faceaudit.core.datasets.sources.volumes import SEVEN_ZIP_VOLUME, Volumes, seven_zip_volumes
+
+__all__ = ["SevenZipSource", "recognise"]
+
+MAGIC = b"7z\xbc\xaf\x27\x1c"
+#: Whole members decompressed ahead of the reader, at most.
+_AHEAD = 4
+
+
+def recognise(sample: bytes, path: Path | str = "") -> bool:
+    """True for a 7-Zip archive or the first volume of a set (its signature header)."""
+    return sample.startswith(MAGIC)
+
+
+class _Stop(Exception):
+    """The reader stopped early: the decompressing thread ends here."""
+
+
+class SevenZipSource(Source):
+    kind = "7z"
+    suffixes = (".7z", ".7z.001")
+
+    @staticmethod
+    def is_one(path: Path) -> bool:
+        with open(path, "rb") as handle:
+            return recognise(handle.read(len(MAGIC)), path)
+
+    def _volumes(self) -> Volumes:
+        paths = seven_zip_volumes(self.path) if SEVEN_ZIP_VOLUME.match(self.path.name) else [self.path]
+        return Volumes(paths)
+
+    def _open(self):
+        import py7zr
+
+        volumes = self._volumes()
+        try:
+            archive = py7zr.SevenZipFile(volumes)
+        except BaseException as exc:
+            volumes.close()
+            if isinstance(exc, (*DAMAGE, py7zr.Bad7zFile, py7zr.exceptions.ArchiveError)):
+                raise SourceError(f"{self.path.name}: broken 7-Zip archive ({_reason(exc)})") from None
+            raise
+        return archive, volumes
+
+    def form(self) -> str:
+        return "7-Zip volumes" if SEVEN_ZIP_VOLUME.match(self.path.name) else self.kind
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def _members(self, archive, volumes: Volumes) -> Iterator[tuple[Entry, object]]:
+        """Each file member as an Entry (with its problem, if any), and py7zr's record of it."""
+        blocks = {id(folder): number for number, folder in enumerate(archive.header.main_streams.unpackinfo.folders)} \
+            if archive.header.main_streams else {}
+        stamp = volumes.fingerprint
+        encrypted = archive.needs_password()
+        total = sum(member.uncompressed or 0 for member in archive.files if not member.is_directory)
+        bomb = total > limits.RATIO_CHECK_FLOOR_BYTES and total > limits.MAX_COMPRESSION_RATIO * volumes.length
+        for member in sorted(archive.files, key=lambda m: m.filename):
+            name = member.filename
+            if member.is_directory or not classify(name):
+                continue
+            size = member.uncompressed or 0
+            block = blocks.get(id(member.folder), -1)
+            problem = None
+            if encrypted:
+                problem = "encrypted archive: FaceAudit does not read password-protected members"
+            elif member.is_symlink:
+                problem = LINK
+            elif size > limits.MAX_MEMBER_BYTES:
+                problem = f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
+            elif bomb:
+                problem = (f"compression bomb refused: the archive expands to {total:,} bytes from "
+                           f"{volumes.length:,}, over the {limits.MAX_COMPRESSION_RATIO}:1 limit")
+            elif total > limits.MAX_ARCHIVE_TOTAL_BYTES:
+                problem = (f"archive's total uncompressed size is over the "
+                           f"{limits.MAX_ARCHIVE_TOTAL_BYTES // 2**30} GiB limit")
+            else:
+                problem = _kind_problem(name)
+            fingerprint = f"{size}:{member.crc32}"
+            yield Entry(self.prefix + safe_key(name), size, fingerprint, problem, label=label_from_key(name),
+                        locator=make_locator(stamp, b=block)), member
+
+    def entries(self) -> Iterator[Entry | Gap]:
+        try:
+            archive, volumes = self._open()
+        except (SourceError, *DAMAGE) as exc:
+            yield Gap(self.prefix, f"{_reason(exc)}; none of its members could be listed")
+            return
+        with volumes, archive:
+            yield from first_of_each(entry for entry, _member in self._members(archive, volumes))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, wanted):
+        wanted = set(wanted)
+        try:
+            archive, volumes = self._open()
+        except (SourceError, *DAMAGE) as exc:
+            for key in sorted(wanted):
+                yield Entry(key, 0, "?"), None, Unreadable(_reason(exc))
+            return
+        with volumes, archive:
+            chosen: dict[str, Entry] = {}
+            for entry, member in self._members(archive, volumes):
+                if entry.key not in wanted:
+                    continue  # (a name held twice: the first counts, as in entries())
+                wanted.discard(entry.key)
+                if entry.problem:
+                    yield entry, None, entry.problem
+                else:
+                    chosen[member.filename] = entry
+            for key in sorted(wanted):
+                yield Entry(key, 0, "?"), None, "no longer in the archive"
+            if chosen:
+                yield from _decompressed(archive, chosen)
+
+    def read_one(self, key: str, locator: str | None = None) -> bytes:
+        try:
+            archive, volumes = self._open()
+        except DAMAGE as exc:
+            raise SourceError(f"{key}: {_reason(exc)}") from None
+        with volumes, archive:
+            place = place_of(locator, volumes.fingerprint, "b")
+            for entry, member in self._members(archive, volumes):
+                if entry.key != key:
+                    continue
+                if place is not None and entry.locator != locator:
+                    raise SourceError(f"{key}: the archive changed since it was listed")
+                if entry.problem:
+                    raise SourceError(f"{key}: {entry.problem}")
+                for _entry, data, problem in _decompressed(archive, {member.filename: entry}):
+                    if data is None:
+                        raise SourceError(f"{key}: {problem}")
+                    return data
+        raise SourceError(f"{key} is no longer in the archive")
+
+
+def _decompressed(archive, chosen: dict[str, Entry]) -> Iterator[tuple[Entry, bytes | None, str | None]]:
+    """(entry, bytes, problem) of the chosen members, as a second thread decompresses each block once."""
+    from py7zr.io import Py7zIO, WriterFactory
+
+    handoff: queue.Queue = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+    done = object()
+
+    def hand(item) -> None:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+        raise _Stop
+
+    class Member(Py7zIO):
+        """One member's bytes as py7zr writes them, bounded by its listed size."""
+
+        def __init__(self, name: str):
+            self.name, self.data, self.over = name, bytearray(), False
+
+        def write(self, data) -> int:
+            if stop.is_set():
+                raise _Stop
+            if len(self.data) + len(data) > limits.MAX_MEMBER_BYTES:
+                self.over = True
+            else:
+                self.data += data
+            return len(data)
+
+        def read(self, size=None) -> bytes:
+            return bytes(self.data)
+
+        def seek(self, offset: int, whence: int = 0) -> int:
+            return 0
+
+        def flush(self) -> None:
+            pass
+
+        def size(self) -> int:
+            return len(self.data)
+
+    class Members(WriterFactory):
+        def __init__(self):
+            self.current: Member | None = None
+
+        def create(self, filename: str) -> Py7zIO:
+            self.finish()
+            self.current = Member(filename)
+            return self.current
+
+        def finish(self) -> None:
+            if self.current is not None:
+                hand(self.current)
+                self.current = None
+
+    def produce() -> None:
+        factory = Members()
+        try:
+            archive.reset()
+            archive.extract(targets=list(chosen), factory=factory)
+            factory.finish()
+            hand(done)
+        except _Stop:
+            return
+        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which words it
+            try:
+                hand(exc)
+            except _Stop:
+                return
+
+    worker = threading.Thread(target=produce, name="faceaudit-7z", daemon=True)
+    worker.start()
+    left = dict(chosen)
+    try:
+        while True:
+            item = handoff.get()
+            if item is done:
+                break
+            if isinstance(item, BaseException):
+                problem = Unreadable(f"cannot read member: {_reason(item)}")
+                if isinstance(item, _lasting()):  # damage that reading again will not mend
+                    problem = f"cannot read member: {_reason(item)}"
+                for entry in left.values():
+                    yield entry, None, problem
+                left.clear()
+                break
+            entry = left.pop(item.name, None)
+            if entry is None:
+                continue
+            if item.over:
+                yield entry, None, f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
+            elif len(item.data) != entry.size:
+                yield entry, None, f"damaged member: {len(item.data):,} bytes decompressed, {entry.size:,} listed"
+            else:
+                yield entry, bytes(item.data), None
+        for entry in left.values():
+            yield entry, None, "damaged archive: the member was not found in its block"
+    finally:
+        stop.set()
+        while worker.is_alive():
+            try:
+                handoff.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        worker.join()
+
+
+def _lasting():
+    import py7zr
+
+    return (py7zr.exceptions.CrcError, py7zr.Bad7zFile, py7zr.exceptions.UnsupportedCompressionMethodError)
+
+
+def _kind_problem(name: str) -> str | None:
+    kind = classify(name)
+    if kind in ("archive", "volume"):
+        return NESTED
+    if kind == "unreadable":
+        return unreadable_reason(name, unreadable_form(name))
+    if kind in SHARD_KINDS:
+        return NESTED_SHARD
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) <= 300 else text[:297] + "..."
