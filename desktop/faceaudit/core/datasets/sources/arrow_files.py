@@ -82,9 +82,6 @@ class ArrowSource(Source):
     def __init__(self, path: Path, prefix: str | None = None, cache: Path | None = None):
         super().__init__(path, f"{path.name} " if prefix is None else prefix, cache)
 
-    def form(self) -> str:
-        return "Hugging Face Arrow"
-
     def _open(self):
         """(reader, image column, path column, label column, class names)."""
         import pyarrow as pa

@@ -281,8 +281,7 @@ _FOLDER_FORMS = {
     frozenset({"archive", "image"}): "folder with archives",
     frozenset({"unreadable"}): "unreadable form",
     frozenset({"archive", "volume"}): "archive volumes",
-    frozenset({"arrow"}): "Hugging Face Arrow",
-    frozenset({"lmdb"}): "LMDB",
+    frozenset({"arrow"}): "Hugging Face save_to_disk",
 }
 #: Every form a folder may be recorded as.
 FOLDER_FORMS = frozenset(_FOLDER_FORMS.values())

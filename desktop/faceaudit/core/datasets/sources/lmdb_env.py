@@ -56,9 +56,6 @@ class LmdbSource(Source):
             path = path.parent  # the environment is its folder
         super().__init__(path, prefix, cache)
 
-    def form(self) -> str:
-        return "LMDB"
-
     def _open(self):
         import lmdb
 
