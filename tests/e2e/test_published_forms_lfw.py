@@ -24,12 +24,12 @@ import shutil
 
 import pytest
 
-from faceaudit.core.datasets.catalog import add_dataset, get_dataset, read_item_bytes
-from faceaudit.core.datasets.indexing import index_dataset
+from faceaudit.core.datasets.catalog import read_item_bytes
 from faceaudit.core.matching.matches import candidates
 from faceaudit.core.matching.references import add_reference
 from faceaudit.core.matching.scan import scan
 from faceaudit.core.storage.store import Store
+from tests.support.dataset_forms import index_all
 from tests.support.lfw_sets import PEOPLE, person_photos
 from tests.support.published_forms import (
     hf_save_to_disk,
@@ -85,12 +85,7 @@ def forms(lfw, tmp_path_factory):
     assert len(list((base / "split").glob("lfw.z0*"))) >= 2 and len(list((base / "img_celeba.7z").iterdir())) >= 2
     lock = (paths["lmdb"] / "lock.mdb").stat()
     store = Store(base / "home" / "faceaudit.db")
-    for form, path in paths.items():
-        add_dataset(store, path, form)
-        for progress in index_dataset(store, form, workers=2):
-            pass
-        assert progress.phase == "finished" and progress.done == progress.total, form
-        assert get_dataset(store, form).checked, (form, get_dataset(store, form).reason)
+    index_all(store, paths)
     assert (paths["lmdb"] / "lock.mdb").stat().st_mtime_ns == lock.st_mtime_ns  # opened with lock=False
     for photo in person_photos(lfw, PERSON)[:ENROLLED]:
         add_reference(store, photo)

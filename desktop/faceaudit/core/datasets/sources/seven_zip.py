@@ -11,8 +11,6 @@ to another block since listing is noticed. Volumes are read end to end (`Volumes
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +32,7 @@ from faceaudit.core.datasets.sources.base import (
     place_of,
     safe_key,
 )
+from faceaudit.core.datasets.sources.handoff import Stopped, in_thread
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.volumes import SEVEN_ZIP_VOLUME, Volumes, seven_zip_volumes
@@ -48,10 +47,6 @@ _AHEAD = 4
 def recognise(sample: bytes, path: Path | str = "") -> bool:
     """True for a 7-Zip archive or the first volume of a set (its signature header)."""
     return sample.startswith(MAGIC)
-
-
-class _Stop(Exception):
-    """The reader stopped early: the decompressing thread ends here."""
 
 
 class SevenZipSource(Source):
@@ -177,91 +172,57 @@ def _decompressed(archive, chosen: dict[str, Entry]) -> Iterator[tuple[Entry, by
     """(entry, bytes, problem) of the chosen members, as a second thread decompresses each block once."""
     from py7zr.io import Py7zIO, WriterFactory
 
-    handoff: queue.Queue = queue.Queue(maxsize=_AHEAD)
-    stop = threading.Event()
-    done = object()
+    def produce(put, stopped) -> None:
+        class Member(Py7zIO):
+            """One member's bytes as py7zr writes them, bounded by the member limit."""
 
-    def hand(item) -> None:
-        while not stop.is_set():
-            try:
-                handoff.put(item, timeout=0.1)
-                return
-            except queue.Full:
-                continue
-        raise _Stop
+            def __init__(self, name: str):
+                self.name, self.data, self.over = name, bytearray(), False
 
-    class Member(Py7zIO):
-        """One member's bytes as py7zr writes them, bounded by its listed size."""
+            def write(self, data) -> int:
+                if stopped.is_set():
+                    raise Stopped  # the reader is gone: stop decompressing this block
+                if len(self.data) + len(data) > limits.MAX_MEMBER_BYTES:
+                    self.over = True
+                else:
+                    self.data += data
+                return len(data)
 
-        def __init__(self, name: str):
-            self.name, self.data, self.over = name, bytearray(), False
+            def read(self, size=None) -> bytes:
+                return bytes(self.data)
 
-        def write(self, data) -> int:
-            if stop.is_set():
-                raise _Stop
-            if len(self.data) + len(data) > limits.MAX_MEMBER_BYTES:
-                self.over = True
-            else:
-                self.data += data
-            return len(data)
+            def seek(self, offset: int, whence: int = 0) -> int:
+                return 0
 
-        def read(self, size=None) -> bytes:
-            return bytes(self.data)
+            def flush(self) -> None:
+                pass
 
-        def seek(self, offset: int, whence: int = 0) -> int:
-            return 0
+            def size(self) -> int:
+                return len(self.data)
 
-        def flush(self) -> None:
-            pass
+        class Members(WriterFactory):
+            """Hands each member on when py7zr starts the next one (or ends): it is whole then."""
 
-        def size(self) -> int:
-            return len(self.data)
+            current: Member | None = None
 
-    class Members(WriterFactory):
-        def __init__(self):
-            self.current: Member | None = None
+            def create(self, filename: str) -> Py7zIO:
+                self.finish()
+                self.current = Member(filename)
+                return self.current
 
-        def create(self, filename: str) -> Py7zIO:
-            self.finish()
-            self.current = Member(filename)
-            return self.current
+            def finish(self) -> None:
+                if self.current is not None:
+                    put(self.current)
+                    self.current = None
 
-        def finish(self) -> None:
-            if self.current is not None:
-                hand(self.current)
-                self.current = None
-
-    def produce() -> None:
         factory = Members()
-        try:
-            archive.reset()
-            archive.extract(targets=list(chosen), factory=factory)
-            factory.finish()
-            hand(done)
-        except _Stop:
-            return
-        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which words it
-            try:
-                hand(exc)
-            except _Stop:
-                return
+        archive.reset()
+        archive.extract(targets=list(chosen), factory=factory)
+        factory.finish()
 
-    worker = threading.Thread(target=produce, name="faceaudit-7z", daemon=True)
-    worker.start()
     left = dict(chosen)
     try:
-        while True:
-            item = handoff.get()
-            if item is done:
-                break
-            if isinstance(item, BaseException):
-                problem = Unreadable(f"cannot read member: {_reason(item)}")
-                if isinstance(item, _lasting()):  # damage that reading again will not mend
-                    problem = f"cannot read member: {_reason(item)}"
-                for entry in left.values():
-                    yield entry, None, problem
-                left.clear()
-                break
+        for item in in_thread(produce, _AHEAD, "faceaudit-7z"):
             entry = left.pop(item.name, None)
             if entry is None:
                 continue
@@ -271,16 +232,13 @@ def _decompressed(archive, chosen: dict[str, Entry]) -> Iterator[tuple[Entry, by
                 yield entry, None, f"damaged member: {len(item.data):,} bytes decompressed, {entry.size:,} listed"
             else:
                 yield entry, bytes(item.data), None
+    except Exception as exc:  # noqa: BLE001 - py7zr's errors have no common base: each is worded for the member
+        problem = f"cannot read member: {_reason(exc)}"
         for entry in left.values():
-            yield entry, None, "damaged archive: the member was not found in its block"
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
+            yield entry, None, problem if isinstance(exc, _lasting()) else Unreadable(problem)
+        return
+    for entry in left.values():
+        yield entry, None, "damaged archive: the member was not found in its block"
 
 
 def _lasting():

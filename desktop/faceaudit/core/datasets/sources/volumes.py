@@ -8,12 +8,12 @@ one of its members and says which volume is missing when the numbering has a hol
 from __future__ import annotations
 
 import bisect
-import io
 import os
 import re
 from pathlib import Path
 
 from faceaudit.core.datasets.sources.base import SourceError, file_fingerprint
+from faceaudit.core.datasets.sources.blobs import SeekableReader
 
 __all__ = ["Volumes", "volumes_of", "split_zip_volumes", "seven_zip_volumes", "SEVEN_ZIP_VOLUME", "ZIP_VOLUME"]
 
@@ -25,7 +25,7 @@ ZIP_VOLUME = re.compile(r"^(?P<base>.+)\.z(?P<n>\d{2,})$", re.IGNORECASE)
 MAX_VOLUMES = 65_535
 
 
-class Volumes(io.RawIOBase):
+class Volumes(SeekableReader):
     """The volumes' bytes end to end, as one read-only, seekable file (one volume open at a time)."""
 
     def __init__(self, paths: list[Path]):
@@ -43,20 +43,6 @@ class Volumes(io.RawIOBase):
     def fingerprint(self) -> str:
         """Changes when any volume changes."""
         return "+".join(file_fingerprint(path.stat()) for path in self.paths)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.at
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self.at, 2: self.length}[whence]
-        self.at = max(0, base + offset)
-        return self.at
 
     def readinto(self, buffer) -> int:
         view = memoryview(buffer).cast("B")

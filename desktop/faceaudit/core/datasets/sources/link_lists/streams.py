@@ -4,13 +4,12 @@ decompression bombs (the same ratio limit for all three)."""
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.handoff import in_thread
 from faceaudit.core.datasets.sources.link_lists.columns import ListError
 
 __all__ = ["is_gzip", "compression", "blocks", "head", "read_range", "Counter"]
@@ -104,13 +103,17 @@ def _gunzip(path: Path, size: int, counter: Counter) -> Iterator[bytes]:
                 inflater = zlib.decompressobj(wbits=31)
                 members, started = members + 1, False
             out += len(block)
-            if out > limits.MAX_COMPRESSION_RATIO * counter.stored + (64 << 20):
-                raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
-                                "a decompression bomb, not a list")
+            _check_ratio(path, out, counter.stored)
             if block:
                 yield block
     if started:
         raise ListError(f"{path.name} is cut short: its gzip stream ends early")
+
+
+def _check_ratio(path: Path, out: int, stored: int) -> None:
+    if out > limits.MAX_COMPRESSION_RATIO * stored + (64 << 20):
+        raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
+                        "a decompression bomb, not a list")
 
 
 def _undo(path: Path, kind: str, size: int, counter: Counter) -> Iterator[bytes]:
@@ -141,9 +144,7 @@ def _undo(path: Path, kind: str, size: int, counter: Counter) -> Iterator[bytes]
             if decoder.eof:  # the next stream starts in what is left
                 pending, decoder, fresh = decoder.unused_data, make(), True
             out += len(block)
-            if out > limits.MAX_COMPRESSION_RATIO * counter.stored + (64 << 20):
-                raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
-                                "a decompression bomb, not a list")
+            _check_ratio(path, out, counter.stored)
             if block:
                 yield block
 
@@ -163,44 +164,10 @@ def read_range(path: str | os.PathLike, start: int, length: int) -> bytes:
     return bytes(out[:length])
 
 
-_END = object()
-
-
 def _threaded(source: Iterator[bytes]) -> Iterator[bytes]:
     """The blocks of `source`, produced by a second thread, at most two ahead."""
-    handoff: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
+    def produce(put, _stopped) -> None:
+        for block in source:
+            put(block)
 
-    def produce() -> None:
-        try:
-            for block in source:
-                while not stop.is_set():
-                    try:
-                        handoff.put(block, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            handoff.put(_END)
-        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
-            handoff.put(exc)
-
-    worker = threading.Thread(target=produce, name="faceaudit-gunzip", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
+    return in_thread(produce, 2, "faceaudit-gunzip")

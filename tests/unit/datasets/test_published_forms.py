@@ -1,0 +1,251 @@
+"""The forms of issue 22 read in place: each bad record refused with its reason, volumes named when
+missing, label columns of classes (age, gender, race) not taken for people, each form recognised by its bytes."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from faceaudit.core.datasets.sources import (
+    SourceError,
+    arrow_files,
+    image_table,
+    lmdb_env,
+    open_source,
+    seven_zip,
+    split_zip,
+)
+from faceaudit.core.datasets.sources.base import Entry, Gap
+from faceaudit.core.datasets.sources.folder import FolderSource
+from faceaudit.core.datasets.sources.labels import identity_names
+from faceaudit.core.datasets.sources.link_lists import PHOTO_TABLE, LinkListSource
+from tests.support.published_forms import hf_save_to_disk, msceleb_tsv
+from tests.support.published_forms import lmdb_env as make_lmdb
+from tests.support.published_forms import seven_zip as make_7z
+
+FAIRFACE_AGES = ["0-2", "3-9", "10-19", "20-29", "30-39", "40-49", "50-59", "60-69", "more than 70"]
+
+
+def _jpeg(seed: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (24, 24), (seed * 37 % 256, seed * 91 % 256, 90)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def photos(tmp_path) -> list[tuple[Path, str]]:
+    out = []
+    for number in range(12):
+        name = ("Ada_Marsh", "Ben_Okafor", "Cleo_Lind")[number % 3]
+        path = tmp_path / "src" / f"{name}_{number:04d}.jpg"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(_jpeg(number))
+        out.append((path, name))
+    return out
+
+
+def _listed(source) -> tuple[list[Entry], list[Gap]]:
+    listed = list(source.entries())
+    return [e for e in listed if isinstance(e, Entry)], [g for g in listed if isinstance(g, Gap)]
+
+
+# -- MS-Celeb-1M TSV ---------------------------------------------------------------------------
+
+def test_msceleb_rows_are_photos_keyed_by_mid_rank_and_face_and_bad_rows_say_why(tmp_path, photos):
+    path = msceleb_tsv(photos, tmp_path / "FaceImageCroppedWithOutAlignment.tsv")
+    rows = path.read_bytes().split(b"\r\n")
+    columns = rows[3].split(b"\t")
+    rows[3] = b"\t".join(columns[:6] + [base64.b64encode(b"\xff\xd8\xff" + b"not a jpeg")[:-4] + b"!!!!"])
+    rows[5] = b"\t".join(rows[5].split(b"\t")[:3])  # cut short: 3 columns
+    rows.insert(7, rows[0])  # the same face listed twice
+    path.write_bytes(b"\r\n".join(rows))
+    source = open_source(path)
+    assert isinstance(source, image_table.ImageTableSource) and source.form() == "MS-Celeb-1M TSV"
+    entries, gaps = _listed(source)
+    assert not gaps and len(entries) == len(photos) + 1
+    first = entries[0]
+    assert first.key.startswith("m.0") and first.key.endswith("/1-FaceId-0") and first.label == first.key.split("/")[0]
+    assert entries[7].key == f"{first.key} (line 8)"
+    read = {entry.key: (data, problem) for entry, data, problem in source.read([e.key for e in entries])}
+    assert read[entries[3].key] == (None, "its image column is not a base64 or hex JPEG or PNG")
+    assert "3 columns" in read[entries[5].key][1]
+    assert read[first.key][0] == photos[0][0].read_bytes()
+    assert source.read_one(entries[10].key, entries[10].locator) == read[entries[10].key][0]
+    # A photo form, never a list of links: alone or in a folder.
+    assert LinkListSource.refusal(path) == PHOTO_TABLE
+    assert LinkListSource.refusal(tmp_path) == PHOTO_TABLE
+    assert isinstance(open_source(tmp_path), FolderSource)
+
+
+def test_a_row_longer_than_the_limit_is_refused_without_being_held(tmp_path, photos, monkeypatch):
+    monkeypatch.setattr(image_table, "MAX_ROW_BYTES", 3000)
+    monkeypatch.setattr(image_table, "_BLOCK", 1024)
+    path = msceleb_tsv(photos[:3], tmp_path / "MsCelebV1-Faces-Aligned.tsv")
+    with open(path, "ab") as out:
+        out.write(b"m.0abcde\t1\thttp://x\thttp://y\tFaceId-0\t\t" + b"/9j/" + b"A" * 10_000 + b"\r\n")
+    entries, _gaps = _listed(open_source(path))
+    assert [e.problem for e in entries][-1] == "row longer than the 0 MiB limit"
+
+
+def test_hex_and_comma_tables_of_photos_are_recognised():
+    jpeg = _jpeg(1)
+    assert image_table.recognise(b"a.jpg," + jpeg.hex().encode() + b"\n")
+    assert image_table.recognise(b"7\t" + base64.b64encode(jpeg) + b"\n")
+    assert not image_table.recognise(b"http://example.org/a.jpg\tJane Doe\n")
+
+
+# -- split zip ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def split(tmp_path, photos):
+    if shutil.which("zip") is None:
+        pytest.skip("the zip program is not installed")
+    from tests.support.published_forms import split_zip as make_split
+
+    (tmp_path / "split").mkdir()
+    for number in range(12):  # photos that do not compress, so that the set has several volumes
+        (tmp_path / "src" / f"noise_{number}.jpg").write_bytes(b"\xff\xd8\xff" + os.urandom(20_000))
+    extra = [(p, "noise") for p in sorted((tmp_path / "src").glob("noise_*.jpg"))]
+    return make_split(photos + extra, tmp_path / "split", volume_kib=64)
+
+
+def test_a_split_zip_is_read_across_its_volumes_and_a_missing_volume_is_named(split):
+    volumes = sorted(split.parent.glob("lfw.z*"))
+    assert len(volumes) >= 4 and split_zip.recognise(volumes[0].read_bytes()[:8])
+    entries, gaps = _listed(open_source(split))
+    assert not gaps and len(entries) == 24 and all(e.problem is None for e in entries)
+    read = list(open_source(volumes[0]).read([e.key for e in entries]))  # the first volume names the set too
+    assert all(data is not None for _e, data, _p in read)
+    volumes[1].rename(volumes[1].with_suffix(".away"))
+    with pytest.raises(SourceError, match=r"lfw\.z02 is missing"):
+        open_source(split).read_one(entries[0].key)
+    _entries, gaps = _listed(open_source(split))
+    assert "lfw.z02 is missing" in gaps[0].reason
+    split.unlink()
+    folder = _listed(open_source(split.parent))[0]
+    assert {e.key: e.problem for e in folder}["lfw.z01"].endswith("lfw.zip is not beside it: the set cannot be read")
+
+
+# -- 7-Zip -------------------------------------------------------------------------------------
+
+def test_7z_volumes_read_as_one_and_damage_is_refused_per_member(tmp_path, photos):
+    first = make_7z(photos, tmp_path / "img_celeba.7z", volume_bytes=300)
+    volumes = sorted(tmp_path.glob("img_celeba.7z.*"))
+    assert len(volumes) >= 3 and seven_zip.recognise(first.read_bytes()[:6])
+    source = open_source(first)
+    assert isinstance(source, seven_zip.SevenZipSource) and source.form() == "7-Zip volumes"
+    entries, gaps = _listed(source)
+    assert not gaps and len(entries) == len(photos) and entries[0].label == "Ada_Marsh"
+    data = {e.key: d for e, d, _p in source.read([e.key for e in entries])}
+    assert data[entries[-1].key] == source.read_one(entries[-1].key, entries[-1].locator)
+    # A byte changed inside the packed data: each member of the block is refused, with the reason.
+    middle = volumes[1]
+    damaged = bytearray(middle.read_bytes())
+    damaged[len(damaged) // 2] ^= 0xFF
+    middle.write_bytes(bytes(damaged))
+    problems = [p for _e, d, p in open_source(first).read([e.key for e in entries]) if d is None]
+    assert problems and all(p.startswith(("cannot read member", "damaged member")) for p in problems)
+    volumes[1].unlink()
+    with pytest.raises(SourceError, match=r"img_celeba\.7z\.002 of img_celeba\.7z is missing"):
+        open_source(first).read_one(entries[0].key, entries[0].locator)
+
+
+def test_an_encrypted_7z_is_refused_with_the_reason(tmp_path, photos):
+    import py7zr
+
+    with py7zr.SevenZipFile(tmp_path / "locked.7z", "w", password="secret") as archive:
+        archive.write(photos[0][0], "Ada_Marsh/a.jpg")
+    entries, _gaps = _listed(open_source(tmp_path / "locked.7z"))
+    assert entries[0].problem.startswith("encrypted archive")
+
+
+# -- Hugging Face Arrow --------------------------------------------------------------------------
+
+def test_a_save_to_disk_folder_labels_people_but_not_an_age_class(tmp_path, photos):
+    folder = hf_save_to_disk(photos, tmp_path / "people")
+    entries, gaps = _listed(open_source(folder))
+    assert not gaps and {e.label for e in entries} == {"Ada_Marsh", "Ben_Okafor", "Cleo_Lind"}
+    assert arrow_files.recognise((folder / "data-00000-of-00001.arrow").read_bytes()[:16])
+    fairface = hf_save_to_disk([(p, FAIRFACE_AGES[i % 9]) for i, (p, _n) in enumerate(photos)], tmp_path / "fairface")
+    entries, gaps = _listed(open_source(fairface))
+    assert not gaps and len(entries) == len(photos) and {e.label for e in entries} == {None}
+
+
+def test_an_arrow_file_without_images_is_refused_as_metadata(tmp_path):
+    import pyarrow as pa
+
+    path = tmp_path / "data-00000-of-00001.arrow"
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_stream(sink, pa.schema([("url", pa.string())])) as out:
+        out.write_table(pa.table({"url": ["http://example.org/a.jpg"]}))
+    entries, gaps = _listed(open_source(tmp_path))
+    assert "no column of images" in entries[0].problem and gaps
+
+
+def test_a_fairface_parquet_age_class_is_not_the_identity(tmp_path, photos):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    features = {"image": {"_type": "Image"}, "age": {"_type": "ClassLabel", "names": FAIRFACE_AGES},
+                "gender": {"_type": "ClassLabel", "names": ["Male", "Female"]}}
+    image_type = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    table = pa.table({"image": pa.array([{"bytes": p.read_bytes(), "path": p.name} for p, _ in photos], image_type),
+                      "age": pa.array([i % 9 for i in range(len(photos))], pa.int64()),
+                      "gender": pa.array([i % 2 for i in range(len(photos))], pa.int64())})
+    table = table.replace_schema_metadata({"huggingface": json.dumps({"info": {"features": features}})})
+    pq.write_table(table, tmp_path / "train-00000-of-00001.parquet")
+    entries, _gaps = _listed(open_source(tmp_path / "train-00000-of-00001.parquet"))
+    assert len(entries) == len(photos) and {e.label for e in entries} == {None}
+
+
+def test_which_label_columns_name_people():
+    assert not identity_names([], FAIRFACE_AGES)
+    assert not identity_names([], ["Male", "Female"])
+    assert not identity_names([], ["White", "Black", "Latino_Hispanic", "East Asian", "Southeast Asian", "Indian",
+                                   "Middle Eastern"])
+    assert not identity_names([0, 1] * 40)  # a yes/no attribute
+    assert identity_names([], ["Aaron_Eckhart", "Winona_Ryder"])
+    assert identity_names([3, 17, 17, 250])  # identity numbers (RecordIO)
+    assert identity_names(["m.0107_f", "m.0abc12"])  # Freebase MIDs
+
+
+# -- LMDB --------------------------------------------------------------------------------------
+
+def test_lmdb_records_that_are_not_images_are_refused_and_no_lock_file_is_written(tmp_path, photos):
+    import lmdb
+
+    folder = make_lmdb(photos, tmp_path / "env")
+    env = lmdb.open(str(folder))
+    with env.begin(write=True) as txn:
+        txn.put(b"__len__", b"12")
+    env.close()
+    (folder / "lock.mdb").unlink()
+    assert lmdb_env.recognise((folder / "data.mdb").read_bytes()[:32])
+    source = open_source(folder)
+    entries, gaps = _listed(source)
+    assert not gaps and len(entries) == len(photos) + 1
+    problems = {e.key: e.problem for e in entries}
+    assert problems["__len__"].startswith("record is not an encoded image (2 bytes")
+    assert source.read_one("Ada_Marsh/Ada_Marsh_0000.jpg") == photos[0][0].read_bytes()
+    assert sorted(os.listdir(folder)) == ["data.mdb"]
+
+
+def test_recognisers_tell_the_forms_apart(tmp_path, photos):
+    samples = {
+        "7z": make_7z(photos[:2], tmp_path / "a.7z").read_bytes()[:64],
+        "arrow": (hf_save_to_disk(photos[:2], tmp_path / "hf") / "data-00000-of-00001.arrow").read_bytes()[:64],
+        "lmdb": (make_lmdb(photos[:2], tmp_path / "env") / "data.mdb").read_bytes()[:64],
+        "table": msceleb_tsv(photos[:2], tmp_path / "t.tsv").read_bytes()[:4096],
+        "split": b"PK\x07\x08PK\x03\x04" + b"\x00" * 56,
+        "jpeg": photos[0][0].read_bytes()[:64],
+    }
+    recognisers = {"7z": seven_zip.recognise, "arrow": arrow_files.recognise, "lmdb": lmdb_env.recognise,
+                   "table": image_table.recognise, "split": split_zip.recognise}
+    for form, recognise in recognisers.items():
+        assert [name for name, sample in samples.items() if recognise(sample, "")] == [form]
