@@ -1,15 +1,18 @@
 """Face datasets as published, each form read in place (never extracted): one module per form.
 
 `open_source` looks at a path and returns the reader for its form: a folder (photos, and the
-archives, parquet shards and RecordIO packs beside them, as one dataset), a zip or tar archive
-(a WebDataset shard too), a Hub parquet shard, a RecordIO pack; `link_lists` reads datasets
+archives, parquet shards, RecordIO packs, Arrow files, LMDB environments and photo tables beside
+them, as one dataset), a zip (split into volumes too), tar (zstd too) or 7-Zip archive (volumes
+too), a WebDataset shard, a Hub parquet shard, a RecordIO pack, a Hugging Face Arrow file, an LMDB
+environment, a table of base64 photos (MS-Celeb-1M's TSV); `link_lists` reads datasets
 published as lists of links (no images: they are searched by my identifiers). Every reader lists
 its items as `Entry` records with stable keys, fingerprints, labels and locators, and a `Gap` for
 any part it could not list; it reads the wanted items in one pass, refusing each bad item with a
 reason, and one item straight from its locator. Forms FaceAudit recognises but cannot read
 (TFRecord, HDF5, NumPy arrays) get a specific reason. To add a form: a module with a `Source`
 subclass that has `kind`, `is_one(path)`, `entries()`, `read(wanted)` and `read_one(key, locator)`,
-and one line in `_FILE_FORMS` (and in `base.classify` if it can be a part of a folder).
+a `recognise(sample, path)` that tells the form from its first bytes, and one line in `_FILE_FORMS`
+(and in `base.classify` if it can be a part of a folder).
 """
 
 from __future__ import annotations
@@ -100,8 +103,8 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
     if name.endswith(".rec"):
         raise SourceError(f"{path.name} does not start with a RecordIO record (wrong magic number): it is damaged "
                           "or not a RecordIO pack")
-    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip or tar archive, a parquet shard, "
-                      "a RecordIO pack or a list of links")
+    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip, tar or 7-Zip archive, a parquet "
+                      "shard, an Arrow file, an LMDB environment, a RecordIO pack, a photo table or a list of links")
 
 
 def _recorded_reader(kind: str | None) -> type[Source] | None:
