@@ -25,6 +25,7 @@ import shutil
 import pytest
 
 from faceaudit.core.datasets.catalog import read_item_bytes
+from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.matching.matches import candidates
 from faceaudit.core.matching.references import add_reference
 from faceaudit.core.matching.scan import scan
@@ -114,6 +115,13 @@ def test_every_photo_is_an_item_with_its_label_and_reads_again_from_its_locator(
     last = max(rows, key=lambda r: r["key"])
     data = read_item_bytes(store, form, last["key"])
     assert hashlib.sha256(data).hexdigest() == last["sha256"]
+    # Stable keys and fingerprints: indexing again reads nothing again and changes nothing.
+    before = store.query("SELECT key, sha256, indexed_at FROM items i JOIN datasets d ON d.id = i.dataset_id"
+                         " WHERE d.name = ? ORDER BY key", [form])
+    phases = [progress.phase for progress in index_dataset(store, form, workers=2)]
+    assert phases[-1] == "finished", phases
+    assert store.query("SELECT key, sha256, indexed_at FROM items i JOIN datasets d ON d.id = i.dataset_id"
+                       " WHERE d.name = ? ORDER BY key", [form]) == before
 
 
 def test_held_out_photos_are_found_in_every_form_and_strangers_are_not_strong(forms):

@@ -249,3 +249,36 @@ def test_recognisers_tell_the_forms_apart(tmp_path, photos):
                    "table": image_table.recognise, "split": split_zip.recognise}
     for form, recognise in recognisers.items():
         assert [name for name, sample in samples.items() if recognise(sample, "")] == [form]
+
+
+# -- bombs -------------------------------------------------------------------------------------
+
+def test_a_zstd_tar_member_that_expands_too_much_is_refused(tmp_path):
+    import tarfile
+
+    import pyzstd
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in (("a/ok.jpg", _jpeg(1)), ("a/bomb.jpg", b"\xff\xd8\xff" + bytes(8 << 20))):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    path = tmp_path / "part-00001.tar.zst"
+    path.write_bytes(pyzstd.compress(buffer.getvalue()))
+    entries, gaps = _listed(open_source(path))
+    problems = {e.key: e.problem for e in entries}
+    assert not gaps and problems["a/ok.jpg"] is None
+    assert problems["a/bomb.jpg"].startswith("compression bomb refused: ratio")
+
+
+def test_a_7z_whose_sizes_add_up_to_a_bomb_is_refused_before_decompressing(tmp_path, monkeypatch):
+    import py7zr
+
+    from faceaudit.core import limits
+
+    monkeypatch.setattr(limits, "RATIO_CHECK_FLOOR_BYTES", 1 << 20)
+    with py7zr.SevenZipFile(tmp_path / "bomb.7z", "w") as archive:
+        archive.writestr(b"\xff\xd8\xff" + bytes(4 << 20), "a/zeros.jpg")
+    entries, _gaps = _listed(open_source(tmp_path / "bomb.7z"))
+    assert entries[0].problem.startswith("compression bomb refused: the archive expands to")

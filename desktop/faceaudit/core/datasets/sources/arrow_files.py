@@ -38,6 +38,8 @@ FILE_MAGIC = b"ARROW1"
 _STREAM_MARK = b"\xff\xff\xff\xff"
 _MAX_INFO_BYTES = 4 * 1024 * 1024
 _ROW_KEY = re.compile(r"row (\d+)(?: \(|$)")
+#: Characters of a path or label kept; longer text is not a file name or a person's name.
+_MAX_TEXT = 500
 
 
 def recognise(sample: bytes, path: Path | str = "") -> bool:
@@ -131,8 +133,8 @@ class ArrowSource(Source):
             with source:
                 for number, batch in self._batches(reader, is_file):
                     batch.validate(full=True)
-                    paths = _column(batch, path_column) if path_column else [None] * batch.num_rows
-                    labels = _column(batch, label) if label else [None] * batch.num_rows
+                    paths = _column(batch, path_column, short=True) if path_column else [None] * batch.num_rows
+                    labels = _column(batch, label, short=True) if label else [None] * batch.num_rows
                     rows.extend((first + row, number, row, paths[row], labels[row]) for row in range(batch.num_rows))
                     first += batch.num_rows
                     if first > limits.MAX_PARQUET_ROWS:
@@ -173,7 +175,7 @@ class ArrowSource(Source):
                     inside = [n for n in rows if first <= n < first + batch.num_rows]
                     if inside:
                         batch.validate(full=True)
-                        paths = _column(batch, path_column) if path_column else [None] * batch.num_rows
+                        paths = _column(batch, path_column, short=True) if path_column else [None] * batch.num_rows
                         for n in sorted(inside):
                             key = rows.pop(n)
                             entry = self._entry(n, number, n - first, paths[n - first], None, None, fingerprint)
@@ -214,11 +216,21 @@ class ArrowSource(Source):
         raise SourceError(f"{key}: the row is not in the file")
 
 
-def _column(batch, dotted: str) -> list:
+def _column(batch, dotted: str, short: bool = False) -> list:
+    """A column's values (`a.b`: field b of struct column a); `short`: text cut to 500 characters
+    before it is copied out of the file (a 400 MB label string stays in the memory map)."""
     name, _, field = dotted.partition(".")
     column = batch.column(batch.schema.get_field_index(name))
     if field:
         column = column.field(field)
+    if short:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            column = pc.utf8_slice_codeunits(column, 0, _MAX_TEXT)
+        elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+            column = pc.binary_slice(column, 0, _MAX_TEXT)
     return column.to_pylist()
 
 
