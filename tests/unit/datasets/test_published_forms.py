@@ -282,3 +282,14 @@ def test_a_7z_whose_sizes_add_up_to_a_bomb_is_refused_before_decompressing(tmp_p
         archive.writestr(b"\xff\xd8\xff" + bytes(4 << 20), "a/zeros.jpg")
     entries, _gaps = _listed(open_source(tmp_path / "bomb.7z"))
     assert entries[0].problem.startswith("compression bomb refused: the archive expands to")
+
+
+def test_a_compressed_table_of_photos_is_refused_as_photos_never_searched_as_a_list(tmp_path, photos):
+    import gzip
+
+    plain = msceleb_tsv(photos, tmp_path / "FaceImageCroppedWithOutAlignment.tsv")
+    packed = tmp_path / "FaceImageCroppedWithOutAlignment.tsv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    with pytest.raises(SourceError, match="a table of photos"):
+        open_source(packed)

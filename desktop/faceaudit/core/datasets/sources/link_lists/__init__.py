@@ -23,6 +23,7 @@ from faceaudit.core.datasets.sources.base import (
     safe_key,
     walk,
 )
+from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
 from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
@@ -204,11 +205,12 @@ class LinkListSource(Source):
 
 def _is_photo_table(path: Path) -> bool:
     """A table whose column holds base64 or hex photos (MS-Celeb-1M's TSV): photos, not a list."""
-    from faceaudit.core.datasets.sources.image_table import ImageTableSource
+    from faceaudit.core.datasets.sources.image_table import recognise
 
     try:
-        return path.is_file() and not path.is_symlink() and ImageTableSource.is_one(path)
-    except OSError:
+        # Decompressed first: a gzip'd MS-Celeb TSV is still photos (and is refused, not searched as a list).
+        return path.is_file() and not path.is_symlink() and recognise(streams.head(path, 64 * 1024), path)
+    except (OSError, ListError):
         return False
 
 
