@@ -59,12 +59,13 @@ def _listed(source) -> tuple[list[Entry], list[Gap]]:
 # -- MS-Celeb-1M TSV ---------------------------------------------------------------------------
 
 def test_msceleb_rows_are_photos_keyed_by_mid_rank_and_face_and_bad_rows_say_why(tmp_path, photos):
+    photos = sorted(photos, key=lambda photo: photo[1])  # the real file's rows come grouped by MID
     path = msceleb_tsv(photos, tmp_path / "FaceImageCroppedWithOutAlignment.tsv")
     rows = path.read_bytes().split(b"\r\n")
-    columns = rows[3].split(b"\t")
-    rows[3] = b"\t".join(columns[:6] + [base64.b64encode(b"\xff\xd8\xff" + b"not a jpeg")[:-4] + b"!!!!"])
-    rows[5] = b"\t".join(rows[5].split(b"\t")[:3])  # cut short: 3 columns
-    rows.insert(7, rows[0])  # the same face listed twice
+    columns = rows[5].split(b"\t")
+    rows[5] = b"\t".join(columns[:6] + [base64.b64encode(b"\xff\xd8\xff" + b"not a jpeg")[:-4] + b"!!!!"])
+    rows[9] = b"\t".join(rows[9].split(b"\t")[:3])  # cut short: 3 columns
+    rows.insert(2, rows[0])  # the same face listed twice
     path.write_bytes(b"\r\n".join(rows))
     source = open_source(path)
     assert isinstance(source, image_table.ImageTableSource) and source.form() == "MS-Celeb-1M TSV"
@@ -72,12 +73,12 @@ def test_msceleb_rows_are_photos_keyed_by_mid_rank_and_face_and_bad_rows_say_why
     assert not gaps and len(entries) == len(photos) + 1
     first = entries[0]
     assert first.key.startswith("m.0") and first.key.endswith("/1-FaceId-0") and first.label == first.key.split("/")[0]
-    assert entries[7].key == f"{first.key} (line 8)"
+    assert entries[2].key == f"{first.key} (line 3)"
     read = {entry.key: (data, problem) for entry, data, problem in source.read([e.key for e in entries])}
-    assert read[entries[3].key] == (None, "its image column is not a base64 or hex JPEG or PNG")
-    assert "3 columns" in read[entries[5].key][1]
+    assert read[entries[6].key] == (None, "its image column is not a base64 or hex JPEG or PNG")
+    assert "3 columns" in read[entries[10].key][1]
     assert read[first.key][0] == photos[0][0].read_bytes()
-    assert source.read_one(entries[10].key, entries[10].locator) == read[entries[10].key][0]
+    assert source.read_one(entries[11].key, entries[11].locator) == read[entries[11].key][0] is not None
     # A photo form, never a list of links: alone or in a folder.
     assert LinkListSource.refusal(path) == PHOTO_TABLE
     assert LinkListSource.refusal(tmp_path) == PHOTO_TABLE

@@ -148,6 +148,8 @@ class ImageTableSource(Source):
         if _is_msceleb(columns):
             mid, rank, face = (safe_key(columns[i].strip().decode("utf-8", "surrogateescape"))[:100] for i in (0, 1, 4))
             key, label = f"{self.prefix}{mid}/{rank}-{face}", mid
+            if seen and not next(iter(seen)).startswith(f"{self.prefix}{mid}/"):
+                seen.clear()  # rows come grouped by MID: keys are only remembered within one group
             if key in seen:  # the same face listed twice: each row stays an item of its own
                 key = f"{key} (line {number + 1})"
         seen.add(key)

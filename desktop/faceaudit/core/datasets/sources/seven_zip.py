@@ -55,8 +55,11 @@ class SevenZipSource(Source):
 
     @staticmethod
     def is_one(path: Path) -> bool:
-        with open(path, "rb") as handle:
+        with open(_first_volume(path), "rb") as handle:
             return recognise(handle.read(len(MAGIC)), path)
+
+    def __init__(self, path: Path, prefix: str = "", cache: Path | None = None):
+        super().__init__(_first_volume(path), prefix, cache)  # any volume names its set
 
     def _volumes(self) -> Volumes:
         paths = seven_zip_volumes(self.path) if SEVEN_ZIP_VOLUME.match(self.path.name) else [self.path]
@@ -239,6 +242,15 @@ def _decompressed(archive, chosen: dict[str, Entry]) -> Iterator[tuple[Entry, by
         return
     for entry in left.values():
         yield entry, None, "damaged archive: the member was not found in its block"
+
+
+def _first_volume(path: Path) -> Path:
+    """`x.7z.001` for any volume of its set that has it beside; other paths as they are."""
+    match = SEVEN_ZIP_VOLUME.match(path.name)
+    if match and int(match.group("n")) != 1:
+        first = path.with_name(f"{match.group('base')}.{1:0{len(match.group('n'))}d}")
+        return first if first.is_file() else path
+    return path
 
 
 def _lasting():
