@@ -294,3 +294,13 @@ def test_a_compressed_table_of_photos_is_refused_as_photos_never_searched_as_a_l
     plain.unlink()
     with pytest.raises(SourceError, match="a table of photos"):
         open_source(packed)
+
+
+def test_the_whole_image_msceleb_file_is_keyed_by_mid_and_rank(tmp_path):
+    rows = [b"\t".join([b"m.0107_f", b"Jane Doe", str(rank).encode(), b"http://i.example.org/1.jpg",
+                        b"http://p.example.org/", base64.b64encode(_jpeg(rank))]) for rank in (1, 2)]
+    path = tmp_path / "TrainData_Base.tsv"
+    path.write_bytes(b"\n".join(rows) + b"\n")
+    entries, _gaps = _listed(open_source(path))
+    assert [(e.key, e.label, e.problem) for e in entries] == [("m.0107_f/1", "m.0107_f", None),
+                                                             ("m.0107_f/2", "m.0107_f", None)]

@@ -1,16 +1,17 @@
 """A text table whose rows carry their photo as base64 or hex text, as MS-Celeb-1M published its faces.
 
-MS-Celeb-1M's `FaceImageCroppedWithOutAlignment.tsv` (and its aligned twin) has 7 tab-separated
-columns and no header: Freebase MID, ImageSearchRank, ImageURL, PageURL, FaceID, FaceRectangle
-(base64), FaceData (a base64 JPEG). It holds URLs, but it is a photo dataset, not a list of
+MS-Celeb-1M's `FaceImageCroppedWithOutAlignment.tsv` (and its aligned twin, `MsCelebV1-Faces-Aligned.tsv`)
+has 7 tab-separated columns and no header: Freebase MID, ImageSearchRank, ImageURL, PageURL, FaceID,
+FaceRectangle (base64), FaceData (a base64 JPEG); its whole-image file has 6 (MID, query name,
+ImageSearchRank, ImageURL, PageURL, image). It holds URLs, but it is a photo dataset, not a list of
 links: the column that decodes to a JPEG or PNG decides, and `recognise` looks for it in the
 first row. Any tab- or comma-separated table with such a column is read the same way.
 
 Each row is an item, found again by its byte offset (the locator), so one face is read for review
 without scanning the file. MS-Celeb rows are keyed `MID/ImageSearchRank-FaceID` (a FaceID repeats
-in every image: `FaceId-0` is the first face of each) and labelled with the MID; other tables are
-keyed by line number. A row that is too long, has too few columns, or whose image does not decode
-is refused with the reason; the file is read in blocks, never whole.
+in every image: `FaceId-0` is the first face of each; `MID/ImageSearchRank` in the 6-column file)
+and labelled with the MID; other tables are keyed by line number. A row that is too long, has too
+few columns, or whose image does not decode is refused with the reason; the file is read in blocks, never whole.
 """
 
 from __future__ import annotations
@@ -80,8 +81,14 @@ def recognise(sample: bytes, path: Path | str = "") -> bool:
     return _layout(first[:MAX_ROW_BYTES]) is not None
 
 
+#: MS-Celeb-1M's layouts by column count: where the MID, the ImageSearchRank and the FaceID are. The
+#: face files (cropped, aligned) have 7 columns; the whole-image file has 6 (MID, query name, rank,
+#: ImageURL, PageURL, ImageData) and no FaceID.
+_MSCELEB = {7: (0, 1, 4), 6: (0, 2, None)}
+
+
 def _is_msceleb(columns: list[bytes]) -> bool:
-    return len(columns) == 7 and bool(_MID.match(columns[0].strip()))
+    return len(columns) in _MSCELEB and bool(_MID.match(columns[0].strip()))
 
 
 class ImageTableSource(Source):
@@ -146,8 +153,9 @@ class ImageTableSource(Source):
         columns = row.rstrip(b"\r").split(delimiter)
         label = None
         if _is_msceleb(columns):
-            mid, rank, face = (safe_key(columns[i].strip().decode("utf-8", "surrogateescape"))[:100] for i in (0, 1, 4))
-            key, label = f"{self.prefix}{mid}/{rank}-{face}", mid
+            mid, rank, face = (safe_key(columns[i].strip().decode("utf-8", "surrogateescape"))[:100]
+                               if i is not None else None for i in _MSCELEB[len(columns)])
+            key, label = f"{self.prefix}{mid}/{rank}" + (f"-{face}" if face else ""), mid
             if seen and not next(iter(seen)).startswith(f"{self.prefix}{mid}/"):
                 seen.clear()  # rows come grouped by MID: keys are only remembered within one group
             if key in seen:  # the same face listed twice: each row stays an item of its own
