@@ -304,3 +304,23 @@ def test_the_whole_image_msceleb_file_is_keyed_by_mid_and_rank(tmp_path):
     entries, _gaps = _listed(open_source(path))
     assert [(e.key, e.label, e.problem) for e in entries] == [("m.0107_f/1", "m.0107_f", None),
                                                              ("m.0107_f/2", "m.0107_f", None)]
+
+
+def test_arrow_columns_and_class_names_come_from_dataset_info_json_when_the_schema_has_none(tmp_path, photos):
+    import pyarrow as pa
+
+    names = ["Ada_Marsh", "Ben_Okafor", "Cleo_Lind"]
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    table = pa.table({"img": pa.array([p.read_bytes() for p, _ in photos], pa.binary()),
+                      "person": pa.array([names.index(n) for _, n in photos], pa.int64())})
+    with pa.OSFile(str(folder / "data-00000-of-00001.arrow"), "wb") as sink, \
+            pa.ipc.new_file(sink, table.schema) as out:  # the IPC file form (`ARROW1`) this time
+        out.write_table(table, max_chunksize=5)
+    (folder / "dataset_info.json").write_text(json.dumps({"features": {
+        "img": {"_type": "Image"}, "person": {"_type": "ClassLabel", "names": names}}}))
+    source = open_source(folder / "data-00000-of-00001.arrow")
+    entries, gaps = _listed(source)
+    assert not gaps and [e.label for e in entries] == [n for _, n in photos]
+    last = entries[-1]
+    assert source.read_one(last.key, last.locator) == photos[-1][0].read_bytes()
