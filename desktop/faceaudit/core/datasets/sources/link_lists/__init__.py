@@ -209,7 +209,7 @@ def _is_photo_table(path: Path) -> bool:
 
     try:
         # Decompressed first: a gzip'd MS-Celeb TSV is still photos (and is refused, not searched as a list).
-        return path.is_file() and not path.is_symlink() and recognise(streams.head(path, 64 * 1024), path)
+        return path.is_file() and not path.is_symlink() and recognise(streams.head(path, 8 * 1024), path)
     except (OSError, ListError):
         return False
 
