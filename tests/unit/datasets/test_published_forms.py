@@ -324,3 +324,28 @@ def test_arrow_columns_and_class_names_come_from_dataset_info_json_when_the_sche
     assert not gaps and [e.label for e in entries] == [n for _, n in photos]
     last = entries[-1]
     assert source.read_one(last.key, last.locator) == photos[-1][0].read_bytes()
+
+
+def test_a_7z_header_out_of_the_file_or_decompressing_too_far_is_refused_before_py7zr_reads_it(tmp_path):
+    import struct
+
+    import py7zr
+
+    good = tmp_path / "good.7z"
+    with py7zr.SevenZipFile(good, "w") as archive:
+        archive.writestr(_jpeg(1), "a/b.jpg")
+    data = bytearray(good.read_bytes())
+    offset, size, _crc = struct.unpack("<QQI", data[12:32])
+    header = bytes(data[32 + offset:32 + offset + size])
+    assert header[0] == 0x17 and header[-4] == 0x0C  # an encoded header: its unpack size comes last, one byte
+    # The header's unpack size rewritten as 1 GiB (7z's 8-byte number form), its length updated.
+    bomb = header[:-3] + b"\xff" + struct.pack("<Q", 1 << 30) + header[-2:]
+    forged = data[:32 + offset] + bomb
+    forged[20:28] = struct.pack("<Q", len(bomb))
+    (tmp_path / "bomb.7z").write_bytes(bytes(forged))
+    (gap,) = open_source(tmp_path / "bomb.7z").entries()
+    assert "compressed header expands to 1,073,741,824 bytes, over the 256 MiB limit" in gap.reason
+    data[20:28] = struct.pack("<Q", 10**12)
+    (tmp_path / "cut.7z").write_bytes(bytes(data))
+    (gap,) = open_source(tmp_path / "cut.7z").entries()
+    assert "lies beyond the end of the archive" in gap.reason

@@ -70,6 +70,8 @@ class SevenZipSource(Source):
 
         volumes = self._volumes()
         try:
+            _check_header(volumes)
+            volumes.seek(0)
             archive = py7zr.SevenZipFile(volumes)
         except BaseException as exc:
             volumes.close()
@@ -242,6 +244,39 @@ def _decompressed(archive, chosen: dict[str, Entry]) -> Iterator[tuple[Entry, by
         return
     for entry in left.values():
         yield entry, None, "damaged archive: the member was not found in its block"
+
+
+def _check_header(volumes: Volumes) -> None:
+    """Refuse an archive whose header lies outside it, or would decompress beyond the header limit,
+    before py7zr reads (and decompresses) the header whole."""
+    import io
+    import struct
+
+    from py7zr import archiveinfo
+
+    volumes.seek(0)
+    start = volumes.read(32)
+    if len(start) < 32:
+        raise SourceError("the archive is shorter than its signature header")
+    offset, size, _crc = struct.unpack("<QQI", start[12:32])
+    if 32 + offset + size > volumes.length:
+        raise SourceError(f"its header ({size:,} bytes at {32 + offset:,}) lies beyond the end of the archive "
+                          f"({volumes.length:,} bytes): cut short, or a volume is missing")
+    if size > limits.MAX_7Z_HEADER_BYTES:
+        raise SourceError(f"its header declares {size:,} bytes, over the "
+                          f"{limits.MAX_7Z_HEADER_BYTES // 2**20} MiB limit")
+    volumes.seek(32 + offset)
+    header = volumes.read(min(size, 64 * 1024))
+    if header[:1] != b"\x17":  # not compressed: its size is checked above
+        return
+    try:
+        streams = archiveinfo.StreamsInfo.retrieve(io.BytesIO(header[1:]))
+        unpacked = sum(sum(folder.unpacksizes) for folder in streams.unpackinfo.folders)
+    except Exception:  # noqa: BLE001 - py7zr's parser raises many kinds; py7zr itself words them next
+        return
+    if unpacked > limits.MAX_7Z_HEADER_BYTES:
+        raise SourceError(f"compression bomb refused: its compressed header expands to {unpacked:,} bytes, over the "
+                          f"{limits.MAX_7Z_HEADER_BYTES // 2**20} MiB limit")
 
 
 def _first_volume(path: Path) -> Path:
