@@ -96,7 +96,8 @@ MAX_PARQUET_ROW_GROUP_BYTES = 1024**3
 MAX_PARQUET_ROWS = 50_000_000
 
 #: Largest 7-Zip header read, once decompressed (names, sizes, times of every member): py7zr holds
-#: it whole. CelebA's 202,599 photos need about 10 MiB; a compressed header declaring gigabytes is a bomb.
+#: it whole. It holds tens of bytes per member (a million members: tens of MiB); a compressed header
+#: declaring gigabytes is a bomb.
 MAX_7Z_HEADER_BYTES = 256 * 1024 * 1024
 
 #: Most items one shard or pack may hold (MS1M-ArcFace is 5.8M crops, Glint360K 17M).
