@@ -62,7 +62,10 @@ WINDOW_MAY_LOAD = {"PySide6", "shiboken6", "shibokensupport", "signature_bootstr
                    "cryptography", "_openssl", "_cffi_backend",  # encryption at rest (the lock check)
                    "numpy", "PIL",  # thumbnails and pictures
                    "jinja2", "markupsafe",  # letter templates
-                   "platformdirs"}
+                   "platformdirs",
+                   # zstd's error class is in sources.base.DAMAGE (the one list of stream errors), so the
+                   # catalog loads pyzstd (about 0.2 s on a busy machine): a candidate for deferring
+                   "pyzstd", "backports", "typing_extensions"}
 
 
 def test_window_loads_only_the_named_libraries(data_home):

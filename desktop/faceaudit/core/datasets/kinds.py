@@ -16,4 +16,8 @@ class DatasetKind(StrEnum):
     PARQUET = "parquet"
     RECORDIO = "recordio"
     VERIFICATION = "verification"
+    SEVEN_ZIP = "7z"
+    ARROW = "arrow"
+    LMDB = "lmdb"
+    IMAGE_TABLE = "image table"  # MS-Celeb-1M's TSV of base64 JPEGs
     LINK_LIST = "link-list"  # a list of links and labels: searched for identifiers, never downloaded
