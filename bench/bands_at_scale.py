@@ -184,7 +184,7 @@ def main() -> None:
         before = measure(emb, key, json.loads(BEFORE.read_text()), ks=(1, 3))
         for k in (1, 3):
             print_table("BEFORE (table + straight-line extension)", before, "jittered", k)
-    measured = measure(emb, key, after, variants=("jittered", "plain", "mirrored"))
+    measured = measure(emb, key, after, variants=_heldout.VARIANTS)
     for k in (1, 3, 10):
         print_table("AFTER (table + generalised Pareto tail)", measured, "jittered", k)
     for variant in ("plain", "mirrored"):

@@ -30,10 +30,6 @@ sys.path.insert(0, str(REPO / "desktop"))
 from faceaudit.core.matching import confidence
 from faceaudit.core.storage.resources import resources_dir
 
-LEVELS = (0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0)
-DISTANCES = (0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
-_GRID_STEP = 0.25
-
 
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(identity, plain, jittered, ok) for every photo of the View 2 pairs."""

@@ -6,7 +6,8 @@ import json
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
-from faceaudit.core.matching.matches import Decision
+from faceaudit.core.matching.identities import decide_identity, identity_candidates, identity_text
+from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, review
 
 __all__ = ["register"]
 
@@ -32,8 +33,6 @@ def register(commands) -> None:
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.identities import identity_candidates, identity_text
-    from faceaudit.core.matching.matches import candidates, identifier_candidates
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
@@ -84,9 +83,6 @@ def _say_unchecked(unchecked, out) -> None:
 
 
 def _review(args) -> int:
-    from faceaudit.core.matching.identities import decide_identity
-    from faceaudit.core.matching.matches import review
-
     if str(args.match_id).strip()[:1].upper() == "I":
         decide_identity(open_store(), args.match_id, args.decision)
     else:
