@@ -45,7 +45,8 @@ def _scan(args) -> int:
     # Named whatever the output: finding nothing in these is no all-clear.
     _say_unchecked(final.unchecked, sys.stderr if args.json else sys.stdout)
     if args.json:
-        listed = [i.as_json() for i in identities] + [c.as_json() for c in found] + [r.as_json() for r in rows]
+        # Identities last: each of their photos is a face above, in its own right.
+        listed = [c.as_json() for c in found] + [r.as_json() for r in rows] + [i.as_json() for i in identities]
         json.dump(listed, sys.stdout, indent=1, ensure_ascii=False)
         print()
         return 0
