@@ -30,7 +30,7 @@ from tests.support.lfw_sets import person_photos
 PERSON = "Jack_Straw"
 ENROLLED = 3
 #: Stranger identities, each with 4-8 photos in the dataset.
-STRANGER_PEOPLE = 30
+STRANGER_PEOPLE = 20
 
 
 @pytest.fixture(scope="module")
