@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from faceaudit.core.datasets.ledger import record_ledger
 from faceaudit.core.datasets.list_index import ListIndex, build_index, load_index
 from faceaudit.core.datasets.listing import listed_records, record_gaps
-from faceaudit.core.datasets.sources.base import Entry, Gap, Unreadable
+from faceaudit.core.datasets.sources.base import Aside, Entry, Gap, Unreadable
 from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListLayout, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import sniff
 from faceaudit.core.storage import paths
@@ -84,10 +85,14 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
         "SELECT id, key, fingerprint, status FROM items WHERE dataset_id = ?", [dataset_id])}
     seen: set[str] = set()
     gaps: list[Gap] = []
+    asides: list[Aside] = []
     with store.transaction():
         for record in listed_records(row, bool(known), paths.cache_beside(store.path)):
             if isinstance(record, Gap):
                 gaps.append(record)
+                continue
+            if isinstance(record, Aside):
+                asides.append(record)
                 continue
             seen.add(record.key)
             _sync_file(store, dataset_id, record, known.get(record.key))
@@ -105,6 +110,7 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
     for item_id in gone:  # a file really gone: its token index goes with it
         shutil.rmtree(index_folder(store, item_id), ignore_errors=True)
     record_gaps(store, dataset_id, gaps)
+    record_ledger(store, dataset_id, asides)
     return list_files(store, dataset_id)
 
 

@@ -286,6 +286,17 @@ def _m041_face_crops(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX face_crops_used ON face_crops (used)")
 
 
+def _m060_ledger(db: sqlite_utils.Database) -> None:
+    # The coverage ledger's files and members that no reader took as photos or a list: companion
+    # metadata (reason NULL: inspected, no photo and no identifier in it) or not read, with why and
+    # its size. Rewritten by each listing; items (photos, list files) stay in `items`.
+    db.execute(
+        "CREATE TABLE ledger ("
+        " dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+        " key TEXT NOT NULL, size INTEGER NOT NULL, form TEXT NOT NULL, reason TEXT,"
+        " PRIMARY KEY (dataset_id, key))")
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -302,6 +313,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (31, "link-list files and the rows my identifiers found in them", _m031_list_matches),
     (40, "reference faces I confirmed as me", _m040_confirmed_references),
     (41, "a small cache of face crops for review", _m041_face_crops),
+    (60, "the coverage ledger: files no reader took, companion or not read", _m060_ledger),
 ]
 
 

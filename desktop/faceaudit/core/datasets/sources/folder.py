@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.aside import aside_of
 from faceaudit.core.datasets.sources.base import (
     CHANGED,
     DAMAGE,
@@ -75,9 +76,10 @@ class FolderSource(Source):
                     is_folder = child.is_dir()  # a link to a folder counts as one, and is not followed
                 except OSError:
                     is_folder = False
-                if is_folder:
-                    if not child.is_symlink():
-                        subfolders.append((Path(child.path), prefix + safe_key(child.name) + "/"))
+                if is_folder and child.is_symlink():
+                    yield prefix + safe_key(child.name), Path(child.path), _LINKED_FOLDER
+                elif is_folder:
+                    subfolders.append((Path(child.path), prefix + safe_key(child.name) + "/"))
                 else:
                     files.append(child)
             # A verification file (`lfw.bin`) belongs to the RecordIO pack beside it.
@@ -85,8 +87,9 @@ class FolderSource(Source):
             pack = "property" in names or any(name.endswith(".rec") for name in names)
             for child, name in zip(files, names, strict=True):
                 kind = classify(name) or ("verification" if pack and name.endswith(".bin") else None)
-                if kind:
-                    yield prefix + safe_key(child.name), Path(child.path), kind
+                if kind == "archive" and name.endswith(".zip") and f"{name[:-4]}.z01" in names:
+                    kind = _SPLIT_ZIP  # the last part of a split zip: its members lie in the .z01 parts beside it
+                yield prefix + safe_key(child.name), Path(child.path), kind or _OTHER
             stack.extend(reversed(subfolders))
 
     def form(self) -> str:
@@ -110,6 +113,9 @@ class FolderSource(Source):
                 key, full, kind = record
                 if kind == "image":
                     yield self._photo(key, full)
+                    continue
+                if kind in _ASIDE:
+                    yield aside_of(key, full, [full.name[:-4] + ".z01"] if kind == _SPLIT_ZIP else ())
                     continue
                 part = self._part(key, full, kind)
                 if isinstance(part, Source):
@@ -147,9 +153,10 @@ class FolderSource(Source):
                         return form(full, prefix=f"{key}/", cache=self.cache)
                 raise SourceError("not a zip or tar archive")
             if kind == "parquet":
-                # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a part.
+                # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a
+                # part of the photos: the ledger takes it as what it is (a list, or companion metadata).
                 if has_image_column(full) is False:
-                    return None
+                    return [aside_of(key, full)]
                 return ParquetSource(full, prefix=f"{key} ", cache=self.cache, root=self.path)
             if kind == "recordio":
                 return RecordIOSource(full, prefix=f"{key} ", cache=self.cache)
@@ -178,6 +185,8 @@ class FolderSource(Source):
             if isinstance(record, Gap):
                 continue  # its items stay unread; the next listing marks them unavailable
             key, full, kind = record
+            if kind in _ASIDE:
+                continue
             if kind == "image":
                 if key not in wanted:
                     continue
@@ -226,6 +235,12 @@ class FolderSource(Source):
                 break
         return super().read_one(key, locator)
 
+
+#: What `_walk` says of a file no name-based reader takes (the detector looks at it), and of a link to a folder.
+_OTHER = "other"
+_LINKED_FOLDER = "linked folder"
+_SPLIT_ZIP = "split zip"
+_ASIDE = (_OTHER, _LINKED_FOLDER, _SPLIT_ZIP)
 
 _FOLDER_FORMS = {
     frozenset(): "folder",

@@ -15,11 +15,13 @@ from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources import gzip_index
+from faceaudit.core.datasets.sources.aside import aside_of_member
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
     NESTED,
     NESTED_SHARD,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -52,6 +54,8 @@ _BROKEN = (TarDamaged, Truncated, CompressionBomb, *DAMAGE)
 _LABEL_FIELDS = ("label", "identity", "name", "person", "celebrity", "class")
 #: Members of one WebDataset sample kept back at most, waiting for their sidecars.
 _MAX_GROUP = 64
+#: Bytes of a member no reader takes that are read to inspect it (a companion must be read whole).
+_INSPECT = limits.MAX_COMPANION_JSON_BYTES
 
 
 class TarSource(Source):
@@ -104,10 +108,15 @@ class TarSource(Source):
                         yield from self._flush(group, sidecar_label, archive)
                         group, sample_key, sidecar_label = [], key, None
                     if member.is_regular and member.problem is None and _is_sidecar(member):
-                        label = _sidecar_label(member, stream.read(member.size))
-                        sidecar_label = sidecar_label or label
+                        data = stream.read(member.size)
+                        sidecar_label = sidecar_label or _sidecar_label(member, data)
+                        yield self._aside(member, data, len(data) == member.size, links=True)
                         continue
-                    if member.is_dir or not classify(member.name):
+                    if member.is_dir:
+                        continue
+                    if not classify(member.name):
+                        data = stream.read(min(member.size, _INSPECT)) if member.is_regular else b""
+                        yield self._aside(member, data, len(data) == member.size)
                         continue
                     try:
                         ratio_problem = self._skip(stream, member)
@@ -135,6 +144,14 @@ class TarSource(Source):
         if member.is_regular and stream.skip(member.size) < member.size:
             raise Truncated(f"the archive ends inside {member.name!r}")
         return _ratio_problem(member.size, stream.raw_pos - before)
+
+    def _aside(self, member: TarMember, data: bytes, whole: bool, links: bool = False) -> Aside:
+        """A member no reader takes, for the ledger: a sidecar or text inspected whole, or not read."""
+        key = self.prefix + safe_key(member.name)
+        problem = member.problem or (None if member.is_regular else _member_problem(member))
+        if problem:
+            return Aside(key, member.size, "special member", problem)
+        return aside_of_member(key, member.name, member.size, data, whole, links=links)
 
     def _flush(self, group, label, archive: str) -> Iterator[Entry]:
         for member, problem in group:

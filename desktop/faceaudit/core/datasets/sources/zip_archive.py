@@ -13,11 +13,13 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.aside import aside_of_member
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
     NESTED,
     NESTED_SHARD,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -36,6 +38,8 @@ __all__ = ["ZipSource", "ZIP_PACK_FORM"]
 
 #: The form of a zip that holds a RecordIO pack, as `form_of` names it.
 ZIP_PACK_FORM = "RecordIO pack (zip)"
+#: Bytes of a member no reader takes that are read to inspect it (a companion must be read whole).
+_INSPECT = limits.MAX_COMPANION_JSON_BYTES
 
 
 class ZipSource(Source):
@@ -58,8 +62,9 @@ class ZipSource(Source):
                 return ZIP_PACK_FORM
         return self.kind
 
-    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry | Source, zipfile.ZipInfo]]:
-        """Each photo member as an Entry, and each pack file inside as the Source that reads it."""
+    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry | Source | None, zipfile.ZipInfo]]:
+        """Each photo member as an Entry, each pack file inside as the Source that reads it, and None for
+        a member no reader takes."""
         archive_size = self.path.stat().st_size
         total = 0
         seen: set[str] = set()
@@ -72,7 +77,10 @@ class ZipSource(Source):
             folder = str(PurePosixPath(info.filename).parent)
             if kind is None and info.filename.lower().endswith(".bin") and folder in packs:
                 kind = "verification"
-            if info.is_dir() or not kind:
+            if info.is_dir():
+                continue
+            if not kind:
+                yield None, info  # no reader takes it: `entries` puts it in the ledger
                 continue
             key = self.prefix + info.filename
             if key in seen:
@@ -110,11 +118,26 @@ class ZipSource(Source):
             yield Gap(self.prefix, f"{exc}; none of its members could be listed")
             return
         with archive:
-            for item, _info in self._listing(archive):
+            for item, info in self._listing(archive):
                 if isinstance(item, Source):
                     yield from item.entries()
+                elif item is None:
+                    yield self._aside(archive, info)
                 else:
                     yield item
+
+    def _aside(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Aside:
+        """A member no reader takes, for the ledger: inspected whole when small enough, else not read."""
+        key = self.prefix + info.filename
+        problem = _zip_problem(info, 0, self.path.stat().st_size)
+        if problem:
+            return Aside(key, info.file_size, "refused member", problem)
+        try:
+            with archive.open(info) as handle:
+                data = handle.read(_INSPECT)
+        except DAMAGE as exc:
+            return Aside(key, info.file_size, "damaged member", f"cannot read member: {exc}")
+        return aside_of_member(key, info.filename, info.file_size, data, len(data) == info.file_size)
 
     def read(self, wanted):
         wanted = set(wanted)
@@ -128,6 +151,8 @@ class ZipSource(Source):
             for item, info in self._listing(archive):
                 if not wanted:
                     return
+                if item is None:
+                    continue
                 if isinstance(item, Source):
                     mine = {key for key in wanted if key.startswith(item.prefix)}
                     if mine:

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.base import open_regular
 from faceaudit.core.datasets.sources.link_lists.columns import ListError
 
 __all__ = ["is_gzip", "blocks", "head", "Counter"]
@@ -21,7 +22,7 @@ _READ = 1 << 20
 
 def is_gzip(path: str | os.PathLike) -> bool:
     """True when the file starts with gzip's magic bytes (its name does not matter)."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO named like a list must not block us for ever
         return handle.read(2) == _GZIP_MAGIC
 
 
