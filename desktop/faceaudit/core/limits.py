@@ -38,6 +38,7 @@ __all__ = [
     "MAX_LIST_NESTING",
     "MAX_PARQUET_ROWS_PER_BYTE",
     "MAX_COMPANION_BYTES",
+    "MAX_PARQUET_TEXT_BYTES",
     "MAX_COMPANION_JSON_BYTES",
 ]
 
@@ -167,3 +168,7 @@ MAX_COMPANION_BYTES = 64 * 1024 * 1024
 #: A JSON document beside photos (dataset_info.json, state.json) is parsed as a companion up to this size,
 #: and only after its nesting was counted (at most MAX_LIST_NESTING deep).
 MAX_COMPANION_JSON_BYTES = 1024 * 1024
+
+#: A parquet shard's path or label column, per row group: names and labels, never this large. Checked
+#: in the footer before the column is decompressed (a 400 MB label fits in a 28 KB zstd shard).
+MAX_PARQUET_TEXT_BYTES = 64 * 1024 * 1024

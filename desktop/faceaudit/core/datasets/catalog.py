@@ -12,8 +12,7 @@ from faceaudit.core.datasets.ledger import Ledger, ledgers, not_read_parts
 from faceaudit.core.datasets.listing import GONE_BUT_DECIDED
 from faceaudit.core.datasets.lists import forget_indexes, open_list
 from faceaudit.core.datasets.sources import Aside, Entry, SourceError, form_of, open_source, read_labels_csv
-from faceaudit.core.datasets.sources.aside import COMPANION
-from faceaudit.core.datasets.sources.forms import count_of, describe
+from faceaudit.core.datasets.sources.forms import describe
 from faceaudit.core.datasets.sources.link_lists import LinkListSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.states import Aligned, DatasetState, state_of
@@ -324,7 +323,8 @@ def _path_problem(store: Store, path: str | os.PathLike, columns: str | None = N
         return f"the {kind} {resolved.name} holds {describe(dict(found.most_common()))}, which FaceAudit cannot read"
     if gap is not None:
         return f"{resolved.name} cannot be read: {getattr(gap, 'reason', gap)}"
-    beside = f" (only {count_of(COMPANION, companions)}, which hold no photos)" if companions else \
+    files = f"{companions:,} file{'s' if companions != 1 else ''}"
+    beside = f" (only companion metadata: {files} with no photo in it)" if companions else \
         " (no image file in it, or in its sub-folders)"
     return f"the {kind} {resolved.name} holds no photos{beside}"
 

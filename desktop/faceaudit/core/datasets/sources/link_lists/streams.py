@@ -13,7 +13,7 @@ from faceaudit.core import limits
 from faceaudit.core.datasets.sources.base import open_regular
 from faceaudit.core.datasets.sources.link_lists.columns import ListError
 
-__all__ = ["is_gzip", "blocks", "head", "Counter"]
+__all__ = ["is_gzip", "blocks", "head", "Counter", "check_declared_size"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 #: Compressed bytes read at a time from a gzip file.
@@ -45,12 +45,32 @@ def blocks(path: str | os.PathLike, size: int, counter: Counter | None = None) -
     path = Path(path)
     counter = counter or Counter()
     if not is_gzip(path):
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             while block := handle.read(size):
                 counter.stored += len(block)
                 yield block
         return
+    check_declared_size(path)
     yield from _threaded(_gunzip(path, size, counter))
+
+
+def check_declared_size(path: str | os.PathLike) -> None:
+    """Refuse a gzip file whose trailer declares more than the ratio limit allows, before inflating it (a
+    trailer that lies low is still caught while reading: the limit is applied to what comes out).
+
+    Raises:
+        ListError: the declared size is over the limit.
+    """
+    path = Path(path)
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size < 18:
+            return
+        handle.seek(size - 4)
+        declared = int.from_bytes(handle.read(4), "little")  # the last member's size, modulo 4 GiB
+    if declared > limits.MAX_COMPRESSION_RATIO * size + limits.RATIO_CHECK_FLOOR_BYTES:
+        raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold "
+                        f"({declared:,} bytes from {size:,}): a decompression bomb, not a list")
 
 
 def head(path: str | os.PathLike, size: int) -> bytes:
@@ -66,7 +86,7 @@ def head(path: str | os.PathLike, size: int) -> bytes:
 def _gunzip(path: Path, size: int, counter: Counter) -> Iterator[bytes]:
     inflater = zlib.decompressobj(wbits=31)
     out, members, started = 0, 0, False
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         pending = b""
         while True:
             if not pending:
