@@ -240,3 +240,19 @@ def test_every_entry_of_a_mixed_folder_is_in_the_ledger_and_json_nesting_is_boun
         errors = {row["key"]: row["reason"] for row in dataset_errors(store, "mixed")}
     assert "nested 100,000 deep" in errors["state.json"] and "FIFO" in errors["pipe"]
     assert json.dumps(errors)  # plain text, no traceback
+
+
+def test_content_decides_a_part_whose_name_does_not_say_it(data_home, tmp_path):
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo("a/1.jpg")
+        data = _jpeg()
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    (folder / "shard-000").write_bytes(buffer.getvalue())  # a .tar.gz named without its suffix
+    source = open_source(folder)
+    keys = [e.key for e in source.entries() if isinstance(e, Entry)]
+    assert keys == ["shard-000/a/1.jpg"]
+    assert source.read_one("shard-000/a/1.jpg") == data

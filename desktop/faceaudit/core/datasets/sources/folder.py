@@ -32,6 +32,7 @@ from faceaudit.core.datasets.sources.base import (
     read_bounded,
     safe_key,
 )
+from faceaudit.core.datasets.sources.forms import Role, detect, sample_of
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
@@ -89,7 +90,7 @@ class FolderSource(Source):
                 kind = classify(name) or ("verification" if pack and name.endswith(".bin") else None)
                 if kind == "archive" and name.endswith(".zip") and f"{name[:-4]}.z01" in names:
                     kind = _SPLIT_ZIP  # the last part of a split zip: its members lie in the .z01 parts beside it
-                yield prefix + safe_key(child.name), Path(child.path), kind or _OTHER
+                yield prefix + safe_key(child.name), Path(child.path), kind or _part_by_content(Path(child.path))
             stack.extend(reversed(subfolders))
 
     def form(self) -> str:
@@ -228,7 +229,9 @@ class FolderSource(Source):
         for cut in sorted({i for i, ch in enumerate(key) if ch in "/ "}, reverse=True):
             candidate = self.path / key[:cut]
             kind = classify(candidate.name) or ("verification" if candidate.suffix.lower() == ".bin" else None)
-            if kind and kind != "image" and candidate.is_file():
+            if kind is None and candidate.is_file():
+                kind = _part_by_content(candidate)
+            if kind and kind not in ("image", *_ASIDE) and candidate.is_file():
                 part = self._part(key[:cut], candidate, kind)
                 if isinstance(part, Source):
                     return part.read_one(key, locator)
@@ -241,6 +244,7 @@ _OTHER = "other"
 _LINKED_FOLDER = "linked folder"
 _SPLIT_ZIP = "split zip"
 _ASIDE = (_OTHER, _LINKED_FOLDER, _SPLIT_ZIP)
+_PART_KINDS = ("archive", "parquet", "recordio")
 
 _FOLDER_FORMS = {
     frozenset(): "folder",
@@ -253,6 +257,16 @@ _FOLDER_FORMS = {
 }
 #: Every form a folder may be recorded as.
 FOLDER_FORMS = frozenset(_FOLDER_FORMS.values())
+
+
+def _part_by_content(path: Path) -> str:
+    """The kind of a part whose name does not say it (a zip or tar without its suffix), from its first bytes
+    (the detector); `_OTHER` for anything else, which the ledger records."""
+    try:
+        form = detect(sample_of(path))
+    except OSError:
+        return _OTHER
+    return form.kind if form is not None and form.role is Role.PART and form.kind in _PART_KINDS else _OTHER
 
 
 def _names_two_levels(root: Path) -> Iterator[str]:

@@ -18,9 +18,11 @@ or a device would block or never end) and never follows a link.
 
 from __future__ import annotations
 
+import lzma
 import os
 import re
 import stat
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -122,7 +124,7 @@ def detect(sample: Sample) -> Form | None:
         try:
             if form.recognise(sample):
                 return form
-        except (ValueError, IndexError, OverflowError):  # a test that chokes on odd bytes says no
+        except (ValueError, IndexError, OverflowError, EOFError, zlib.error, lzma.LZMAError):  # choked: says no
             continue
     return None
 
@@ -246,6 +248,8 @@ _UNREADABLE = (
     ("zstd stream", "zstd streams", 22, _magic(b"\x28\xb5\x2f\xfd"),
      "FaceAudit does not read zstd-compressed files"),
     ("bzip2 stream", "bzip2 streams", 22, _bzip2_not_tar, "FaceAudit reads bzip2 only as a compressed tar archive"),
+    ("gzip-compressed file", "gzip-compressed files", 40, _magic(b"\x1f\x8b"),
+     "a gzip file that holds no tar archive: a gzip list of links is read as a dataset of its own"),
     ("Arrow file", "Arrow files", 22, _arrow, "FaceAudit does not read Arrow IPC files (Hugging Face save_to_disk)"),
     ("LMDB file", "LMDB files", 22, _lmdb, "FaceAudit does not read LMDB environments"),
     ("TFRecord file", "TFRecord files", 23, lambda s: re.search(r"\.tfrecords?(-\d+-of-\d+)?$", s.name) is not None,

@@ -30,6 +30,7 @@ from faceaudit.core.datasets.sources.base import (
     make_locator,
     place_of,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.hub_metadata import class_names, features_from_schema
 
 __all__ = ["ParquetSource", "ParquetRefused", "has_image_column"]
@@ -344,3 +345,6 @@ def _clean(path: str) -> str:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+register(Form("parquet file", "parquet files", Role.PART, 30, lambda sample: sample.head.startswith(b"PAR1"),
+              kind="parquet"))

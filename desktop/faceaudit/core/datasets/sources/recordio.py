@@ -28,6 +28,7 @@ import numpy as np
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, make_locator, place_of
 from faceaudit.core.datasets.sources.blobs import Blob, FileBlob
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 
 __all__ = ["RecordIOSource", "RecordDamaged", "MAGIC", "is_recordio"]
 
@@ -327,3 +328,6 @@ def _lines(handle) -> Iterator[str]:
             raise ValueError("an over-long line")
     if buffer.strip():
         yield buffer.decode("ascii")
+
+register(Form("RecordIO pack", "RecordIO packs", Role.PART, 30, lambda sample: is_recordio(sample.head[:8]),
+              kind="recordio"))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import lzma
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
@@ -34,6 +36,7 @@ from faceaudit.core.datasets.sources.base import (
     place_of,
     safe_key,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.streams import CompressionBomb, ForwardStream, Truncated, compression_of
 from faceaudit.core.datasets.sources.tar_reader import (
@@ -302,3 +305,17 @@ def _sidecar_label(member: TarMember, data: bytes) -> str | None:
             if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
                 return str(value).strip()[:200]
     return None
+
+
+def _tar_sample(sample) -> bool:
+    """A tar archive from its first bytes: a plain tar's first header, or a gzip or xz stream whose first
+    512 bytes, undone, are one (bzip2 needs a whole 900 KB block: such a tar is known by its name only)."""
+    head = sample.head
+    if compression_of(head[:6]) == "gzip":
+        head = zlib.decompressobj(31).decompress(head, 512)
+    elif compression_of(head[:6]) == "xz":
+        head = lzma.LZMADecompressor().decompress(head, 512)
+    return len(head) >= 512 and looks_like_tar_header(head[:512])
+
+
+register(Form("tar archive", "tar archives", Role.PART, 30, _tar_sample, kind="archive"))

@@ -29,6 +29,7 @@ from faceaudit.core.datasets.sources.base import (
     read_bounded,
 )
 from faceaudit.core.datasets.sources.blobs import ZipMemberBlob
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
@@ -199,3 +200,6 @@ def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | 
     if info.compress_size and info.file_size / info.compress_size > limits.MAX_COMPRESSION_RATIO:
         return f"zip bomb refused: compression ratio {info.file_size // info.compress_size}:1"
     return None
+
+register(Form("zip archive", "zip archives", Role.PART, 31,
+              lambda sample: sample.head.startswith((b"PK\x03\x04", b"PK\x05\x06")), kind="archive"))
