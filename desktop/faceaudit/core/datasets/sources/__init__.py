@@ -74,7 +74,8 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
         raise SourceError(f"{path} does not exist or is not a file or folder")
     name = path.name.lower()
     try:
-        sample = sample_of(path)  # a FIFO or a device is refused here, before it is opened
+        # A FIFO or a device is refused here, before it is opened; a split zip's first part is looked for.
+        sample = sample_of(path, [name for name in (path.stem + ".z01",) if (path.parent / name).exists()])
     except OSError as exc:
         raise SourceError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
     form = unreadable_form(name, sample.head)
