@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_why
+
 __all__ = ["Role", "Sample", "Form", "register", "detect", "forms", "sample_of", "not_regular", "describe",
            "count_of", "plural_of", "name_plural", "SAMPLE_BYTES"]
 
@@ -252,15 +254,16 @@ _UNREADABLE = (
      "a gzip file that holds no tar archive: a gzip list of links is read as a dataset of its own"),
     ("Arrow file", "Arrow files", 22, _arrow, "FaceAudit does not read Arrow IPC files (Hugging Face save_to_disk)"),
     ("LMDB file", "LMDB files", 22, _lmdb, "FaceAudit does not read LMDB environments"),
-    ("TFRecord file", "TFRecord files", 23, lambda s: re.search(r"\.tfrecords?(-\d+-of-\d+)?$", s.name) is not None,
-     "its images are TensorFlow records of raw pixels, not photo files"),
-    ("HDF5 file", "HDF5 files", 23, _magic(b"\x89HDF\r\n\x1a\n"), "it holds arrays of decoded pixels, not photo files"),
-    ("NumPy array", "NumPy arrays", 23, lambda s: s.head.startswith(b"\x93NUMPY") or s.name.endswith(".npz"),
-     "it holds arrays of decoded pixels, not photo files"),
 )
 
 for _name, _plural, _priority, _test, _why in _UNREADABLE:
     register(Form(_name, _plural, Role.UNREADABLE, _priority, _test, why=_why))
+
+# Decoded pixels (TFRecord, HDF5, NumPy): one list of names, patterns and reasons, in `unreadable`.
+for _form, _plural in (("TFRecord", "TFRecord files"), ("HDF5", "HDF5 files"), ("NumPy array", "NumPy arrays")):
+    register(Form(_form if _form == "NumPy array" else f"{_form} file", _plural, Role.UNREADABLE, 23,
+                  lambda sample, form=_form: unreadable_form(sample.name, sample.head) == form,
+                  why=unreadable_why(_form)))
 
 register(Form("photo", "photos", Role.PHOTO, 10, lambda s: s.head.startswith(
     (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*"))
