@@ -51,6 +51,12 @@ def aside_of(key: str, full: Path, beside: Iterable[str] = ()) -> Aside:
         if why is None:
             return Aside(key, sample.size, COMPANION)
         return Aside(key, sample.size, _text_form(why, form.name), why)
+    if form.role is Role.LIST:
+        from faceaudit.core.datasets.sources.link_lists import LinkListSource  # lists import this module
+
+        if LinkListSource.refusal(full) is None:
+            return Aside(key, sample.size, LIST_OF_LINKS, LIST_BESIDE_PHOTOS)
+        return Aside(key, sample.size, form.name, form.why)
     return Aside(key, sample.size, form.name, _why(form))
 
 
@@ -76,6 +82,6 @@ def _text_form(why: str, name: str) -> str:
 
 
 def _why(form) -> str:
-    if form.role is Role.UNREADABLE:
+    if form.role in (Role.UNREADABLE, Role.LIST):
         return form.why
     return f"a {form.name} whose name does not say so: FaceAudit reads this form only under its usual name"

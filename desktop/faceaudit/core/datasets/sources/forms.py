@@ -250,8 +250,6 @@ _UNREADABLE = (
     ("zstd stream", "zstd streams", 22, _magic(b"\x28\xb5\x2f\xfd"),
      "FaceAudit does not read zstd-compressed files"),
     ("bzip2 stream", "bzip2 streams", 22, _bzip2_not_tar, "FaceAudit reads bzip2 only as a compressed tar archive"),
-    ("gzip-compressed file", "gzip-compressed files", 40, _magic(b"\x1f\x8b"),
-     "a gzip file that holds no tar archive: a gzip list of links is read as a dataset of its own"),
     ("Arrow file", "Arrow files", 22, _arrow, "FaceAudit does not read Arrow IPC files (Hugging Face save_to_disk)"),
     ("LMDB file", "LMDB files", 22, _lmdb, "FaceAudit does not read LMDB environments"),
 )
@@ -271,3 +269,6 @@ register(Form("photo", "photos", Role.PHOTO, 10, lambda s: s.head.startswith(
 register(Form("WebP photo", "WebP photos", Role.PHOTO, 10,
               lambda s: s.head[:4] == b"RIFF" and s.head[8:12] == b"WEBP"))
 register(Form("text file", "text files", Role.TEXT, 90, _is_text))
+# A gzip stream that holds no tar (tried after the tar reader): a gzip list of links, or not read.
+register(Form("gzip-compressed file", "gzip-compressed files", Role.LIST, 40, _magic(b"\x1f\x8b"),
+              why="a gzip file that holds no tar archive and no list FaceAudit reads"))
