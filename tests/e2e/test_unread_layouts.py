@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from faceaudit.cli.main import main
 from faceaudit.core.datasets.catalog import add_dataset, check_new_dataset, dataset_errors, get_dataset
 from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.datasets.states import DatasetState
@@ -86,7 +87,7 @@ def store(data_home, lfw):
         yield store
 
 
-def test_celeba_drive_layout_is_partly_read_and_the_zip_still_searched(store, photos, tmp_path):
+def test_celeba_drive_layout_is_partly_read_and_the_zip_still_searched(store, photos, tmp_path, capsys):
     root = tmp_path / "CelebA"
     _zip(photos, root / "Img" / "img_align_celeba.zip")
     size = _seven_zip_volumes(root / "Img" / "img_celeba.7z", photos)
@@ -101,6 +102,16 @@ def test_celeba_drive_layout_is_partly_read_and_the_zip_still_searched(store, ph
     assert sum(row["size"] for row in dataset_errors(store, "celeba")) == size
     found, all_checked, reason = _scan_names(store, "celeba")
     assert found >= 5 and not all_checked and "7-Zip volumes" in reason
+    capsys.readouterr()
+    assert main(["dataset", "errors", "celeba"]) == 0
+    listed = capsys.readouterr()
+    assert "7-Zip volumes (3 file(s)" in listed.out and "Img/img_celeba.7z/img_celeba.7z.002: " in listed.out
+    assert "3 file(s) not read (3 files /" in listed.err
+    assert main(["dataset", "list"]) == 0
+    assert "not really checked: partly read: 3 files" in capsys.readouterr().out
+    assert main(["scan", "celeba"]) == 0
+    said = capsys.readouterr().out
+    assert "not really checked: celeba: partly read" in said and "none of the faces" not in said
 
 
 def test_a_tar_gz_and_a_tar_zst_part_is_partly_read(store, photos, tmp_path):

@@ -17,10 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
-from faceaudit.core.datasets.sources.aside import aside_of
+from faceaudit.core.datasets.sources.aside import COMPANION, aside_of
 from faceaudit.core.datasets.sources.base import (
     CHANGED,
     DAMAGE,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -157,6 +158,10 @@ class FolderSource(Source):
                 # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a
                 # part of the photos: the ledger takes it as what it is (a list, or companion metadata).
                 if has_image_column(full) is False:
+                    if full.with_suffix(".tar").is_file():
+                        # img2dataset's per-shard metadata: like a WebDataset sidecar, it describes the photos
+                        # of the shard beside it (read as items), its URLs theirs. Inspected: no image column.
+                        return [Aside(key, info.st_size, COMPANION)]
                     return [aside_of(key, full)]
                 return ParquetSource(full, prefix=f"{key} ", cache=self.cache, root=self.path)
             if kind == "recordio":

@@ -55,11 +55,13 @@ def blocks(path: str | os.PathLike, size: int, counter: Counter | None = None) -
 
 
 def check_declared_size(path: str | os.PathLike) -> None:
-    """Refuse a gzip file whose trailer declares more than the ratio limit allows, before inflating it (a
-    trailer that lies low is still caught while reading: the limit is applied to what comes out).
+    """Refuse a gzip bomb before its text is searched or indexed: when the trailer declares more than the ratio
+    limit allows, the stream is inflated once without looking at it, which stops as soon as it is over the
+    limit (a trailer that lies low is caught while reading anyway: the limit is applied to what comes out).
 
     Raises:
-        ListError: the declared size is over the limit.
+        ListError: it expands beyond the limit, or is damaged or cut short (a cut file's last bytes are no
+            trailer).
     """
     path = Path(path)
     with open_regular(path) as handle:
@@ -69,8 +71,8 @@ def check_declared_size(path: str | os.PathLike) -> None:
         handle.seek(size - 4)
         declared = int.from_bytes(handle.read(4), "little")  # the last member's size, modulo 4 GiB
     if declared > limits.MAX_COMPRESSION_RATIO * size + limits.RATIO_CHECK_FLOOR_BYTES:
-        raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold "
-                        f"({declared:,} bytes from {size:,}): a decompression bomb, not a list")
+        for _block in _gunzip(path, _READ * 4, Counter()):
+            pass
 
 
 def head(path: str | os.PathLike, size: int) -> bytes:
