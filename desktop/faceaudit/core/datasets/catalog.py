@@ -50,6 +50,7 @@ class DatasetInfo:
     state: DatasetState = DatasetState.NEW
     reason: str | None = None
     ledger: Ledger = Ledger()
+    ledger_listed: bool = True
 
     @property
     def indexed(self) -> bool:
@@ -280,7 +281,7 @@ def _info(row: dict, ledger: Ledger) -> DatasetInfo:
         id=row["id"], name=row["name"], path=row["path"], kind=row["kind"], items=row["items"],
         done=row["done"], pending=row["pending"], errors=row["errors"], faces=row["faces"],
         model=row["model"], last_indexed=row["last_indexed"], unavailable=row["unavailable"],
-        aligned=row["aligned"] or Aligned.NONE, gaps=gaps, ledger=ledger,
+        aligned=row["aligned"] or Aligned.NONE, gaps=gaps, ledger=ledger, ledger_listed=not row["ledger_stale"],
     )
     state, reason = state_of(info, row["top_error"], row["photos_with_faces"], row["unread"])
     return replace(info, state=state, reason=reason)

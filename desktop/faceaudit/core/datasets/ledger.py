@@ -95,6 +95,7 @@ def human_size(size: int) -> str:
 def record_ledger(store: Store, dataset_id: int, asides: Iterable[Aside]) -> None:
     """Replace a dataset's ledger with what its listing found beside its items."""
     with store.transaction():
+        store.conn.execute("UPDATE datasets SET ledger_stale = 0 WHERE id = ?", [dataset_id])
         store.conn.execute("DELETE FROM ledger WHERE dataset_id = ?", [dataset_id])
         store.conn.executemany(
             "INSERT OR IGNORE INTO ledger (dataset_id, key, size, form, reason) VALUES (?, ?, ?, ?, ?)",

@@ -78,6 +78,10 @@ def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int,
                 f" (most often: {top_error})" if top_error and info.errors else "")
         else:
             parts.append(ledger.summary())
+    if not info.ledger_listed and state == DatasetState.READY:
+        # Indexed before every file was accounted for: what it holds beside its photos was never looked at.
+        return DatasetState.PARTLY_UNREADABLE, ("its files other than photos have not been accounted for since "
+                                                "FaceAudit was updated: index it again")
     gaps = "; ".join(parts)
     if gaps:
         if state == DatasetState.READY:

@@ -295,6 +295,10 @@ def _m060_ledger(db: sqlite_utils.Database) -> None:
         " dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
         " key TEXT NOT NULL, size INTEGER NOT NULL, form TEXT NOT NULL, reason TEXT,"
         " PRIMARY KEY (dataset_id, key))")
+    # A dataset indexed before the ledger existed has files nobody accounted for: it is not checked until
+    # it is listed again (which clears this). Datasets added from now on start with a ledger.
+    db.execute("ALTER TABLE datasets ADD COLUMN ledger_stale INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE datasets SET ledger_stale = 1 WHERE last_indexed IS NOT NULL")
 
 
 #: (number, name, function). Append only; never edit a migration that has shipped.
