@@ -71,9 +71,9 @@ def _zip(rng, root, truth, faces):
             archive.writestr("README", b"photos of the sample, one folder per person\n")
             truth.companions.add(f"{name}/README")
         if rng.random() < 0.4:
-            data = b"ARROW1\x00\x00" + bytes(rng.randrange(1, 200))
-            archive.writestr("cache/data.arrow", data)
-            truth.unread[f"{name}/cache/data.arrow"] = len(data)
+            data = bytes(rng.randrange(256) for _ in range(rng.randrange(8, 200)))
+            archive.writestr("cache/blob.bin", data)
+            truth.unread[f"{name}/cache/blob.bin"] = len(data)
         if rng.random() < 0.3:
             archive.writestr("img/more.zip", b"PK\x05\x06" + bytes(18))  # an archive inside: refused
             truth.damaged.add(f"{name}/img/more.zip")
@@ -102,33 +102,24 @@ def _tar(rng, root, truth, faces):
 
 
 def _unreadable(rng, root, truth, faces):
-    kind = rng.choice(["7z", "splitzip", "zst", "arrow", "lmdb", "tsv", "megaface", "blob", "tfrecord"])
-    files: dict[str, bytes] = {}
-    if kind == "7z":
-        files = {f"img.7z.{n:03d}": (b"7z\xbc\xaf\x27\x1c" if n == 1 else b"") + bytes(rng.randrange(50, 300))
-                 for n in range(1, rng.randint(2, 4))}
-    elif kind == "splitzip":
-        files = {"lfw.z01": b"PK\x07\x08" + bytes(rng.randrange(50, 300)), "lfw.zip": b"PK\x03\x04" + bytes(80)}
-    elif kind == "zst":
-        files = {"part-00001.tar.zst": b"\x28\xb5\x2f\xfd" + bytes(rng.randrange(10, 100))}
-    elif kind == "arrow":
-        files = {"data-00000-of-00001.arrow": b"\xff\xff\xff\xff\x10\x00\x00\x00" + bytes(rng.randrange(10, 100))}
-    elif kind == "lmdb":
-        files = {"lmdb/data.mdb": bytes(16) + b"\xde\xc0\xef\xbe" + bytes(100),
-                 "lmdb/lock.mdb": b"\xde\xc0\xef\xbe" + bytes(60)}
-    elif kind == "tsv":
-        files = {"faces.tsv": b"m.0abc\t1\thttp://e.org/a.jpg\thttp://e.org\tFaceId-0\tAAAA\t/9j/4AAQSkZJRgABAQ\n"}
-    elif kind == "megaface":
+    """A form not read on purpose (aside: not read), or a part that cannot be read (an item refused)."""
+    kind = rng.choice(["blob", "megaface", "links", "tfrecord", "hdf5", "orphan-volume", "orphan-z02"])
+    if kind == "blob":
+        files = {"weights.bin": bytes(rng.randrange(256) for _ in range(64))}
+    elif kind == "megaface":  # a list beside photos: its rows are not searched with them
         files = {"features_list.json": json.dumps({"id": [f"Person_{n}" for n in range(30)],
                                                   "path": [f"{n}.jpg" for n in range(30)]}).encode()}
-    elif kind == "blob":
-        files = {"weights.bin": bytes(rng.randrange(256) for _ in range(64))}
-    else:  # a TFRecord is recognised by its name and listed as an item that cannot be read
-        files = {"ffhq-r05.tfrecords": bytes(64)}
-        for key, data in files.items():
-            _write(root, key, data)
-            truth.damaged.add(key)
+    elif kind == "links":
+        files = {"urls.tsv": b"url\tname\nhttps://www.flickr.com/photos/jdoe/5551234567/\tJane Doe\n"}
+    else:  # listed as items that cannot be read: decoded pixels, a volume whose set is not all there
+        name = {"tfrecord": "ffhq-r05.tfrecords", "hdf5": "faces.h5", "orphan-volume": "img.7z.002",
+                "orphan-z02": "lfw.z02"}[kind]
+        _write(root, name, bytes(rng.randrange(16, 200)))
+        truth.damaged.add(name)
         return
+    if kind in ("megaface", "links"):  # beside a photo (a folder of nothing but lists is a dataset of lists)
+        _write(root, "beside.jpg", _jpeg(rng))
+        truth.photos.add("beside.jpg")
     for key, data in files.items():
         _write(root, key, data)
         truth.unread[key] = len(data)

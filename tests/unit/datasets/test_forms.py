@@ -26,7 +26,8 @@ def _sample(name: str, head: bytes, beside: tuple[str, ...] = ()) -> Sample:
     ("yfcc100m_dataset.bz2", b"BZh91AY&SY" + bytes(8), "bzip2 stream"),
     ("data-00000-of-00001.arrow", b"\xff\xff\xff\xff\x10\x00\x00\x00", "Arrow file"),
     ("x.arrow", b"ARROW1\x00\x00", "Arrow file"),
-    ("data.mdb", bytes(16) + b"\xde\xc0\xef\xbe", "LMDB file"),
+    ("data.mdb", bytes(16) + b"\xde\xc0\xef\xbe\x01\x00\x00\x00", "LMDB file"),
+    ("lock.mdb", b"\xde\xc0\xef\xbe" + bytes(16), "LMDB lock file"),
     ("train.tfrecords", bytes(16), "TFRecord file"),
     ("a.zip", b"PK\x03\x04" + bytes(20), "zip archive"),
     ("README", b"A sample of faces.\n", "text file"),
@@ -46,17 +47,22 @@ def test_a_table_of_base64_photos_is_a_photo_form_tried_before_lists():
     jpeg = base64.b64encode(b"\xff\xd8\xff\xe0" + bytes(60)).decode()
     row = f"m.0abc\t1\thttp://e.org/a.jpg\thttp://e.org\tFaceId-0\tAAAA\t{jpeg}\n".encode()
     assert detect(_sample("faces.tsv", row)).name == "table of embedded photos"
-    hex_row = b"id,image\n1,ffd8ffe000104a464946\n"
-    assert detect(_sample("faces.csv", hex_row)).name == "table of embedded photos"
 
 
 def test_a_reader_registers_a_form_in_one_line_and_replaces_the_unreadable_one(monkeypatch):
     monkeypatch.setattr(forms, "_FORMS", dict(forms._FORMS))
-    lmdb = _sample("data.mdb", bytes(16) + b"\xde\xc0\xef\xbe")
-    assert detect(lmdb).role is Role.UNREADABLE
-    register(Form("LMDB file", "LMDB files", Role.PART, 22, lambda s: s.head[16:20] == b"\xde\xc0\xef\xbe",
-                  kind="lmdb"))
-    assert detect(lmdb).role is Role.PART and detect(lmdb).kind == "lmdb"
+    record = _sample("train.tfrecords", bytes(16))
+    assert detect(record).role is Role.UNREADABLE
+    register(Form("TFRecord file", "TFRecord files", Role.PART, 23, lambda s: s.name.endswith(".tfrecords"),
+                  kind="tfrecord"))
+    assert detect(record).role is Role.PART and detect(record).kind == "tfrecord"
+
+
+def test_the_merged_readers_registered_their_forms_as_read():
+    for name in ("7-Zip archive", "7-Zip volume", "split zip part", "Arrow file", "LMDB file",
+                 "table of embedded photos"):
+        assert forms._FORMS[name].role is Role.PART, name
+    assert forms._FORMS["zstd stream"].role is Role.LIST and forms._FORMS["bzip2 stream"].role is Role.LIST
 
 
 def test_what_was_found_is_named_with_counts():

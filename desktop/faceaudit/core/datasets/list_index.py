@@ -339,7 +339,7 @@ def _text_blocks(path: Path, gzip_index: Path | None):
         streams.check_declared_size(path)
         raw = open_regular(path)  # closed with the gzip reader below
         handle = indexed_gzip.IndexedGzipFile(fileobj=raw, spacing=_GZIP_SPACING)
-        source = _read_all(handle, raw, limit, counter, path.name)
+        source = _read_all(handle, raw, limit, counter, path)
     offset = 0
     chunk, first = b"", 1
     try:
@@ -358,26 +358,27 @@ def _text_blocks(path: Path, gzip_index: Path | None):
             raw.close()
 
 
-def _read_all(handle, raw, size: int, counter: streams.Counter, name: str) -> Iterator[bytes]:
+def _read_all(handle, raw, size: int, counter: streams.Counter, path: Path) -> Iterator[bytes]:
     """A gzip list's blocks through indexed_gzip, under the ratio limit that `streams.blocks` applies."""
     out = 0
     while block := handle.read(size):
         counter.stored = raw.tell()  # compressed bytes read
         out += len(block)
-        if out > limits.MAX_COMPRESSION_RATIO * counter.stored + limits.RATIO_CHECK_FLOOR_BYTES:
-            raise ListError(f"{name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
-                            "a decompression bomb, not a list")
+        streams.check_ratio(path, out, counter.stored)
         yield block
 
 
 def read_block(path: str | os.PathLike, block: Block, gzip_index: Path | None) -> bytes:
-    """The bytes of one text block, read at its offset (through the seek points of a gzip file)."""
+    """The bytes of one text block, read at its offset (through the seek points of a gzip file; a bzip2
+    or zstd file is decompressed from its start to the block)."""
     if gzip_index is not None:
         import indexed_gzip
 
         with indexed_gzip.IndexedGzipFile(str(path), index_file=str(gzip_index)) as handle:
             handle.seek(block.start)
             return handle.read(block.length)
+    if streams.compression(path) in ("bzip2", "zstd"):
+        return streams.read_range(path, block.start, block.length)
     with open(path, "rb") as handle:
         handle.seek(block.start)
         return handle.read(block.length)

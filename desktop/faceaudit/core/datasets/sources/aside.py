@@ -43,6 +43,8 @@ def aside_of(key: str, full: Path, beside: Iterable[str] = ()) -> Aside:
     form = detect(sample)
     if form is None:
         return Aside(key, sample.size, UNRECOGNISED, "FaceAudit does not recognise its form")
+    if form.role is Role.COMPANION:
+        return Aside(key, sample.size, COMPANION)
     if form.role is Role.TEXT:
         try:
             why = inspect_file(full, sample.size)
@@ -69,6 +71,8 @@ def aside_of_member(key: str, name: str, size: int, head: bytes, whole: bool, li
     form = detect(Sample(Path(name).name.lower(), head, size))
     if form is None:
         return Aside(key, size, UNRECOGNISED, "FaceAudit does not recognise its form")
+    if form.role is Role.COMPANION:
+        return Aside(key, size, COMPANION)
     if form.role is Role.TEXT:
         why = inspect_text(head, links=links) if whole else "text member too large to inspect"
         return Aside(key, size, COMPANION) if why is None else Aside(key, size, _text_form(why, form.name), why)

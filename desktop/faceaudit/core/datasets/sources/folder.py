@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.arrow_files import ArrowSource
 from faceaudit.core.datasets.sources.aside import COMPANION, aside_of
 from faceaudit.core.datasets.sources.base import (
     CHANGED,
@@ -34,12 +35,17 @@ from faceaudit.core.datasets.sources.base import (
     safe_key,
 )
 from faceaudit.core.datasets.sources.forms import Role, detect, sample_of
+from faceaudit.core.datasets.sources.image_table import ImageTableSource
 from faceaudit.core.datasets.sources.labels import label_from_key
+from faceaudit.core.datasets.sources.lmdb_env import LmdbSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.seven_zip import SevenZipSource
+from faceaudit.core.datasets.sources.split_zip import last_volume
 from faceaudit.core.datasets.sources.tar_archive import TarSource
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.verification import VerificationSource
+from faceaudit.core.datasets.sources.volumes import SEVEN_ZIP_VOLUME, ZIP_VOLUME
 from faceaudit.core.datasets.sources.zip_archive import ZipSource
 
 __all__ = ["FolderSource", "FOLDER_FORMS"]
@@ -88,9 +94,7 @@ class FolderSource(Source):
             names = [child.name.lower() for child in files]
             pack = "property" in names or any(name.endswith(".rec") for name in names)
             for child, name in zip(files, names, strict=True):
-                kind = classify(name) or ("verification" if pack and name.endswith(".bin") else None)
-                if kind == "archive" and name.endswith(".zip") and f"{name[:-4]}.z01" in names:
-                    kind = _SPLIT_ZIP  # the last part of a split zip: its members lie in the .z01 parts beside it
+                kind = _kind_of(name, Path(child.path)) or ("verification" if pack and name.endswith(".bin") else None)
                 yield prefix + safe_key(child.name), Path(child.path), kind or _part_by_content(Path(child.path))
             stack.extend(reversed(subfolders))
 
@@ -117,7 +121,7 @@ class FolderSource(Source):
                     yield self._photo(key, full)
                     continue
                 if kind in _ASIDE:
-                    yield aside_of(key, full, [full.name[:-4] + ".z01"] if kind == _SPLIT_ZIP else ())
+                    yield aside_of(key, full)
                     continue
                 part = self._part(key, full, kind)
                 if isinstance(part, Source):
@@ -150,10 +154,18 @@ class FolderSource(Source):
             return [Entry(key, info.st_size, file_fingerprint(info), problem)]
         try:
             if kind == "archive":
-                for form in (TarSource, ZipSource):
+                for form in (TarSource, ZipSource, SevenZipSource):
                     if form.is_one(full):
                         return form(full, prefix=f"{key}/", cache=self.cache)
-                raise SourceError("not a zip or tar archive")
+                raise SourceError("not a zip, tar or 7-Zip archive")
+            if kind == "volume":
+                return _volume_part(key, full, info)
+            if kind == "arrow":
+                return ArrowSource(full, prefix=f"{key} ", cache=self.cache)
+            if kind == "lmdb":
+                return LmdbSource(full, prefix=f"{key}/", cache=self.cache)
+            if kind == "table":
+                return ImageTableSource(full, prefix=f"{key}/", cache=self.cache)
             if kind == "parquet":
                 # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a
                 # part of the photos: the ledger takes it as what it is (a list, or companion metadata).
@@ -233,7 +245,8 @@ class FolderSource(Source):
             return data
         for cut in sorted({i for i, ch in enumerate(key) if ch in "/ "}, reverse=True):
             candidate = self.path / key[:cut]
-            kind = classify(candidate.name) or ("verification" if candidate.suffix.lower() == ".bin" else None)
+            kind = _kind_of(candidate.name, candidate) or (
+                "verification" if candidate.suffix.lower() == ".bin" else None)
             if kind is None and candidate.is_file():
                 kind = _part_by_content(candidate)
             if kind and kind not in ("image", *_ASIDE) and candidate.is_file():
@@ -247,9 +260,40 @@ class FolderSource(Source):
 #: What `_walk` says of a file no name-based reader takes (the detector looks at it), and of a link to a folder.
 _OTHER = "other"
 _LINKED_FOLDER = "linked folder"
-_SPLIT_ZIP = "split zip"
-_ASIDE = (_OTHER, _LINKED_FOLDER, _SPLIT_ZIP)
-_PART_KINDS = ("archive", "parquet", "recordio")
+_ASIDE = (_OTHER, _LINKED_FOLDER)
+#: Parts the detector may find by content whatever their name.
+_PART_KINDS = ("archive", "parquet", "recordio", "arrow", "table")
+
+
+def _kind_of(name: str, full: Path) -> str | None:
+    """What a file of a folder is: by its name (`classify`), and a text table by its content
+    (MS-Celeb-1M's TSV carries base64 JPEGs: a part of photos, not a list)."""
+    kind = classify(name)
+    if kind is None and name.lower().endswith(ImageTableSource.suffixes):
+        try:
+            if full.is_file() and not full.is_symlink() and ImageTableSource.is_one(full):
+                return "table"
+        except OSError:
+            return None
+    return kind
+
+
+def _volume_part(key: str, full: Path, info: os.stat_result) -> list | None:
+    """A later volume of a split archive: read with its set when the set's named volume is beside it
+    (None: not a part of its own), else an entry that says which volume is missing."""
+    lower = full.name.lower()
+    if ZIP_VOLUME.match(full.name):
+        if last_volume(full) is not None:
+            return None
+        head = ZIP_VOLUME.match(full.name).group("base") + ".zip"
+    else:
+        head = SEVEN_ZIP_VOLUME.match(full.name).group("base") + ".001" if SEVEN_ZIP_VOLUME.match(full.name) \
+            else lower
+        if (full.parent / head).is_file():
+            return None
+    return [Entry(key, info.st_size, file_fingerprint(info),
+                  f"a volume of a split archive whose volume {head} is not beside it: the set cannot be read")]
+
 
 _FOLDER_FORMS = {
     frozenset(): "folder",
@@ -259,6 +303,8 @@ _FOLDER_FORMS = {
     frozenset({"archive"}): "archive parts",
     frozenset({"archive", "image"}): "folder with archives",
     frozenset({"unreadable"}): "unreadable form",
+    frozenset({"archive", "volume"}): "archive volumes",
+    frozenset({"arrow"}): "Hugging Face save_to_disk",
 }
 #: Every form a folder may be recorded as.
 FOLDER_FORMS = frozenset(_FOLDER_FORMS.values())

@@ -35,7 +35,7 @@ __all__ = ["Role", "Sample", "Form", "register", "detect", "forms", "sample_of",
            "count_of", "plural_of", "name_plural", "SAMPLE_BYTES"]
 
 #: Bytes of a file's start that a recogniser sees.
-SAMPLE_BYTES = 4096
+SAMPLE_BYTES = 8192
 
 
 class Role(StrEnum):
@@ -46,6 +46,7 @@ class Role(StrEnum):
     LIST = "list"  # a list of links: its rows are searched by my identifiers
     TEXT = "text"  # text that is not a list: a companion when inspection finds no photo and no identifier
     UNREADABLE = "unreadable"  # recognised, not read: counted as not read, with `why`
+    COMPANION = "companion"  # known by its structure to hold no photo and no identifier (an LMDB lock file)
 
 
 @dataclass(frozen=True)
@@ -240,6 +241,8 @@ def _bzip2_not_tar(sample: Sample) -> bool:
 
 _TEXT_TABLE = re.compile(r"\.(tsv|tab|csv|txt|json|jsonl|ndjson|lst|list)$")
 
+#: Forms recognised here whose readers register the same names (and so replace these) where they are read:
+#: until a reader is merged, its files are counted as not read, with why.
 _UNREADABLE = (
     ("table of embedded photos", "tables of embedded photos", 15, _embeds_images,
      "its rows hold photos encoded as text (base64 or hex, as in MS-Celeb-1M's TSV files)"),
@@ -269,6 +272,9 @@ register(Form("photo", "photos", Role.PHOTO, 10, lambda s: s.head.startswith(
 register(Form("WebP photo", "WebP photos", Role.PHOTO, 10,
               lambda s: s.head[:4] == b"RIFF" and s.head[8:12] == b"WEBP"))
 register(Form("text file", "text files", Role.TEXT, 90, _is_text))
+# LMDB's lock file: a table of readers, beside the data file that is read.
+register(Form("LMDB lock file", "LMDB lock files", Role.COMPANION, 21,
+              lambda s: s.name == "lock.mdb" and s.head[:4] == b"\xde\xc0\xef\xbe"))
 # A gzip stream that holds no tar (tried after the tar reader): a gzip list of links, or not read.
 register(Form("gzip-compressed file", "gzip-compressed files", Role.LIST, 40, _magic(b"\x1f\x8b"),
               why="a gzip file that holds no tar archive and no list FaceAudit reads"))
