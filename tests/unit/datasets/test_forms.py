@@ -68,3 +68,16 @@ def test_the_merged_readers_registered_their_forms_as_read():
 def test_what_was_found_is_named_with_counts():
     assert describe(Counter({"7-Zip volume": 3, "Arrow file": 1})) == "3 7-Zip volumes and 1 Arrow file"
     assert describe({"zstd stream": 1}) == "1 zstd stream"
+
+
+def test_companion_json_may_name_a_label_columns_classes_but_not_hold_lists_of_people():
+    import json
+
+    from faceaudit.core.datasets.sources.companions import inspect_text
+
+    names = [f"Person_{n}" for n in range(40)]
+    info = {"features": {"image": {"_type": "Image"}, "label": {"names": names, "_type": "ClassLabel"}}}
+    assert inspect_text(json.dumps(info).encode()) is None  # the labels of the photos read beside it
+    megaface = {"id": names, "path": [f"{n}.jpg" for n in range(40)]}
+    assert "MegaFace" in inspect_text(json.dumps(megaface).encode())
+    assert "nested" in inspect_text(b"[" * 5000 + b"]" * 5000)

@@ -62,6 +62,8 @@ def loads_bounded(data: bytes | str, max_bytes: int = limits.MAX_COMPANION_JSON_
 
 
 def _many_strings(value: object) -> bool:
+    """True when an array holds more than a few strings, other than a ClassLabel's `names` (the class names of
+    a label column: the labels of the photos read beside it, as in `dataset_info.json`)."""
     stack = [value]
     while stack:
         item = stack.pop()
@@ -70,7 +72,7 @@ def _many_strings(value: object) -> bool:
                 return True
             stack.extend(item)
         elif isinstance(item, dict):
-            stack.extend(item.values())
+            stack.extend(v for k, v in item.items() if not (k == "names" and item.get("_type") == "ClassLabel"))
     return False
 
 
