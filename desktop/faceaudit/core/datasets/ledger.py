@@ -14,9 +14,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources import Aside
 from faceaudit.core.datasets.sources.forms import describe, name_plural, plural_of
-from faceaudit.core.datasets.sources.link_lists import LinkListSource
 from faceaudit.core.storage.store import Store
 
 __all__ = ["NotRead", "Ledger", "record_ledger", "ledgers", "not_read_parts", "human_size", "ITEM_ERRORS",
@@ -117,7 +117,7 @@ def ledgers(store: Store) -> dict[int, Ledger]:
     for dataset_id, kind, files, size in store.conn.execute(
             "SELECT i.dataset_id, d.kind, COUNT(*), COALESCE(SUM(i.size), 0) FROM items i"
             " JOIN datasets d ON d.id = i.dataset_id WHERE i.status = 'error' GROUP BY i.dataset_id"):
-        groups[dataset_id].append(NotRead(LIST_ERRORS if kind == LinkListSource.kind else ITEM_ERRORS, files, size))
+        groups[dataset_id].append(NotRead(LIST_ERRORS if kind == DatasetKind.LINK_LIST else ITEM_ERRORS, files, size))
     out = {}
     for dataset_id in set(companions) | set(groups):
         files, size = companions.get(dataset_id, (0, 0))
@@ -132,4 +132,4 @@ def not_read_parts(store: Store, dataset_id: int) -> list[dict]:
         "SELECT key, size, form, reason FROM ledger WHERE dataset_id = ? AND reason IS NOT NULL"
         " UNION ALL SELECT i.key, i.size, CASE WHEN d.kind = ? THEN ? ELSE ? END, i.reason FROM items i"
         " JOIN datasets d ON d.id = i.dataset_id WHERE i.dataset_id = ? AND i.status = 'error'"
-        " ORDER BY reason, key", [dataset_id, LinkListSource.kind, LIST_ERRORS, ITEM_ERRORS, dataset_id])
+        " ORDER BY reason, key", [dataset_id, DatasetKind.LINK_LIST, LIST_ERRORS, ITEM_ERRORS, dataset_id])

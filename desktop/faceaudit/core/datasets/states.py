@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from faceaudit.core.datasets.sources.link_lists import LinkListSource
+from faceaudit.core.datasets.kinds import DatasetKind
 
 if TYPE_CHECKING:
     from faceaudit.core.datasets.catalog import DatasetInfo
@@ -63,7 +63,7 @@ def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int,
     parts = [reason for _prefix, reason in info.gaps]
     if unread:
         parts.append(f"{unread:,} item{'s' if unread != 1 else ''} could not be read this time")
-    counts = _list_state if info.kind == LinkListSource.kind else _counts_state
+    counts = _list_state if info.kind == DatasetKind.LINK_LIST else _counts_state
     state, reason = counts(info, top_error, photos_with_faces)
     if not ledger.whole:
         if state in (DatasetState.NEW, DatasetState.INDEXING):

@@ -30,7 +30,7 @@ from faceaudit.core.datasets.catalog import (
     removal_impact,
     remove_dataset,
 )
-from faceaudit.core.datasets.indexing import IndexProgress
+from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.gui.dialogs.add_dataset import DATASET_FILE_FILTER, AddDatasetDialog
 from faceaudit.gui.widgets.indexing_panel import IndexingPanel
@@ -349,7 +349,7 @@ class DatasetsPage(QWidget):
 
     def _on_index_progress(self, progress: IndexProgress) -> None:
         self._last_progress = progress
-        if progress.phase != "listing":
+        if progress.phase != Phase.LISTING:
             self._update_row(progress)
 
     def _on_index_finished(self, name: str) -> None:

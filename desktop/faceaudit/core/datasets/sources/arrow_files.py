@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     Entry,
     Gap,
@@ -74,7 +75,7 @@ def _features(path: Path, schema) -> dict:
 
 
 class ArrowSource(Source):
-    kind = "arrow"
+    kind = DatasetKind.ARROW
     suffixes = (".arrow",)
 
     @staticmethod

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.arrow_files import ArrowSource
 from faceaudit.core.datasets.sources.aside import COMPANION, aside_of
 from faceaudit.core.datasets.sources.base import (
@@ -56,7 +57,7 @@ _FORM_SAMPLE = 2_000
 
 
 class FolderSource(Source):
-    kind = "folder"
+    kind = DatasetKind.FOLDER
 
     def _walk(self) -> Iterator[tuple[str, Path, str] | Gap]:
         """(key, path, what it is) of every file that is a photo or a part, in a stable order: files

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     Entry,
     Gap,
@@ -97,7 +98,7 @@ def _is_msceleb(columns: list[bytes]) -> bool:
 
 
 class ImageTableSource(Source):
-    kind = "image table"
+    kind = DatasetKind.IMAGE_TABLE
     suffixes = (".tsv", ".csv", ".txt")
 
     @staticmethod

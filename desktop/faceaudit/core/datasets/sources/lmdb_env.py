@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, Unreadable, safe_key
 from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
@@ -40,7 +41,7 @@ def _is_image(head: bytes) -> bool:
 class LmdbSource(Source):
     """An LMDB environment: a folder with `data.mdb`, or the data file itself."""
 
-    kind = "lmdb"
+    kind = DatasetKind.LMDB
     suffixes = (".mdb",)
 
     @staticmethod

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     Entry,
     Gap,
@@ -134,7 +135,7 @@ class ParquetSource(Source):
         root: the dataset's folder, where a README.md or dataset_info.json may name the classes.
     """
 
-    kind = "parquet"
+    kind = DatasetKind.PARQUET
     suffixes = (".parquet",)
 
     @staticmethod

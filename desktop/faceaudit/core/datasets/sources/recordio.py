@@ -22,13 +22,16 @@ import struct
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, make_locator, place_of
 from faceaudit.core.datasets.sources.blobs import Blob, FileBlob
 from faceaudit.core.datasets.sources.forms import Form, Role, register
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["RecordIOSource", "RecordDamaged", "MAGIC", "is_recordio"]
 
@@ -150,7 +153,7 @@ class RecordIOSource(Source):
         index: the `.idx` beside it (default: the file of the same name beside `path`).
     """
 
-    kind = "recordio"
+    kind = DatasetKind.RECORDIO
     suffixes = (".rec",)
 
     @staticmethod
@@ -188,6 +191,8 @@ class RecordIOSource(Source):
 
     def _walk(self, want: Callable[[str], bool]) -> Iterator[tuple[Entry | Gap, bytes | None]]:
         """Every record (with its image when `want(key)`), then the `.idx` lines that found none."""
+        import numpy as np  # here: the catalog lists datasets without numpy
+
         offsets, numbers, problem = self._load_index()
         found = np.zeros(len(offsets), bool)
         size, fingerprint = self.blob.size, self.blob.fingerprint
@@ -232,6 +237,8 @@ class RecordIOSource(Source):
         return f"{self.prefix}record {number}" if number is not None else f"{self.prefix}record at byte {offset}"
 
     def _unmatched(self, offsets, numbers, found, problem) -> Iterator[tuple[Entry, None]]:
+        import numpy as np
+
         if problem:
             return
         for slot in np.nonzero(~found)[0]:
@@ -245,6 +252,8 @@ class RecordIOSource(Source):
 
     def _load_index(self) -> tuple[np.ndarray, np.ndarray, str | None]:
         """The `.idx` as (offsets ascending, their record numbers); empty when absent or unreadable."""
+        import numpy as np
+
         empty = np.zeros(0, np.int64)
         if self.index is None:
             return empty, empty, None
@@ -301,6 +310,8 @@ class RecordIOSource(Source):
 
 
 def _slot(offsets: np.ndarray, offset: int) -> int | None:
+    import numpy as np
+
     if not len(offsets):
         return None
     slot = int(np.searchsorted(offsets, offset))
@@ -308,6 +319,8 @@ def _slot(offsets: np.ndarray, offset: int) -> int | None:
 
 
 def _next_offset(offsets: np.ndarray, offset: int) -> int | None:
+    import numpy as np
+
     slot = int(np.searchsorted(offsets, offset, side="right"))
     return int(offsets[slot]) if slot < len(offsets) else None
 

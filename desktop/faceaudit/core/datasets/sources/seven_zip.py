@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
@@ -51,7 +52,7 @@ def recognise(sample: bytes, path: Path | str = "") -> bool:
 
 
 class SevenZipSource(Source):
-    kind = "7z"
+    kind = DatasetKind.SEVEN_ZIP
     suffixes = (".7z", ".7z.001")
 
     @staticmethod

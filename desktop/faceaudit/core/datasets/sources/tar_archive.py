@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources import gzip_index
 from faceaudit.core.datasets.sources.aside import aside_of_member
 from faceaudit.core.datasets.sources.base import (
@@ -63,7 +64,7 @@ _INSPECT = limits.MAX_COMPANION_JSON_BYTES
 
 
 class TarSource(Source):
-    kind = "tar"
+    kind = DatasetKind.TAR
     suffixes = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst")
 
     @staticmethod

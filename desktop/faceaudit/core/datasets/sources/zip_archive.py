@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.aside import aside_of_member
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
@@ -47,7 +48,7 @@ _INSPECT = limits.MAX_COMPANION_JSON_BYTES
 
 
 class ZipSource(Source):
-    kind = "zip"
+    kind = DatasetKind.ZIP
     suffixes = (".zip", ".z01")
 
     @staticmethod

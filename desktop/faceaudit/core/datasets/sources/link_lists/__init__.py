@@ -10,9 +10,11 @@ space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-, b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.aside import aside_of
 from faceaudit.core.datasets.sources.base import (
     IMAGE_SUFFIXES,
@@ -29,11 +31,13 @@ from faceaudit.core.datasets.sources.forms import not_regular
 from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
-from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
 from faceaudit.core.datasets.sources.link_lists.rows import FoundRow, SearchStep, Verify
 from faceaudit.core.datasets.sources.parquet_shards import has_image_column
 
-__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "Needles", "FoundRow", "SearchStep",
+if TYPE_CHECKING:  # prefilter needs numpy: the catalog, which lists datasets, does not
+    from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
+
+__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "FoundRow", "SearchStep",
            "Verify", "parse_column_spec", "LIST_SUFFIXES", "NO_IMAGES"]
 
 LIST_SUFFIXES = (".txt", ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".lst", ".list")
@@ -56,7 +60,7 @@ class LinkListSource(Source):
         roles: the person's column choice, {column: role}, used for every file; None to find them.
     """
 
-    kind = "link-list"
+    kind = DatasetKind.LINK_LIST
     suffixes = _SUFFIXES
 
     def __init__(self, path: Path, roles: Mapping[str, Role] | None = None, prefix: str = "",
@@ -161,16 +165,16 @@ class LinkListSource(Source):
         search = {ListForm.PARQUET: search_parquet, ListForm.JSON: search_json}.get(layout.form, search_lines)
         yield from search(self.file_path(key), key, layout, needles, verify)
 
-    def search_blocks(self, key: str, layout: ListLayout, blocks: list, gzip_index: Path | None, needles: Needles,
-                      verify: Verify) -> Iterator[SearchStep]:
+    def search_blocks(self, key: str, layout: ListLayout, blocks: list, read_block: Callable[[Any], bytes],
+                      needles: Needles, verify: Verify) -> Iterator[SearchStep]:
         """Search only some blocks of a list file (those its token index points to).
 
         Args:
             blocks: the blocks (see `datasets.list_index.Block`): row groups of a parquet file, byte ranges of
                 whole lines of a text list; a JSON document is searched whole.
-            gzip_index: seek points of a gzip text list (from its token index).
+            read_block: the bytes of one block of a text list (the token index above reads them, with a
+                gzip file's seek points; a source never imports the index built on it).
         """
-        from faceaudit.core.datasets.list_index import read_block
         from faceaudit.core.datasets.sources.link_lists.parquet_rows import search_parquet
         from faceaudit.core.datasets.sources.link_lists.text_rows import search_blocks
 
@@ -183,36 +187,7 @@ class LinkListSource(Source):
             else:
                 yield SearchStep(0, 0, finished=True)
         else:
-            yield from search_blocks(path, key, layout, blocks, lambda b: read_block(path, b, gzip_index), needles,
-                                     verify)
-
-    def read_rows(self, key: str, locators: Iterable[str]) -> dict[str, dict[str, str]]:
-        """Some rows of a list file again, by locator ("line 17", "entry 12345", "row 9"): for showing them.
-
-        Raises:
-            ListError: the file cannot be read any more.
-        """
-        from faceaudit.core.datasets.sources.link_lists.json_rows import entries
-        from faceaudit.core.datasets.sources.link_lists.parquet_rows import read_parquet_rows
-        from faceaudit.core.datasets.sources.link_lists.text_rows import read_lines
-
-        wanted = set(locators)
-        layout = self.layout(key)
-        path = self.file_path(key)
-        if layout.form is ListForm.JSON:
-            from faceaudit.core.datasets.sources.link_lists.json_rows import record_of_entry
-
-            found = {}
-            for locator, _number, raw in entries(path):
-                if locator in wanted:
-                    found[locator] = record_of_entry(raw, locator)
-                    if len(found) == len(wanted):
-                        break
-            return found
-        kind = "row" if layout.form is ListForm.PARQUET else "line"
-        numbers = {int(loc.split()[1]) for loc in wanted if loc.startswith(kind + " ")}
-        reader = read_parquet_rows if layout.form is ListForm.PARQUET else read_lines
-        return {f"{kind} {n}": record for n, record in reader(path, layout, numbers).items()}
+            yield from search_blocks(path, key, layout, blocks, read_block, needles, verify)
 
 
 def _is_photo_table(path: Path) -> bool:
