@@ -32,6 +32,8 @@ _HINTS = {
                                    "or name the recipient: --recipient-name NAME [--recipient-address ...]",
     Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
                           "e.g. --country DE --region DE-BE",
+    Action.SET_UP_CLUSTER: "install the cluster extra (pip install 'faceaudit[cluster]'), and check the cluster's"
+                           " address with: ray status --address ADDRESS",
 }
 
 
