@@ -160,27 +160,29 @@ def index_on_cluster(store: Store, name: str, parts: str | os.PathLike, address:
     folder = Path(parts).expanduser().resolve()
     folder.mkdir(parents=True, exist_ok=True)
     os.chmod(folder, 0o700)  # the parts hold everyone's faces: only their owner may list them
-    started = _start(ray, address, cpus)
+    todo, done, made = [], 0, 0
+    for shard in shards:
+        if _part_is_there(folder / shard.name, shard, engine_settings, passphrase):
+            done += 1  # made by an earlier run: brought home without asking the cluster
+            yield ClusterProgress(name, "indexing", done, len(shards),
+                                  import_shard(store, dataset.id, shard, folder, passphrase), made)
+        else:
+            todo.append(shard)
+    started = _start(ray, address, cpus) if todo else False
     try:
         task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=False)(make_part)
-        running, done, made = {}, 0, 0
-        for shard in shards:
-            if _part_is_there(folder / shard.name, shard, engine_settings, passphrase):
-                done += 1
-                yield ClusterProgress(name, "indexing", done, len(shards),
-                                      import_shard(store, dataset.id, shard, folder, passphrase), made)
-            else:
-                running[task.remote(shard, engine_settings, str(folder), passphrase)] = shard
+        running = {task.remote(shard, engine_settings, str(folder), passphrase): shard for shard in todo}
         while running:
             ready, _rest = ray.wait(list(running), num_returns=1)
             shard = running.pop(ready[0])
             try:
                 ray.get(ready[0])
-                made += 1
-                result = import_shard(store, dataset.id, shard, folder, passphrase)
             except Exception as exc:  # noqa: BLE001 - the task failed after Ray's retries: its shard stays unread
                 (folder / shard.name).unlink(missing_ok=True)  # an older part must not stand in for it
                 result = refuse_shard(store, dataset.id, shard, f"its task failed on the cluster: {_short(exc)}")
+            else:
+                made += 1
+                result = import_shard(store, dataset.id, shard, folder, passphrase)
             done += 1
             yield ClusterProgress(name, "indexing", done, len(shards), result, made)
     finally:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +27,7 @@ import numpy as np
 from faceaudit.core.datasets.worker import PhotoRecord
 from faceaudit.core.faces.engine import Face
 from faceaudit.core.storage.encryption import EncryptionError, is_sealed, open_sealed, seal_bytes
-from faceaudit.core.storage.private_files import write_private
+from faceaudit.core.storage.private_files import open_private
 
 __all__ = ["PartItem", "Part", "PartError", "write_part", "read_part", "FORMAT"]
 
@@ -108,7 +110,17 @@ def write_part(path: Path, part: Part, passphrase: str | None = None) -> str:
     data = buffer.getvalue()
     if passphrase:
         data = seal_bytes(passphrase, data)
-    write_private(path, data, atomic=True)
+    # A temporary name of its own: a task run again elsewhere (Ray's retry of a worker thought lost) may
+    # be writing the same part at the same time; each writes whole, and the last rename wins.
+    temp = Path(path).with_name(f"{Path(path).name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open_private(temp) as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
     return hashlib.sha256(data).hexdigest()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.index_parts import PartError, read_part
-from faceaudit.core.datasets.indexing import mark_unread, write_records
+from faceaudit.core.datasets.indexing import list_for_indexing, mark_unread, write_records
 from faceaudit.core.datasets.listing import face_settings, recorded_settings
 from faceaudit.core.datasets.shards import Shard, dataset_shards, shard_items
 from faceaudit.core.datasets.sources import Unreadable
@@ -49,9 +49,10 @@ class ShardImport:
 def import_parts(store: Store, name: str, folder: str | Path, passphrase: str | None = None) -> Iterator[ShardImport]:
     """Import every shard's part from `folder` (a generator: one record per shard).
 
-    The dataset must have been listed with its face settings (`index NAME --cluster` does it first).
+    The dataset is listed first, as an index lists it (with its recorded face settings).
     """
     dataset = get_dataset(store, name)
+    list_for_indexing(store, dataset, None)
     shards, _gaps = dataset_shards(dataset.path, dataset.kind)
     for shard in shards:
         yield import_shard(store, dataset.id, shard, folder, passphrase)
