@@ -190,3 +190,21 @@ def test_a_killed_worker_and_a_stopped_run_lose_and_double_nothing(indexed):
     assert store.scalar("SELECT COUNT(*) FROM index_parts p JOIN datasets d ON d.id = p.dataset_id"
                         " WHERE d.name = 'killed' AND p.status = 'imported'") == SHARDS
     _same_faces(store, "killed")
+
+
+def test_an_index_for_large_datasets_is_built_from_the_parts(indexed, tmp_path):
+    from faceaudit.core.datasets.index_parts import read_part
+    from faceaudit.core.matching.large_index import LargeIndex, build_from_parts
+
+    _store, base, _n = indexed
+    built = build_from_parts(base / "parts")
+    built.save(tmp_path, "lfw")
+    opened = LargeIndex.open(tmp_path, "lfw")  # memory-mapped, as a desktop opens a large one
+    assert opened.index.ntotal == len(opened.faces) > 100
+    part = read_part(base / "parts" / opened.parts[0])[0]
+    queries = [((0, row, number), face.embedding) for row, item in enumerate(part.items)
+               for number, face in enumerate(item.record.faces)][:20]
+    _distances, found = opened.search(np.array([vector for _w, vector in queries]), k=10, probe=8)
+    hits = sum(tuple(where) in {tuple(opened.faces[i]) for i in row if i >= 0}
+               for (where, _v), row in zip(queries, found, strict=True))
+    assert hits >= 0.9 * len(queries)

@@ -1,0 +1,111 @@
+"""Cluster indexing speed: the same LFW photos as parquet shards, indexed locally and on a local Ray.
+
+Four runs on copies of the same shards, in one process, in this order: the local path with one
+and with two worker processes (`index_dataset`), then `index_on_cluster` on a local Ray with one
+CPU and with two. Prints each run's photos per second, Ray's overhead against the local path with
+the same number of cores, the scaling from one Ray worker to two, Ray's start-up time (not in the
+rates), and the largest difference between the local path's embeddings and each Ray run's (same
+boxes required). Figures from a shared machine are noise in absolute terms; the ratios are the point.
+
+    python bench/cluster_speed.py [--images 2000] [--shards 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from _facedata import LFW, REPO, require_facedata
+
+sys.path.insert(0, str(REPO))
+
+
+def _faces(store, name: str) -> dict:
+    from faceaudit.core.storage.store import from_blob
+
+    rows = store.query("SELECT i.key, f.idx, f.top, f.right, f.bottom, f.left, f.embedding FROM faces f JOIN items i"
+                       " ON i.id = f.item_id JOIN datasets d ON d.id = i.dataset_id WHERE d.name = ?", [name])
+    return {(r["key"], r["idx"]): ((r["top"], r["right"], r["bottom"], r["left"]), from_blob(r["embedding"]))
+            for r in rows}
+
+
+def _difference(local: dict, other: dict) -> float:
+    if local.keys() != other.keys():
+        return float("inf")
+    worst = 0.0
+    for key, (box, vector) in local.items():
+        if other[key][0] != box:
+            return float("inf")
+        worst = max(worst, float(np.max(np.abs(vector - other[key][1]))))
+    return worst
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--images", type=int, default=2000)
+    parser.add_argument("--shards", type=int, default=8)
+    args = parser.parse_args()
+    require_facedata()
+    base = Path(tempfile.mkdtemp(prefix="cluster-speed-"))
+    os.environ["FACEAUDIT_HOME"] = str(base / "home")
+    import ray
+
+    from faceaudit.core.datasets.catalog import add_dataset
+    from faceaudit.core.datasets.cluster import index_on_cluster
+    from faceaudit.core.datasets.indexing import index_dataset
+    from faceaudit.core.storage.store import Store
+    from tests.support.dataset_forms import hub_parquet
+
+    try:
+        photos = [(path, path.parent.name) for path in sorted(LFW.glob("*/*.jpg"))[:args.images]]
+        shards = hub_parquet(photos, base / "shards", shards=args.shards, rows_per_group=50)
+        store = Store(base / "home" / "faceaudit.db")
+        runs = ("local-1", "local-2", "ray-1", "ray-2")
+        for name in runs:
+            add_dataset(store, shutil.copytree(shards, base / name, copy_function=shutil.copy2), name)
+        seconds, startup = {}, {}
+        for name in runs:
+            workers = int(name[-1])
+            if name.startswith("local"):
+                began = time.perf_counter()
+                for _progress in index_dataset(store, name, workers=workers):
+                    pass
+            else:
+                began = time.perf_counter()
+                ray.init(num_cpus=workers, include_dashboard=False, log_to_driver=False,
+                         runtime_env={"env_vars": {"FACEAUDIT_HOME": str(base / "home")}})
+                startup[name] = time.perf_counter() - began
+                began = time.perf_counter()
+                for _progress in index_on_cluster(store, name, base / f"parts-{name}"):
+                    pass
+                ray.shutdown()
+            seconds[name] = time.perf_counter() - began
+            print(f"{name}: {len(photos) / seconds[name]:.1f} photos/s ({seconds[name]:.1f} s"
+                  + (f"; Ray start {startup[name]:.1f} s, not counted)" if name in startup else ")"), flush=True)
+        local = _faces(store, "local-2")
+        print(f"\n{len(photos)} LFW photos, {args.shards} parquet shards, {len(local)} faces; "
+              f"{os.cpu_count()} cores (shared with other work: absolute times are noise)")
+        for name in ("local-1", "ray-1", "ray-2"):
+            print(f"max |embedding difference| local-2 vs {name}: {_difference(local, _faces(store, name)):.2e}")
+        print(f"Ray overhead, 1 core:  ray-1 takes {seconds['ray-1'] / seconds['local-1']:.2f}x local-1's time")
+        print(f"Ray overhead, 2 cores: ray-2 takes {seconds['ray-2'] / seconds['local-2']:.2f}x local-2's time")
+        print(f"scaling 1 -> 2 Ray workers: {seconds['ray-1'] / seconds['ray-2']:.2f}x "
+              f"(local: {seconds['local-1'] / seconds['local-2']:.2f}x)")
+        print(f"per-core rate on Ray: {len(photos) / seconds['ray-1']:.1f} photos/s (1 worker), "
+              f"{len(photos) / seconds['ray-2'] / 2:.1f} photos/s per core (2 workers)")
+        store.close()
+    finally:
+        if ray.is_initialized():
+            ray.shutdown()
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
