@@ -65,16 +65,18 @@ def main() -> int:
     try:
         photos = [(path, path.parent.name) for path in sorted(LFW.glob("*/*.jpg"))[:args.images]]
         shards = hub_parquet(photos, base / "shards", shards=args.shards, rows_per_group=50)
-        store = Store(base / "home" / "faceaudit.db")
         runs = ("local-1", "local-2", "ray-1", "ray-2")
+        # A store per run: in one store the later runs would copy the first one's faces (byte-identical twins).
+        stores = {name: Store(base / name / "faceaudit.db") for name in runs}
         for name in runs:
-            add_dataset(store, shutil.copytree(shards, base / name, copy_function=shutil.copy2), name)
+            add_dataset(stores[name], shutil.copytree(shards, base / name / "shards", copy_function=shutil.copy2),
+                        name)
         seconds, startup = {}, {}
         for name in runs:
             workers = int(name[-1])
             if name.startswith("local"):
                 began = time.perf_counter()
-                for _progress in index_dataset(store, name, workers=workers):
+                for _progress in index_dataset(stores[name], name, workers=workers):
                     pass
             else:
                 began = time.perf_counter()
@@ -82,24 +84,25 @@ def main() -> int:
                          runtime_env={"env_vars": {"FACEAUDIT_HOME": str(base / "home")}})
                 startup[name] = time.perf_counter() - began
                 began = time.perf_counter()
-                for _progress in index_on_cluster(store, name, base / f"parts-{name}"):
+                for _progress in index_on_cluster(stores[name], name, base / f"parts-{name}"):
                     pass
                 ray.shutdown()
             seconds[name] = time.perf_counter() - began
             print(f"{name}: {len(photos) / seconds[name]:.1f} photos/s ({seconds[name]:.1f} s"
                   + (f"; Ray start {startup[name]:.1f} s, not counted)" if name in startup else ")"), flush=True)
-        local = _faces(store, "local-2")
+        local = _faces(stores["local-2"], "local-2")
         print(f"\n{len(photos)} LFW photos, {args.shards} parquet shards, {len(local)} faces; "
               f"{os.cpu_count()} cores (shared with other work: absolute times are noise)")
         for name in ("local-1", "ray-1", "ray-2"):
-            print(f"max |embedding difference| local-2 vs {name}: {_difference(local, _faces(store, name)):.2e}")
+            print(f"max |embedding difference| local-2 vs {name}: {_difference(local, _faces(stores[name], name)):.2e}")
         print(f"Ray overhead, 1 core:  ray-1 takes {seconds['ray-1'] / seconds['local-1']:.2f}x local-1's time")
         print(f"Ray overhead, 2 cores: ray-2 takes {seconds['ray-2'] / seconds['local-2']:.2f}x local-2's time")
         print(f"scaling 1 -> 2 Ray workers: {seconds['ray-1'] / seconds['ray-2']:.2f}x "
               f"(local: {seconds['local-1'] / seconds['local-2']:.2f}x)")
         print(f"per-core rate on Ray: {len(photos) / seconds['ray-1']:.1f} photos/s (1 worker), "
               f"{len(photos) / seconds['ray-2'] / 2:.1f} photos/s per core (2 workers)")
-        store.close()
+        for store in stores.values():
+            store.close()
     finally:
         if ray.is_initialized():
             ray.shutdown()
