@@ -31,8 +31,6 @@ from faceaudit.core.storage.store import Store, from_blob
 from tests.support.dataset_forms import hub_parquet
 from tests.support.lfw_sets import PEOPLE, build_dataset, person_photos
 
-pytestmark = pytest.mark.e2e
-
 ENROLLED = 2
 STRANGERS = 100
 SHARDS = 4
@@ -51,6 +49,7 @@ def local_ray(tmp_path_factory):
 @pytest.fixture(scope="module")
 def indexed(lfw, local_ray, tmp_path_factory):
     """One store with the same shards indexed locally ("local") and on the cluster ("cluster")."""
+    assert local_ray.is_initialized()  # index_on_cluster uses it (and leaves it running)
     base = tmp_path_factory.mktemp("cluster")
     folder = build_dataset(lfw, base / "lfw-set", PEOPLE, ENROLLED, STRANGERS)
     photos = [(path, path.parent.name) for path in sorted(folder.rglob("*.jpg"))]
@@ -208,3 +207,15 @@ def test_an_index_for_large_datasets_is_built_from_the_parts(indexed, tmp_path):
     hits = sum(tuple(where) in {tuple(opened.faces[i]) for i in row if i >= 0}
                for (where, _v), row in zip(queries, found, strict=True))
     assert hits >= 0.9 * len(queries)
+
+
+def test_the_command_line_brings_parts_home(indexed, capsys):
+    from faceaudit.cli.main import main
+
+    _store, base, n_photos = indexed
+    assert main(["dataset", "add", str(base / "cluster"), "--name", "home"]) == 0
+    assert main(["index", "import", "home", str(base / "parts")]) == 0
+    out = capsys.readouterr().out
+    assert f"home: {n_photos}/{n_photos} items" in out and "not really checked" not in out
+    assert main(["index", "import", "home"]) == 2  # no folder named: refused with a message
+    assert "PARTS_DIR" in capsys.readouterr().err

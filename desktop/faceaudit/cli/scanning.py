@@ -6,7 +6,7 @@ import json
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
-from faceaudit.core.matching.matches import Decision
+from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, review
 
 __all__ = ["register"]
 
@@ -31,7 +31,6 @@ def register(commands) -> None:
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.matches import candidates, identifier_candidates
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
@@ -77,8 +76,6 @@ def _say_unchecked(unchecked, out) -> None:
 
 
 def _review(args) -> int:
-    from faceaudit.core.matching.matches import review
-
     review(open_store(), args.match_id, args.decision)
     print(f"match {args.match_id}: {args.decision}")
     return 0

@@ -54,7 +54,6 @@ class LargeIndex:
     def search(self, references: np.ndarray, k: int = 1000, probe: int = 64) -> tuple[np.ndarray, np.ndarray]:
         """Each reference's `k` nearest entries: (approximate squared distances, entry ids; -1 where fewer)."""
         faiss = _faiss()
-        self.index.nprobe = probe
         params = faiss.SearchParametersIVF(nprobe=probe)
         return self.index.search(np.ascontiguousarray(references, dtype=np.float32), k, params=params)
 
