@@ -6,19 +6,20 @@ import sys
 from pathlib import Path
 
 from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.cli.hints import Step, command
 
 __all__ = ["run_cluster"]
 
 
 def run_cluster(args) -> int:
     """Index a dataset on a Ray cluster, or import the parts a cluster made; prints what each shard gave."""
-    from faceaudit.core.datasets.catalog import DatasetError, get_dataset
+    from faceaudit.core.datasets.catalog import DatasetError, DatasetState, get_dataset
 
     store = open_store()
     passphrase = sys.stdin.readline().rstrip("\n") if args.passphrase_stdin else None
     if args.name == "import":
         if len(args.more) != 2:
-            raise DatasetError("say which dataset and which folder: faceaudit index import NAME PARTS_DIR")
+            raise DatasetError(f"say which dataset and which folder: {command(Step.IMPORT_PARTS, name='NAME')}")
         name, folder = args.more
         results = _imported(store, name, folder, passphrase)
     else:
@@ -32,7 +33,7 @@ def run_cluster(args) -> int:
           + (f", {info.unavailable} not read" if info.unavailable else ""))
     for result in refused:
         print(f"  shard not read: {shown(result.reason)}")
-    if info.state.value not in ("ready", "indexing"):
+    if info.state not in (DatasetState.READY, DatasetState.INDEXING):
         print(f"  not really checked: {shown(info.reason)}{see_hint(name, info.state)}")
     return 0
 

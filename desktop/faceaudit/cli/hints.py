@@ -31,6 +31,7 @@ class Step(StrEnum):
     FOLLOW_UP = "follow-up"
     LOCK = "lock"
     UNLOCK = "unlock"
+    IMPORT_PARTS = "import-parts"
 
 
 _COMMANDS = {
@@ -49,6 +50,7 @@ _COMMANDS = {
     Step.FOLLOW_UP: "faceaudit requests follow-up {id}",
     Step.LOCK: "faceaudit lock",
     Step.UNLOCK: "faceaudit unlock",
+    Step.IMPORT_PARTS: "faceaudit index import {name} PARTS_DIR",
 }
 
 
