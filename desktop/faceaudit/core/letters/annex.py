@@ -24,7 +24,8 @@ from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
 __all__ = ["AnnexEntry", "FACE", "IDENTIFIER", "confirmed_matches", "add_face_crops", "add_reference_thumbnails",
-           "distance_text", "scan_date_text", "row_strings", "locator_text", "shown_fields", "matched_text"]
+           "distance_text", "identity_text", "scan_date_text", "row_strings", "locator_text", "shown_fields",
+           "matched_text"]
 
 #: The kinds of annex entry.
 FACE, IDENTIFIER = "face", "identifier"
@@ -67,6 +68,8 @@ class AnnexEntry:
     exact_photo: bool
     scan_date: str
     label: str | None = None
+    #: The identity the photo was found as (labelled datasets): label, photos, close, expected.
+    identity: dict | None = None
     crop: bytes | None = None
     reference: bytes | None = None
     kind: str = FACE
@@ -198,7 +201,9 @@ def _entry(store: Store, row: dict) -> AnnexEntry:
         sha256=row["sha256"] or _sha256_from_file(store, row) or "not recorded", box=box,
         model=row["model"] or "unknown", distance=row["distance"], band=row["band"] or "-",
         exact_photo=bool(row["exact_photo"]), scan_date=(row["scan_started"] or row["first_seen"] or "")[:10],
-        label=row["label"])
+        label=row["label"], identity=None if row["identity_label"] is None else {
+            "label": row["identity_label"], "photos": row["identity_photos"], "close": row["identity_close"],
+            "expected": row["identity_expected"]})
 
 
 def _version(row: dict) -> str:
@@ -235,6 +240,14 @@ def distance_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str:
     band = labels.get("bands", {}).get(entry.band, entry.band)
     text = f"{distance} ({band})"
     return f"{text}; {labels['exact']}" if entry.exact_photo else text
+
+
+def identity_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str | None:
+    """The identity a photo was found as, in the letter's language (None for a photo found alone)."""
+    if not entry.identity:
+        return None
+    expected = f"{entry.identity['expected']:.2g}".replace(".", decimal)
+    return labels["identity_evidence"].format(**{**entry.identity, "expected": expected})
 
 
 def scan_date_text(entry: AnnexEntry, strings: dict) -> str:

@@ -13,7 +13,9 @@ __all__ = ["confirmed_face_rows", "confirmed_list_rows", "reference_thumbnail", 
 
 
 def confirmed_face_rows(store: Store, dataset: str | None = None) -> list[dict]:
-    """Every face match confirmed as me (of one dataset, or all), with its dataset, item, face box and scan date.
+    """Every face match confirmed as me (of one dataset, or all), with its dataset, item, face box and scan date,
+    and the identity it was found as (`identity_label`, `_photos`, `_close`, `_expected`; None for a photo
+    found alone).
 
     Ordered by dataset and item key. The box is the face's as indexed, or the match's own when
     the face has been remade since.
@@ -22,10 +24,12 @@ def confirmed_face_rows(store: Store, dataset: str | None = None) -> list[dict]:
         "SELECT m.id, m.item_id, m.distance, m.band, m.exact_photo, m.reference_face_id, m.first_seen,"
         " d.name AS dataset, d.path, d.model, d.settings, d.last_indexed, i.key, i.sha256, i.label,"
         " COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
-        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started"
+        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started,"
+        " im.label AS identity_label, im.photos AS identity_photos, im.close AS identity_close,"
+        " im.expected AS identity_expected"
         " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
         " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
-        " LEFT JOIN scans s ON s.id = m.scan_id"
+        " LEFT JOIN scans s ON s.id = m.scan_id LEFT JOIN identity_matches im ON im.id = m.identity_id"
         " WHERE m.decision = ?"
     )
     params: list = [Decision.ME.value]
