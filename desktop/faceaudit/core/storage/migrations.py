@@ -320,6 +320,17 @@ def _m070_identity_matches(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m110_index_parts(db: sqlite_utils.Database) -> None:
+    # Index parts made on a cluster and brought home (core/datasets/part_import.py): one row per
+    # shard, so an import run again skips a part already in (same digest, same shard fingerprint)
+    # and says why one was refused.
+    db.execute(
+        "CREATE TABLE index_parts ("
+        " dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+        " shard TEXT NOT NULL, fingerprint TEXT, digest TEXT, status TEXT NOT NULL, reason TEXT,"
+        " items INTEGER, faces INTEGER, imported_at TEXT NOT NULL, PRIMARY KEY (dataset_id, shard))")
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -338,6 +349,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (41, "a small cache of face crops for review", _m041_face_crops),
     (60, "the coverage ledger: files no reader took, companion or not read", _m060_ledger),
     (70, "identities of labelled datasets whose photos together are close to mine", _m070_identity_matches),
+    (110, "index parts imported from a cluster, one per shard", _m110_index_parts),
 ]
 
 

@@ -109,6 +109,15 @@ class FolderSource(Source):
                 kinds[kind] += 1
         return _FOLDER_FORMS.get(frozenset(kinds), "folder with archives")
 
+    def walk_parts(self) -> Iterator[tuple[str, Path, str] | Gap]:
+        """(key, path, what it is) of every photo and part (archive, shard, pack), and a Gap for each
+        folder that cannot be read: the units a cluster indexes one by one (see datasets/shards)."""
+        return self._walk()
+
+    def part(self, key: str, full: Path, kind: str) -> Source | list | None:
+        """The reader of one part `walk_parts` gave, or the entries that say why it is not read."""
+        return self._part(key, full, kind)
+
     # -- listing ---------------------------------------------------------------------------
 
     def entries(self) -> Iterator[Entry | Gap]:
