@@ -111,8 +111,9 @@ class FolderSource(Source):
 
     def walk_parts(self) -> Iterator[tuple[str, Path, str] | Gap]:
         """(key, path, what it is) of every photo and part (archive, shard, pack), and a Gap for each
-        folder that cannot be read: the units a cluster indexes one by one (see datasets/shards)."""
-        return self._walk()
+        folder that cannot be read: the units a cluster indexes one by one (see datasets/shards). Files no
+        reader takes are left to the ledger (`entries` gives them as `Aside`s)."""
+        return (record for record in self._walk() if isinstance(record, Gap) or record[2] not in _ASIDE)
 
     def part(self, key: str, full: Path, kind: str) -> Source | list | None:
         """The reader of one part `walk_parts` gave, or the entries that say why it is not read."""
