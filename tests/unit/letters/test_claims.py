@@ -142,11 +142,11 @@ def test_every_claim_appears_exactly_when_its_condition_holds(lang):
     assert not failures, failures[:5]
 
 
-def test_follow_ups_without_the_original_leave_dates_to_fill_in():
-    for kind in (LetterKind.REMINDER, LetterKind.DPA_COMPLAINT):
-        letter = render(kind, "gdpr", "en", "lfw", "berlin", Evidence.NONE, Ground.NO_ANSWER, original=None)
-        assert letter.claims["original_unknown"] and "[date: please fill in]" in letter.body
-        assert not _check(letter, kind)
+def test_follow_ups_without_the_original_are_refused_with_how_to_give_it():
+    for kind in (LetterKind.REMINDER, LetterKind.DPA_COMPLAINT, LetterKind.CPPA_COMPLAINT):
+        law, sender = ("ccpa", "california") if kind == LetterKind.CPPA_COMPLAINT else ("gdpr", "berlin")
+        with pytest.raises(LetterError, match=r"--request ID.*faceaudit requests add"):
+            render(kind, law, "en", "ffhq", sender, Evidence.NONE, Ground.NO_ANSWER, original=None)
 
 
 def test_no_found_sentence_without_a_confirmed_match_and_no_enclosure_without_an_annex():
@@ -170,7 +170,10 @@ def test_no_ccpa_for_a_non_californian_and_no_ftc_letter_to_a_university():
         render_letter(LetterKind.CCPA_DELETE, "en", lfw, SENDERS["california"], law="ccpa")
     with pytest.raises(LetterError, match="companies"):
         render_letter(LetterKind.FTC_COMPLAINT, "en", lfw, SENDERS["california"], law="ftc", original=ORIGINAL)
-    assert offered_laws(LetterKind.FTC_COMPLAINT, SENDERS["berlin"], ffhq) == ["ftc"]
+    assert offered_laws(LetterKind.FTC_COMPLAINT, SENDERS["california"], ffhq) == ["ftc"]
+    # ReportFraud.ftc.gov is for people in the US; a Berliner is told of econsumer.gov.
+    with pytest.raises(LetterError, match="econsumer.gov"):
+        render_letter(LetterKind.FTC_COMPLAINT, "en", ffhq, SENDERS["berlin"], law="ftc", original=ORIGINAL)
 
 
 def test_bipa_only_for_illinois_residents_writing_to_a_company():

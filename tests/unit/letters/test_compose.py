@@ -36,7 +36,7 @@ ON = date(2028, 1, 31)
 ORIGINAL = Original("erasure", date(2027, 12, 31), date(2028, 1, 31), "#7")
 #: Articles (or sections) each type must cite; formatted with the law's own citation pattern.
 LEGAL_BASIS = {
-    "erasure": ["17", "9(2)", "14", "19", "12(3)", "17(2)", "18(1)(d)"],
+    "erasure": ["17", "9(2)", "19", "12(3)", "17(2)", "18(1)(d)"],
     "access": ["15", "15(1)(g)", "15(1)(c)"],
     "objection": ["21(1)", "19"],
     "reminder": ["12(3)", "77"],
@@ -49,7 +49,7 @@ LEGAL_BASIS = {
 _GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15 Abs. 1 lit. c", "21(1)": "21 Abs. 1",
            "9(2)": "9 Abs. 2", "17(2)": "17 Abs. 2", "18(1)(d)": "18 Abs. 1 lit. d"}
 #: Who writes under which law: a Berlin resident (GDPR), an English one (UK GDPR), a Californian (CCPA).
-RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("DE", "DE-BE")}
+RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY")}
 #: The dataset each law's letters are about: LFW (a university) for the GDPR, FFHQ (a company) for US laws.
 DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy"}
 CASES = [(kind, lang, law) for kind, spec in LETTER_TYPES.items() for law in spec.laws for lang in ("en", "de")
@@ -196,7 +196,7 @@ def test_header_injection_is_impossible(store, tmp_path):
 
 
 def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path):
-    letter = render_letter("erasure", "de", find_entry("celeba"), Identity())
+    letter = render_letter("erasure", "de", find_entry("celeba"), Identity(country="DE"))
     assert "[Datenschutzkontakt" not in letter.recipient_lines[0]
     assert any("bitte ergänzen" in line for line in letter.recipient_lines)
     assert letter.sender_name == "[Ihr Name]"
@@ -287,6 +287,8 @@ def test_template_syntax_in_every_user_field_is_never_evaluated(store, tmp_path,
         save_identity(store, **{name: value})
     elif group == "recipient":
         kind, original = ("ftc-complaint", ORIGINAL) if name == "web_form" else ("erasure", None)
+        if kind == "ftc-complaint":  # the FTC takes reports from people in the US
+            save_identity(store, country="US", region="US-NY")
         dataset = "ffhq-copy" if kind == "ftc-complaint" else dataset
         parts = {"name": "Lab", "lines": () if name == "name" else ("Lab", "1 Road"), "email": "", "web_form": ""}
         parts[name] = (value, "1 Road") if name == "lines" else value

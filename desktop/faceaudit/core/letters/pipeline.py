@@ -16,8 +16,10 @@ from pathlib import Path
 
 from faceaudit.core.errors import Action
 from faceaudit.core.letters.annex import AnnexEntry, add_face_crops, add_reference_thumbnails, confirmed_matches
+from faceaudit.core.letters.applicability import parse_collected
 from faceaudit.core.letters.compose import (
     Letter,
+    LetterError,
     Original,
     Recipient,
     authority_recipient,
@@ -35,7 +37,14 @@ from faceaudit.core.letters.registry import (
     find_entry,
     find_organisation,
 )
-from faceaudit.core.letters.requests import RequestError, RequestRecord, add_request, follow_up, get_request
+from faceaudit.core.letters.requests import (
+    RequestError,
+    RequestRecord,
+    add_request,
+    follow_up,
+    get_request,
+    next_reference,
+)
 from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, RecipientRole, Subject
 from faceaudit.core.storage.private_files import write_private
 from faceaudit.core.storage.store import Store
@@ -68,6 +77,7 @@ class LetterChoice:
         parent_id: the tracked request this letter follows up.
         ground: what happened to the earlier request (Ground), for reminders and complaints.
         channel: how the letter will be sent (Channel); the deadline counts from its receipt.
+        collected: when the recipient got the photos, YYYY[-MM[-DD]] ("" not known: nothing is assumed).
     """
 
     kind: str
@@ -87,6 +97,7 @@ class LetterChoice:
     match_ids: tuple[str, ...] | None = None
     ground: str = ""
     channel: str | None = None
+    collected: str = ""
 
 
 @dataclass(frozen=True)
@@ -149,7 +160,8 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     # app's window (which composes previews through this module) should not wait for it.
     from faceaudit.core.letters.pdf import letter_pdf_bytes
 
-    letter = _render(store, choice, _annex(store, choice, with_pictures=True))
+    reference = get_request(store, request_id).reference if request_id is not None else next_reference(store)
+    letter = _render(store, choice, _annex(store, choice, with_pictures=True), reference if track else "")
     if eml:
         check_email_draft(letter)  # all or nothing: refused before the PDF is written
     saved = SavedLetter(letter, request_id)
@@ -173,7 +185,7 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
             letter_path=str(first) if first else None, parent_id=choice.parent_id,
             organisation=entry.id if entry.is_organisation else None, account=choice.account,
             evidence=letter.case.evidence if letter.case else "", match_ids=[a.ref for a in letter.annex],
-            sender_country=identity.country, sender_region=identity.region).id
+            sender_country=identity.country, sender_region=identity.region, reference=letter.reference).id
     return saved
 
 
@@ -233,7 +245,7 @@ def original_of(record: RequestRecord) -> Original | None:
     """The earlier request as a follow-up letter refers to it (None until it has a sent date)."""
     if record.sent_date is None:
         return None
-    return Original(record.type, record.sent_date, record.deadline, f"#{record.id}")
+    return Original(record.type, record.sent_date, record.deadline, record.reference)
 
 
 def follow_up_choice(store: Store, request_id: int, *, today: date | None = None,
@@ -305,14 +317,19 @@ def _annex(store: Store, choice: LetterChoice, with_pictures: bool) -> list[Anne
     return annex
 
 
-def _render(store: Store, choice: LetterChoice, annex: list[AnnexEntry]) -> Letter:
+def _render(store: Store, choice: LetterChoice, annex: list[AnnexEntry], reference: str | None = None) -> Letter:
     entry = letter_entry(store, choice)
+    try:
+        collected = parse_collected(choice.collected) if choice.collected else None
+    except ValueError as error:
+        raise LetterError(str(error)) from None
     recipient = choice.recipient
     channel = choice.channel or ("email" if (recipient.email if recipient else entry.contact.get("email")) else "post")
     return render_letter(choice.kind, choice.lang, entry, load_identity(store), law=choice.law, annex=annex,
                          on=choice.on, recipient=recipient, original=choice.original, details=choice.details,
                          ground=choice.ground, account=choice.account, platform=platform_for(entry, choice.via),
-                         channel=channel)
+                         channel=channel, collected=collected, platform_used=bool(choice.via or choice.account.strip()),
+                         reference=next_reference(store) if reference is None else reference)
 
 
 def _notes(store: Store, choice: LetterChoice, letter: Letter) -> list[Note]:
