@@ -196,6 +196,9 @@ def update_request(store: Store, request_id: int, *, status: str | None = None, 
         RequestError: unknown request, status or channel, or a receipt before the sent date.
     """
     record = get_request(store, request_id)
+    if sent is not None and sent > date.today():
+        raise RequestError(f"the sent date {sent.isoformat()} is in the future: record it on the day you send the "
+                           "letter", subject=request_id)
     if status is not None:
         _check_choice("status", status, Status)
     if channel is not None:
