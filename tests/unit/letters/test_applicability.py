@@ -53,7 +53,9 @@ def expected(kind: str, law: str, sender: str, family: str) -> str | None:
     if law == Law.CCPA:
         return "California residents" if sender != "US-CA" else None if company else "binds businesses"
     if law == Law.BIPA:
-        return "Illinois residents" if sender != "US-IL" else None if company else "private entities"
+        if sender != "US-IL":
+            return "Illinois residents"
+        return "private entities" if not company else None if entry.purpose == "recognition" else "face geometry"
     if law == Law.FTC:
         return "companies" if not company else None if sender.startswith("US") else "econsumer.gov"
     raise AssertionError(law)

@@ -91,7 +91,7 @@ def test_the_matrix_is_broad():
 
 _FOREIGN_CITATION = {
     "ccpa": re.compile(r"Cal\. Civ\. Code § (?!1798\.)"),
-    "bipa": re.compile(r"740 ILCS 14/(?!(10|15)\b)"),
+    "bipa": re.compile(r"740 ILCS 14/(?!(10|15|20)\b)"),
     "ftc": re.compile(r"(?<!U\.S\.C\. )§ (?!45\b)"),
     "gdpr": re.compile(r"(Article|Art\.) (\d{3,}|1798)"),
     "uk-gdpr": re.compile(r"(Article|Art\.) (\d{3,}|1798)"),

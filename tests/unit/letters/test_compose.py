@@ -49,9 +49,10 @@ LEGAL_BASIS = {
 _GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15 Abs. 1 lit. c", "21(1)": "21 Abs. 1",
            "9(2)": "9 Abs. 2", "17(2)": "17 Abs. 2", "18(1)(d)": "18 Abs. 1 lit. d"}
 #: Who writes under which law: a Berlin resident (GDPR), an English one (UK GDPR), a Californian (CCPA).
-RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY")}
+RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY"), "bipa": ("US", "US-IL")}
 #: The dataset each law's letters are about: LFW (a university) for the GDPR, FFHQ (a company) for US laws.
-DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy"}
+DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy",
+           "bipa": "msceleb-copy"}  # BIPA: a company's dataset for recognition
 CASES = [(kind, lang, law) for kind, spec in LETTER_TYPES.items() for law in spec.laws for lang in ("en", "de")
          if spec.subject is not Subject.ORGANISATION]
 
@@ -69,6 +70,8 @@ def _citation(lang: str, law: str, number: str) -> str:
 def store():
     store = store_with_matches()
     add_dataset(store, "ffhq-copy", "/nonexistent/ffhq", [(k, s, "me") for k, s in CONFIRMED], registry_id="ffhq")
+    add_dataset(store, "msceleb-copy", "/nonexistent/msceleb", [(k, s, "me") for k, s in CONFIRMED],
+                registry_id="ms-celeb-1m")
     save_identity(store, name="Jane Doe", address="Hauptstraße 1\n10115 Berlin", email="jane@example.org",
                   country="DE", region="DE-BE")
     return store
@@ -83,18 +86,20 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
                          original=ORIGINAL if follow else None, ground="no-answer" if follow else "", channel="email")
     text = pdf_text(files.pdf)
     strings = letter_strings(lang)
-    numbers = ["1798.130(a)(2)"] if law == "ccpa" and kind == "reminder" else LEGAL_BASIS[kind]
+    numbers = (["1798.130(a)(2)"] if law == "ccpa" and kind == "reminder"
+               else ["15(a)", "15(b)", "15(c)", "15(d)", "20"] if law == "bipa" else LEGAL_BASIS[kind])
     for number in numbers:
         assert _citation(lang, law, number) in text, (kind, lang, law, number)
     if kind == "ftc-complaint":
         assert "15 U.S.C. § 45" in text
-    if kind not in ("dpa-complaint", "cppa-complaint", "ftc-complaint"):
+    if kind not in ("dpa-complaint", "cppa-complaint", "ftc-complaint") and law != "bipa":  # BIPA sets no period
         assert files.letter.deadline is not None and format_date(files.letter.deadline, strings) in text
     expected_recipient = {("dpa-complaint", "gdpr"): "Berliner Beauftragte für Datenschutz und Informationsfreiheit",
                           ("dpa-complaint", "uk-gdpr"): "Information Commissioner's Office",
                           ("cppa-complaint", "ccpa"): "California Privacy Protection Agency",
                           ("ftc-complaint", "ftc"): "Federal Trade Commission"}.get(
-        (kind, law), "NVIDIA Corporation" if DATASET[law] == "ffhq-copy" else "University of Massachusetts Amherst")
+        (kind, law), {"ffhq-copy": "NVIDIA Corporation", "msceleb-copy": "Microsoft"}.get(
+            DATASET[law], "University of Massachusetts Amherst"))
     assert expected_recipient in text
     for key, sha in CONFIRMED:
         assert key in text and sha in text
@@ -102,7 +107,7 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
         assert key not in text and sha not in text
     assert strings["page"].format(page=1, pages=len(PdfReader(files.pdf).pages)) in text
     assert "Jane Doe" in text and strings["date_format"].format(day=31, month=strings["months"][0], year=2028) in text
-    assert "lfw-copy" not in text and "ffhq-copy" not in text  # the person's own names for their copies
+    assert "lfw-copy" not in text and "ffhq-copy" not in text and "msceleb-copy" not in text  # the person's own names for their copies
 
 
 def test_complaints_go_to_the_authority_of_residence(store, tmp_path):

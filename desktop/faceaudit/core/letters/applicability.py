@@ -16,7 +16,7 @@ from datetime import date
 
 from faceaudit.core.letters.identity import Identity, country_name, residence_name
 from faceaudit.core.letters.registry import RegistryEntry
-from faceaudit.core.letters.types import Law, LetterKind, RecipientKind
+from faceaudit.core.letters.types import Law, LetterKind, Purpose, RecipientKind
 
 __all__ = ["EEA", "in_eea", "LawRule", "RULES", "Period", "parse_collected", "controller_for", "refusal",
            "duties_at_collection", "ccpa_lookback_limited", "no_law_left", "applicability_table", "GDPR_APPLIES",
@@ -75,7 +75,8 @@ RULES: dict[str, LawRule] = {
          ("Cal. Civ. Code § 1798.130", "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=1798.130"))),
     Law.BIPA: LawRule(
         Law.BIPA, "Illinois residents", "private entities (740 ILCS 14/10): companies; not State or local "
-        "government bodies; a university only where it is known to be private", "in force since 3 October 2008",
+        "government bodies, nor universities FaceAudit cannot tell are private; only where the registry says faces "
+        "are used for recognition (a photograph alone is not a biometric identifier)", "in force since 3 October 2008",
         (("740 ILCS 14/10 and 14/15", "https://ilga.gov/legislation/ilcs/ilcs3.asp?ActID=3004&ChapterID=57"),)),
     Law.FTC: LawRule(
         Law.FTC, "people in the US (ReportFraud.ftc.gov; from elsewhere, econsumer.gov)",
@@ -160,6 +161,9 @@ def refusal(kind: str, law: str, identity: Identity, entry: RegistryEntry | None
             return f"BIPA protects Illinois residents; {where}"
         if recipient_kind != RecipientKind.COMPANY:
             return f"BIPA binds private entities (740 ILCS 14/10); this recipient is {_kind_words(recipient_kind)}"
+        if entry is not None and entry.purpose != Purpose.RECOGNITION:
+            return ("BIPA concerns scans of face geometry, and its definition leaves out photographs (740 ILCS 14/10); "
+                    "the registry does not say that this recipient uses faces for recognition")
         return None
     if law == Law.FTC:
         if recipient_kind != RecipientKind.COMPANY:

@@ -246,9 +246,10 @@ CLAIMS: tuple[Claim, ...] = (
        "Cal. Code Regs. tit. 11, § 7021(a)",
        "https://advisori.com/cpra/%C2%A7-7021-timelines-for-responding-to-requests-to-delete-requests-to-correct-and-requests-to-know/",
        "10 business days", "10 Geschäftstagen"),
-    _c("bipa_resident", {K.DEVELOPER_ERASURE}, lambda c: c.law == Law.BIPA and c.sender_region.upper() == "US-IL",
-       "a BIPA letter, written only for an Illinois resident to a private company",
-       "740 ILCS 14/15(a), (b), (d)", "https://ilga.gov/legislation/ilcs/fulltext?DocName=074000140K15",
+    _c("bipa_resident", {K.DEVELOPER_ERASURE, K.ERASURE},
+       lambda c: c.law == Law.BIPA and c.sender_region.upper() == "US-IL",
+       "a BIPA letter, written only for an Illinois resident to a private entity that uses faces for recognition",
+       "740 ILCS 14/15(a)-(d); 14/20 (right of action, named without promising damages)", "https://ilga.gov/legislation/ilcs/fulltext?DocName=074000140K15",
        "I am an Illinois resident", "wohne in Illinois"),
     _c("bdsg", _REQUESTS, bdsg_applies,
        "a GDPR letter where the BDSG governs the recipient (established in Germany, or outside the EU/EEA and "

@@ -131,7 +131,7 @@ class LetterType:
 _GDPR = (Law.GDPR, Law.UK_GDPR)
 
 LETTER_TYPES: dict[LetterKind, LetterType] = {
-    LetterKind.ERASURE: LetterType(_GDPR),
+    LetterKind.ERASURE: LetterType((*_GDPR, Law.BIPA)),
     LetterKind.ACCESS: LetterType(_GDPR),
     LetterKind.OBJECTION: LetterType(_GDPR),
     LetterKind.REMINDER: LetterType((*_GDPR, Law.CCPA), subject=Subject.EITHER),
