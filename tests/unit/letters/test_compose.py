@@ -49,7 +49,8 @@ LEGAL_BASIS = {
 _GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15 Abs. 1 lit. c", "21(1)": "21 Abs. 1",
            "9(2)": "9 Abs. 2", "17(2)": "17 Abs. 2", "18(1)(d)": "18 Abs. 1 lit. d"}
 #: Who writes under which law: a Berlin resident (GDPR), an English one (UK GDPR), a Californian (CCPA).
-RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY"), "bipa": ("US", "US-IL")}
+RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY"),
+             "bipa": ("US", "US-IL")}
 #: The dataset each law's letters are about: LFW (a university) for the GDPR, FFHQ (a company) for US laws.
 DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy",
            "bipa": "msceleb-copy"}  # BIPA: a company's dataset for recognition
@@ -107,7 +108,7 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
         assert key not in text and sha not in text
     assert strings["page"].format(page=1, pages=len(PdfReader(files.pdf).pages)) in text
     assert "Jane Doe" in text and strings["date_format"].format(day=31, month=strings["months"][0], year=2028) in text
-    assert "lfw-copy" not in text and "ffhq-copy" not in text and "msceleb-copy" not in text  # the person's own names for their copies
+    assert "lfw-copy" not in text and "ffhq-copy" not in text and "msceleb-copy" not in text  # names for copies
 
 
 def test_complaints_go_to_the_authority_of_residence(store, tmp_path):
