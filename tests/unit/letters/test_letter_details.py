@@ -97,3 +97,69 @@ def test_registry_show_works_for_every_entry_and_lists_each_source_once(data_hom
     out = capsys.readouterr().out
     assert "controller for EEA: MTCH Technology Services Limited (IE)" in out and "event: 2014" in out
     assert okcupid.controllers[0]["source"]["url"].startswith("https://www.okcupid.com/legal/privacy")
+
+
+def _keys(data: dict, prefix: str = "") -> set[str]:
+    keys = set()
+    for key, value in data.items():
+        keys.add(prefix + key)
+        if isinstance(value, dict) and key not in ("markers",):
+            keys |= _keys(value, prefix + key + ".")
+    return keys
+
+
+def test_every_language_is_a_folder_with_every_type_its_word_list_and_a_marker_for_every_claim():
+    from faceaudit.core.letters.claims import CLAIMS
+    from faceaudit.core.letters.compose import languages, letter_strings
+    from faceaudit.core.letters.types import LETTER_TYPES
+    from faceaudit.core.storage.resources import resources_dir
+
+    assert {"en", "de", "fr"} <= set(languages())
+    english = _keys(letter_strings("en"))
+    for lang in languages():
+        folder = resources_dir() / "letters" / lang
+        assert {f"{kind}.txt.j2" for kind in LETTER_TYPES} <= {p.name for p in folder.glob("*.txt.j2")}, lang
+        assert (folder / "_parts.j2").is_file() and (folder / "annex_rows.json").is_file(), lang
+        strings = letter_strings(lang)
+        assert english - {"first_day"} <= _keys(strings), (lang, english - _keys(strings))
+        for claim in CLAIMS:  # the claims test looks each marker up here first
+            assert strings.get("markers", {}).get(claim.id) or claim.markers.get(lang), (lang, claim.id)
+
+
+@pytest.mark.parametrize("sender, law, controller", [
+    (Identity("Jeanne Dupont", "1 rue de Rivoli\n75001 Paris", "j@example.org", "DE", "DE-BE"), "gdpr",
+     "MTCH Technology Services Limited"),
+    (Identity("Jane Doe", "1 Main St\nSan Francisco, CA", "j@example.org", "US", "US-CA"), "ccpa",
+     "Humor Rainbow, Inc."),
+])
+def test_the_2014_okcupid_case_in_french(sender, law, controller):
+    from faceaudit.core.letters.applicability import parse_collected
+
+    okcupid = find_entry("okcupid")
+    letter = render_letter("platform-access", "fr", okcupid, sender, on=date(2026, 6, 1), account="okc-42",
+                           collected=parse_collected("2014"))
+    assert letter.law == law and letter.recipient.name == controller
+    assert "Madame, Monsieur" in letter.body and "Je vous prie d'agréer" in letter.body
+    body = letter.body.replace("\u00a0", " ")
+    assert ("article 15 du RGPD" in body) == (law == "gdpr")
+    assert "lorsque j'utilisais votre service" not in letter.body  # no Art. 13 duty in 2014
+    assert ("12\u00a0mois" in letter.body or "12 mois" in letter.body) == (law == "ccpa")
+
+
+def test_a_parisian_complains_to_the_cnil_in_french():
+    from faceaudit.core.letters.compose import Original
+
+    paris = Identity("Jeanne Dupont", "1 rue de Rivoli\n75001 Paris", "j@example.org", "FR", "FR-75C")
+    letter = render_letter("dpa-complaint", "fr", find_entry("lfw"), paris, on=date(2026, 6, 1),
+                           original=Original("erasure", date(2026, 4, 1), date(2026, 5, 4), "FA-1"), ground="no-answer")
+    subject = letter.subject.replace("\u00a0", " ")
+    assert "CNIL" in letter.recipient.name and subject.startswith("Réclamation au titre de l'article 77 du RGPD")
+    assert "Le 1er avril 2026" in letter.body and "FA-1" in letter.body and "d'examiner la question" in letter.body
+
+
+def test_a_list_never_ends_with_a_semicolon():
+    for lang in ("en", "de", "fr"):
+        letter = render_letter("erasure", lang, find_entry("ffhq"), Identity(country="DE"), on=date(2026, 6, 1))
+        for paragraph in letter.body.split("\n\n"):
+            if paragraph.split("\n")[-1].startswith("- "):
+                assert paragraph.rstrip()[-1] == ".", (lang, paragraph[-80:])

@@ -140,7 +140,8 @@ def letter_strings(lang: str) -> dict:
 
 def format_date(day: date, strings: dict) -> str:
     """A date written out as the language writes it (e.g. '28 February 2028', '28. Februar 2028')."""
-    return strings["date_format"].format(day=day.day, month=strings["months"][day.month - 1], year=day.year)
+    number = strings.get("first_day", 1) if day.day == 1 else day.day  # French writes "1er juin"
+    return strings["date_format"].format(day=number, month=strings["months"][day.month - 1], year=day.year)
 
 
 def format_number(value: float, strings: dict, digits: int = 3) -> str:
@@ -342,7 +343,14 @@ def _tidy(body: str) -> str:
             paragraphs[-1] += "\n" + paragraph
         else:
             paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs) + "\n"
+    return "\n\n".join(_end_list(paragraph) for paragraph in paragraphs) + "\n"
+
+
+def _end_list(paragraph: str) -> str:
+    """A list whose last item a template left with ";" or "," (an item after it left out) ends with a full stop."""
+    if paragraph.split("\n")[-1].startswith("- ") and paragraph.rstrip()[-1:] in (";", ","):
+        return paragraph.rstrip()[:-1].rstrip("\u00a0 ") + "."
+    return paragraph
 
 
 @lru_cache(maxsize=8)
