@@ -9,7 +9,7 @@ claim's words only when `claims.<id>` is set.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -384,7 +384,11 @@ def default_recipient_for(spec: LetterType, law: str, entry: RegistryEntry,
                           authority: Authority | None = None) -> Recipient:
     """The registry's contact for letters to custodians and organisations; the authority for complaints."""
     if spec.to is RecipientRole.AUTHORITY:
-        return authority_recipient(authority) if authority else Recipient()
+        if authority is None:
+            return Recipient()
+        found = authority_recipient(authority)
+        # Text for the authority's complaint form: no mail recipient (the .eml says where it goes).
+        return replace(found, email="") if spec.form_only and found.web_form else found
     contact = entry.contact
     name = contact.get("name") or ""
     lines = [entry.custodian] + ([name] if name and name != entry.custodian else []) + _split(contact.get("postal", ""))

@@ -22,7 +22,6 @@ from faceaudit.core.letters.compose import (
     LetterError,
     Original,
     Recipient,
-    authority_recipient,
     default_recipient_for,
     render_letter,
 )
@@ -170,10 +169,14 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
         saved.pdf = write_private(pdf, pdf_bytes)
     if text:
         saved.text = write_letter_text(letter, text)
+    earlier, missing = _earlier_letters(store, choice.parent_id)
     if eml:
         attachment = Path(pdf).name if pdf else Path(eml).stem + ".pdf"
-        saved.eml = write_letter_eml(letter, eml, pdf_bytes, attachment)
+        saved.eml = write_letter_eml(letter, eml, pdf_bytes, attachment, extra=earlier)
     saved.notes = _notes(store, choice, letter)
+    if eml:
+        saved.notes += [Note(f"the earlier letter {path} was not found: attach it to the e-mail yourself")
+                        for path in missing]
     if track and request_id is None:
         first = saved.paths[0] if saved.paths else None
         entry = letter_entry(store, choice)
@@ -235,10 +238,8 @@ def default_recipient(store: Store, kind: str, law: str | None, dataset: str = "
     spec = LETTER_TYPES[kind]
     entry = letter_entry(store, LetterChoice(kind, dataset, organisation=organisation))
     law = law or spec.laws[0]
-    if spec.to is RecipientRole.AUTHORITY:
-        authority, _why = complaint_authority(law, load_identity(store), entry)
-        return authority_recipient(authority) if authority else Recipient()
-    return default_recipient_for(spec, law, entry)
+    authority = complaint_authority(law, load_identity(store), entry)[0] if spec.to is RecipientRole.AUTHORITY else None
+    return default_recipient_for(spec, law, entry, authority)
 
 
 def original_of(record: RequestRecord) -> Original | None:
@@ -324,12 +325,33 @@ def _render(store: Store, choice: LetterChoice, annex: list[AnnexEntry], referen
     except ValueError as error:
         raise LetterError(str(error)) from None
     recipient = choice.recipient
-    channel = choice.channel or ("email" if (recipient.email if recipient else entry.contact.get("email")) else "post")
+    channel = choice.channel or ("web-form" if LETTER_TYPES[choice.kind].form_only else
+                                 "email" if (recipient.email if recipient else entry.contact.get("email")) else "post")
     return render_letter(choice.kind, choice.lang, entry, load_identity(store), law=choice.law, annex=annex,
                          on=choice.on, recipient=recipient, original=choice.original, details=choice.details,
                          ground=choice.ground, account=choice.account, platform=platform_for(entry, choice.via),
                          channel=channel, collected=collected, platform_used=bool(choice.via or choice.account.strip()),
                          reference=next_reference(store) if reference is None else reference)
+
+
+def _earlier_letters(store: Store, parent_id: int | None) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The letters a follow-up follows (the request, then the reminder), as (file name, bytes) to attach, and the
+    paths of those whose file is gone."""
+    found: list[tuple[str, bytes]] = []
+    missing: list[str] = []
+    seen: set[int] = set()
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        record = get_request(store, parent_id)
+        if record.letter_path:
+            path = Path(record.letter_path)
+            pdf = path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
+            if pdf.is_file():
+                found.insert(0, (pdf.name, pdf.read_bytes()))
+            else:
+                missing.insert(0, str(pdf))
+        parent_id = record.parent_id
+    return found, missing
 
 
 def _notes(store: Store, choice: LetterChoice, letter: Letter) -> list[Note]:

@@ -120,12 +120,14 @@ class LetterType:
         to: whom it is addressed to.
         answer_due: the letter sets the recipient a statutory period.
         subject: whether it is about a dataset, an organisation, or either.
+        form_only: the text is for the authority's web form; it has no mail recipient.
     """
 
     laws: tuple[Law, ...]
     to: RecipientRole = RecipientRole.CUSTODIAN
     answer_due: bool = True
     subject: Subject = Subject.DATASET
+    form_only: bool = False
 
 
 _GDPR = (Law.GDPR, Law.UK_GDPR)
@@ -139,9 +141,9 @@ LETTER_TYPES: dict[LetterKind, LetterType] = {
     LetterKind.CCPA_DELETE: LetterType((Law.CCPA,)),
     LetterKind.CCPA_KNOW: LetterType((Law.CCPA,)),
     LetterKind.CPPA_COMPLAINT: LetterType((Law.CCPA,), to=RecipientRole.AUTHORITY, answer_due=False,
-                                          subject=Subject.EITHER),
+                                          subject=Subject.EITHER, form_only=True),
     LetterKind.FTC_COMPLAINT: LetterType((Law.FTC,), to=RecipientRole.AUTHORITY, answer_due=False,
-                                         subject=Subject.EITHER),
+                                         subject=Subject.EITHER, form_only=True),
     LetterKind.PLATFORM_ACCESS: LetterType((*_GDPR, Law.CCPA), subject=Subject.ORGANISATION),
     LetterKind.DEVELOPER_ERASURE: LetterType((*_GDPR, Law.CCPA, Law.BIPA), subject=Subject.ORGANISATION),
 }
