@@ -163,3 +163,14 @@ def test_a_list_never_ends_with_a_semicolon():
         for paragraph in letter.body.split("\n\n"):
             if paragraph.split("\n")[-1].startswith("- "):
                 assert paragraph.rstrip()[-1] == ".", (lang, paragraph[-80:])
+
+
+@pytest.mark.parametrize("lang", ["en", "de", "fr"])
+def test_the_subject_line_stands_alone_under_every_law(lang):
+    illinois = Identity("J", "1 Main St", "j@example.org", "US", "US-IL")
+    berlin = Identity("J", "Hauptstraße 1", "j@example.org", "DE", "DE-BE")
+    for sender in (illinois, berlin):
+        letter = render_letter("erasure", lang, find_entry("ms-celeb-1m"), sender, on=date(2026, 6, 1))
+        assert not any(word in letter.subject for word in ("Dear", "Sehr geehrte", "Madame")), letter.subject
+        assert letter.body.split("\n")[0] in ("Dear Sir or Madam,", "Sehr geehrte Damen und Herren,",
+                                              "Madame, Monsieur,")
