@@ -56,6 +56,8 @@ def expected(kind: str, law: str, sender: str, family: str) -> str | None:
         if sender != "US-IL":
             return "Illinois residents"
         return "private entities" if not company else None if entry.purpose == "recognition" else "face geometry"
+    if law == Law.TDPSA:
+        return "Texas residents" if sender != "US-TX" else None if company else "binds businesses"
     if law == Law.FTC:
         return "companies" if not company else None if sender.startswith("US") else "econsumer.gov"
     raise AssertionError(law)

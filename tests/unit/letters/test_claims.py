@@ -31,6 +31,7 @@ SENDERS = {
     "england": Identity("Jane Doe", "1 High Street\nLondon", "jane@example.org", "GB", "GB-ENG"),
     "california": Identity("Jane Doe", "1 Main St\nSan Francisco, CA", "jane@example.org", "US", "US-CA"),
     "illinois": Identity("Jane Doe", "1 Main St\nChicago, IL", "jane@example.org", "US", "US-IL"),
+    "texas": Identity("Jane Doe", "1 Main St\nAustin, TX", "jane@example.org", "US", "US-TX"),
 }
 #: Datasets of different purposes, statuses, custodian kinds and countries.
 DATASETS = ["lfw", "wider-face", "ffhq", "vggface2", "ms-celeb-1m", "laion-5b", "yfcc100m", "imdb-wiki"]
@@ -92,6 +93,7 @@ def test_the_matrix_is_broad():
 _FOREIGN_CITATION = {
     "ccpa": re.compile(r"Cal\. Civ\. Code § (?!1798\.)"),
     "bipa": re.compile(r"740 ILCS 14/(?!(10|15|20)\b)"),
+    "tdpsa": re.compile(r"Tex\. Bus\. & Com\. Code § (?!541\.)"),
     "ftc": re.compile(r"(?<!U\.S\.C\. )§ (?!45\b)"),
     "gdpr": re.compile(r"(Article|Art\.) (\d{3,}|1798)"),
     "uk-gdpr": re.compile(r"(Article|Art\.) (\d{3,}|1798)"),

@@ -50,10 +50,10 @@ _GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15
            "9(2)": "9 Abs. 2", "17(2)": "17 Abs. 2", "18(1)(d)": "18 Abs. 1 lit. d"}
 #: Who writes under which law: a Berlin resident (GDPR), an English one (UK GDPR), a Californian (CCPA).
 RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY"),
-             "bipa": ("US", "US-IL")}
+             "bipa": ("US", "US-IL"), "tdpsa": ("US", "US-TX")}
 #: The dataset each law's letters are about: LFW (a university) for the GDPR, FFHQ (a company) for US laws.
 DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy",
-           "bipa": "msceleb-copy"}  # BIPA: a company's dataset for recognition
+           "bipa": "msceleb-copy", "tdpsa": "ffhq-copy"}  # BIPA: a company's dataset for recognition
 CASES = [(kind, lang, law) for kind, spec in LETTER_TYPES.items() for law in spec.laws for lang in ("en", "de")
          if spec.subject is not Subject.ORGANISATION]
 
@@ -88,7 +88,8 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
     text = pdf_text(files.pdf)
     strings = letter_strings(lang)
     numbers = (["1798.130(a)(2)"] if law == "ccpa" and kind == "reminder"
-               else ["15(a)", "15(b)", "15(c)", "15(d)", "20"] if law == "bipa" else LEGAL_BASIS[kind])
+               else ["15(a)", "15(b)", "15(c)", "15(d)", "20"] if law == "bipa"
+               else ["541.052(b)", "541.151"] if law == "tdpsa" else LEGAL_BASIS[kind])
     for number in numbers:
         assert _citation(lang, law, number) in text, (kind, lang, law, number)
     if kind == "ftc-complaint":

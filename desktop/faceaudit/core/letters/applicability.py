@@ -78,6 +78,18 @@ RULES: dict[str, LawRule] = {
         "government bodies, nor universities FaceAudit cannot tell are private; only where the registry says faces "
         "are used for recognition (a photograph alone is not a biometric identifier)", "in force since 3 October 2008",
         (("740 ILCS 14/10 and 14/15", "https://ilga.gov/legislation/ilcs/ilcs3.asp?ActID=3004&ChapterID=57"),)),
+    Law.TDPSA: LawRule(
+        Law.TDPSA, "Texas residents (§ 541.001 'consumer')",
+        "controllers doing business in Texas (§ 541.002(a)): companies; not state agencies, nonprofit "
+        "organisations or institutions of higher education (§ 541.002(b)); the letter asks 'to the extent chapter "
+        "541 applies to you', since FaceAudit cannot tell a small business (as the SBA defines it) apart",
+        "in force from 1 July 2024; access and deletion cover the personal data held today; the Attorney General "
+        "alone enforces it and takes complaints (§§ 541.151, 541.152). Texas's CUBI (Bus. & Com. Code § 503.001) "
+        "is likewise enforced only by the Attorney General: it is named as a complaint route, not a right to write",
+        (("Tex. Bus. & Com. Code § 541.051 (consumer rights)",
+          "https://codes.findlaw.com/tx/business-and-commerce-code/bus-com-sect-541-051/"),
+         ("Tex. Bus. & Com. Code § 541.052 (45 days, once extended by 45)",
+          "https://codes.findlaw.com/tx/business-and-commerce-code/bus-com-sect-541-052/"))),
     Law.FTC: LawRule(
         Law.FTC, "people in the US (ReportFraud.ftc.gov; from elsewhere, econsumer.gov)",
         "companies (unfair or deceptive practices in commerce, Section 5 FTC Act); not universities or public "
@@ -164,6 +176,14 @@ def refusal(kind: str, law: str, identity: Identity, entry: RegistryEntry | None
         if entry is not None and entry.purpose != Purpose.RECOGNITION:
             return ("BIPA concerns scans of face geometry, and its definition leaves out photographs (740 ILCS 14/10); "
                     "the registry does not say that this recipient uses faces for recognition")
+        return None
+    if law == Law.TDPSA:
+        if region != "US-TX":
+            return f"the Texas Data Privacy and Security Act protects Texas residents; {where}"
+        if recipient_kind != RecipientKind.COMPANY:
+            return ("the Texas Data Privacy and Security Act binds businesses and exempts state agencies, nonprofit "
+                    f"organisations and institutions of higher education (§ 541.002(b)); this recipient is "
+                    f"{_kind_words(recipient_kind)}")
         return None
     if law == Law.FTC:
         if recipient_kind != RecipientKind.COMPANY:

@@ -251,6 +251,11 @@ CLAIMS: tuple[Claim, ...] = (
        "a BIPA letter, written only for an Illinois resident to a private entity that uses faces for recognition",
        "740 ILCS 14/15(a)-(d); 14/20 (right of action, named without promising damages)", "https://ilga.gov/legislation/ilcs/fulltext?DocName=074000140K15",
        "I am an Illinois resident", "wohne in Illinois"),
+    _c("tdpsa_resident", {K.ERASURE, K.ACCESS}, lambda c: c.law == Law.TDPSA and c.sender_region.upper() == "US-TX",
+       "a Texas Data Privacy and Security Act letter, written only for a Texas resident to a business",
+       "Tex. Bus. & Com. Code §§ 541.001 ('consumer'), 541.051",
+       "https://codes.findlaw.com/tx/business-and-commerce-code/bus-com-sect-541-051/",
+       "I am a Texas resident", "wohne in Texas"),
     _c("bdsg", _REQUESTS, bdsg_applies,
        "a GDPR letter where the BDSG governs the recipient (established in Germany, or outside the EU/EEA and "
        "writing to a sender in Germany): court at the sender's residence",

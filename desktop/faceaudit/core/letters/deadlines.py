@@ -62,6 +62,7 @@ PERIODS: dict[str, Period] = {
     "ftc": Period(),
     # BIPA sets retention and destruction duties, not a period to answer a letter.
     "bipa": Period(),
+    "tdpsa": Period(days=45, extension_days=45, citation="Tex. Bus. & Com. Code § 541.052(b)"),
 }
 LAWS = tuple(PERIODS)
 

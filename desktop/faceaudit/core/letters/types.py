@@ -36,6 +36,7 @@ class Law(StrEnum):
     CCPA = "ccpa"
     FTC = "ftc"
     BIPA = "bipa"
+    TDPSA = "tdpsa"  # Texas Data Privacy and Security Act (Tex. Bus. & Com. Code ch. 541)
 
 
 class RecipientRole(StrEnum):
@@ -133,8 +134,8 @@ class LetterType:
 _GDPR = (Law.GDPR, Law.UK_GDPR)
 
 LETTER_TYPES: dict[LetterKind, LetterType] = {
-    LetterKind.ERASURE: LetterType((*_GDPR, Law.BIPA)),
-    LetterKind.ACCESS: LetterType(_GDPR),
+    LetterKind.ERASURE: LetterType((*_GDPR, Law.BIPA, Law.TDPSA)),
+    LetterKind.ACCESS: LetterType((*_GDPR, Law.TDPSA)),
     LetterKind.OBJECTION: LetterType(_GDPR),
     LetterKind.REMINDER: LetterType((*_GDPR, Law.CCPA), subject=Subject.EITHER),
     LetterKind.DPA_COMPLAINT: LetterType(_GDPR, to=RecipientRole.AUTHORITY, answer_due=False, subject=Subject.EITHER),
