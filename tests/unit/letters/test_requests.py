@@ -135,9 +135,15 @@ def test_cli_letter_requests_and_registry(tmp_path, capsys):
     store.close()
     assert main(["identity", "set", "--name", "Jane Doe", "--address", "Street 1\\nTown", "--email", "j@example.org",
                  "--country", "GB", "--region", "GB-ENG"]) == 0
+    # UMass publishes no data-protection address: the letter is refused until one is given.
+    assert main(["letter", "--type", "erasure", "--dataset", "lfw-copy", "--lang", "de", "--law", "uk-gdpr",
+                 "--out", str(tmp_path / "l.pdf")]) == 2
+    assert "no address of University of Massachusetts Amherst" in capsys.readouterr().err
+    assert not (tmp_path / "l.pdf").exists()
     assert main(["letter", "--type", "erasure", "--dataset", "lfw-copy", "--lang", "de", "--law", "uk-gdpr",
                  "--out", str(tmp_path / "l.pdf"), "--text", str(tmp_path / "l.txt"), "--eml", str(tmp_path / "l.eml"),
-                 "--date", "2028-01-31"]) == 0
+                 "--recipient-name", "University of Massachusetts Amherst", "--recipient-address",
+                 "1 Example Road\\nAmherst", "--date", "2028-01-31"]) == 0
     out = capsys.readouterr().out
     assert "2 confirmed match(es)" in out and "2028-03-06" in out  # posted: received 4 February, due 6 March
     assert "Art. 17 UK GDPR" in (tmp_path / "l.txt").read_text(encoding="utf-8")

@@ -28,8 +28,9 @@ from faceaudit.core.letters.registry import RegistryEntry
 from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, LetterKind, LetterType, RecipientRole, Subject
 from faceaudit.core.storage.resources import resources_dir
 
-__all__ = ["LetterError", "default_recipient_for", "Recipient", "Original", "Letter", "languages",
-           "render_letter", "format_date", "format_number", "letter_strings", "plural", "authority_recipient"]
+__all__ = ["LetterError", "default_recipient_for", "Recipient", "Original", "Letter", "languages", "render_letter",
+           "placeholder_in_recipient", "format_date", "format_number", "letter_strings", "plural",
+           "authority_recipient"]
 
 
 #: Follow-ups that state what happened to an earlier request: refused without it.
@@ -401,11 +402,19 @@ def _recipient_lines(recipient: Recipient, spec: LetterType, strings: dict) -> l
     if not lines or lines == ["unknown"]:
         lines = [strings["placeholder_authority" if spec.to is RecipientRole.AUTHORITY else "placeholder_recipient"]]
     postal = len(lines) > 1
-    if not postal and not recipient.email:
+    if not postal and not recipient.email and recipient.web_form and spec.form_only:
+        lines.append(strings["by_web_form"].format(url=recipient.web_form))  # text for a form: no address
+    elif not postal and not recipient.email:
         lines.append(strings["placeholder_address"])
     if recipient.email:
         lines.append(strings["by_email"].format(email=recipient.email))
     return lines
+
+
+def placeholder_in_recipient(letter: Letter) -> bool:
+    """The letter would print "[address: please fill in]" (or an unknown recipient or authority)."""
+    words = {letter.strings[key] for key in ("placeholder_address", "placeholder_recipient", "placeholder_authority")}
+    return any(line in words for line in letter.recipient_lines)
 
 
 def _letter_deadline(kind: str, spec: LetterType, law: str, received: date, original: Original | None,

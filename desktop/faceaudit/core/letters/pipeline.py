@@ -23,6 +23,7 @@ from faceaudit.core.letters.compose import (
     Original,
     Recipient,
     default_recipient_for,
+    placeholder_in_recipient,
     render_letter,
 )
 from faceaudit.core.letters.export import check_email_draft, write_letter_eml, write_letter_text
@@ -143,7 +144,7 @@ def compose(store: Store, choice: LetterChoice, *, with_pictures: bool = False) 
 
 def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = None,
          text: str | os.PathLike | None = None, eml: str | os.PathLike | None = None, track: bool = True,
-         request_id: int | None = None) -> SavedLetter:
+         request_id: int | None = None, allow_placeholder: bool = False) -> SavedLetter:
     """Write the letter in the formats asked for (private to their owner) and record it as a draft request.
 
     Args:
@@ -151,6 +152,8 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
             PDF as an attachment.
         track: record the letter as a draft request.
         request_id: the request an earlier save of the same draft recorded (no new one is made).
+        allow_placeholder: write the letter even though the recipient's address would print as
+            "[address: please fill in]" (the preview shows it; a saved letter is refused by default).
 
     Raises:
         RegistryError, LetterError, FontError: as raised by the steps.
@@ -163,6 +166,11 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     letter = _render(store, choice, _annex(store, choice, with_pictures=True), reference if track else "")
     if eml:
         check_email_draft(letter)  # all or nothing: refused before the PDF is written
+    if not allow_placeholder and placeholder_in_recipient(letter):
+        raise LetterError(
+            f"no address of {letter.recipient.name or 'the recipient'} is known (none is published): give a postal "
+            "address or an e-mail address (--recipient-address, --recipient-email; in the window the Address and "
+            "E-mail fields), or record one for every letter with `faceaudit registry edit ENTRY contact.email=...`")
     saved = SavedLetter(letter, request_id)
     pdf_bytes = letter_pdf_bytes(letter) if pdf or eml else None
     if pdf:
@@ -262,7 +270,10 @@ def follow_up_choice(store: Store, request_id: int, *, today: date | None = None
         raise RequestError(f"request {step.request.id} has no sent date", action=Action.SET_SENT_DATE,
                            subject=step.request.id)
     record = step.request
-    return LetterChoice(kind=step.kind, dataset=record.dataset_name or (record.registry_id or ""),
+    # A reminder goes where the request went (the address the person gave, when the registry has none).
+    to_same = (Recipient(name=record.recipient, email=record.recipient_email)
+               if LETTER_TYPES[step.kind].to is RecipientRole.CUSTODIAN and record.recipient_email else None)
+    return LetterChoice(kind=step.kind, dataset=record.dataset_name or (record.registry_id or ""), recipient=to_same,
                         organisation=record.organisation, account=record.account, lang=record.lang, law=step.law,
                         include_crops=include_crops, on=today, original=original,
                         parent_id=get_request(store, request_id).id, ground=step.ground,
