@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
@@ -30,7 +31,7 @@ from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 
-__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
+__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
            "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError"]
 
 
@@ -74,13 +75,21 @@ class IndexSettings:
         return cls(detector=recorded.get("detector", "hog"), upsample=int(recorded.get("upsample", 1)))
 
 
+class Phase(StrEnum):
+    """Where an indexing run is."""
+
+    LISTING = "listing"  # bringing the items table in line with the files
+    INDEXING = "indexing"
+    FINISHED = "finished"
+
+
 @dataclass(frozen=True)
 class IndexProgress:
     """A progress point of an indexing run.
 
     Attributes:
         dataset: the dataset's name.
-        phase: "listing", "indexing" or "finished".
+        phase: where the run is.
         done: items finished (indexed or failed) in this dataset, all runs counted.
         total: items in the dataset.
         faces: faces stored for this dataset.
@@ -92,7 +101,7 @@ class IndexProgress:
     """
 
     dataset: str
-    phase: str
+    phase: Phase
     done: int
     total: int
     faces: int
@@ -205,7 +214,7 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
     looked, square = stored_square_crop(store, dataset.id)
     engine = _engine(settings, dataset.aligned, square)
-    yield _progress(store, dataset.id, name, "listing")
+    yield _progress(store, dataset.id, name, Phase.LISTING)
     listing = sync_listing(store, dataset.id, engine.settings)
     _prepare_reads(store, dataset.path, dataset.kind)
     counts = _Counter(store, dataset.id, name, listing.gaps)
@@ -217,7 +226,7 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
         with store.transaction():
             store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
                                [json.dumps(engine.settings), dataset.id])
-    yield counts.progress("indexing")
+    yield counts.progress(Phase.INDEXING)
     if pending:
         ids = dict(store.conn.execute(
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
@@ -232,14 +241,14 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
                 engine.embed_faces([face for record in records for face in record.faces])
                 _write(store, records)
                 counts.add(records)
-                yield counts.progress("indexing")
+                yield counts.progress(Phase.INDEXING)
         finally:
             # Stop the workers now, in this thread: left to the garbage collector (switched
             # to the GUI thread in the app) the pool would be shut down late, or elsewhere.
             runner.close()
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
-    yield counts.progress("finished")
+    yield counts.progress(Phase.FINISHED)
 
 
 def _prepare_reads(store: Store, path: str, kind: str) -> None:
@@ -265,7 +274,7 @@ def _index_list(store: Store, dataset_id: int, name: str) -> Iterator[IndexProgr
         part = last.files_done + (last.read / last.size if last.size else 0)
         rate = part / elapsed
         eta = (last.files - part) / rate if rate and last.file else None
-        yield IndexProgress(name, "indexing" if last.file else "finished", last.files_done, last.files, 0,
+        yield IndexProgress(name, Phase.INDEXING if last.file else Phase.FINISHED, last.files_done, last.files, 0,
                             last.refused, rate, eta)
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset_id])
@@ -427,7 +436,7 @@ class _Counter:
         while len(self.samples) > 2 and stamp - self.samples[0][0] > 30:
             self.samples.popleft()
 
-    def progress(self, phase: str) -> IndexProgress:
+    def progress(self, phase: Phase) -> IndexProgress:
         (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
         rate = (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else 0.0
         left = self.total - self.done
@@ -436,5 +445,5 @@ class _Counter:
                              self.unavailable, tuple(gap.reason for gap in self.gaps))
 
 
-def _progress(store: Store, dataset_id: int, name: str, phase: str) -> IndexProgress:
+def _progress(store: Store, dataset_id: int, name: str, phase: Phase) -> IndexProgress:
     return _Counter(store, dataset_id, name).progress(phase)
