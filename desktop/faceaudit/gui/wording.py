@@ -63,7 +63,7 @@ LETTER_WORDS = {
 }
 
 LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)",
-             "bipa": "BIPA (Illinois)"}
+             "bipa": "BIPA (Illinois)", "tdpsa": "TDPSA (Texas)"}
 
 #: How a letter was sent ("sent by"): it decides when it counts as received.
 CHANNEL_WORDS = {"email": "by e-mail", "post": "by post", "web-form": "by web form", "other": "otherwise"}

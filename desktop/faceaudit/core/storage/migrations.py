@@ -223,6 +223,16 @@ def _m020_letter_facts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m080_request_reference(db: sqlite_utils.Database) -> None:
+    # The reference a letter prints ("FA-12"), so that its reminder and complaint cite what the
+    # recipient has in hand; the letter it follows up and the reminder travel with a complaint.
+    _script(db,
+        """
+        ALTER TABLE requests ADD COLUMN reference TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 def _m030_identifiers(db: sqlite_utils.Database) -> None:
     # My identifiers besides my face: accounts, photo addresses, names and file hashes, searched
     # for in datasets published as lists of links. The MD5 of each reference photo is kept from
@@ -349,6 +359,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (41, "a small cache of face crops for review", _m041_face_crops),
     (60, "the coverage ledger: files no reader took, companion or not read", _m060_ledger),
     (70, "identities of labelled datasets whose photos together are close to mine", _m070_identity_matches),
+    (80, "requests: the reference the letter printed", _m080_request_reference),
     (110, "index parts imported from a cluster, one per shard", _m110_index_parts),
 ]
 
