@@ -31,6 +31,7 @@ class Step(StrEnum):
     FOLLOW_UP = "follow-up"
     LOCK = "lock"
     UNLOCK = "unlock"
+    IMPORT_PARTS = "import-parts"
 
 
 _COMMANDS = {
@@ -49,6 +50,7 @@ _COMMANDS = {
     Step.FOLLOW_UP: "faceaudit requests follow-up {id}",
     Step.LOCK: "faceaudit lock",
     Step.UNLOCK: "faceaudit unlock",
+    Step.IMPORT_PARTS: "faceaudit index import {name} PARTS_DIR",
 }
 
 
@@ -83,6 +85,8 @@ _HINTS = {
                                    "or name the recipient: --recipient-name NAME [--recipient-address ...]",
     Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
                           "e.g. --country DE --region DE-BE",
+    Action.SET_UP_CLUSTER: "install the cluster extra (pip install 'faceaudit[cluster]'), and check the cluster's"
+                           " address with: ray status --address ADDRESS",
 }
 
 

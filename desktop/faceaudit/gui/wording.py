@@ -63,7 +63,7 @@ LETTER_WORDS = {
 }
 
 LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)",
-             "bipa": "BIPA (Illinois)"}
+             "bipa": "BIPA (Illinois)", "tdpsa": "TDPSA (Texas)"}
 
 #: How a letter was sent ("sent by"): it decides when it counts as received.
 CHANNEL_WORDS = {"email": "by e-mail", "post": "by post", "web-form": "by web form", "other": "otherwise"}
@@ -170,6 +170,7 @@ ACTION_HINTS = {
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
     Action.LINK_OR_NAME_RECIPIENT: "Choose which published dataset it is (Dataset is:), or fill in the recipient.",
     Action.SET_RESIDENCE: "Fill in your country (and Land or state) with “Edit my details…” on the Letters page.",
+    Action.SET_UP_CLUSTER: "Indexing on a cluster runs from the command line, with FaceAudit's cluster extra.",
 }
 
 

@@ -123,7 +123,7 @@ class DatasetsPage(QWidget):
         self.errors.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.errors.horizontalHeader().setStretchLastSection(True)
         self.errors.setWordWrap(False)
-        self.errors.setAccessibleName("Files that could not be indexed")
+        self.errors.setAccessibleName("Files that were not read")
         errors_box = QWidget()
         errors_layout = QVBoxLayout(errors_box)
         errors_layout.setContentsMargins(0, 0, 0, 0)
@@ -338,7 +338,8 @@ class DatasetsPage(QWidget):
         for row, error in enumerate(rows):
             self.errors.setItem(row, 0, QTableWidgetItem(error["key"]))
             self.errors.setItem(row, 1, QTableWidgetItem(error["reason"] or ""))
-        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} could not be indexed" if name else ""
+        # The ledger's not-read part: items that could not be indexed and files no reader takes.
+        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} not read" if name else ""
         if away:
             title += (f"; {len(away):,} could not be read this time (they keep their faces and your decisions, and"
                       " are read again the next time you index)")

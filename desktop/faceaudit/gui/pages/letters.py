@@ -132,6 +132,11 @@ class LettersPage(QWidget):
             self.notice.show_error(error_text(exc))
             return
         self.notice.clear_message()
+        placeholders = (letter.strings["placeholder_address"], letter.strings["placeholder_recipient"],
+                        letter.strings.get("placeholder_authority", ""))
+        if any(line in placeholders for line in letter.recipient_lines):
+            # Never "all the details" while the letter would print "[address: please fill in]".
+            self.identity.show_identity(who, [*missing_details(who, choice.kind), "the recipient's address or e-mail"])
         self.preview.show_text(letter_text(letter))
         self.preview.enable_saving(self._saving is None)
 
