@@ -32,6 +32,8 @@ _HINTS = {
                                    "or name the recipient: --recipient-name NAME [--recipient-address ...]",
     Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
                           "e.g. --country DE --region DE-BE",
+    Action.CHANGE_CITED_DECISION: "to change it all the same (the request's history records it): "
+                                  "faceaudit review {subject} DECISION --force",
 }
 
 

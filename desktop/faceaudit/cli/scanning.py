@@ -28,6 +28,8 @@ def register(commands) -> None:
     review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, or L and a number for "
                                          "a row of a list")
     review.add_argument("decision", choices=[d.value.replace("_", "-") for d in Decision], help="your decision")
+    review.add_argument("--force", action="store_true",
+                        help="change a decision that a sent request cites (the request's notes record the change)")
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
@@ -77,8 +79,8 @@ def _say_unchecked(unchecked, out) -> None:
 
 
 def _review(args) -> int:
-    from faceaudit.core.matching.matches import review
+    from faceaudit.core.letters.cited_decisions import decide_checked
 
-    review(open_store(), args.match_id, args.decision)
+    decide_checked(open_store(), [args.match_id], args.decision, force=args.force, how="faceaudit review --force")
     print(f"match {args.match_id}: {args.decision}")
     return 0

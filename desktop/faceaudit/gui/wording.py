@@ -169,6 +169,8 @@ ACTION_HINTS = {
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
     Action.LINK_OR_NAME_RECIPIENT: "Choose which published dataset it is (Dataset is:), or fill in the recipient.",
     Action.SET_RESIDENCE: "Fill in your country (and Land or state) with “Edit my details…” on the Letters page.",
+    Action.CHANGE_CITED_DECISION: "Change it only if the request was wrong: the window asks you first, naming the "
+                                  "request, and its history records the change.",
 }
 
 

@@ -23,7 +23,7 @@ from faceaudit.core.storage.store import Store, from_blob, now
 
 __all__ = ["Candidate", "CandidateKind", "RowCandidate", "Decision", "DecisionError", "candidates",
            "identifier_candidates", "review", "decide", "restore_decisions", "one_per_photo", "inherit_decisions",
-           "needs_second_look", "distances_to_references", "ROW_PREFIX"]
+           "needs_second_look", "distances_to_references", "ROW_PREFIX", "touched"]
 
 #: What starts the id of a row candidate (`L12`), so that it never reads as a face match's id.
 ROW_PREFIX = "L"
@@ -238,27 +238,44 @@ def decide(store: Store, match_ids: Iterable[int | str], decision: str) -> dict[
     Raises:
         DecisionError: unknown candidate or decision; nothing is changed then.
     """
-    decision = decision.replace("-", "_")
-    if decision not in list(Decision):
-        raise DecisionError(f"decision must be one of: me, not-me, unsure, unreviewed (not {decision!r})")
+    decision = _decision(decision)
+    stamp = now() if decision != Decision.UNREVIEWED else None
+    with store.transaction():
+        before = touched(store, match_ids)
+        faces = [m for m in before if isinstance(m, int)]
+        rows = [int(str(m)[len(ROW_PREFIX):]) for m in before if not isinstance(m, int)]
+        store.conn.executemany("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
+                               [(decision, stamp, m) for m in faces])
+        store.conn.executemany("UPDATE identifier_matches SET decision = ?, decided_at = ? WHERE id = ?",
+                               [(decision, stamp, m) for m in rows])
+    return {m: old for m, old in before.items() if old != decision}
+
+
+def touched(store: Store, match_ids: Iterable[int | str]) -> dict[int | str, str]:
+    """Every candidate a decision on `match_ids` reaches (they and every copy of their photos), with
+    its decision now: face matches by number, rows by `L` id.
+
+    Raises:
+        DecisionError: an unknown candidate.
+    """
     parsed = [(match_id, *_match_table(match_id)) for match_id in dict.fromkeys(match_ids)]
     faces = list(dict.fromkeys(number for _, table, number in parsed if table == "matches"))
     rows = list(dict.fromkeys(number for _, table, number in parsed if table == "identifier_matches"))
-    stamp = now() if decision != Decision.UNREVIEWED else None
-    with store.transaction():
-        before: dict[int | str, str] = dict(_decisions(store, faces))
-        row_before = _decisions(store, rows, "identifier_matches")
-        missing = [given for given, table, number in parsed
-                   if number not in (before if table == "matches" else row_before)]
-        if missing:
-            raise DecisionError(f"no match with id {missing[0]}")
-        before.update(_decisions(store, _copies_of(store, faces)))
-        store.conn.executemany("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
-                               [(decision, stamp, m) for m in before])
-        store.conn.executemany("UPDATE identifier_matches SET decision = ?, decided_at = ? WHERE id = ?",
-                               [(decision, stamp, m) for m in row_before])
-        before.update({f"{ROW_PREFIX}{m}": old for m, old in row_before.items()})
-    return {m: old for m, old in before.items() if old != decision}
+    found: dict[int | str, str] = dict(_decisions(store, faces))
+    row_found = _decisions(store, rows, "identifier_matches")
+    missing = [given for given, table, number in parsed if number not in (found if table == "matches" else row_found)]
+    if missing:
+        raise DecisionError(f"no match with id {missing[0]}")
+    found.update(_decisions(store, _copies_of(store, faces)))
+    found.update({f"{ROW_PREFIX}{m}": old for m, old in row_found.items()})
+    return found
+
+
+def _decision(decision: str) -> str:
+    decision = decision.replace("-", "_")
+    if decision not in list(Decision):
+        raise DecisionError(f"decision must be one of: me, not-me, unsure, unreviewed (not {decision!r})")
+    return decision
 
 
 def restore_decisions(store: Store, previous: dict[int | str, str]) -> None:

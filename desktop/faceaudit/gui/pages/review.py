@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -18,21 +19,22 @@ from PySide6.QtWidgets import (
 
 from faceaudit.core.datasets.catalog import list_datasets
 from faceaudit.core.datasets.crops_cache import FaceRef
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.letters.cited_decisions import CitedDecisionError, cited_changes, decide_checked, restore_checked
 from faceaudit.core.matching.identifiers import list_identifiers
 from faceaudit.core.matching.matches import (
     Candidate,
     Decision,
     RowCandidate,
     candidates,
-    decide,
     distances_to_references,
     identifier_candidates,
     needs_second_look,
     one_per_photo,
-    restore_decisions,
 )
 from faceaudit.core.matching.references import list_references, thumbnail_of
 from faceaudit.core.matching.scan import ScanProgress, latest_scan, partly_indexed, unchecked_of
+from faceaudit.gui.dialogs.change_decisions import ChangeDecisionsDialog, ChangeShown
 from faceaudit.gui.dialogs.photo import PhotoDialog
 from faceaudit.gui.dialogs.second_look import SecondLookDialog
 from faceaudit.gui.support import jobs
@@ -44,7 +46,7 @@ from faceaudit.gui.widgets.page_parts import Notice, PageHeader
 from faceaudit.gui.widgets.reference_strip import ReferenceShown
 from faceaudit.gui.widgets.row_view import RowView
 from faceaudit.gui.widgets.undo_bar import UndoBar
-from faceaudit.gui.wording import DECISION_DONE, second_look_reasons, unchecked_sentence
+from faceaudit.gui.wording import DECISION_DONE, error_text, second_look_reasons, unchecked_sentence
 
 __all__ = ["ReviewPage"]
 
@@ -196,11 +198,22 @@ class ReviewPage(QWidget):
         Confirming a weak candidate as me asks once more (window-modal); the decision is saved
         when the person says yes.
         """
+        if not self.grid.chosen:
+            if self.shown():
+                self.notice.show_info("Nothing was decided: the list was refreshed since you last chose a card. Choose "
+                                      "one (arrows, Home or a click), then press the key again.")
+            return
         chosen = self.grid.selected()
         if not chosen:
             return
         weak = [c for c in chosen if decision == Decision.ME and c.decision != Decision.ME and needs_second_look(c)]
-        if weak:
+        if weak and len(chosen) > 1:
+            # Confirming several at once is for strong evidence: a weak one gets a second look of its own.
+            chosen = [c for c in chosen if c not in weak]
+            self.notice.show_info(_left_for_a_second_look(weak))
+            if not chosen:
+                return
+        elif weak:
             self._ask_second_look(weak, chosen)
             return
         self._apply(chosen, decision)
@@ -210,7 +223,7 @@ class ReviewPage(QWidget):
         if not self._undo:
             return False
         previous, decision, count = self._undo.pop()
-        restore_decisions(self.store, previous)
+        restore_checked(self.store, previous, how="undone in the window")
         self._reload()
         first = next((c for c in self.shown() if {c.ref, *c.copies} & set(previous)), None)
         if first is not None:
@@ -274,11 +287,10 @@ class ReviewPage(QWidget):
     def _on_scan_finished(self) -> None:
         self._job = None
         self.scan_button.setEnabled(True)
-        self.refresh()
+        self.refresh()  # the card chosen before stays chosen, and in its place (by its ref)
         if self._unchecked:
             self.notice.show_error(unchecked_sentence(self._unchecked))
         if self.shown():
-            self.grid.set_current(0)
             self.grid.setFocus()
 
     def _on_scan_failed(self, message: str) -> None:
@@ -339,9 +351,25 @@ class ReviewPage(QWidget):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _apply(self, chosen: list[Candidate | RowCandidate], decision: str) -> None:
+    def _apply(self, chosen: list[Candidate | RowCandidate], decision: str, confirmed: bool = False) -> None:
+        """Save `decision` on `chosen`; first ask, listing each, when it overwrites several earlier decisions or
+        changes one that a sent request cites (`confirmed`: the person said yes to that)."""
         ids = [c.ref for c in chosen] + [copy for c in chosen for copy in c.copies]
-        previous = decide(self.store, ids, decision)
+        if not confirmed:
+            try:
+                changes = self._changes(chosen, ids, decision)
+            except FaceAuditError as error:
+                self.notice.show_error(error_text(error))
+                return
+            if changes:
+                self._ask_change(chosen, changes, decision)
+                return
+        try:
+            previous = decide_checked(self.store, ids, decision, force=confirmed,
+                                      how="in the window, after you confirmed it")
+        except CitedDecisionError:  # cited since the question was asked: ask again
+            self._apply(chosen, decision)
+            return
         if previous:
             self._undo = (self._undo + [(previous, decision, len(chosen))])[-_UNDO_DEPTH:]
             self.undo_bar.offer(f"Marked {_photos(len(chosen))} as “{DECISION_DONE[decision]}”.")
@@ -358,6 +386,40 @@ class ReviewPage(QWidget):
         elif listed:
             self.grid.set_current(len(listed) - 1)
         self.grid.setFocus()
+
+    def _changes(self, chosen: list, ids: list, decision: str) -> list[tuple[object, ChangeShown]]:
+        """The earlier decisions this one would change and must list first: every one a sent request cites,
+        and, for several at once, every one already decided otherwise."""
+        citing: dict[str, list[str]] = {}
+        for change in cited_changes(self.store, ids, decision):
+            citing.setdefault(change.ref, []).append(change.request)
+        listed = []
+        for candidate in chosen:
+            refs = (candidate.ref, *candidate.copies)
+            requests = list(dict.fromkeys(r for ref in refs for r in citing.get(str(ref), [])))
+            overwrites = len(chosen) > 1 and candidate.decision not in (Decision.UNREVIEWED, decision)
+            if requests or overwrites:
+                listed.append((candidate, (f"{candidate.dataset} / {candidate.key}", candidate.decision,
+                                           "; ".join(requests))))
+        return listed
+
+    def _ask_change(self, chosen: list, changes: list[tuple[object, ChangeShown]], decision: str) -> None:
+        refs = {candidate.ref for candidate, _ in changes}
+        others = [c for c in chosen if c.ref not in refs]
+        dialog = ChangeDecisionsDialog([shown for _, shown in changes], decision, len(others), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                self._apply(chosen, decision, confirmed=True)
+            elif result == ChangeDecisionsDialog.ONLY_OTHERS and others:
+                self._apply(others, decision)
+            else:
+                self.grid.setFocus()
+
+        dialog.finished.connect(answered)
+        dialog.open()
+        self.last_dialog = dialog
 
     def _ask_second_look(self, weak: list[Candidate], chosen: list[Candidate]) -> None:
         shown = []
@@ -445,6 +507,13 @@ class ReviewPage(QWidget):
 
 def _image(data: bytes | None) -> QImage:
     return QImage.fromData(data) if data else QImage()
+
+
+def _left_for_a_second_look(weak: list) -> str:
+    """Why some selected candidates were not confirmed with the others, and which."""
+    names = [f"{c.dataset} / {c.key}" for c in weak]
+    return (f"{len(weak)} of the selected {'face was' if len(weak) == 1 else 'faces were'} left out, rated weak (most "
+            "likely look-alikes): " + "; ".join(names) + ". Choose each on its own and press Y to take a second look.")
 
 
 def _photos(count: int) -> str:
