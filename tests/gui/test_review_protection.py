@@ -118,3 +118,23 @@ def test_confirming_several_leaves_weak_ones_and_lists_what_it_overwrites(qtbot,
     assert after[strong[1].ref] == "not_me" and after[weak[0].ref] == "not_me"
     assert all(after[c.ref] == "me" for c in strong if c.ref != strong[1].ref)
     assert all(after[w.ref] != "me" for w in weak)
+
+
+def _has_green(widget) -> bool:
+    image = widget.grab().toImage()
+    return any(image.pixelColor(x, y).name() == "#2e7d32"
+               for x in range(0, image.width()) for y in range(0, image.height(), 2))
+
+
+def test_a_weak_card_never_says_the_same_person_in_words_or_colours(qtbot, review_window):
+    page = review_window.review_page
+    shown = page.shown()
+    strong = next(c for c in shown if c.band == "strong" and not c.exact_photo)
+    weak = next(c for c in shown if c.band == "weak" and c.distance is not None and c.distance <= 0.6)
+    page.select(strong.ref)
+    assert "same person" in page.panel.details.text() and _has_green(page.panel.references)
+    page.select(weak.ref)
+    words = " ".join([page.panel.details.text(), page.panel.references_title.text(),
+                      page.panel.references.accessibleDescription()])
+    assert "same person" not in words and "rated weak" in words
+    assert not _has_green(page.panel.references)

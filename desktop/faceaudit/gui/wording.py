@@ -98,12 +98,21 @@ def lookalike_sentence(expected: float | None, exact_photo: bool, dataset_faces:
     return f"About 1 in {_round(one_in):,} strangers in this dataset would look this close."
 
 
-def distance_sentence(distance: float | None, agree: int, n_references: int) -> str | None:
-    """How close the candidate's face is to mine, and how many of my faces are that close, in words."""
+def distance_sentence(distance: float | None, agree: int, n_references: int, weak: bool = False) -> str | None:
+    """How close the candidate's face is to mine, and how many of my faces are that close, in words.
+
+    Args:
+        weak: the candidate is rated weak: closeness is then never worded as "the same person"
+            (strangers this close are common in a dataset this size).
+    """
     if distance is None:
         return None
-    limit = ("within 0.6: the face model would call it the same person" if distance <= 0.6
-             else "over 0.6: the face model would call it another person")
+    if weak:
+        limit = ("within 0.6, but rated weak: many strangers in a dataset this size are this close" if distance <= 0.6
+                 else "over 0.6: the face model would call it another person")
+    else:
+        limit = ("within 0.6: the face model would call it the same person" if distance <= 0.6
+                 else "over 0.6: the face model would call it another person")
     return (f"Distance to your nearest reference face {distance:.2f} ({limit}); {agree} of your {n_references} "
             f"reference face{'s' if n_references != 1 else ''} {'is' if agree == 1 else 'are'} within 0.6.")
 

@@ -6,12 +6,18 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from faceaudit.core.matching.matches import needs_second_look
 from faceaudit.gui.widgets.page_parts import decision_row
 from faceaudit.gui.widgets.photo_view import PhotoView, zoom_buttons
 from faceaudit.gui.widgets.reference_strip import ReferenceShown, ReferenceStrip
 from faceaudit.gui.wording import BAND_TEXT_COLORS, BAND_WORDS, DECISION_WORDS, distance_sentence, lookalike_sentence
 
 __all__ = ["CandidatePanel"]
+
+_REFERENCES_TITLE = "Your reference faces (distance to this face; 0.6 or less: same person):"
+#: A weak candidate's: closeness alone says nothing there, so no "same person".
+_WEAK_REFERENCES_TITLE = ("Your reference faces (distance to this face; rated weak: strangers this close are common, "
+                          "so a small distance alone does not make it you):")
 
 
 class CandidatePanel(QWidget):
@@ -37,7 +43,7 @@ class CandidatePanel(QWidget):
         self.photo = PhotoView("The candidate's face, large")
         zoom_row, self.zoom_buttons = zoom_buttons(self.photo)
         self.photo_caption = _wrapped()
-        self.references_title = QLabel("Your reference faces (distance to this face; 0.6 or less: same person):")
+        self.references_title = QLabel(_REFERENCES_TITLE)
         self.references_title.setWordWrap(True)
         self.references = ReferenceStrip()
         self.details = _wrapped()
@@ -101,8 +107,10 @@ class CandidatePanel(QWidget):
             self.photo.show_message("Reading the photo…")
         self.photo_caption.setText(f"In the dataset: {candidate.label}" if candidate.label else "")
         self.photo_caption.setVisible(bool(candidate.label))
-        self.references.show_faces(references)
-        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references),
+        weak = needs_second_look(candidate)
+        self.references_title.setText(_WEAK_REFERENCES_TITLE if weak else _REFERENCES_TITLE)
+        self.references.show_faces(references, weak=weak)
+        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references, weak=weak),
                  lookalike_sentence(candidate.expected_lookalikes, candidate.exact_photo, dataset_faces)]
         self.details.setText("\n".join(fact for fact in facts if fact))
         self.show_decision(candidate.decision)
