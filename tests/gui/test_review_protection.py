@@ -123,7 +123,7 @@ def test_confirming_several_leaves_weak_ones_and_lists_what_it_overwrites(qtbot,
 def _has_green(widget) -> bool:
     image = widget.grab().toImage()
     return any(image.pixelColor(x, y).name() == "#2e7d32"
-               for x in range(0, image.width()) for y in range(0, image.height(), 2))
+               for x in range(image.width()) for y in range(0, image.height(), 2))
 
 
 def test_a_weak_card_never_says_the_same_person_in_words_or_colours(qtbot, review_window):

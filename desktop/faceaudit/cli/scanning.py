@@ -33,14 +33,15 @@ def register(commands) -> None:
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.matches import candidates, identifier_candidates
+    from faceaudit.core.matching.matches import candidates, identifier_candidates, one_per_photo
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
     final = None
     for final in scan(store, [args.name] if args.name else None):
         pass
-    found = candidates(store, final.scan_id, dataset=args.name)
+    # One photo, one line: copies in several datasets are folded, with the photo's one band.
+    found = [c for c in one_per_photo(candidates(store, final.scan_id)) if not args.name or args.name in c.datasets]
     rows = identifier_candidates(store, final.scan_id, dataset=args.name)
     # Named whatever the output: finding nothing in these is no all-clear.
     _say_unchecked(final.unchecked, sys.stderr if args.json else sys.stdout)
@@ -65,7 +66,8 @@ def _scan(args) -> int:
             if c.expected_lookalikes is None
             else f", about {c.expected_lookalikes:.2g} strangers would look this close"
         )
-        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]"))
+        also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
+        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}{also}: {what}{odds} [{c.decision}]"))
     for r in rows:
         print(shown(f"#{r.ref:<5} {'row':<8} {r.dataset}/{r.key}: names {', '.join(r.matched)}"
                     + (f" - {r.url}" if r.url else "") + f" [{r.decision}]"))

@@ -79,6 +79,14 @@ class Candidate:
     also_in: tuple[str, ...] = ()
     #: The matches of those copies (a decision on this candidate applies to them too).
     copies: tuple[int, ...] = ()
+    #: How each copy's dataset rated it alone, (dataset, band), when the photo is in several; `band`
+    #: is then the photo's one band, the most convincing of these (filled by `one_per_photo`).
+    rated: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """Every dataset this photo is in (its own first)."""
+        return (self.dataset, *self.also_in)
 
     @property
     def ref(self) -> int:
@@ -96,7 +104,8 @@ class Candidate:
                 "label": self.label,
                 "box": list(self.box) if self.box else None, "distance": self.distance, "agree": self.agree,
                 "n_references": self.n_references, "expected_lookalikes": self.expected_lookalikes,
-                "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision}
+                "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision,
+                "also_in": list(self.also_in), "copies": list(self.copies)}
 
 
 @dataclass(frozen=True)
@@ -291,7 +300,10 @@ def restore_decisions(store: Store, previous: dict[int | str, str]) -> None:
 def one_per_photo(listed: list[Candidate]) -> list[Candidate]:
     """The candidates with copies of one photo (same SHA-256, same face) folded into the first listed.
 
-    The one kept names the other datasets in `also_in` and their matches in `copies`.
+    The one kept names the other datasets in `also_in`, their matches in `copies`, and how each
+    dataset rated the photo alone in `rated`; its `band` is the photo's one band: the most
+    convincing evidence any copy has (the face is the same; only the strangers it was weighed
+    against differ), so one photo never reads "strong" here and "possible" there.
     """
     kept: list[Candidate] = []
     folded: dict[int, list[Candidate]] = {}
@@ -305,9 +317,13 @@ def one_per_photo(listed: list[Candidate]) -> list[Candidate]:
             kept.append(candidate)
         else:
             folded.setdefault(same, []).append(candidate)
+    rank = {band: n for n, band in enumerate(Band)}
     for n, copies in folded.items():
         others = tuple(sorted({c.dataset for c in copies} - {kept[n].dataset}))
-        kept[n] = replace(kept[n], also_in=others, copies=tuple(c.id for c in copies))
+        group = [kept[n], *copies]
+        best = min((c.band for c in group), key=lambda band: rank.get(band, len(rank)))
+        kept[n] = replace(kept[n], also_in=others, copies=tuple(c.id for c in copies), band=best,
+                          rated=tuple(dict.fromkeys((c.dataset, c.band) for c in group)))
     return kept
 
 

@@ -439,8 +439,10 @@ class ReviewPage(QWidget):
     def _reload(self, keep: int | str | None = None) -> None:
         dataset = self.dataset_filter.currentData()
         decisions = _SHOW[self.show_filter.currentText()]
-        listed: list[Candidate | RowCandidate] = one_per_photo(
-            [c for c in candidates(self.store) if dataset is None or c.dataset == dataset])
+        # Copies are folded before the dataset filter: a photo keeps its one band and decision in every
+        # dataset's view, and is listed under each dataset it is in.
+        listed: list[Candidate | RowCandidate] = [c for c in one_per_photo(candidates(self.store))
+                                                  if dataset is None or dataset in c.datasets]
         listed += identifier_candidates(self.store, dataset=dataset)
         everything = len(listed)
         decided = sum(1 for c in listed if c.decision != Decision.UNREVIEWED)

@@ -98,7 +98,8 @@ class CandidatePanel(QWidget):
         self.body.setVisible(True)
         also = getattr(candidate, "also_in", ())
         self.title.setText(f"<b>{_escape(candidate.dataset)}</b> / {_escape(candidate.key)}"
-                           + (f"<br>The same photo is also in: {_escape(', '.join(also))}" if also else ""))
+                           + (f"<br>The same photo is also in: {_escape(', '.join(also))}" if also else "")
+                           + _ratings(getattr(candidate, "rated", ())))
         self.band.setText(BAND_WORDS.get(candidate.band, candidate.band))
         self.band.setStyleSheet(f"QLabel {{ color: {BAND_TEXT_COLORS.get(candidate.band, '')}; font-weight: bold; }}")
         if crop is not None and not crop.isNull():
@@ -163,3 +164,12 @@ def _escape(text: str) -> str:
     """Text for a rich-text label, allowed to wrap after / and _ (a long file path has no spaces)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("/", "/\u200b").replace("_", "_\u200b")
+
+
+def _ratings(rated: tuple[tuple[str, str], ...]) -> str:
+    """How each dataset rated a photo found in several, when they differ (the card shows the most convincing)."""
+    if len({band for _, band in rated}) < 2:
+        return ""
+    each = ", ".join(f"{_escape(band)} in {_escape(dataset)}" for dataset, band in rated)
+    return (f"<br>One photo, one rating: the strongest evidence of its copies ({each}; a larger dataset holds more "
+            "look-alikes).")
