@@ -13,6 +13,7 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.letters.export import letter_text
 from faceaudit.core.letters.identity import load_identity
 from faceaudit.core.letters.pipeline import LetterChoice, SavedLetter, compose, missing_details, save
+from faceaudit.core.letters.placeholders import unfilled
 from faceaudit.core.letters.registry import RegistryError
 from faceaudit.gui.dialogs.identity import IdentityDialog
 from faceaudit.gui.support.operations import Job, run_call
@@ -132,6 +133,7 @@ class LettersPage(QWidget):
             self.notice.show_error(error_text(exc))
             return
         self.notice.clear_message()
+        self.identity.show_identity(who, missing_details(who, choice.kind), unfilled(letter))
         self.preview.show_text(letter_text(letter))
         self.preview.enable_saving(self._saving is None)
 
