@@ -33,7 +33,18 @@ def test_pause_and_resume(qtbot, window, make_dataset, wait_indexed, tmp_path):
     settled = page.panel.bar.value()
     qtbot.wait(2000)
     assert page.panel.bar.value() == settled < 46
+    # One source: the label, the bar and the table say the same while paused, and no pace is claimed.
+    last = page.panel.last
+    words = page.panel.text.text()
+    assert words.startswith("Paused indexing d:") and f"{last.done:,} of {last.total:,} photos" in words
+    assert f"{last.faces:,} faces" in words and "photos/s" not in words
+    assert last.done == settled and page.table.item(0, 3).text() == f"{last.faces:,}"
+    assert page.table.item(0, 5).text() == "paused"
+    worked = page.panel.pace.worked()
+    qtbot.wait(1000)
+    assert page.panel.pace.worked() == worked  # the pause is not work
     page.resume()
+    assert page.table.item(0, 5).text() == "indexing"
     wait_indexed(page)
     assert page.table.item(0, 5).text() == "indexed"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -29,6 +28,7 @@ from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine, FaceE
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
+from faceaudit.core.work_rate import WorkRate
 
 __all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
            "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError"]
@@ -85,7 +85,7 @@ class IndexProgress:
         total: items in the dataset.
         faces: faces stored for this dataset.
         errors: items that could not be indexed.
-        rate: items per second over the last half minute of this run.
+        rate: items per second over the last half minute of this run's working time.
         eta_seconds: estimated seconds left, or None when unknown.
         unavailable: items that could not be read this time, kept with their faces and decisions.
         gaps: why parts of the dataset could not be listed this time (one reason a part).
@@ -400,7 +400,7 @@ def _write(store: Store, records: list[PhotoRecord]) -> None:
 
 
 class _Counter:
-    """Running totals and a rate over the last half minute."""
+    """Running totals and the pace of this run (working time only, `WorkRate`)."""
 
     def __init__(self, store: Store, dataset_id: int, name: str, gaps: tuple = ()):
         self.name, self.gaps = name, gaps
@@ -410,7 +410,7 @@ class _Counter:
             " (SELECT COUNT(*) FROM faces WHERE dataset_id = ?) FROM items WHERE dataset_id = ?",
             [dataset_id, dataset_id]).fetchone()
         self.total, self.done, self.errors, self.unavailable, self.faces = row
-        self.samples: deque[tuple[float, int]] = deque([(time.monotonic(), self.done)])
+        self.pace = WorkRate()  # from the first item on: start-up is not work
 
     def add(self, records: list[PhotoRecord]) -> None:
         for record in records:
@@ -422,16 +422,10 @@ class _Counter:
         self.errors += int(error)
         self.unavailable += int(unavailable)
         self.faces += faces
-        stamp = time.monotonic()
-        self.samples.append((stamp, self.done))
-        while len(self.samples) > 2 and stamp - self.samples[0][0] > 30:
-            self.samples.popleft()
+        self.pace.note(self.done)
 
     def progress(self, phase: str) -> IndexProgress:
-        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
-        rate = (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else 0.0
-        left = self.total - self.done
-        eta = left / rate if rate > 0 else (0.0 if left == 0 else None)
+        rate, eta = self.pace.rate(), self.pace.seconds_left(self.total - self.done)
         return IndexProgress(self.name, phase, self.done, self.total, self.faces, self.errors, rate, eta,
                              self.unavailable, tuple(gap.reason for gap in self.gaps))
 

@@ -208,11 +208,15 @@ class DatasetsPage(QWidget):
         """Pause the indexing job (the few batches already sent still finish)."""
         self.panel.pause()
         self._update_buttons()
+        if self.panel.last is not None:
+            self._update_row(self.panel.last)
 
     def resume(self) -> None:
         """Resume a paused indexing job."""
         self.panel.resume()
         self._update_buttons()
+        if self.panel.last is not None:
+            self._update_row(self.panel.last)
 
     @property
     def indexing(self) -> str | None:
@@ -247,6 +251,8 @@ class DatasetsPage(QWidget):
                     if info.state in _NOT_CHECKED:
                         item.setForeground(QColor("#c62828"))
                 self.table.setItem(row, column, item)
+        if self.panel.last is not None and self.panel.last.dataset == self.indexing:
+            self._update_row(self.panel.last)  # the row being indexed says what the progress label says
         self.table.setVisible(bool(datasets))
         self._splitter.setVisible(bool(datasets))
         self.empty.setVisible(not datasets)
@@ -397,6 +403,8 @@ class DatasetsPage(QWidget):
         return f"{words}, {info.unavailable:,} not readable now" if info.unavailable else words
 
     def _update_row(self, progress) -> None:
+        if progress.phase == "listing":
+            return
         for row in range(self.table.rowCount()):
             if self.table.item(row, 0).text() == progress.dataset:
                 for column, value in ((2, f"{progress.total:,}"), (3, f"{progress.faces:,}"),
