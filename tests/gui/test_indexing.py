@@ -96,3 +96,22 @@ def test_closing_during_indexing_loses_nothing(qtbot, store, window, make_datase
         assert got[key][0] == box
         np.testing.assert_allclose(got[key][1], embedding, atol=1e-5)
 
+
+
+def test_the_window_is_refused_while_a_command_indexes_the_dataset(qtbot, window, store, make_dataset, tmp_path):
+    from faceaudit.core.datasets.index_lock import Indexer
+    from faceaudit.core.datasets.indexing import index_dataset
+
+    page = window.datasets_page
+    window.show_page(1)
+    assert page.add_dataset(make_dataset(tmp_path / "d", others=2), "d")
+    command = index_dataset(store, "d", workers=0, who=Indexer.COMMAND)  # as `faceaudit index d` holds it
+    next(command)
+    try:
+        page.start_indexing("d")
+        qtbot.waitUntil(lambda: page.indexing is None, timeout=30_000)
+        words = page.notice.text()
+        assert "Dataset d is being indexed by a FaceAudit command in a terminal (process" in words
+        assert "Ctrl+C" in words and page.notice.isVisible()
+    finally:
+        command.close()

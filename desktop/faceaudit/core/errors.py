@@ -35,6 +35,7 @@ class Action(StrEnum):
     LINK_OR_NAME_RECIPIENT = "link-or-name-recipient"
     SET_RESIDENCE = "set-residence"
     CHANGE_CITED_DECISION = "change-cited-decision"
+    WAIT_OR_STOP_INDEXING = "wait-or-stop-indexing"
 
 
 class FaceAuditError(Exception):

@@ -178,6 +178,8 @@ ACTION_HINTS = {
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
     Action.LINK_OR_NAME_RECIPIENT: "Choose which published dataset it is (Dataset is:), or fill in the recipient.",
     Action.SET_RESIDENCE: "Fill in your country (and Land or state) with “Edit my details…” on the Letters page.",
+    Action.WAIT_OR_STOP_INDEXING: "Wait until it has finished, or stop it there (Ctrl+C in the command's terminal); "
+                                  "then click “Index” again to index what is left.",
     Action.CHANGE_CITED_DECISION: "Change it only if the request was wrong: the window asks you first, naming the "
                                   "request, and its history records the change.",
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
+from faceaudit.core.datasets.index_lock import Indexer, index_lock
 from faceaudit.core.datasets.kept_decisions import attach_decisions
 from faceaudit.core.datasets.listing import face_settings, recorded_settings, sync_listing
 from faceaudit.core.datasets.lists import LINK_LIST, index_lists
@@ -177,7 +178,22 @@ def check_workers(workers: int | None) -> None:
 
 
 def index_dataset(store: Store, name: str, settings: IndexSettings | None = None, workers: int | None = None,
-                  batch_size: int = 8) -> Iterator[IndexProgress]:
+                  batch_size: int = 8, who: str = Indexer.COMMAND) -> Iterator[IndexProgress]:
+    """Index (or finish indexing, or update) a dataset; one indexer per dataset across processes (`index_lock`).
+
+    Args:
+        who: which front end indexes (named to a second one, which is refused).
+
+    Raises:
+        IndexBusyError: another window or command is indexing it (nothing is started).
+    """
+    dataset_id = get_dataset(store, name).id
+    with index_lock(store, dataset_id, name, who):
+        yield from _index_unlocked(store, name, settings, workers, batch_size)
+
+
+def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = None, workers: int | None = None,
+                    batch_size: int = 8) -> Iterator[IndexProgress]:
     """Index (or finish indexing, or update) a dataset.
 
     Args:
