@@ -10,7 +10,8 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
 _FAILING = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
 #: What the offscreen platform plugin says about features it lacks (no fault of the app's).
-_OFFSCREEN_LIMITS = ("This plugin does not support propagateSizeHints()", "This plugin does not support raise()")
+_OFFSCREEN_LIMITS = ("This plugin does not support propagateSizeHints()", "This plugin does not support raise()",
+                     "This plugin does not support grabbing the keyboard")
 
 
 @pytest.fixture(autouse=True)

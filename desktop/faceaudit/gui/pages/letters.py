@@ -16,6 +16,7 @@ from faceaudit.core.letters.pipeline import LetterChoice, SavedLetter, compose, 
 from faceaudit.core.letters.placeholders import unfilled
 from faceaudit.core.letters.registry import RegistryError
 from faceaudit.gui.dialogs.identity import IdentityDialog
+from faceaudit.gui.support import folders
 from faceaudit.gui.support.operations import Job, run_call
 from faceaudit.gui.widgets.identity_summary import IdentitySummary
 from faceaudit.gui.widgets.letter_form import LetterForm
@@ -192,9 +193,10 @@ class LettersPage(QWidget):
             dialog.finished.connect(lambda _result: self._on_save_requested(form))
             return
         title, filters, suffix = _SAVE_FORMS[form]
-        suggested = str(Path.home() / (_file_stem(self.choice()) + suffix))
+        suggested = folders.start("letter", _file_stem(self.choice()) + suffix)
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
         if path:
+            folders.remember("letter", path)
             self.save_to(form, path if path.lower().endswith(suffix) else path + suffix)
 
     def _on_saved(self, form: str, saved: SavedLetter) -> None:

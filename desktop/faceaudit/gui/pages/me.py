@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPainter, QPen, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,11 +25,11 @@ from faceaudit.core.matching.references import (
     reference_thumbnail,
     remove_reference,
 )
-from faceaudit.gui.support import jobs
+from faceaudit.gui.support import folders, jobs
 from faceaudit.gui.support.operations import Job, run_generator
 from faceaudit.gui.widgets.face_picker import FacePicker
 from faceaudit.gui.widgets.identifiers_panel import IdentifiersPanel
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, shortcut
 from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
 
 __all__ = ["MePage"]
@@ -98,7 +98,8 @@ class MePage(QWidget):
                             "more clear photos of your face, from different days.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        QShortcut(QKeySequence.StandardKey.Delete, self.faces, self._on_remove_clicked)
+        # Each list's own Delete: two window-wide ones on one page would cancel each other out.
+        shortcut(QKeySequence.StandardKey.Delete, self.faces, self._on_remove_clicked)
 
         self.identifiers = IdentifiersPanel(store)
 
@@ -200,8 +201,9 @@ class MePage(QWidget):
     # -- slots -----------------------------------------------------------------------------
 
     def _on_add_clicked(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos of yourself", str(Path.home()), _PHOTO_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos of yourself", folders.start("photos"), _PHOTO_FILTER)
         if paths:
+            folders.remember("photos", paths)
             self.add_photos(paths)
 
     def _on_remove_clicked(self) -> None:

@@ -3,8 +3,8 @@ candidates are me, on a grid of faces and rows."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -42,7 +42,7 @@ from faceaudit.gui.support.operations import Job, run_call, run_generator
 from faceaudit.gui.widgets.candidate_cards import FaceCard, kind_of
 from faceaudit.gui.widgets.candidate_grid import CandidateGrid
 from faceaudit.gui.widgets.candidate_panel import CandidatePanel
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, shortcut
 from faceaudit.gui.widgets.reference_strip import ReferenceShown
 from faceaudit.gui.widgets.row_view import RowView
 from faceaudit.gui.widgets.undo_bar import UndoBar
@@ -97,15 +97,17 @@ class ReviewPage(QWidget):
         self.scan_button = QPushButton("Scan now")
         self.scan_button.setToolTip("Compare your reference faces with every indexed dataset (Ctrl+R)")
         self.scan_button.clicked.connect(self._on_scan_clicked)
-        self.dataset_filter = QComboBox()
+        self.dataset_filter = _FilterBox()
         self.dataset_filter.setToolTip("Show candidates of one dataset")
         self.dataset_filter.setAccessibleName("Dataset")
         self.dataset_filter.currentIndexChanged.connect(self._on_filter_changed)
-        self.show_filter = QComboBox()
+        self.show_filter = _FilterBox()
         self.show_filter.setToolTip("Show candidates by your decision")
         self.show_filter.setAccessibleName("Show")
         self.show_filter.addItems(list(_SHOW))
         self.show_filter.currentIndexChanged.connect(self._on_filter_changed)
+        for combo in (self.dataset_filter, self.show_filter):  # once chosen, the arrows move in the grid again
+            combo.closed.connect(lambda: self.grid.setFocus(Qt.FocusReason.PopupFocusReason))
         dataset_label, show_label = QLabel("&Dataset:"), QLabel("S&how:")
         dataset_label.setBuddy(self.dataset_filter)
         show_label.setBuddy(self.show_filter)
@@ -147,9 +149,9 @@ class ReviewPage(QWidget):
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for key, decision in (("Y", "me"), ("N", "not_me"), ("U", "unsure")):
-            QShortcut(QKeySequence(key), self, lambda d=decision: self.decide(d), context=context)
-        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo, context=context)
-        QShortcut(QKeySequence("Ctrl+R"), self, self._on_scan_clicked, context=context)
+            shortcut(key, self, lambda d=decision: self.decide(d), context)
+        shortcut(QKeySequence.StandardKey.Undo, self, self.undo, context)
+        shortcut("Ctrl+R", self, self._on_scan_clicked, context)
 
         layout = QVBoxLayout(self)
         layout.addWidget(header)
@@ -290,6 +292,7 @@ class ReviewPage(QWidget):
         self.refresh()  # the card chosen before stays chosen, and in its place (by its ref)
         if self._unchecked:
             self.notice.show_error(unchecked_sentence(self._unchecked))
+            self._reload()  # the grid's words now point at the notice instead of repeating it
         if self.shown():
             self.grid.setFocus()
 
@@ -305,7 +308,7 @@ class ReviewPage(QWidget):
     def _on_current_changed(self, candidate: Candidate | RowCandidate | None) -> None:
         if candidate is None:
             self.detail.setCurrentWidget(self.panel)
-            self.panel.show_nothing(self._empty_text())
+            self.panel.show_nothing("")  # the grid says why it is empty: once is enough
             return
         if kind_of(candidate) != "face":
             self.row.show_row(candidate)
@@ -501,10 +504,27 @@ class ReviewPage(QWidget):
             return "Add a dataset on the Datasets page (Ctrl+2) and index it; then click “Scan now” here."
         if latest_scan(self.store):
             if self._unchecked:
-                return "No candidates among what was searched. " + unchecked_sentence(self._unchecked)
+                sentence = unchecked_sentence(self._unchecked)
+                if not self.notice.isHidden() and self.notice.text() == sentence:  # said once on a screen
+                    return "No candidates among what was searched; what was not really checked is named above."
+                return "No candidates among what was searched. " + sentence
             return ("The last scan found no face that looks like yours, and no row of a list that names you. After "
                     "you add photos of yourself or index more, click “Scan now” again.")
         return "Click “Scan now” (Ctrl+R) to compare your faces with your datasets."
+
+
+class _FilterBox(QComboBox):
+    """A filter's list: once its popup closes on a choice, the grid takes the keys back.
+
+    Signals:
+        closed(): the popup closed (an item chosen, or Escape).
+    """
+
+    closed = Signal()
+
+    def hidePopup(self) -> None:
+        super().hidePopup()
+        self.closed.emit()
 
 
 def _image(data: bytes | None) -> QImage:
