@@ -123,6 +123,7 @@ class CandidatePanel(QWidget):
         label = self.candidate.label if self.candidate is not None else None
         self.photo_caption.setText(f"{size[0]} × {size[1]} pixels" + (f" · In the dataset: {label}" if label else ""))
         self.photo_caption.setVisible(True)
+        self._fit_photo()
 
     def show_photo_problem(self, text: str) -> None:
         """Say why the photo cannot be shown (the crop, if any, stays)."""
@@ -147,9 +148,18 @@ class CandidatePanel(QWidget):
                      super().minimumSizeHint().height())
 
     def _fit_photo(self) -> None:
-        """The face as large as the panel's width allows, leaving room below it in a short window."""
-        width = self.scroll.viewport().width()
-        self.photo.setFixedHeight(max(140, min(width, int(self.scroll.viewport().height() * 0.6))))
+        """The face as large as the panel allows while my reference faces and their distances stay in sight
+        below it (they are what the face is judged by); never smaller than 140 px (then the panel scrolls)."""
+        viewport = self.scroll.viewport()
+        width = viewport.width()
+        spacing = self.scroll.widget().layout().spacing()
+        shown = [part for part in (self.title, self.band, self.photo_caption, self.references_title, self.references)
+                 if not part.isHidden()]
+        others = sum(part.heightForWidth(width) if part.hasHeightForWidth() else part.sizeHint().height()
+                     for part in shown)
+        zoom = max((button.sizeHint().height() for button in self.zoom_buttons.values()), default=0)
+        room = viewport.height() - others - zoom - spacing * (len(shown) + 2)
+        self.photo.setFixedHeight(max(140, min(width, room)))
 
 
 def _wrapped(rich: bool = False) -> QLabel:
