@@ -32,6 +32,14 @@ def qt_warnings_fail():
         pytest.fail("Qt warned during the test:\n" + "\n".join(recorded))
 
 
+def shown_and_active(qtbot, window) -> None:
+    """Wait until the window is on screen and active: keys reach its shortcuts only then. Under Xvfb there is
+    no window manager to activate a new window, as a desktop does when it opens; offscreen it is at once."""
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+
 @pytest.fixture
 def store(data_home):
     """The window thread's Store in the test's own data folder."""
@@ -53,7 +61,7 @@ def window(qtbot, store):
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitExposed(win)
+    shown_and_active(qtbot, win)
     yield win
     win.close()
 
@@ -120,7 +128,7 @@ def review_window(qtbot, data_home, review_home):
         qtbot.addWidget(win)
         win.resize(1200, 800)
         win.show()
-        qtbot.waitExposed(win)
+        shown_and_active(qtbot, win)
         win.show_page(2)
         qtbot.waitUntil(lambda: not win.review_page.loading_pictures, timeout=30_000)
         yield win
