@@ -35,6 +35,10 @@ from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
 __all__ = ["MePage"]
 
 _THUMB = QSize(160, 160)
+#: In a short window the thumbnails shrink to fit one row, down to this; the list keeps room for them.
+_SMALLEST_THUMB = 72
+#: Room under a thumbnail for its caption (name, and what is wrong with it).
+_CAPTION = 64
 _PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
 
 
@@ -85,10 +89,8 @@ class MePage(QWidget):
         self.picker.chosen.connect(self._on_face_chosen)
         self.picker.skipped.connect(self._on_face_skipped)
 
-        self.faces = QListWidget()
+        self.faces = _FaceList()
         self.faces.setViewMode(QListWidget.ViewMode.IconMode)
-        self.faces.setIconSize(_THUMB)
-        self.faces.setGridSize(QSize(_THUMB.width() + 40, _THUMB.height() + 64))
         self.faces.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.faces.setMovement(QListWidget.Movement.Static)
         self.faces.setWordWrap(True)
@@ -303,6 +305,25 @@ class MePage(QWidget):
             painter.drawRect(width // 2, width // 2, w - width, h - width)
             painter.end()
         return QIcon(boxed)
+
+
+class _FaceList(QListWidget):
+    """My reference faces as thumbnails, as large as the list's height allows (160 px at most), never clipped."""
+
+    def __init__(self):
+        super().__init__()
+        self.setMinimumHeight(_SMALLEST_THUMB + _CAPTION + 2 * self.frameWidth() + 12)
+        self._fit(_THUMB.height())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit(self.viewport().height() - _CAPTION - 8)
+
+    def _fit(self, side: int) -> None:
+        side = max(_SMALLEST_THUMB, min(_THUMB.height(), side))
+        if self.iconSize().height() != side:
+            self.setIconSize(QSize(side, side))
+            self.setGridSize(QSize(side + 40, side + _CAPTION))
 
 
 def _caption(face: ReferenceFace) -> str:
