@@ -92,3 +92,19 @@ def test_a_draft_offers_no_complied_until_it_is_sent(window, store):
     assert "Mark it sent first" in detail.status_buttons["complied"].toolTip()
     page.mark_sent(date(2026, 1, 5))
     assert all(b.isEnabled() for b in detail.status_buttons.values()) and detail.add_reply_button.isEnabled()
+
+
+def test_the_me_page_shows_whole_thumbnails_in_the_smallest_window(qtbot, window, store, lfw):
+    from faceaudit.core.matching.references import add_reference
+
+    for number in (1, 2):
+        add_reference(store, lfw / "Al_Gore" / f"Al_Gore_000{number}.jpg", jitter=0)
+    page = window.me_page
+    window.show_page(0)
+    page.refresh()
+    window.resize(900, 600)
+    qtbot.waitUntil(lambda: window.height() == 600)
+    qtbot.wait(50)
+    item = page.faces.visualItemRect(page.faces.item(0))
+    assert item.height() >= page.faces.iconSize().height() + 20  # the picture and its caption
+    assert item.top() >= 0 and item.bottom() <= page.faces.viewport().height()

@@ -271,11 +271,13 @@ class MePage(QWidget):
     def _show_next_choice(self) -> None:
         if not self._choices:
             self.picker.setVisible(False)
+            self.faces.keep_room(True)
             return
         choice = self._choices[0]
         picture = QPixmap.fromImage(choice.image) if choice.image is not None else QPixmap(choice.path)
         self.picker.ask(choice.path, picture, choice.boxes)
         self.picker.setVisible(True)
+        self.faces.keep_room(False)  # while a group photo asks which face is mine, it has the room
 
     def _hide_picker_for(self, path: str) -> None:
         self._choices = [c for c in self._choices if c.path != path]
@@ -312,8 +314,12 @@ class _FaceList(QListWidget):
 
     def __init__(self):
         super().__init__()
-        self.setMinimumHeight(_SMALLEST_THUMB + _CAPTION + 2 * self.frameWidth() + 12)
+        self.keep_room(True)
         self._fit(_THUMB.height())
+
+    def keep_room(self, keep: bool) -> None:
+        """Keep room for one whole row of the smallest thumbnails (or give it up to a question above)."""
+        self.setMinimumHeight(_SMALLEST_THUMB + _CAPTION + 2 * self.frameWidth() + 12 if keep else 0)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

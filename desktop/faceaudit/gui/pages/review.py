@@ -132,9 +132,9 @@ class ReviewPage(QWidget):
         self.grid.decide_requested.connect(self.decide)
         self.grid.open_requested.connect(self.open_large)
         self.panel = CandidatePanel()
-        self.panel.decided.connect(self.decide)
+        self.panel.decided.connect(self._on_button_decided)
         self.row = RowView()  # a row of a list of links: shown as the row itself
-        self.row.decided.connect(self.decide)
+        self.row.decided.connect(self._on_button_decided)
         self.detail = QStackedWidget()
         self.detail.addWidget(self.panel)
         self.detail.addWidget(self.row)
@@ -301,6 +301,12 @@ class ReviewPage(QWidget):
         self.scan_button.setEnabled(True)
         self.status.setText("")
         self.notice.show_error(message[0].upper() + message[1:] if message else message)
+
+    def _on_button_decided(self, decision: str) -> None:
+        """A click on the side panel's button is a choice of the candidate it shows."""
+        if not self.grid.chosen and self.grid.current() is not None:
+            self.select(self.grid.current().ref)
+        self.decide(decision)
 
     def _on_filter_changed(self, _index: int) -> None:
         self._reload()
