@@ -1,22 +1,26 @@
 """Are FaceAudit's look-alike estimates honest? Predicted vs observed strangers on LFW.
 
-Usage: python bench/calibration.py [--fit] [--plot]
-  --fit   measure the stranger tail table on all LFW identities of the View 2 photos and write
-          resources/calibration/stranger_tail.json (aggregate counts only, no faces).
-  --plot  draw docs/accuracy_distances.png.
-Always: two-fold check — a table measured on half of the identities predicts, for reference
-people of the other half (every other LFW photo as the dataset), how many strangers reach each
-level; printed as observed / predicted, next to what a Gaussian tail predicts. Uses the cache of bench/lfw_accuracy.py.
+Usage: python bench/calibration.py [--fit] [--plot] [--embeddings X.npz --model NAME --metric cosine]
+  --fit   measure the stranger tail on the calibration half of LFW's identities (bench/_heldout.py:
+          every LFW photo, 1-3 jittered references per scan) and write
+          resources/calibration/<model>/stranger_tail.json (aggregate counts only, no faces).
+  --embeddings  another face model's embeddings of every LFW photo (the layout of bench/_lfw_all.py);
+          default: dlib's, computed once and cached under bench/.cache.
+  --plot  draw docs/accuracy_distances.png (View 2 pairs, cache of bench/lfw_accuracy.py).
+Always: the held-out check — on the other half's reference people, how many strangers reach
+each level of expected look-alikes, observed / predicted. bench/bands_at_scale.py does the same
+at millions of faces.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import zlib
 
+import _heldout
+import _tail
 import numpy as np
 from _facedata import REPO, require_facedata
 from _lfw_embed import lfw_embeddings
@@ -25,10 +29,6 @@ from lfw_accuracy import read_pairs
 sys.path.insert(0, str(REPO / "desktop"))
 from faceaudit.core.matching import confidence
 from faceaudit.core.storage.resources import resources_dir
-
-LEVELS = (0.01, 0.03, 0.1, 0.3, 0.5, 1.0, 2.0, 5.0)
-DISTANCES = (0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
-_GRID_STEP = 0.25
 
 
 def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -67,42 +67,33 @@ def scans(identity, plain, jittered, k: int, which: int, min_photos: int | None 
         yield name, t, ~own, own, distances, null
 
 
-def fit(identity, plain, jittered, which: int | None = None, quiet: bool = False) -> dict:
-    """The stranger tail table, from reference people of one half (None: everyone)."""
+def fit(emb: _heldout.Embeddings, cache_key: str, model: str, half: int = 0, quiet: bool = False) -> dict:
+    """The stranger tail of each k = 1..3 from the scans of one half's reference people."""
     tables = {}
     for k in (1, 2, 3):
-        parts = [t[strangers] for _, t, strangers, *_ in scans(identity, plain, jittered, k, which)]
-        if not parts:
-            continue
-        pooled = np.sort(np.concatenate(parts))
-        grid = np.arange(-12.0, 0.0 + 1e-9, _GRID_STEP)
-        counts = np.searchsorted(pooled, grid, side="right")
-        first = int(np.argmax(counts >= 10))  # trust the table where it rests on 10+ strangers
-        tables[str(k)] = {"t": [round(float(g), 3) for g in grid[first:]],
-                          "log10_tail": [round(math.log10(c / len(pooled)), 4) for c in counts[first:]],
-                          "strangers": int(len(pooled))}
+        pool = _heldout.pooled(emb, cache_key, half, k)
+        tables[str(k)] = _tail.fit_table(pool.low_t, pool.stranger_hist, _heldout.T_EDGES, pool.stranger_pairs)
         if not quiet:
-            print(f"  k={k}: {len(pooled):,} stranger scores; table from t = {grid[first]:.2f} "
-              f"(tail {counts[first] / len(pooled):.1e})")
-    return {"about": "P(stranger's standardised combined score <= t), log10, measured by bench/calibration.py --fit "
-                     "on LFW (View 2 photos, identities of the fit half as reference people); aggregate counts only",
+            gpd = tables[str(k)]["gpd"]
+            print(f"  k={k}: {pool.scans} reference sets, {pool.stranger_pairs:,} stranger pairs; table from "
+                  f"t = {tables[str(k)]['t'][0]}, generalised Pareto below u = {gpd['u']} "
+                  f"(P(u) = 10^{gpd['log10_pu']}, shape {gpd['xi']}, scale {gpd['sigma']})")
+    return {"about": "P(stranger's standardised combined score <= t), log10, and a generalised Pareto tail below "
+                     "the table; measured by bench/calibration.py --fit on LFW (all photos; reference people of "
+                     "one seeded half of the identities); aggregate counts only",
+            "model": model, "metric": emb.metric, "split_seed": _heldout.SPLIT_SEED, "calibration_half": half,
             "tables": tables}
 
 
-def gaussian_tail(t: np.ndarray) -> np.ndarray:
-    return np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in np.ravel(t)]).reshape(np.shape(t))
-
-
-def _install(table: dict | None) -> None:
-    """Make FaceAudit use this table (None: the shipped one)."""
+def install(calibration: dict | None, model: str | None = None) -> None:
+    """Make FaceAudit use this calibration (None: the shipped one)."""
     _SHIPPED.cache_clear()
-    if table is None:
+    if calibration is None:
         confidence._table = _SHIPPED
         return
 
-    def lookup(references):
-        entry = table["tables"][str(min(references, 3))]
-        return np.asarray(entry["t"], np.float64), np.asarray(entry["log10_tail"], np.float64)
+    def lookup(references, _model=None):
+        return calibration["tables"][str(min(references, 3))]
 
     confidence._table = lookup
 
@@ -110,48 +101,19 @@ def _install(table: dict | None) -> None:
 _SHIPPED = confidence._table
 
 
-def check(identity, plain, jittered) -> None:
-    """Observed vs predicted strangers for held-out reference people, two-fold: a table measured
-    on one half of the identities judges scans of people of the other half, and back."""
-    counts = {}
-    for which in (0, 1):
-        _install(fit(identity, plain, jittered, 1 - which, quiet=True))
-        for k in (1, 2, 3):
-            entry = counts.setdefault(k, {"scans": [0, 0], "observed": {}, "gauss": {}, "distance": {}})
-            for _, t, strangers, _, distances, null in scans(identity, plain, jittered, k, which):
-                entry["scans"][which] += 1
-                n = len(t)
-                expected = n * confidence.stranger_tail(t[strangers], k)
-                expected_old = n * gaussian_tail(t[strangers])
-                for e in LEVELS:
-                    entry["observed"].setdefault(e, [0, 0])[which] += int((expected <= e).sum())
-                    entry["gauss"][e] = entry["gauss"].get(e, 0) + int((expected_old <= e).sum())
-                if k == 1:
-                    for d in DISTANCES:
-                        td = ((d - null.loc[0]) / null.scale[0] - null.combined_loc) / null.combined_scale
-                        row = entry["distance"].setdefault(d, [0, 0.0, 0.0])
-                        row[0] += int((distances[strangers, 0] <= d).sum())
-                        row[1] += n * float(confidence.stranger_tail(np.array([td]), 1)[0])
-                        row[2] += n * float(gaussian_tail(np.array([td]))[0])
-    _install(None)
-    for k, entry in counts.items():
-        n_scans = sum(entry["scans"])
-        print(f"\n{k} reference photo(s): {n_scans} held-out people (two folds), each scanned against "
-              f"~{len(identity) - k:,} LFW faces")
-        print(f"  {'expected look-alikes <=':>24} {'predicted':>10} {'observed':>9} {'ratio':>6} {'per fold':>12}"
-              f"   {'Gaussian tail: observed':>23} {'ratio':>6}")
-        for e in LEVELS:
-            predicted = e * n_scans
-            fold = [entry["observed"][e][w] / (e * entry["scans"][w]) for w in (0, 1)]
-            observed = sum(entry["observed"][e])
-            print(f"  {e:>24g} {predicted:>10.1f} {observed:>9d} {observed / predicted:>6.2f} "
-                  f"{fold[0]:>5.2f}, {fold[1]:<5.2f}   {entry['gauss'][e]:>23d} {entry['gauss'][e] / predicted:>6.2f}")
-        if entry["distance"]:
-            print(f"  {'stranger distance <=':>24} {'observed':>10} {'predicted':>9} {'ratio':>6} {'':>12}"
-                  f"   {'Gaussian: predicted':>23} {'ratio':>6}")
-            for d, (obs, table, gauss) in entry["distance"].items():
-                print(f"  {d:>24.2f} {obs:>10d} {table:>9.1f} {obs / max(table, 1e-9):>6.2f} {'':>12}"
-                      f"   {gauss:>23.1f} {obs / max(gauss, 1e-9):>6.2f}")
+def check(emb: _heldout.Embeddings, cache_key: str, half: int = 1) -> None:
+    """Observed vs predicted strangers per scan on the held-out half, at several expected levels,
+    for datasets of LFW's size (13,233 faces) and of 1M (per-pair rates read as at that size)."""
+    for k in (1, 2, 3):
+        pool = _heldout.pooled(emb, cache_key, half, k)
+        print(f"\n{k} reference photo(s): {pool.scans} held-out reference sets, {pool.stranger_pairs:,} stranger pairs")
+        print(f"  {'faces':>10} {'expected <=':>12} {'observed':>9} {'predicted':>10} {'ratio':>6}")
+        for faces in (13_233, 1_000_000):
+            expected = faces * confidence.stranger_tail(pool.low_t, k)
+            for level in (0.01, 0.1, 0.5, 5.0):
+                observed = int((expected <= level).sum())
+                predicted = level * pool.stranger_pairs / faces
+                print(f"  {faces:>10,} {level:>12g} {observed:>9d} {predicted:>10.1f} {observed / predicted:>6.2f}")
 
 
 def plot(identity, plain, jittered) -> None:
@@ -203,20 +165,22 @@ def plot(identity, plain, jittered) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--fit", action="store_true", help="write the model's calibration file")
     parser.add_argument("--plot", action="store_true")
-    args = parser.parse_args()
     require_facedata()
-    identity, plain, jittered, _ = load()
+    emb, key, model, args = _heldout.from_arguments(parser)
     if args.fit:
-        table = fit(identity, plain, jittered, None)
-        target = resources_dir() / confidence.TAIL_FILE
+        calibration = fit(emb, key, model)
+        target = resources_dir() / confidence.tail_file(model)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(json.dumps(table, indent=1) + "\n")
-        _SHIPPED.cache_clear()
+        target.write_text(json.dumps(calibration, indent=1) + "\n")
+        confidence._table.cache_clear()
         print(f"wrote {target}")
-    check(identity, plain, jittered)
+    install(json.loads((resources_dir() / confidence.tail_file(model)).read_text()))
+    check(emb, key)
+    install(None)
     if args.plot:
+        identity, plain, jittered, _ = load()
         plot(identity, plain, jittered)
 
 

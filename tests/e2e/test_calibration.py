@@ -18,7 +18,7 @@ STRANGERS = 260
 
 
 def test_the_shipped_tail_table_is_aggregate_and_decreasing():
-    data = json.loads((resources_dir() / confidence.TAIL_FILE).read_text())
+    data = json.loads((resources_dir() / confidence.tail_file()).read_text())
     for table in data["tables"].values():
         assert len(table["t"]) == len(table["log10_tail"]) < 100  # a curve, never embeddings
         assert np.all(np.diff(table["log10_tail"]) >= 0) and table["log10_tail"][-1] <= 0

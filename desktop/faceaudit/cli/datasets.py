@@ -5,6 +5,10 @@ from __future__ import annotations
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.cli.hints import Step, command
+from faceaudit.core.datasets.catalog import add_dataset, dataset_errors, get_dataset, list_datasets, remove_dataset
+from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.datasets.lists import list_files
 from faceaudit.core.datasets.states import Aligned, DatasetState
 
 #: How the command line names each dataset state.
@@ -57,27 +61,23 @@ def register(commands) -> None:
     ds_remove.set_defaults(handler=_dataset_remove)
 
 def _dataset_add(args) -> int:
-    from faceaudit.core.datasets.catalog import add_dataset
-
     info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned, columns=args.columns)
-    if info.kind == "link-list":
+    if info.kind == DatasetKind.LINK_LIST:
         print(f"added dataset {shown(info.name)!r} (a list of links: {shown(info.path)}); search it for your "
-              f"identifiers (faceaudit me id add ...) with: faceaudit scan {shown(info.name)}")
+              f"identifiers ({command(Step.ADD_IDENTIFIERS)}) with: {command(Step.SCAN, name=shown(info.name))}")
         return 0
-    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: faceaudit index"
-          f" {shown(info.name)}")
+    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: "
+          + command(Step.INDEX, name=shown(info.name)))
     return 0
 
 
 def _dataset_list(args) -> int:
-    from faceaudit.core.datasets.catalog import list_datasets
-
     store = open_store()
     datasets = list_datasets(store)
     if not datasets:
-        print("no datasets yet: faceaudit dataset add PATH --name NAME")
+        print("no datasets yet: " + command(Step.ADD_DATASET))
     for d in datasets:
-        if d.kind == "link-list":
+        if d.kind == DatasetKind.LINK_LIST:
             print(_list_line(store, d))
         else:
             unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""
@@ -89,8 +89,6 @@ def _dataset_list(args) -> int:
 
 
 def _dataset_errors(args) -> int:
-    from faceaudit.core.datasets.catalog import dataset_errors, get_dataset
-
     store = open_store()
     errors = dataset_errors(store, args.name, unavailable=args.unavailable)
     for row in errors:
@@ -105,8 +103,6 @@ def _dataset_errors(args) -> int:
 
 
 def _dataset_remove(args) -> int:
-    from faceaudit.core.datasets.catalog import remove_dataset
-
     removed = remove_dataset(open_store(), args.name)
     decided = sum(removed.decisions.values())
     print(f"removed dataset {shown(args.name)!r} with its index ({removed.faces} faces), {removed.candidates}"
@@ -115,8 +111,6 @@ def _dataset_remove(args) -> int:
 
 
 def _list_line(store, d) -> str:
-    from faceaudit.core.datasets.lists import list_files
-
     files = list_files(store, d.id)
     rows = sum(f.rows or 0 for f in files)
     state = "not searched yet" if d.done == 0 and not d.errors else (

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from faceaudit.cli.common import open_store, see_hint
-from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine
+from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.cli.hints import Step, command
+from faceaudit.cli.progress import ProgressBar
+from faceaudit.core.datasets.catalog import DatasetState, get_dataset
+from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
 __all__ = ["register"]
@@ -25,10 +29,7 @@ def register(commands) -> None:
     index.set_defaults(handler=_index)
 
 def _index(args) -> int:
-    from faceaudit.cli.common import shown
-    from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import DatasetState, get_dataset
-    from faceaudit.core.datasets.indexing import check_workers, index_dataset, settings_for_all, settings_with
+    from faceaudit.core.datasets.indexing import Phase, check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()
     check_workers(args.workers)
@@ -41,12 +42,12 @@ def _index(args) -> int:
         bar = ProgressBar(f"indexing {shown(name)}")
         last = None
         for last in index_dataset(store, name, settings, workers=args.workers):
-            if last.phase != "listing":
+            if last.phase != Phase.LISTING:
                 bar.update(last.done, last.total, last.rate, last.eta_seconds,
                            f"{last.faces} faces, {last.errors} errors")
         bar.close()
         info = get_dataset(store, name)
-        if info.kind == "link-list":
+        if info.kind == DatasetKind.LINK_LIST:
             print(f"{shown(name)}: {last.total - last.errors}/{last.total} list file(s) indexed, {last.errors} refused"
                   " (later scans read only the parts where an identifier can be)")
         else:
@@ -56,7 +57,7 @@ def _index(args) -> int:
             print(f"  could not be read this time: {shown(reason)}")
         if last.unavailable:
             print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
-                  f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
+                  f" and are read again at the next index (see: {command(Step.UNAVAILABLE_ITEMS, name=shown(name))})")
         if info.state not in (DatasetState.READY, DatasetState.INDEXING):
             print(f"  not really checked: {shown(info.reason)}{see_hint(name, info.state)}")
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from faceaudit.cli.common import LAWS, LETTER_TYPES, lines, open_store, parse_date, print_saved
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.letters.requests import get_request
 
 __all__ = ["register"]
 
@@ -57,10 +59,8 @@ def register(commands) -> None:
 
 
 def _letter(args) -> int:
-    from faceaudit.core.errors import FaceAuditError
     from faceaudit.core.letters.compose import LetterError, Recipient
     from faceaudit.core.letters.pipeline import LetterChoice, follow_up_choice, original_of, save
-    from faceaudit.core.letters.requests import get_request
 
     if not (args.dataset or args.to):
         raise LetterError("name what the letter is about: --dataset NAME (a dataset) or --to ORGANISATION "

@@ -6,7 +6,8 @@ import json
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
-from faceaudit.core.matching.matches import Decision
+from faceaudit.core.letters.cited_decisions import decide_checked
+from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, one_per_photo
 
 __all__ = ["register"]
 
@@ -24,16 +25,18 @@ def register(commands) -> None:
     review = commands.add_parser("review", help="say whether a candidate is you",
                                  description="Record your decision on a candidate match. For a row of a list "
                                              "(L12), 'me' means the photo it lists shows you: letters cite it as a "
-                                             "photograph of you.")
-    review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, or L and a number for "
-                                         "a row of a list")
+                                             "photograph of you. For an identity of a labelled dataset (I3), "
+                                             "the decision applies to all of its close photos together.")
+    review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, L and a number for "
+                                         "a row of a list, or I and a number for an identity")
     review.add_argument("decision", choices=[d.value.replace("_", "-") for d in Decision], help="your decision")
     review.add_argument("--force", action="store_true",
                         help="change a decision that a sent request cites (the request's notes record the change)")
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.matches import candidates, identifier_candidates, one_per_photo
+    # Here, not at the top: identities need numpy, and `faceaudit --help` loads none.
+    from faceaudit.core.matching.identities import identity_candidates, identity_text
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
@@ -43,10 +46,13 @@ def _scan(args) -> int:
     # One photo, one line: copies in several datasets are folded, with the photo's one band.
     found = [c for c in one_per_photo(candidates(store, final.scan_id)) if not args.name or args.name in c.datasets]
     rows = identifier_candidates(store, final.scan_id, dataset=args.name)
+    identities = identity_candidates(store, final.scan_id, dataset=args.name)
     # Named whatever the output: finding nothing in these is no all-clear.
     _say_unchecked(final.unchecked, sys.stderr if args.json else sys.stdout)
     if args.json:
-        json.dump([c.as_json() for c in found] + [r.as_json() for r in rows], sys.stdout, indent=1, ensure_ascii=False)
+        # Identities last: each of their photos is a face above, in its own right.
+        listed = [c.as_json() for c in found] + [r.as_json() for r in rows] + [i.as_json() for i in identities]
+        json.dump(listed, sys.stdout, indent=1, ensure_ascii=False)
         print()
         return 0
     if not found and not rows and final.all_checked:
@@ -55,6 +61,9 @@ def _scan(args) -> int:
     elif not found and not rows:
         print(f"no candidates in what could be searched; {len(final.unchecked)} dataset(s) above could not "
               "really be checked, so this says nothing about them")
+    for i in identities:
+        print(shown(f"#{i.ref:<5} {i.band:<8} {i.dataset}, identity {identity_text(i)}; its photos: "
+                    f"{', '.join(f'#{m}' for m in i.match_ids)} [{i.decision}]"))
     for c in found:
         what = (
             "same photo as one of yours"
@@ -81,8 +90,12 @@ def _say_unchecked(unchecked, out) -> None:
 
 
 def _review(args) -> int:
-    from faceaudit.core.letters.cited_decisions import decide_checked
+    from faceaudit.core.matching.identities import identity_match_ids  # numpy: not for `faceaudit --help`
 
-    decide_checked(open_store(), [args.match_id], args.decision, force=args.force, how="faceaudit review --force")
+    store = open_store()
+    # An identity (I3) is all its close photos: each is protected as on its own.
+    ids = identity_match_ids(store, args.match_id) if str(args.match_id).strip()[:1].upper() == "I" \
+        else [args.match_id]
+    decide_checked(store, ids, args.decision, force=args.force, how="on the command line, with --force")
     print(f"match {args.match_id}: {args.decision}")
     return 0

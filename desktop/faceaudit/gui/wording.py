@@ -9,6 +9,7 @@ __all__ = [
     "error_text",
     "os_error_text",
     "ACTION_HINTS",
+    "ACTION_PAGES",
     "BAND_WORDS",
     "BAND_COLORS",
     "BAND_TEXT_COLORS",
@@ -184,6 +185,20 @@ ACTION_HINTS = {
                                   "request, and its history records the change.",
 }
 
+
+#: The page where an Action is done: a failure that names it offers a link there (`Notice.show_failure`).
+ACTION_PAGES = {
+    Action.ADD_REFERENCE: "Me",
+    Action.CONFIRM_REFERENCE: "Me",
+    Action.ADD_DATASET: "Datasets",
+    Action.INDEX_DATASET: "Datasets",
+    Action.CHOOSE_DATASET: "Datasets",
+    Action.REVIEW_MATCHES: "Scan & Review",
+    Action.SET_IDENTITY: "Letters",
+    Action.SET_RESIDENCE: "Letters",
+    Action.SET_SENT_DATE: "Requests",
+    Action.CHOOSE_REQUEST: "Requests",
+}
 
 #: A dataset's state as the Datasets page shows it; the ones that are no all-clear say so.
 STATE_WORDS = {

@@ -75,4 +75,4 @@ def test_the_command_line_refuses_and_says_why_then_force(cited, capsys):
     assert _decision(store, first) == "me"
     assert main(["review", str(first), "unsure", "--force"]) == 0
     assert _decision(store, first) == "unsure"
-    assert "faceaudit review --force" in get_request(store, sent).notes
+    assert "on the command line, with --force" in get_request(store, sent).notes

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
@@ -31,7 +32,7 @@ from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 from faceaudit.core.work_rate import WorkRate
 
-__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
+__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
            "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError"]
 
 
@@ -75,13 +76,21 @@ class IndexSettings:
         return cls(detector=recorded.get("detector", "hog"), upsample=int(recorded.get("upsample", 1)))
 
 
+class Phase(StrEnum):
+    """Where an indexing run is."""
+
+    LISTING = "listing"  # bringing the items table in line with the files
+    INDEXING = "indexing"
+    FINISHED = "finished"
+
+
 @dataclass(frozen=True)
 class IndexProgress:
     """A progress point of an indexing run.
 
     Attributes:
         dataset: the dataset's name.
-        phase: "listing", "indexing" or "finished".
+        phase: where the run is.
         done: items finished (indexed or failed) in this dataset, all runs counted.
         total: items in the dataset.
         faces: faces stored for this dataset.
@@ -93,7 +102,7 @@ class IndexProgress:
     """
 
     dataset: str
-    phase: str
+    phase: Phase
     done: int
     total: int
     faces: int
@@ -221,7 +230,7 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
     settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
     looked, square = stored_square_crop(store, dataset.id)
     engine = _engine(settings, dataset.aligned, square)
-    yield _progress(store, dataset.id, name, "listing")
+    yield _progress(store, dataset.id, name, Phase.LISTING)
     listing = sync_listing(store, dataset.id, engine.settings)
     _prepare_reads(store, dataset.path, dataset.kind)
     counts = _Counter(store, dataset.id, name, listing.gaps)
@@ -233,7 +242,7 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
         with store.transaction():
             store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
                                [json.dumps(engine.settings), dataset.id])
-    yield counts.progress("indexing")
+    yield counts.progress(Phase.INDEXING)
     if pending:
         ids = dict(store.conn.execute(
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
@@ -248,14 +257,14 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
                 engine.embed_faces([face for record in records for face in record.faces])
                 _write(store, records)
                 counts.add(records)
-                yield counts.progress("indexing")
+                yield counts.progress(Phase.INDEXING)
         finally:
             # Stop the workers now, in this thread: left to the garbage collector (switched
             # to the GUI thread in the app) the pool would be shut down late, or elsewhere.
             runner.close()
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
-    yield counts.progress("finished")
+    yield counts.progress(Phase.FINISHED)
 
 
 def _prepare_reads(store: Store, path: str, kind: str) -> None:
@@ -281,7 +290,7 @@ def _index_list(store: Store, dataset_id: int, name: str) -> Iterator[IndexProgr
         part = last.files_done + (last.read / last.size if last.size else 0)
         rate = part / elapsed
         eta = (last.files - part) / rate if rate and last.file else None
-        yield IndexProgress(name, "indexing" if last.file else "finished", last.files_done, last.files, 0,
+        yield IndexProgress(name, Phase.INDEXING if last.file else Phase.FINISHED, last.files_done, last.files, 0,
                             last.refused, rate, eta)
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset_id])
@@ -440,11 +449,11 @@ class _Counter:
         self.faces += faces
         self.pace.note(self.done)
 
-    def progress(self, phase: str) -> IndexProgress:
+    def progress(self, phase: Phase) -> IndexProgress:
         rate, eta = self.pace.rate(), self.pace.seconds_left(self.total - self.done)
         return IndexProgress(self.name, phase, self.done, self.total, self.faces, self.errors, rate, eta,
                              self.unavailable, tuple(gap.reason for gap in self.gaps))
 
 
-def _progress(store: Store, dataset_id: int, name: str, phase: str) -> IndexProgress:
+def _progress(store: Store, dataset_id: int, name: str, phase: Phase) -> IndexProgress:
     return _Counter(store, dataset_id, name).progress(phase)

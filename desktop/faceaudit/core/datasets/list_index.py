@@ -21,6 +21,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -28,11 +29,11 @@ from faceaudit.core import limits
 from faceaudit.core.datasets.sources.link_lists import ListError, ListForm, ListLayout, streams
 from faceaudit.core.datasets.sources.link_lists.prefilter import TOKEN_BYTE
 from faceaudit.core.datasets.sources.link_lists.text_rows import GROUP_BYTES, grouped, line_chunks
-from faceaudit.core.lazy_import import LazyModule
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["Block", "ListIndex", "build_index", "load_index", "read_block", "token_hash", "token_hashes", "tokens_of"]
-
-pa = LazyModule("pyarrow")  # imported when an index is first built, not when the window opens
 
 #: Bloom filter bits per distinct word of a block, and probes per word: about 0.3 % false "maybe"s.
 _BITS_PER_TOKEN = 12
@@ -228,6 +229,8 @@ def build_index(path: str | os.PathLike, layout: ListLayout, folder: str | os.Pa
     Raises:
         ListError: the file cannot be read to its end (nothing is written then).
     """
+    import pyarrow as pa  # pyarrow is imported when an index is first built, not when the window opens
+
     path, folder = Path(path), Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
@@ -266,6 +269,8 @@ def _remove(folder: Path) -> None:
 
 
 def _parquet_blocks(path: Path, layout: ListLayout):
+    import pyarrow as pa
+
     from faceaudit.core.datasets.sources.link_lists.parquet_rows import open_parquet
 
     parquet = open_parquet(path)
@@ -294,6 +299,7 @@ def _parquet_blocks(path: Path, layout: ListLayout):
 
 def _separated(column: pa.Array) -> memoryview:
     """A column's values as one text, a newline between values (so no word runs from one row into the next)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     newline = pa.scalar("\n", pa.large_string())
@@ -363,13 +369,16 @@ def _read_all(handle, raw, size: int, counter: streams.Counter) -> Iterator[byte
 
 
 def read_block(path: str | os.PathLike, block: Block, gzip_index: Path | None) -> bytes:
-    """The bytes of one text block, read at its offset (through the seek points of a gzip file)."""
+    """The bytes of one text block, read at its offset (through the seek points of a gzip file; a bzip2
+    or zstd file is decompressed from its start to the block)."""
     if gzip_index is not None:
         import indexed_gzip
 
         with indexed_gzip.IndexedGzipFile(str(path), index_file=str(gzip_index)) as handle:
             handle.seek(block.start)
             return handle.read(block.length)
+    if streams.compression(path) in ("bzip2", "zstd"):
+        return streams.read_range(path, block.start, block.length)
     with open(path, "rb") as handle:
         handle.seek(block.start)
         return handle.read(block.length)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from faceaudit.core.datasets.sources.link_lists import LinkListSource
+from faceaudit.core.datasets.kinds import DatasetKind
 
 if TYPE_CHECKING:
     from faceaudit.core.datasets.catalog import DatasetInfo
@@ -62,7 +62,7 @@ def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int,
     if unread:
         parts.append(f"{unread:,} item{'s' if unread != 1 else ''} could not be read this time")
     gaps = "; ".join(parts)
-    counts = _list_state if info.kind == LinkListSource.kind else _counts_state
+    counts = _list_state if info.kind == DatasetKind.LINK_LIST else _counts_state
     state, reason = counts(info, top_error, photos_with_faces)
     if gaps:
         if state == DatasetState.READY:

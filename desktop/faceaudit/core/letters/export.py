@@ -17,6 +17,7 @@ from faceaudit.core.letters.annex import (
     FACE,
     IDENTIFIER,
     distance_text,
+    identity_text,
     locator_text,
     matched_text,
     row_strings,
@@ -50,6 +51,8 @@ def letter_text(letter: Letter) -> str:
             parts += [f"{number}. {letter.dataset_title} ({entry.version})", f"   {escaped(entry.key)}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {defused(entry.label)}")
+            if entry.identity:
+                parts.append(f"   {labels['identity']}: {identity_text(entry, labels, decimal)}")
             parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
                       f"   {labels['model']}: {entry.model}",
                       f"   {labels['distance']}: {distance_text(entry, labels, decimal)}",

@@ -37,6 +37,7 @@ from faceaudit.core.letters.registry import (
 )
 from faceaudit.core.letters.requests import RequestError, RequestRecord, add_request, follow_up, get_request
 from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, RecipientRole, Subject
+from faceaudit.core.matching.confirmed import confirmed_counts  # the letters offer it under their own name
 from faceaudit.core.storage.private_files import write_all_or_none
 from faceaudit.core.storage.store import Store
 
@@ -268,18 +269,6 @@ def follow_up_choice(store: Store, request_id: int, *, today: date | None = None
                         include_crops=include_crops, on=today, original=original,
                         parent_id=get_request(store, request_id).id, ground=step.ground,
                         match_ids=tuple(record.match_ids) if record.match_ids is not None else None)
-
-
-def confirmed_counts(store: Store) -> list[tuple[str, int]]:
-    """(dataset, number of matches confirmed as me) for each dataset that has any, by name: faces and rows of
-    lists of links."""
-    rows = store.query("SELECT name, SUM(n) AS n FROM ("
-                       " SELECT d.name, COUNT(*) AS n FROM matches m JOIN datasets d ON d.id = m.dataset_id"
-                       " WHERE m.decision = 'me' GROUP BY d.name"
-                       " UNION ALL SELECT d.name, COUNT(*) FROM identifier_matches m JOIN datasets d"
-                       " ON d.id = m.dataset_id WHERE m.decision = 'me' GROUP BY d.name)"
-                       " GROUP BY name ORDER BY name")
-    return [(row["name"], row["n"]) for row in rows]
 
 
 def citable_matches(store: Store, dataset: str) -> list[AnnexEntry]:

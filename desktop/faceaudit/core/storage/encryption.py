@@ -17,10 +17,6 @@ import os
 import sqlite3
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from faceaudit.core import limits
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.storage import paths
@@ -147,6 +143,8 @@ def unlock(passphrase: str, database: Path | None = None) -> Path:
 
 
 def _seal(passphrase: str, plain_fd: int, temp: Path) -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: every command checks the lock, few use it
+
     salt, prefix = os.urandom(16), os.urandom(8)
     header = MAGIC + bytes(SCRYPT) + salt + prefix
     aead = AESGCM(_key(passphrase, salt, SCRYPT))
@@ -206,6 +204,9 @@ def _when(path: Path) -> str:
 
 
 def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     with open(source, "rb") as encrypted:
         header = encrypted.read(len(MAGIC) + 3 + 16 + 8)
         if len(header) < len(MAGIC) + 27 or not header.startswith(MAGIC):
@@ -257,6 +258,8 @@ def _ad(header: bytes, number: int, last: bool) -> bytes:
 
 
 def _key(passphrase: str, salt: bytes, params: tuple[int, ...]) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     log_n, r, p = params
     return Scrypt(salt=salt, length=32, n=2**log_n, r=r, p=p).derive(passphrase.encode("utf-8"))
 

@@ -86,11 +86,6 @@ class FileLock:
         except OSError:
             return ""
 
-    @property
-    def held(self) -> bool:
-        """True while this object holds the lock."""
-        return self._fd is not None
-
     def __enter__(self) -> FileLock:
         return self
 

@@ -286,6 +286,27 @@ def _m041_face_crops(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX face_crops_used ON face_crops (used)")
 
 
+def _m070_identity_matches(db: sqlite_utils.Database) -> None:
+    # Identity-level evidence in labelled datasets (core/matching/identities.py): an identity whose
+    # photos, together, are close to my references; its close photos are face matches that point
+    # at it, so that they are confirmed or rejected together and a letter cites the identity.
+    _script(db,
+        """
+        CREATE TABLE identity_matches (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            label TEXT NOT NULL, scan_id INTEGER REFERENCES scans(id),
+            photos INTEGER NOT NULL, close INTEGER NOT NULL, expected REAL NOT NULL, band TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            UNIQUE (dataset_id, label)
+        );
+        CREATE INDEX identity_matches_scan ON identity_matches (scan_id);
+        ALTER TABLE matches ADD COLUMN identity_id INTEGER REFERENCES identity_matches(id) ON DELETE SET NULL;
+        CREATE INDEX matches_identity ON matches (identity_id);
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -302,6 +323,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (31, "link-list files and the rows my identifiers found in them", _m031_list_matches),
     (40, "reference faces I confirmed as me", _m040_confirmed_references),
     (41, "a small cache of face crops for review", _m041_face_crops),
+    (70, "identities of labelled datasets whose photos together are close to mine", _m070_identity_matches),
 ]
 
 

@@ -30,7 +30,7 @@ from faceaudit.core.datasets.catalog import (
     removal_impact,
     remove_dataset,
 )
-from faceaudit.core.datasets.indexing import IndexProgress
+from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.gui.dialogs.add_dataset import DATASET_FILE_FILTER, AddDatasetDialog
 from faceaudit.gui.support import folders
@@ -62,8 +62,9 @@ class DatasetsPage(QWidget):
         self._datasets: list[DatasetInfo] = []
         self.setAcceptDrops(True)
 
-        header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder of photos, of archive parts, of "
-                            "parquet shards or a RecordIO pack; or one zip/tar archive, .parquet or .rec file: it "
+        header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder of photos, of archive parts or "
+                            "volumes, of parquet shards, a Hugging Face save_to_disk folder, an LMDB or a RecordIO "
+                            "pack; or one zip/tar/7z archive, .parquet, .arrow, .rec or .tsv file: it "
                             "is read in place, never copied), then index it: every face is found and described "
                             "once, so scans are fast afterwards.")
         self.add_folder_button = make_button(
@@ -358,7 +359,7 @@ class DatasetsPage(QWidget):
 
     def _on_index_progress(self, progress: IndexProgress) -> None:
         self._last_progress = progress
-        if progress.phase != "listing":
+        if progress.phase != Phase.LISTING:
             self._update_row(progress)
 
     def _on_index_finished(self, name: str) -> None:
@@ -408,7 +409,7 @@ class DatasetsPage(QWidget):
         return f"{words}, {info.unavailable:,} not readable now" if info.unavailable else words
 
     def _update_row(self, progress) -> None:
-        if progress.phase == "listing":
+        if progress.phase == Phase.LISTING:
             return
         for row in range(self.table.rowCount()):
             if self.table.item(row, 0).text() == progress.dataset:

@@ -168,6 +168,7 @@ class LettersPage(QWidget):
 
     def stop(self) -> None:
         """Wait for a save in progress (when the window closes): a letter is written whole or not at all."""
+        self._preview_timer.stop()  # a preview due later would read a store that may be closed by then
         if self._saving is not None:
             self._saving.stop()
         self.form.stop()
@@ -215,7 +216,7 @@ class LettersPage(QWidget):
     def _on_save_failed(self, message: str) -> None:
         self._saving = None
         self.preview.enable_saving(True)
-        self.notice.show_error(f"The letter was not saved. {message}")
+        self.notice.show_failure(message, before="The letter was not saved. ")
 
     def _on_open_mail(self) -> None:
         if not self.open_in_mail():

@@ -22,6 +22,7 @@ from faceaudit.core.datasets.crops_cache import FaceRef
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.letters.cited_decisions import CitedDecisionError, cited_changes, decide_checked, restore_checked
 from faceaudit.core.matching.identifiers import list_identifiers
+from faceaudit.core.matching.identities import IdentityCandidate, identity_candidates, identity_text
 from faceaudit.core.matching.matches import (
     Candidate,
     Decision,
@@ -238,7 +239,7 @@ class ReviewPage(QWidget):
     def open_large(self, candidate: Candidate | None = None) -> PhotoDialog | None:
         """Show the current candidate's photo in a window of its own (window-modal, not blocking)."""
         candidate = candidate or self.grid.current()
-        if candidate is None:
+        if candidate is None or kind_of(candidate) == "identity":  # no photo of its own: its photos are on the grid
             return None
         image, box = self.panel.photo.picture()
         dialog = PhotoDialog(f"{candidate.dataset} / {candidate.key}", image, box, self)
@@ -316,6 +317,12 @@ class ReviewPage(QWidget):
             self.detail.setCurrentWidget(self.panel)
             self.panel.show_nothing("")  # the grid says why it is empty: once is enough
             return
+        if kind_of(candidate) == "identity":
+            self.detail.setCurrentWidget(self.panel)
+            self.panel.show_nothing(f"{candidate.dataset}, identity {identity_text(candidate)}.\n\n"
+                                    f"Its {candidate.close} close photos are on the grid too; a decision here "
+                                    "applies to all of them together.")
+            return
         if kind_of(candidate) != "face":
             self.row.show_row(candidate)
             self.detail.setCurrentWidget(self.row)
@@ -363,7 +370,8 @@ class ReviewPage(QWidget):
     def _apply(self, chosen: list[Candidate | RowCandidate], decision: str, confirmed: bool = False) -> None:
         """Save `decision` on `chosen`; first ask, listing each, when it overwrites several earlier decisions or
         changes one that a sent request cites (`confirmed`: the person said yes to that)."""
-        ids = [c.ref for c in chosen] + [copy for c in chosen for copy in c.copies]
+        # An identity is decided through its close photos (its `copies`).
+        ids = [c.ref for c in chosen if kind_of(c) != "identity"] + [copy for c in chosen for copy in c.copies]
         if not confirmed:
             try:
                 changes = self._changes(chosen, ids, decision)
@@ -450,8 +458,8 @@ class ReviewPage(QWidget):
         decisions = _SHOW[self.show_filter.currentText()]
         # Copies are folded before the dataset filter: a photo keeps its one band and decision in every
         # dataset's view, and is listed under each dataset it is in.
-        listed: list[Candidate | RowCandidate] = [c for c in one_per_photo(candidates(self.store))
-                                                  if dataset is None or dataset in c.datasets]
+        listed: list[Candidate | RowCandidate | IdentityCandidate] = identity_candidates(self.store, dataset=dataset)
+        listed += [c for c in one_per_photo(candidates(self.store)) if dataset is None or dataset in c.datasets]
         listed += identifier_candidates(self.store, dataset=dataset)
         everything = len(listed)
         decided = sum(1 for c in listed if c.decision != Decision.UNREVIEWED)

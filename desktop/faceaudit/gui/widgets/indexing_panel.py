@@ -7,7 +7,7 @@ from dataclasses import replace
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from faceaudit.core.datasets.indexing import IndexProgress
+from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.durations import format_duration
 from faceaudit.core.work_rate import WorkRate
 from faceaudit.gui.support import jobs
@@ -109,7 +109,7 @@ class IndexingPanel(QWidget):
     def progress_words(self) -> str:
         """How far indexing is, in words ("120 of 1,000 photos, 118 faces · 3.1 photos/s · about 4m left")."""
         p = self._last
-        if p is None or p.phase == "listing":
+        if p is None or p.phase == Phase.LISTING:
             return ""
         words = f"{p.done:,} of {p.total:,} photos, {p.faces:,} faces"
         if p.rate > 0 and not self.paused:
@@ -117,7 +117,7 @@ class IndexingPanel(QWidget):
         return words
 
     def _on_progress(self, progress: IndexProgress) -> None:
-        if progress.phase != "listing":
+        if progress.phase != Phase.LISTING:
             self._pace.note(progress.done)
             progress = replace(progress, rate=self._pace.rate(),
                                eta_seconds=self._pace.seconds_left(progress.total - progress.done))
@@ -130,7 +130,7 @@ class IndexingPanel(QWidget):
         progress = self._last
         if progress is None:
             return
-        if progress.phase == "listing":
+        if progress.phase == Phase.LISTING:
             self.text.setText(f"Indexing {progress.dataset}: listing the files…")
             self.bar.setRange(0, 0)
             return

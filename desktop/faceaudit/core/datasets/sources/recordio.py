@@ -21,12 +21,15 @@ import math
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, make_locator, place_of
 from faceaudit.core.datasets.sources.blobs import Blob, FileBlob
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["RecordIOSource", "RecordDamaged", "MAGIC", "is_recordio"]
 
@@ -144,7 +147,7 @@ class RecordIOSource(Source):
         index: the `.idx` beside it (default: the file of the same name beside `path`).
     """
 
-    kind = "recordio"
+    kind = DatasetKind.RECORDIO
     suffixes = (".rec",)
 
     @staticmethod
@@ -182,6 +185,8 @@ class RecordIOSource(Source):
 
     def _walk(self, want: Callable[[str], bool]) -> Iterator[tuple[Entry | Gap, bytes | None]]:
         """Every record (with its image when `want(key)`), then the `.idx` lines that found none."""
+        import numpy as np  # here: the catalog lists datasets without numpy
+
         offsets, numbers, problem = self._load_index()
         found = np.zeros(len(offsets), bool)
         size, fingerprint = self.blob.size, self.blob.fingerprint
@@ -226,6 +231,8 @@ class RecordIOSource(Source):
         return f"{self.prefix}record {number}" if number is not None else f"{self.prefix}record at byte {offset}"
 
     def _unmatched(self, offsets, numbers, found, problem) -> Iterator[tuple[Entry, None]]:
+        import numpy as np
+
         if problem:
             return
         for slot in np.nonzero(~found)[0]:
@@ -239,6 +246,8 @@ class RecordIOSource(Source):
 
     def _load_index(self) -> tuple[np.ndarray, np.ndarray, str | None]:
         """The `.idx` as (offsets ascending, their record numbers); empty when absent or unreadable."""
+        import numpy as np
+
         empty = np.zeros(0, np.int64)
         if self.index is None:
             return empty, empty, None
@@ -282,6 +291,8 @@ class RecordIOSource(Source):
 
 
 def _slot(offsets: np.ndarray, offset: int) -> int | None:
+    import numpy as np
+
     if not len(offsets):
         return None
     slot = int(np.searchsorted(offsets, offset))
@@ -289,6 +300,8 @@ def _slot(offsets: np.ndarray, offset: int) -> int | None:
 
 
 def _next_offset(offsets: np.ndarray, offset: int) -> int | None:
+    import numpy as np
+
     slot = int(np.searchsorted(offsets, offset, side="right"))
     return int(offsets[slot]) if slot < len(offsets) else None
 

@@ -3,16 +3,18 @@
 MegaFace, FaceScrub, VGG Face, PubFig, FFHQ and LAION were distributed as lists (photo addresses,
 Flickr ids, names, hashes), not as images. Such a dataset has no faces: its rows are searched
 for my accounts, photo addresses, names and file hashes. Forms read: delimited text (TSV, CSV,
-space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-compressed;
+space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-, bzip2- or zstd-compressed;
 `layout` recognises them, `prefilter` finds candidate rows by their needles, and
 `text_rows`, `json_rows` and `parquet_rows` search each form.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     IMAGE_SUFFIXES,
     Entry,
@@ -23,22 +25,28 @@ from faceaudit.core.datasets.sources.base import (
     safe_key,
     walk,
 )
+from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
-from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
 from faceaudit.core.datasets.sources.link_lists.rows import FoundRow, SearchStep, Verify
 from faceaudit.core.datasets.sources.parquet_shards import has_image_column
 
-__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "Needles", "FoundRow", "SearchStep",
+if TYPE_CHECKING:  # prefilter needs numpy: the catalog, which lists datasets, does not
+    from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
+
+__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "FoundRow", "SearchStep",
            "Verify", "parse_column_spec", "LIST_SUFFIXES", "NO_IMAGES"]
 
 LIST_SUFFIXES = (".txt", ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".lst", ".list")
-_SUFFIXES = LIST_SUFFIXES + tuple(s + ".gz" for s in LIST_SUFFIXES)
+#: Compressed lists: gzip, bzip2 and zstd of any list form, and a bare `.bz2` / `.zst` (YFCC100M's
+#: `yfcc100m_dataset.bz2` has no suffix of its own: its first bytes decide).
+_SUFFIXES = LIST_SUFFIXES + tuple(s + c for s in LIST_SUFFIXES for c in (".gz", ".bz2", ".zst")) + (".bz2", ".zst")
 #: Files looked at before a folder is called a link list (or not).
 _FOLDER_LOOK = 10_000
 #: Parquet files of a folder whose schema is read to tell image shards from lists of links.
 _PARQUET_LOOK = 5
 NO_IMAGES = "a list of links has no images: it is searched with your identifiers"
+PHOTO_TABLE = "it holds a table of photos (a column of base64 or hex images): a photo dataset, not a list of links"
 
 
 class LinkListSource(Source):
@@ -49,7 +57,7 @@ class LinkListSource(Source):
         roles: the person's column choice, {column: role}, used for every file; None to find them.
     """
 
-    kind = "link-list"
+    kind = DatasetKind.LINK_LIST
     suffixes = _SUFFIXES
 
     def __init__(self, path: Path, roles: Mapping[str, Role] | None = None, prefix: str = "",
@@ -69,6 +77,8 @@ class LinkListSource(Source):
         try:
             if path.is_dir():
                 return _folder_refusal(path)
+            if _is_photo_table(path):
+                return PHOTO_TABLE
             sniff(path)
         except ListError as exc:
             return str(exc)
@@ -143,16 +153,16 @@ class LinkListSource(Source):
         search = {ListForm.PARQUET: search_parquet, ListForm.JSON: search_json}.get(layout.form, search_lines)
         yield from search(self.file_path(key), key, layout, needles, verify)
 
-    def search_blocks(self, key: str, layout: ListLayout, blocks: list, gzip_index: Path | None, needles: Needles,
-                      verify: Verify) -> Iterator[SearchStep]:
+    def search_blocks(self, key: str, layout: ListLayout, blocks: list, read_block: Callable[[Any], bytes],
+                      needles: Needles, verify: Verify) -> Iterator[SearchStep]:
         """Search only some blocks of a list file (those its token index points to).
 
         Args:
             blocks: the blocks (see `datasets.list_index.Block`): row groups of a parquet file, byte ranges of
                 whole lines of a text list; a JSON document is searched whole.
-            gzip_index: seek points of a gzip text list (from its token index).
+            read_block: the bytes of one block of a text list (the token index above reads them, with a
+                gzip file's seek points; a source never imports the index built on it).
         """
-        from faceaudit.core.datasets.list_index import read_block
         from faceaudit.core.datasets.sources.link_lists.parquet_rows import search_parquet
         from faceaudit.core.datasets.sources.link_lists.text_rows import search_blocks
 
@@ -165,36 +175,18 @@ class LinkListSource(Source):
             else:
                 yield SearchStep(0, 0, finished=True)
         else:
-            yield from search_blocks(path, key, layout, blocks, lambda b: read_block(path, b, gzip_index), needles,
-                                     verify)
+            yield from search_blocks(path, key, layout, blocks, read_block, needles, verify)
 
-    def read_rows(self, key: str, locators: Iterable[str]) -> dict[str, dict[str, str]]:
-        """Some rows of a list file again, by locator ("line 17", "entry 12345", "row 9"): for showing them.
 
-        Raises:
-            ListError: the file cannot be read any more.
-        """
-        from faceaudit.core.datasets.sources.link_lists.json_rows import entries
-        from faceaudit.core.datasets.sources.link_lists.parquet_rows import read_parquet_rows
-        from faceaudit.core.datasets.sources.link_lists.text_rows import read_lines
+def _is_photo_table(path: Path) -> bool:
+    """A table whose column holds base64 or hex photos (MS-Celeb-1M's TSV): photos, not a list."""
+    from faceaudit.core.datasets.sources.image_table import recognise
 
-        wanted = set(locators)
-        layout = self.layout(key)
-        path = self.file_path(key)
-        if layout.form is ListForm.JSON:
-            from faceaudit.core.datasets.sources.link_lists.json_rows import record_of_entry
-
-            found = {}
-            for locator, _number, raw in entries(path):
-                if locator in wanted:
-                    found[locator] = record_of_entry(raw, locator)
-                    if len(found) == len(wanted):
-                        break
-            return found
-        kind = "row" if layout.form is ListForm.PARQUET else "line"
-        numbers = {int(loc.split()[1]) for loc in wanted if loc.startswith(kind + " ")}
-        reader = read_parquet_rows if layout.form is ListForm.PARQUET else read_lines
-        return {f"{kind} {n}": record for n, record in reader(path, layout, numbers).items()}
+    try:
+        # Decompressed first: a gzip'd MS-Celeb TSV is still photos (and is refused, not searched as a list).
+        return path.is_file() and not path.is_symlink() and recognise(streams.head(path, 8 * 1024), path)
+    except (OSError, ListError):
+        return False
 
 
 def _folder_refusal(path: Path) -> str | None:
@@ -215,6 +207,8 @@ def _folder_refusal(path: Path) -> str | None:
             elif (kind is not None and kind != "parquet") or Path(name).suffix.lower() in IMAGE_SUFFIXES:
                 return "it holds images or archives: a folder of photos, not of lists"
             if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
+                if _is_photo_table(Path(root, name)):  # photo forms before list forms
+                    return PHOTO_TABLE
                 candidates.append(Path(root, name))
             if looked >= _FOLDER_LOOK:
                 break
