@@ -28,9 +28,10 @@ def test_letters_page_empty_state(window):
 
 
 def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypatch):
-    from faceaudit.core.letters.identity import load_identity
+    from faceaudit.core.letters.identity import load_identity, save_identity
 
     _confirmed_store(store)
+    save_identity(store, country="DE")  # a GDPR letter to a US university reaches a sender in the EU (Art. 3(2))
     window.show_page(LETTERS)
     page = window.letters_page
     assert not page.empty.isVisible()

@@ -31,6 +31,7 @@ class Step(StrEnum):
     FOLLOW_UP = "follow-up"
     LOCK = "lock"
     UNLOCK = "unlock"
+    IMPORT_PARTS = "import-parts"
 
 
 _COMMANDS = {
@@ -49,6 +50,7 @@ _COMMANDS = {
     Step.FOLLOW_UP: "faceaudit requests follow-up {id}",
     Step.LOCK: "faceaudit lock",
     Step.UNLOCK: "faceaudit unlock",
+    Step.IMPORT_PARTS: "faceaudit index import {name} PARTS_DIR",
 }
 
 
@@ -88,6 +90,8 @@ _HINTS = {
                                   "faceaudit index {subject} again to index what is left",
     Action.CHANGE_CITED_DECISION: "to change it all the same (the request's history records it): "
                                   "faceaudit review {subject} DECISION --force",
+    Action.SET_UP_CLUSTER: "install the cluster extra (pip install 'faceaudit[cluster]'), and check the cluster's"
+                           " address with: ray status --address ADDRESS",
 }
 
 

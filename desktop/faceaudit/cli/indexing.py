@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.cli.hints import Step, command
 from faceaudit.cli.progress import ProgressBar
@@ -17,7 +19,9 @@ def register(commands) -> None:
     """Add the index command(s) to the `faceaudit` parser."""
     index = commands.add_parser("index", help="find and embed every face of a dataset",
                                 description="Index datasets (all, or one by name). Resumes where it stopped.")
-    index.add_argument("name", nargs="?", help="dataset name (default: every dataset)")
+    index.add_argument("name", nargs="?", help="dataset name (default: every dataset); `import` brings index parts"
+                       " home: faceaudit index import NAME PARTS_DIR")
+    index.add_argument("more", nargs="*", metavar="NAME PARTS_DIR", help=argparse.SUPPRESS)
     index.add_argument("--workers", type=int, help="worker processes (default: one per CPU core)")
     index.add_argument("--detector", choices=list(Detector),
                        help="hog: fast (default); cnn: finds more faces, slow without a GPU")
@@ -26,9 +30,20 @@ def register(commands) -> None:
     index.add_argument("--engine", choices=list(EmbeddingEngine), help="embedding engine (default auto)")
     index.add_argument("--device", choices=list(Device),
                        help="where the ONNX engine runs (default auto: a CUDA GPU if onnxruntime-gpu finds one)")
+    index.add_argument("--cluster", nargs="?", const="", metavar="ADDRESS",
+                       help="index on a Ray cluster (the 'cluster' extra; a local Ray when no address is given),"
+                       " one task per shard, each part imported as it finishes")
+    index.add_argument("--parts", metavar="DIR", help="where the cluster writes index parts (default: index-parts/ID"
+                       " in the data folder; with a remote cluster, a folder both it and this machine reach)")
+    index.add_argument("--passphrase-stdin", action="store_true",
+                       help="seal the index parts with a passphrase read from stdin (or open sealed ones)")
     index.set_defaults(handler=_index)
 
 def _index(args) -> int:
+    if args.name == "import" or args.cluster is not None:
+        from faceaudit.cli.cluster import run_cluster
+
+        return run_cluster(args)
     from faceaudit.core.datasets.indexing import Phase, check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()

@@ -49,7 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         _finish_interrupted_lock()
         if args.command not in _WHILE_LOCKED and is_locked():
             raise DataLocked()
-        return args.handler(args) or 0
+        status = args.handler(args) or 0
+        sys.stdout.flush()  # a reader that went away (`| head`) is noticed here, not at exit
+        return status
+    except BrokenPipeError:  # `faceaudit requests list | head`: the reader has all it wanted
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130
@@ -62,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         where = f" {error.filename}" if error.filename else ""  # a file or folder the command was given
         print(shown(f"faceaudit: could not use{where}: {error.strerror or error}"), file=sys.stderr)
         return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not report the closed pipe again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _refused(error: FaceAuditError) -> int:

@@ -78,6 +78,21 @@ def _registry_show(args) -> int:
         elif key == "contact":
             for sub, text in value.items():
                 print(shown(f"contact.{sub}: {text or '(not publicly known)'}"))
+        elif key == "events":
+            for event in value:
+                source = event.get("source", {})
+                print(shown(f"event: {event.get('year') or '?'} {event.get('kind', '')}: {event.get('text', '')} "
+                            f"[{source.get('title', '')} {source.get('url', '')}]"))
+        elif key == "controllers":
+            for controller in value:
+                print(shown(f"controller for {controller.get('region', '?')}: {controller.get('custodian', '')} "
+                            f"({controller.get('custodian_country', '?')}); source: "
+                            f"{controller.get('source', {}).get('url', '')}"))
+        elif isinstance(value, dict):
+            for sub, text in value.items():
+                print(shown(f"{key}.{sub}: {text}"))
+        elif isinstance(value, list):
+            print(shown(f"{key}: {', '.join(str(item) for item in value)}"))
         else:
             print(shown(f"{key}: {', '.join(value) if isinstance(value, list) else value}"))
     return 0

@@ -13,6 +13,7 @@ from faceaudit.core.letters.requests import (
     REFUSAL_GROUNDS,
     REPLY_STATUSES,
     Channel,
+    RequestError,
     Status,
     add_reply,
     add_request,
@@ -47,6 +48,9 @@ def register(commands) -> None:
     r_add.add_argument("--lang", default="en", help="language of the letter")
     r_add.add_argument("--sent", type=parse_date, help="the day it was sent (sets the deadline)")
     r_add.add_argument("--notes", default="", help="notes")
+    r_add.add_argument("--reference", default="", help="the reference your letter printed, which a reminder cites")
+    r_add.add_argument("--to", dest="organisation", metavar="ORGANISATION",
+                       help="the platform or developer it went to (registry id)")
     r_add.set_defaults(handler=_requests_add)
     r_upd = req.add_parser("update", help="change status, sent date, extension or add a note",
                            description="Update a request; the deadline follows the sent date and extension.")
@@ -106,8 +110,11 @@ def _requests_show(args) -> int:
 
 
 def _requests_add(args) -> int:
+    if args.sent and args.sent > date.today():
+        raise RequestError(f"the sent date {args.sent.isoformat()} is in the future: record the day you sent it")
     r = add_request(open_store(), args.type, args.law, args.recipient, recipient_email=args.email, channel=args.channel,
-                    lang=args.lang, dataset_name=args.dataset, sent=args.sent, notes=args.notes)
+                    lang=args.lang, dataset_name=args.dataset, sent=args.sent, notes=args.notes,
+                    reference=args.reference, organisation=args.organisation)
     print(f"request {r.id}: {r.status}" + (f", due {r.deadline}" if r.deadline else ""))
     return 0
 

@@ -36,6 +36,7 @@ class Action(StrEnum):
     SET_RESIDENCE = "set-residence"
     CHANGE_CITED_DECISION = "change-cited-decision"
     WAIT_OR_STOP_INDEXING = "wait-or-stop-indexing"
+    SET_UP_CLUSTER = "set-up-cluster"
 
 
 class FaceAuditError(Exception):

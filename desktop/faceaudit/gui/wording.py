@@ -63,7 +63,7 @@ LETTER_WORDS = {
 }
 
 LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)",
-             "bipa": "BIPA (Illinois)"}
+             "bipa": "BIPA (Illinois)", "tdpsa": "TDPSA (Texas)"}
 
 #: How a letter was sent ("sent by"): it decides when it counts as received.
 CHANNEL_WORDS = {"email": "by e-mail", "post": "by post", "web-form": "by web form", "other": "otherwise"}
@@ -183,6 +183,7 @@ ACTION_HINTS = {
                                   "then click “Index” again to index what is left.",
     Action.CHANGE_CITED_DECISION: "Change it only if the request was wrong: the window asks you first, naming the "
                                   "request, and its history records the change.",
+    Action.SET_UP_CLUSTER: "Indexing on a cluster runs from the command line, with FaceAudit's cluster extra.",
 }
 
 

@@ -9,6 +9,7 @@ from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.letters.annex import FACE, IDENTIFIER, add_reference_thumbnails, confirmed_matches
 from faceaudit.core.letters.claims import CLAIMS
 from faceaudit.core.letters.export import letter_text
+from faceaudit.core.letters.identity import save_identity
 from faceaudit.core.letters.pipeline import LetterChoice, compose, confirmed_counts
 from faceaudit.core.letters.requests import get_request
 from faceaudit.core.letters.types import Evidence
@@ -38,6 +39,7 @@ def _scanned(store, tmp_path, rows: list[dict]) -> int:
 @pytest.fixture
 def store(data_home, tmp_path):
     with Store() as store:
+        save_identity(store, country="DE", region="DE-BE")
         add_identifier(store, "flickr:jdoe")
         add_identifier(store, "flickr:12345678@N01")
         rows = [{}] * 40 + [{"photo_url": MINE, "author": "Jane Doe"}] + [{}] * 10 + [
@@ -148,6 +150,7 @@ def test_the_command_line_cites_a_row_by_its_id(store, tmp_path, capsys):
 def test_the_text_annex_writes_out_control_characters_and_quotes_formulas(data_home, tmp_path):
     hostile = "Jane\x1b]8;;https://evil.example\x07Doe\u2028Bcc: x"
     with Store() as store:
+        store.set_setting("identity.country", "DE")  # the GDPR reaches the publisher for someone living here
         add_identifier(store, "flickr:jdoe")
         scan_id = _scanned(store, tmp_path, [{}] * 3 + [
             {"photo_url": MINE, "author": hostile, "title": '=HYPERLINK("https://evil.example","open")'}])

@@ -19,7 +19,7 @@ from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
 from faceaudit.core.datasets.index_lock import Indexer, index_lock
 from faceaudit.core.datasets.kept_decisions import attach_decisions
-from faceaudit.core.datasets.listing import face_settings, recorded_settings, sync_listing
+from faceaudit.core.datasets.listing import ListingReport, face_settings, recorded_settings, sync_listing
 from faceaudit.core.datasets.lists import LINK_LIST, index_lists
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
 from faceaudit.core.datasets.sources import SourceError, Unreadable, open_source
@@ -33,7 +33,8 @@ from faceaudit.core.storage.store import Store, now, to_blob
 from faceaudit.core.work_rate import WorkRate
 
 __all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
-           "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError"]
+           "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError",
+           "write_records", "mark_unread", "list_for_indexing"]
 
 
 class IndexSettingsError(FaceAuditError, ValueError):
@@ -227,21 +228,11 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
     if dataset.kind == LINK_LIST:  # no faces: the list's token index is built instead
         yield from _index_list(store, dataset.id, name)
         return
-    settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
-    looked, square = stored_square_crop(store, dataset.id)
-    engine = _engine(settings, dataset.aligned, square)
     yield _progress(store, dataset.id, name, Phase.LISTING)
-    listing = sync_listing(store, dataset.id, engine.settings)
-    _prepare_reads(store, dataset.path, dataset.kind)
+    engine, listing = list_for_indexing(store, dataset, settings)
     counts = _Counter(store, dataset.id, name, listing.gaps)
     pending = [row[0] for row in store.conn.execute(
         "SELECT key FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id])]
-    if pending and dataset.aligned == "auto" and not looked and learn_square_crop_of(store, dataset.id, engine):
-        # Small square crops of one size: from now on they skip detection (nothing is indexed yet).
-        engine = _engine(settings, dataset.aligned, stored_square_crop(store, dataset.id)[1])
-        with store.transaction():
-            store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
-                               [json.dumps(engine.settings), dataset.id])
     yield counts.progress(Phase.INDEXING)
     if pending:
         ids = dict(store.conn.execute(
@@ -255,7 +246,7 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
         try:
             for records in runner:
                 engine.embed_faces([face for record in records for face in record.faces])
-                _write(store, records)
+                write_records(store, records)
                 counts.add(records)
                 yield counts.progress(Phase.INDEXING)
         finally:
@@ -265,6 +256,24 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
     yield counts.progress(Phase.FINISHED)
+
+
+def list_for_indexing(store: Store, dataset, settings: IndexSettings | None) -> tuple[FaceEngine, ListingReport]:
+    """What an index does before reading any photo (here, or on a cluster): the engine for the settings
+    (None: the recorded ones), the listing brought in line, and a square-crop dataset's geometry learned."""
+    settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
+    looked, square = stored_square_crop(store, dataset.id)
+    engine = _engine(settings, dataset.aligned, square)
+    listing = sync_listing(store, dataset.id, engine.settings)
+    _prepare_reads(store, dataset.path, dataset.kind)
+    pending = store.scalar("SELECT 1 FROM items WHERE dataset_id = ? AND status = 'pending' LIMIT 1", [dataset.id])
+    if pending and dataset.aligned == "auto" and not looked and learn_square_crop_of(store, dataset.id, engine):
+        # Small square crops of one size: from now on they skip detection (nothing is indexed yet).
+        engine = _engine(settings, dataset.aligned, stored_square_crop(store, dataset.id)[1])
+        with store.transaction():
+            store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
+                               [json.dumps(engine.settings), dataset.id])
+    return engine, listing
 
 
 def _prepare_reads(store: Store, path: str, kind: str) -> None:
@@ -308,7 +317,7 @@ def _batches(
             if item_id is None:
                 continue
             if data is None:
-                _unread(store, item_id, problem)
+                mark_unread(store, item_id, problem)
                 counts.note(error=not isinstance(problem, Unreadable), unavailable=isinstance(problem, Unreadable))
                 continue
             copied = twins.copy(item_id, data)
@@ -327,7 +336,9 @@ def _batches(
         twins.flush()
 
 
-def _unread(store: Store, item_id: int, problem: str) -> None:
+def mark_unread(store: Store, item_id: int, problem: str) -> None:
+    """Record why an item was not read: unavailable (read again next time) for an `Unreadable` reason,
+    else an error."""
     with store.transaction():
         if isinstance(problem, Unreadable):  # a read error may pass: looked at again next index
             store.conn.execute("UPDATE items SET status = 'unavailable', prior_status = 'pending', reason = ?"
@@ -400,7 +411,9 @@ class _TwinFinder:
         return self.store.scalar("SELECT n_faces FROM items WHERE id = ?", [item_id]), False
 
 
-def _write(store: Store, records: list[PhotoRecord]) -> None:
+def write_records(store: Store, records: list[PhotoRecord]) -> None:
+    """Store analysed photos (their faces, hashes and status) in one transaction; faces already there
+    are replaced, decisions kept on them re-attached."""
     stamp = now()
     with store.transaction():
         for record in records:

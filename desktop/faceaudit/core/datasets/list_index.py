@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.base import open_regular
 from faceaudit.core.datasets.sources.link_lists import ListError, ListForm, ListLayout, streams
 from faceaudit.core.datasets.sources.link_lists.prefilter import TOKEN_BYTE
 from faceaudit.core.datasets.sources.link_lists.text_rows import GROUP_BYTES, grouped, line_chunks
@@ -341,9 +342,10 @@ def _text_blocks(path: Path, gzip_index: Path | None):
     else:
         import indexed_gzip
 
-        raw = open(path, "rb")  # noqa: SIM115 - closed with the gzip reader below
+        streams.check_declared_size(path)
+        raw = open_regular(path)  # closed with the gzip reader below
         handle = indexed_gzip.IndexedGzipFile(fileobj=raw, spacing=_GZIP_SPACING)
-        source = _read_all(handle, raw, limit, counter)
+        source = _read_all(handle, raw, limit, counter, path)
     offset = 0
     chunk, first = b"", 1
     try:
@@ -362,9 +364,13 @@ def _text_blocks(path: Path, gzip_index: Path | None):
             raw.close()
 
 
-def _read_all(handle, raw, size: int, counter: streams.Counter) -> Iterator[bytes]:
+def _read_all(handle, raw, size: int, counter: streams.Counter, path: Path) -> Iterator[bytes]:
+    """A gzip list's blocks through indexed_gzip, under the ratio limit that `streams.blocks` applies."""
+    out = 0
     while block := handle.read(size):
         counter.stored = raw.tell()  # compressed bytes read
+        out += len(block)
+        streams.check_ratio(path, out, counter.stored)
         yield block
 
 

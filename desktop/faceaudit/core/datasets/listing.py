@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceaudit.core.datasets.kept_decisions import detach_decisions
-from faceaudit.core.datasets.sources import Entry, Gap, SourceError, Unreadable, open_source, read_labels_csv
+from faceaudit.core.datasets.ledger import record_ledger
+from faceaudit.core.datasets.sources import Aside, Entry, Gap, SourceError, Unreadable, open_source, read_labels_csv
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store
 
@@ -81,9 +82,13 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
     writer = _Writer(store)
     seen: set[str] = set()
     gaps: list[Gap] = []
+    asides: list[Aside] = []
     for record in listed_records(row, bool(known), cache_beside(store.path)):
         if isinstance(record, Gap):
             gaps.append(record)
+            continue
+        if isinstance(record, Aside):
+            asides.append(record)
             continue
         if record.key in seen:
             continue  # a tar archive may hold the same name twice; the first one counts
@@ -93,6 +98,7 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
     writer.flush()
     unavailable, removed = _missing(store, dataset_id, known, seen, gaps)
     record_gaps(store, dataset_id, gaps)
+    record_ledger(store, dataset_id, asides)
     return ListingReport(tuple(gaps), unavailable, removed)
 
 
@@ -108,7 +114,7 @@ def record_gaps(store: Store, dataset_id: int, gaps: list[Gap]) -> None:
                            [json.dumps([[gap.prefix, gap.reason] for gap in gaps]) if gaps else None, dataset_id])
 
 
-def listed_records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap]:
+def listed_records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap | Aside]:
     """A dataset's entries and gaps (`row`: its path and recorded kind); a source that cannot be opened
     or breaks off is a gap, not an error, and so is a dataset that lists nothing where it had items."""
     path = Path(row["path"])

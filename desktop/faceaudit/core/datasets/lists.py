@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faceaudit.core.datasets.ledger import record_ledger
 from faceaudit.core.datasets.listing import listed_records, record_gaps
-from faceaudit.core.datasets.sources.base import Entry, Gap, Unreadable
+from faceaudit.core.datasets.sources.base import Aside, Entry, Gap, Unreadable
 from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListLayout, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import sniff
 from faceaudit.core.storage import paths
@@ -87,10 +88,14 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
         "SELECT id, key, fingerprint, status FROM items WHERE dataset_id = ?", [dataset_id])}
     seen: set[str] = set()
     gaps: list[Gap] = []
+    asides: list[Aside] = []
     with store.transaction():
         for record in listed_records(row, bool(known), paths.cache_beside(store.path)):
             if isinstance(record, Gap):
                 gaps.append(record)
+                continue
+            if isinstance(record, Aside):
+                asides.append(record)
                 continue
             seen.add(record.key)
             _sync_file(store, dataset_id, record, known.get(record.key))
@@ -108,6 +113,7 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
     for item_id in gone:  # a file really gone: its token index goes with it
         shutil.rmtree(index_folder(store, item_id), ignore_errors=True)
     record_gaps(store, dataset_id, gaps)
+    record_ledger(store, dataset_id, asides)
     return list_files(store, dataset_id)
 
 

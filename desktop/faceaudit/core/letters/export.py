@@ -88,8 +88,10 @@ def write_letter_text(letter: Letter, path: str | os.PathLike) -> Path:
     return write_private(Path(path), letter_text(letter).encode("utf-8"))
 
 
-def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf") -> EmailMessage:
-    """The letter as an e-mail draft: text body, PDF attached. It is never sent.
+def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf",
+                 extra: list[tuple[str, bytes]] | None = None) -> EmailMessage:
+    """The letter as an e-mail draft: text body, PDF attached (and, for a follow-up, the letters it follows,
+    `extra` as (file name, PDF bytes)). It is never sent; text for a web form has no recipient and says so.
 
     Header values are set through the e-mail library, which encodes non-ASCII text and
     refuses line breaks, so nothing a person typed can add headers.
@@ -103,9 +105,13 @@ def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "lett
     message["Date"] = format_datetime(datetime.combine(letter.date, time(9, 0), tzinfo=UTC))
     message["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
     body = letter_text(letter) if not pdf else _email_body(letter)
+    if letter.recipient.web_form and not letter.recipient.email:
+        body = letter.strings["web_form_note"].format(url=letter.recipient.web_form) + "\n\n" + body
     message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
     if pdf:
         message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    for name, data in extra or []:
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     return message
 
 
@@ -146,12 +152,13 @@ def _breaks_a_header(char: str) -> bool:
 
 
 def write_letter_eml(letter: Letter, path: str | os.PathLike, pdf: bytes | None = None,
-                     pdf_name: str = "letter.pdf") -> Path:
+                     pdf_name: str = "letter.pdf", extra: list[tuple[str, bytes]] | None = None) -> Path:
     """Write the `.eml` draft (private to its owner)."""
-    return write_private(Path(path), letter_email_bytes(letter, pdf, pdf_name))
+    return write_private(Path(path), letter_email_bytes(letter, pdf, pdf_name, extra))
 
 
-def letter_email_bytes(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf") -> bytes:
+def letter_email_bytes(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf",
+                       extra: list[tuple[str, bytes]] | None = None) -> bytes:
     """The `.eml` draft as bytes, built whole before anything is written.
 
     Raises:
@@ -159,7 +166,7 @@ def letter_email_bytes(letter: Letter, pdf: bytes | None = None, pdf_name: str =
     """
     check_email_draft(letter)
     try:
-        return letter_email(letter, pdf, pdf_name).as_bytes()
+        return letter_email(letter, pdf, pdf_name, extra).as_bytes()
     except (ValueError, TypeError, errors.MessageError) as exc:
         raise LetterError(f"the e-mail draft cannot be made ({exc}); nothing was written",
                           action=Action.SET_IDENTITY) from None

@@ -220,13 +220,19 @@ def add_photo_hashes(store: Store, folder: str | os.PathLike) -> Iterator[HashPr
     photos = added = 0
     unreadable: list[str] = []
     before = store.scalar("SELECT COUNT(*) FROM my_identifiers")
+    inside = root.resolve()
     for dirpath, _dirs, files in walk(root):  # no recursion: a very deep folder is walked too
         for name in files:
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                 continue
             path = Path(dirpath, name)
             try:
-                sha256, md5 = file_hashes(path)
+                if path.is_symlink():
+                    # Only the folder I named is read: a link out of it (to /etc/shadow, say) is not followed.
+                    target = path.resolve(strict=True)
+                    if not target.is_relative_to(inside):
+                        raise OSError("a symbolic link out of the folder: not followed")
+                sha256, md5 = file_hashes(target if path.is_symlink() else path)
             except OSError as exc:
                 unreadable.append(f"{path.relative_to(root)}: {exc.strerror or exc}")
                 continue

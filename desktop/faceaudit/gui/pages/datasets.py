@@ -123,7 +123,7 @@ class DatasetsPage(QWidget):
         self.errors.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.errors.horizontalHeader().setStretchLastSection(True)
         self.errors.setWordWrap(False)
-        self.errors.setAccessibleName("Files that could not be indexed")
+        self.errors.setAccessibleName("Files that were not read")
         errors_box = QWidget()
         errors_layout = QVBoxLayout(errors_box)
         errors_layout.setContentsMargins(0, 0, 0, 0)
@@ -347,9 +347,10 @@ class DatasetsPage(QWidget):
         for row, error in enumerate(rows):
             self.errors.setItem(row, 0, QTableWidgetItem(error["key"]))
             self.errors.setItem(row, 1, QTableWidgetItem(error["reason"] or ""))
-        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} could not be indexed" if name else ""
+        # The ledger's not-read part: items that could not be indexed and files no reader takes.
+        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} not read" if name else ""
         if info is not None and info.state == DatasetState.NEW and not info.done and name != self.indexing:
-            title = f"{name} has not been indexed yet."  # not "0 files could not be indexed": none was tried
+            title = f"{name} has not been indexed yet."  # not "0 files not read": none was tried
         if away:
             title += (f"; {len(away):,} could not be read this time (they keep their faces and your decisions, and"
                       " are read again the next time you index)")

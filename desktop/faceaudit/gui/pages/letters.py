@@ -134,6 +134,7 @@ class LettersPage(QWidget):
             self.notice.show_error(error_text(exc))
             return
         self.notice.clear_message()
+        # Never "all the details" while the letter would print "please fill in" (`placeholders.unfilled`).
         self.identity.show_identity(who, missing_details(who, choice.kind), unfilled(letter))
         self.preview.show_text(letter_text(letter))
         self.preview.enable_saving(self._saving is None)

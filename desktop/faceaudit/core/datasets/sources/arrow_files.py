@@ -29,6 +29,7 @@ from faceaudit.core.datasets.sources.base import (
     make_locator,
     place_of,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.hub_metadata import features_from_schema
 from faceaudit.core.datasets.sources.labels import identity_names
 from faceaudit.core.datasets.sources.parquet_shards import _image_column, _label_column
@@ -250,3 +251,5 @@ def _clean(path) -> str:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+register(Form("Arrow file", "Arrow files", Role.PART, 22, lambda sample: recognise(sample.head), kind="arrow"))

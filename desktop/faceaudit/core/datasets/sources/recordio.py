@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import struct
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from faceaudit.core import limits
 from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, make_locator, place_of
 from faceaudit.core.datasets.sources.blobs import Blob, FileBlob
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,6 +41,10 @@ _IR_HEADER = struct.Struct("<IfQQ")
 _LENGTH_MASK = (1 << 29) - 1
 _HEAD_LABELS = 16  # extra labels read while listing (the first one is the label that matters)
 _MAX_IDX_LINE = 64
+#: Digits of an `.idx` number: 18 fit in 64 bits (a 23-digit offset would overflow).
+_MAX_DIGITS = 18
+#: The fewest bytes a record takes (its frame header): an `.idx` with more lines than the pack can hold is a lie.
+_SMALLEST_RECORD = 8
 
 
 class RecordDamaged(ValueError):
@@ -251,23 +257,36 @@ class RecordIOSource(Source):
         empty = np.zeros(0, np.int64)
         if self.index is None:
             return empty, empty, None
-        offsets, numbers = [], []
+        # 8 bytes a line, not a Python int's 36: a 30-million-line index stays small. And no more lines than
+        # the pack can hold records (each at least a frame header and an image header).
+        offsets, numbers = array("q"), array("q")
+        most = min(limits.MAX_SHARD_ITEMS, self.blob.size // _SMALLEST_RECORD + 1)
         try:
             with self.index.open() as handle:
                 for line_number, line in enumerate(_lines(handle), 1):
                     fields = line.split()
-                    if len(fields) != 2 or not all(f.isdigit() for f in fields):
-                        raise ValueError(f"line {line_number} is not 'number offset'")
+                    if len(fields) != 2 or not all(f.isdigit() and len(f) <= _MAX_DIGITS for f in fields):
+                        raise ValueError(f"line {line_number} is not 'number offset' (two whole numbers of at most "
+                                         f"{_MAX_DIGITS} digits)")
                     numbers.append(int(fields[0]))
                     offsets.append(int(fields[1]))
-                    if len(numbers) > limits.MAX_SHARD_ITEMS:
-                        raise ValueError(f"more than {limits.MAX_SHARD_ITEMS:,} lines")
+                    if len(numbers) > most:
+                        raise ValueError(f"it has more lines than {self.blob.name} can hold records ({most:,})")
         except (OSError, ValueError) as exc:
             # Records are still all found by the scan, numbered by their order in the pack.
             return empty, empty, f"{self.index.name} not used: {exc}"
-        offsets_array = np.asarray(offsets, np.int64)
+        offsets_array = np.frombuffer(offsets, np.int64)
+        numbers_array = np.frombuffer(numbers, np.int64)
+        for values, what in ((numbers_array, "record number"), (offsets_array, "offset")):
+            unique, counts = np.unique(values, return_counts=True)
+            if len(unique) < len(values):
+                # Two lines with one number would give two records one key, and one would hide the other;
+                # the sequential pass (keys by order in the pack) reads every record instead.
+                twice = int(unique[np.argmax(counts)])
+                return empty, empty, (f"{self.index.name} not used: {what} {twice:,} is listed {int(counts.max()):,} "
+                                      "times")
         order = np.argsort(offsets_array, kind="stable")
-        return offsets_array[order], np.asarray(numbers, np.int64)[order], None
+        return offsets_array[order], numbers_array[order], None
 
     # -- one record ------------------------------------------------------------------------
 
@@ -322,3 +341,6 @@ def _lines(handle) -> Iterator[str]:
             raise ValueError("an over-long line")
     if buffer.strip():
         yield buffer.decode("ascii")
+
+register(Form("RecordIO pack", "RecordIO packs", Role.PART, 30, lambda sample: is_recordio(sample.head[:8]),
+              kind="recordio"))

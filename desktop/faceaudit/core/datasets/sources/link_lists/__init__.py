@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.datasets.sources.aside import aside_of
 from faceaudit.core.datasets.sources.base import (
     IMAGE_SUFFIXES,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -25,6 +27,7 @@ from faceaudit.core.datasets.sources.base import (
     safe_key,
     walk,
 )
+from faceaudit.core.datasets.sources.forms import not_regular
 from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
@@ -86,28 +89,37 @@ class LinkListSource(Source):
             return f"cannot be read: {exc.strerror or exc}"
         return None
 
-    def files(self, errors: list | None = None) -> Iterator[tuple[str, Path]]:
-        """(key, path) of every list file, in a stable order (folders that cannot be read go to `errors`)."""
+    def files(self, errors: list | None = None, others: list | None = None) -> Iterator[tuple[str, Path]]:
+        """(key, path) of every list file, in a stable order (folders that cannot be read go to `errors`,
+        and (key, path) of every other file to `others`, for the ledger)."""
         if not self.path.is_dir():
             yield self.path.name, self.path
             return
         for root, dirs, names in walk(self.path, errors):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(dirs)
             for name in sorted(names):
+                full = Path(root, name)
+                key = safe_key(full.relative_to(self.path).as_posix())
                 if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
-                    full = Path(root, name)
-                    yield safe_key(full.relative_to(self.path).as_posix()), full
+                    yield key, full
+                elif others is not None:
+                    others.append((key, full))
 
-    def entries(self) -> Iterator[Entry | Gap]:
-        """Every list file, and a Gap for each folder that could not be read (what it held is not gone)."""
+    def entries(self) -> Iterator[Entry | Gap | Aside]:
+        """Every list file, an Aside for every other file (companion or not read), and a Gap for each
+        folder that could not be read (what it held is not gone)."""
         errors: list[tuple[str, OSError]] = []
-        for key, full in self.files(errors):
+        others: list[tuple[str, Path]] = []
+        for key, full in self.files(errors, others):
             try:
-                info = full.stat()
+                info = full.lstat() if full != self.path else full.stat()
             except OSError as exc:  # may pass (a disk away, a permission): read again at the next index
                 yield Entry(key, 0, "?", Unreadable(f"cannot read: {exc.strerror or exc}"))
                 continue
-            yield Entry(key, info.st_size, f"{info.st_size}:{info.st_mtime_ns}")
+            problem = not_regular(info)  # a FIFO named like a list would block its reader for ever
+            yield Entry(key, info.st_size if problem is None else 0, f"{info.st_size}:{info.st_mtime_ns}", problem)
+        for key, full in others:
+            yield aside_of(key, full)
         for folder, exc in errors:
             part = Path(folder).relative_to(self.path).as_posix()
             prefix = "" if part == "." else safe_key(part) + "/"
@@ -223,4 +235,6 @@ def _folder_refusal(path: Path) -> str | None:
             return None
         except ListError as exc:
             reasons.append(f"{candidate.name}: {exc}")
+        except OSError as exc:  # a FIFO or a device named like a list: refused, never opened for reading
+            reasons.append(f"{candidate.name}: {exc.strerror or exc}")
     return "none of its first list files can be read: " + "; ".join(reasons)
