@@ -10,7 +10,8 @@ from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
 _FAILING = (QtMsgType.QtWarningMsg, QtMsgType.QtCriticalMsg, QtMsgType.QtFatalMsg)
 #: What the offscreen platform plugin says about features it lacks (no fault of the app's).
-_OFFSCREEN_LIMITS = ("This plugin does not support propagateSizeHints()", "This plugin does not support raise()")
+_OFFSCREEN_LIMITS = ("This plugin does not support propagateSizeHints()", "This plugin does not support raise()",
+                     "This plugin does not support grabbing the keyboard")
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +30,14 @@ def qt_warnings_fail():
     qInstallMessageHandler(previous)
     if recorded:
         pytest.fail("Qt warned during the test:\n" + "\n".join(recorded))
+
+
+def shown_and_active(qtbot, window) -> None:
+    """Wait until the window is on screen and active: keys reach its shortcuts only then. Under Xvfb there is
+    no window manager to activate a new window, as a desktop does when it opens; offscreen it is at once."""
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
 
 
 @pytest.fixture
@@ -52,7 +61,7 @@ def window(qtbot, store):
     win = MainWindow(store)
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitExposed(win)
+    shown_and_active(qtbot, win)
     yield win
     win.close()
 
@@ -119,7 +128,7 @@ def review_window(qtbot, data_home, review_home):
         qtbot.addWidget(win)
         win.resize(1200, 800)
         win.show()
-        qtbot.waitExposed(win)
+        shown_and_active(qtbot, win)
         win.show_page(2)
         qtbot.waitUntil(lambda: not win.review_page.loading_pictures, timeout=30_000)
         yield win

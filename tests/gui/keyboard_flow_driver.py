@@ -139,7 +139,7 @@ def test_from_photos_to_a_saved_letter_by_keyboard(qtbot, tmp_path, lfw):
         qtbot.waitUntil(lambda: window.datasets_page.indexing is None
                         and window.datasets_page.table.item(0, 5).text() == "indexed", timeout=300_000)
 
-        # Scan & Review: Ctrl+R scans; the grid takes the focus; Y on the first (strong) face.
+        # Scan & Review: Ctrl+R scans; the grid takes the focus; Home chooses the first (strong) face, Y confirms.
         press(qtbot, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
         review = window.review_page
         press(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
@@ -147,6 +147,7 @@ def test_from_photos_to_a_saved_letter_by_keyboard(qtbot, tmp_path, lfw):
         assert _focused() is review.grid
         first = review.grid.current()
         assert first.band == "strong" and first.key.startswith("Al_Gore/")
+        press(qtbot, Qt.Key.Key_Home)  # Y acts only on a card the person chose since the scan
         press(qtbot, Qt.Key.Key_Y)  # saved, and the next one is current
         second = review.grid.current()
         assert second.band == "strong" and second.id != first.id

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from PySide6.QtWidgets import QLabel
+
 from faceaudit.core.matching.references import add_reference
 
 
@@ -32,6 +34,9 @@ def test_a_dataset_of_nothing_readable_is_flagged_and_a_scan_says_so(qtbot, wind
     qtbot.waitUntil(lambda: not review.scanning, timeout=60_000)
     assert review.notice.isVisible() and "no all-clear" in review.notice.text() and "ffhq" in review.notice.text()
     assert "looks like yours" not in review._empty_text()
+    # Said once on the screen: the notice, not again in the grid's words and the side panel's.
+    on_screen = [label.text() for label in window.findChildren(QLabel) if label.isVisible()]
+    assert sum(text.count("Not really checked") for text in on_screen) == 1, on_screen
 
 
 def test_the_form_of_each_dataset_is_shown(qtbot, window, tmp_path, astronaut_png):

@@ -33,7 +33,18 @@ def test_pause_and_resume(qtbot, window, make_dataset, wait_indexed, tmp_path):
     settled = page.panel.bar.value()
     qtbot.wait(2000)
     assert page.panel.bar.value() == settled < 46
+    # One source: the label, the bar and the table say the same while paused, and no pace is claimed.
+    last = page.panel.last
+    words = page.panel.text.text()
+    assert words.startswith("Paused indexing d:") and f"{last.done:,} of {last.total:,} photos" in words
+    assert f"{last.faces:,} faces" in words and "photos/s" not in words
+    assert last.done == settled and page.table.item(0, 3).text() == f"{last.faces:,}"
+    assert page.table.item(0, 5).text() == "paused"
+    worked = page.panel.pace.worked()
+    qtbot.wait(1000)
+    assert page.panel.pace.worked() == worked  # the pause is not work
     page.resume()
+    assert page.table.item(0, 5).text() == "indexing"
     wait_indexed(page)
     assert page.table.item(0, 5).text() == "indexed"
 
@@ -85,3 +96,22 @@ def test_closing_during_indexing_loses_nothing(qtbot, store, window, make_datase
         assert got[key][0] == box
         np.testing.assert_allclose(got[key][1], embedding, atol=1e-5)
 
+
+
+def test_the_window_is_refused_while_a_command_indexes_the_dataset(qtbot, window, store, make_dataset, tmp_path):
+    from faceaudit.core.datasets.index_lock import Indexer
+    from faceaudit.core.datasets.indexing import index_dataset
+
+    page = window.datasets_page
+    window.show_page(1)
+    assert page.add_dataset(make_dataset(tmp_path / "d", others=2), "d")
+    command = index_dataset(store, "d", workers=0, who=Indexer.COMMAND)  # as `faceaudit index d` holds it
+    next(command)
+    try:
+        page.start_indexing("d")
+        qtbot.waitUntil(lambda: page.indexing is None, timeout=30_000)
+        words = page.notice.text()
+        assert "Dataset d is being indexed by a FaceAudit command in a terminal (process" in words
+        assert "Ctrl+C" in words and page.notice.isVisible()
+    finally:
+        command.close()

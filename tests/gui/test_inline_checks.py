@@ -43,7 +43,7 @@ def test_add_dataset_dialog_checks_as_you_type(qtbot, window, tmp_path, lfw):
 
     dialog.path.setText(str(text))  # a text file named as an archive: refused before a name matters
     _wait_checked(qtbot, dialog)
-    assert _said(dialog.path_problem).startswith("faces.tar.gz is not a form FaceAudit reads")
+    assert _said(dialog.path_problem).startswith("faces.tar.gz is not a valid tar archive (damaged download?)")
     assert not dialog.add_button.isEnabled()
 
     dialog.path.setText(str(photos.parent))
@@ -133,7 +133,10 @@ def test_removal_is_refused_while_a_sent_request_depends_on_it(qtbot, window, st
     sent = add_request(store, "erasure", "gdpr", "Publisher", dataset_name="scraped", sent=date(2026, 1, 5))
     page = window.datasets_page
     window.show_page(1)
-    page.select("scraped")
+    window.activateWindow()
+    row = page.table.visualItemRect(page.table.item(0, 0))  # chosen as a person does: a click on its row
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=row.center())
+    qtbot.waitUntil(page.table.hasFocus)
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)  # the key asks the same as the button
     assert page.findChild(QMessageBox) is None
     assert page.notice.isVisible() and "cannot be removed" in page.notice.text() and f"#{sent.id}" in page.notice.text()

@@ -72,3 +72,19 @@ def test_every_dialog_fits_its_words(qtbot, full_window, size, tmp_path):
 
 def test_the_window_cannot_be_made_smaller_than_the_size_that_fits(full_window):
     assert full_window.minimumSize().width() == 900 and full_window.minimumSize().height() == 600
+
+
+def test_the_reference_distances_are_in_sight_at_the_default_size(qtbot, review_window):
+    page = review_window.review_page
+    review_window.resize(1200, 800)
+    for candidate in page.shown()[:3]:
+        page.select(candidate.ref)
+        qtbot.waitUntil(lambda: not page.loading_pictures, timeout=30_000)
+        for _ in range(3):
+            QApplication.processEvents()
+        panel = page.panel
+        strip = panel.references
+        viewport = panel.scroll.viewport()
+        bottom = strip.mapTo(viewport, strip.rect().bottomLeft()).y()
+        assert strip.isVisible() and strip.faces() and 0 < bottom <= viewport.height(), (bottom, viewport.height())
+        assert panel.photo.height() >= 140

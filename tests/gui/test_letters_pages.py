@@ -51,16 +51,19 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     dialog.name.setText("Jane Doe")
     dialog.address.setPlainText("1 Example Street\nExampletown")
     dialog.email.setText("jane@example.org")
-    dialog.country.setText("Germany")
+    dialog.country.setCurrentText("Germany")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert load_identity(store).name == "Jane Doe"
-    # UMass publishes no data-protection contact: not "all the details" while the letter prints a placeholder.
-    assert "all the details" not in page.identity.needs.text() and "Jane Doe" in page.preview.text.toPlainText()
-    assert "the recipient's address or e-mail" in page.identity.needs.text()
+    assert "Jane Doe" in page.preview.text.toPlainText()
+    # No contact is known: the letter would print a placeholder, so it does not "have all the details".
+    assert "[address: please fill in]" in page.preview.text.toPlainText()
+    needs = page.identity.needs.text()
+    assert "all the details" not in needs and "the recipient's postal address or e-mail" in needs
 
     form.recipient_email.setText("privacy@example.org")
     page.update_preview()
     assert "all the details" in page.identity.needs.text()
+    assert "please fill in" not in page.preview.text.toPlainText()
     with qtbot.waitSignal(page.letter_saved, timeout=30_000):
         assert page.save_to("pdf", tmp_path / "erasure.pdf") is not None  # in the background: crops may be read
     assert page.last_saved is not None and (tmp_path / "erasure.pdf").is_file()

@@ -129,14 +129,36 @@ def test_identity_dialog_takes_country_and_region(qtbot, window, store):
     window.show_page(LETTERS)
     dialog = window.letters_page.edit_identity()
     dialog.name.setText("Jane Doe")
-    dialog.country.setText("DE")
-    dialog.region.setText("DE-XX")
+    dialog.country.setCurrentText("DE")
+    dialog.region.setCurrentText("DE-XX")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert "ISO 3166-2" in dialog.notice.text() and dialog.isVisible()
-    dialog.region.setText("DE-BE")
+    dialog.region.setCurrentText("DE-BE")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     from faceaudit.core.letters.identity import load_identity
 
     who = load_identity(store)
     assert (who.country, who.region) == ("DE", "DE-BE")
     assert "residence: Germany (DE-BE)" in window.letters_page.identity.summary.text()
+
+
+def test_identity_dialog_takes_names_chosen_or_typed(qtbot, window, store):
+    from faceaudit.core.letters.identity import load_identity
+
+    window.show_page(LETTERS)
+    dialog = window.letters_page.edit_identity()
+    dialog.name.setText("Jane Doe")
+    dialog.country.setCurrentText("germany")  # typed: the Länder are offered by name
+    regions = [dialog.region.itemText(n) for n in range(dialog.region.count())]
+    assert "Berlin (DE-BE)" in regions and "Brandenburg (DE-BB)" in regions
+    dialog.region.setCurrentText("Berlin")  # typed, not chosen: not taken for Brandenburg
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible(), dialog.notice.text()
+    assert (load_identity(store).country, load_identity(store).region) == ("DE", "DE-BE")
+    again = window.letters_page.edit_identity()  # shown by name when opened again
+    assert again.country.currentText() == "Germany (DE)" and again.region.currentText() == "Berlin (DE-BE)"
+    again.country.setCurrentIndex(again.country.findData("US"))
+    again.region.setCurrentIndex(again.region.findData("US-CA"))
+    assert again.region.currentText() == "California (US-CA)"
+    qtbot.mouseClick(again.save_button, Qt.MouseButton.LeftButton)
+    assert (load_identity(store).country, load_identity(store).region) == ("US", "US-CA")

@@ -10,6 +10,7 @@ from faceaudit.cli.hints import Step, command, hint_for_action
 from faceaudit.core.datasets.states import DatasetState
 from faceaudit.core.errors import Action
 from faceaudit.core.letters.types import Law, LetterKind
+from faceaudit.core.plain_text import escaped
 from faceaudit.core.storage.store import Store  # here: `faceaudit --help` needs no database library
 
 if TYPE_CHECKING:
@@ -32,17 +33,9 @@ def shown(text) -> str:
 
     Control characters are written out (`\\x1b`, `\\u2028`), never sent: a file name holding an
     escape sequence could otherwise rewrite the screen (a fake "0 file(s) could not be indexed"
-    line), and a line separator or a bidi control could hide where a name ends.
+    line), and a line separator or a bidi control could hide where a name ends (`core.plain_text`).
     """
-    text = str(text)
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escaped(char) for char in text)
-
-
-def _escaped(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return escaped(text)
 
 
 def parse_date(text: str) -> date:

@@ -85,6 +85,11 @@ _HINTS = {
                                    "or name the recipient: --recipient-name NAME [--recipient-address ...]",
     Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
                           "e.g. --country DE --region DE-BE",
+    Action.WAIT_OR_STOP_INDEXING: "wait until it has finished (faceaudit dataset list shows it), or stop it there "
+                                  "(Stop on the window's Datasets page, Ctrl+C in the other terminal); then run "
+                                  "faceaudit index {subject} again to index what is left",
+    Action.CHANGE_CITED_DECISION: "to change it all the same (the request's history records it): "
+                                  "faceaudit review {subject} DECISION --force",
     Action.SET_UP_CLUSTER: "install the cluster extra (pip install 'faceaudit[cluster]'), and check the cluster's"
                            " address with: ray status --address ADDRESS",
 }

@@ -6,7 +6,8 @@ import json
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
-from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, review
+from faceaudit.core.letters.cited_decisions import decide_checked
+from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, one_per_photo
 
 __all__ = ["register"]
 
@@ -29,17 +30,21 @@ def register(commands) -> None:
     review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, L and a number for "
                                          "a row of a list, or I and a number for an identity")
     review.add_argument("decision", choices=[d.value.replace("_", "-") for d in Decision], help="your decision")
+    review.add_argument("--force", action="store_true",
+                        help="change a decision that a sent request cites (the request's notes record the change)")
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.identities import identity_candidates, identity_text  # numpy
+    # Here, not at the top: identities need numpy, and `faceaudit --help` loads none.
+    from faceaudit.core.matching.identities import identity_candidates, identity_text
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
     final = None
     for final in scan(store, [args.name] if args.name else None):
         pass
-    found = candidates(store, final.scan_id, dataset=args.name)
+    # One photo, one line: copies in several datasets are folded, with the photo's one band.
+    found = [c for c in one_per_photo(candidates(store, final.scan_id)) if not args.name or args.name in c.datasets]
     rows = identifier_candidates(store, final.scan_id, dataset=args.name)
     identities = identity_candidates(store, final.scan_id, dataset=args.name)
     # Named whatever the output: finding nothing in these is no all-clear.
@@ -70,7 +75,8 @@ def _scan(args) -> int:
             if c.expected_lookalikes is None
             else f", about {c.expected_lookalikes:.2g} strangers would look this close"
         )
-        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]"))
+        also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
+        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}{also}: {what}{odds} [{c.decision}]"))
     for r in rows:
         print(shown(f"#{r.ref:<5} {'row':<8} {r.dataset}/{r.key}: names {', '.join(r.matched)}"
                     + (f" - {r.url}" if r.url else "") + f" [{r.decision}]"))
@@ -84,11 +90,12 @@ def _say_unchecked(unchecked, out) -> None:
 
 
 def _review(args) -> int:
-    if str(args.match_id).strip()[:1].upper() == "I":
-        from faceaudit.core.matching.identities import decide_identity  # numpy: not for --help
+    from faceaudit.core.matching.identities import identity_match_ids  # numpy: not for `faceaudit --help`
 
-        decide_identity(open_store(), args.match_id, args.decision)
-    else:
-        review(open_store(), args.match_id, args.decision)
+    store = open_store()
+    # An identity (I3) is all its close photos: each is protected as on its own.
+    ids = identity_match_ids(store, args.match_id) if str(args.match_id).strip()[:1].upper() == "I" \
+        else [args.match_id]
+    decide_checked(store, ids, args.decision, force=args.force, how="on the command line, with --force")
     print(f"match {args.match_id}: {args.decision}")
     return 0

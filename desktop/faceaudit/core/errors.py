@@ -34,6 +34,8 @@ class Action(StrEnum):
     CHOOSE_INDEX_SETTINGS = "choose-index-settings"
     LINK_OR_NAME_RECIPIENT = "link-or-name-recipient"
     SET_RESIDENCE = "set-residence"
+    CHANGE_CITED_DECISION = "change-cited-decision"
+    WAIT_OR_STOP_INDEXING = "wait-or-stop-indexing"
     SET_UP_CLUSTER = "set-up-cluster"
 
 

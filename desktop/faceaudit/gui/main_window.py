@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.wipe import WipeError, wipe_all
 from faceaudit.gui.dialogs.settings import SettingsDialog
@@ -30,6 +32,7 @@ from faceaudit.gui.pages.protocol import Change, Page
 from faceaudit.gui.pages.requests import RequestsPage
 from faceaudit.gui.pages.review import ReviewPage
 from faceaudit.gui.pages.welcome import WelcomePage
+from faceaudit.gui.support import folders
 from faceaudit.gui.support.gc_guard import collect_on_gui_thread
 from faceaudit.gui.support.none_guard import keep_none_alive
 from faceaudit.gui.support.preferences import Preferences
@@ -109,8 +112,9 @@ class MainWindow(QMainWindow):
         self.store = store
         self.preferences = Preferences.load(store)
         self.setWindowTitle("FaceAudit")
-        self.resize(1200, 800)
+        folders.bind(store)  # file dialogs open where the last one of their kind was used
         self.setMinimumSize(QSize(900, 600))
+        self._restore_size()
 
         self.pages = QStackedWidget()
         #: The sidebar's pages, in its order.
@@ -198,7 +202,29 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.stop_work()
+        self._remember_size()
         super().closeEvent(event)
+
+    def _restore_size(self) -> None:
+        """The size the window had when last closed (on the screen it opens on), else 1200 x 800."""
+        prefs = self.preferences
+        size = QSize(prefs.window_width, prefs.window_height) if prefs.window_width else QSize(1200, 800)
+        screen = self.screen().availableGeometry() if self.screen() is not None else None
+        if screen is not None and screen.width() >= self.minimumWidth() and screen.height() >= self.minimumHeight():
+            size = size.boundedTo(screen.size())  # remembered on a larger screen: it still fits this one
+        self.resize(size.expandedTo(self.minimumSize()))
+        if prefs.window_maximized:
+            self.setWindowState(self.windowState() | Qt.WindowState.WindowMaximized)
+
+    def _remember_size(self) -> None:
+        prefs = self.preferences
+        prefs.window_maximized = self.isMaximized()
+        if not self.isMaximized() and not self.isFullScreen():
+            prefs.window_width, prefs.window_height = self.width(), self.height()
+        try:
+            prefs.save(self.store)
+        except (sqlite3.Error, OSError, FaceAuditError):  # closing never fails for a window size (a wiped store)
+            pass
 
     def _build_menus(self) -> None:
         """FaceAudit (settings, quit), Go (the pages, Ctrl+1..5) and Help (shortcuts): every command has a key."""

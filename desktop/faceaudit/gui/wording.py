@@ -99,12 +99,21 @@ def lookalike_sentence(expected: float | None, exact_photo: bool, dataset_faces:
     return f"About 1 in {_round(one_in):,} strangers in this dataset would look this close."
 
 
-def distance_sentence(distance: float | None, agree: int, n_references: int) -> str | None:
-    """How close the candidate's face is to mine, and how many of my faces are that close, in words."""
+def distance_sentence(distance: float | None, agree: int, n_references: int, weak: bool = False) -> str | None:
+    """How close the candidate's face is to mine, and how many of my faces are that close, in words.
+
+    Args:
+        weak: the candidate is rated weak: closeness is then never worded as "the same person"
+            (strangers this close are common in a dataset this size).
+    """
     if distance is None:
         return None
-    limit = ("within 0.6: the face model would call it the same person" if distance <= 0.6
-             else "over 0.6: the face model would call it another person")
+    if weak:
+        limit = ("within 0.6, but rated weak: many strangers in a dataset this size are this close" if distance <= 0.6
+                 else "over 0.6: the face model would call it another person")
+    else:
+        limit = ("within 0.6: the face model would call it the same person" if distance <= 0.6
+                 else "over 0.6: the face model would call it another person")
     return (f"Distance to your nearest reference face {distance:.2f} ({limit}); {agree} of your {n_references} "
             f"reference face{'s' if n_references != 1 else ''} {'is' if agree == 1 else 'are'} within 0.6.")
 
@@ -170,6 +179,10 @@ ACTION_HINTS = {
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
     Action.LINK_OR_NAME_RECIPIENT: "Choose which published dataset it is (Dataset is:), or fill in the recipient.",
     Action.SET_RESIDENCE: "Fill in your country (and Land or state) with “Edit my details…” on the Letters page.",
+    Action.WAIT_OR_STOP_INDEXING: "Wait until it has finished, or stop it there (Ctrl+C in the command's terminal); "
+                                  "then click “Index” again to index what is left.",
+    Action.CHANGE_CITED_DECISION: "Change it only if the request was wrong: the window asks you first, naming the "
+                                  "request, and its history records the change.",
     Action.SET_UP_CLUSTER: "Indexing on a cluster runs from the command line, with FaceAudit's cluster extra.",
 }
 

@@ -53,7 +53,7 @@ def test_every_mistake_is_caught_before_anything_is_written(data_home, tmp_path,
         assert _problems(store, photos, "lfw-sample") == {}
         assert "holds no photos" in _problems(store, empty, "e")["path"]
         assert "holds no photos" in _problems(store, no_photos, "r")["path"]
-        assert "is not a form FaceAudit reads" in _problems(store, text, "t")["path"]
+        assert "is not a valid tar archive (damaged download?)" in _problems(store, text, "t")["path"]
         assert "does not exist" in _problems(store, tmp_path / "gone", "g")["path"]
         assert _problems(store, "", "x") == {"path": "choose a folder or an archive"}
         assert _problems(store, photos, "  ") == {"name": "a dataset needs a name"}

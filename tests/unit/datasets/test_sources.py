@@ -386,6 +386,10 @@ def test_paths_that_are_not_datasets(tmp_path):
     with pytest.raises(SourceError, match="does not exist"):
         open_source(tmp_path / "missing")
     text = tmp_path / "notes.zip"
-    text.write_text("not an archive")
-    with pytest.raises(SourceError, match="is not a form FaceAudit reads"):
+    text.write_text("not an archive")  # a text file (an error page) saved as .zip: a download gone wrong
+    with pytest.raises(SourceError, match=r"notes.zip is not a valid zip \(damaged download\?\)"):
         open_source(text)
+    other = tmp_path / "notes.bin"
+    other.write_text("not an archive")
+    with pytest.raises(SourceError, match="is not a form FaceAudit reads"):
+        open_source(other)

@@ -24,6 +24,18 @@ from tests.support.link_lists import ffhq_json
 MINE = "https://www.flickr.com/photos/jdoe/5551234567/"
 
 
+def _scanned(store, tmp_path, rows: list[dict]) -> int:
+    """FFHQ's list with these rows, linked to its registry entry and searched for my identifiers; the scan's id."""
+    ffhq_json(tmp_path / "ffhq-dataset-v2.json", rows)
+    add_dataset(store, tmp_path / "ffhq-dataset-v2.json", "FFHQ")
+    with store.transaction():
+        store.conn.execute("UPDATE datasets SET registry_id = 'ffhq' WHERE name = 'FFHQ'")
+    scan_id = store.db["scans"].insert({"started": "2026-12-02T10:00:00+00:00"}).last_pk
+    for _ in search_lists(store, scan_id, list_datasets_of(store)):
+        pass
+    return scan_id
+
+
 @pytest.fixture
 def store(data_home, tmp_path):
     with Store() as store:
@@ -32,13 +44,7 @@ def store(data_home, tmp_path):
         add_identifier(store, "flickr:12345678@N01")
         rows = [{}] * 40 + [{"photo_url": MINE, "author": "Jane Doe"}] + [{}] * 10 + [
             {"photo_url": "https://www.flickr.com/photos/12345678@N01/777/", "author": "Ann Other"}] + [{}] * 5
-        ffhq_json(tmp_path / "ffhq-dataset-v2.json", rows)
-        add_dataset(store, tmp_path / "ffhq-dataset-v2.json", "FFHQ")
-        with store.transaction():
-            store.conn.execute("UPDATE datasets SET registry_id = 'ffhq' WHERE name = 'FFHQ'")
-        scan_id = store.db["scans"].insert({"started": "2026-12-02T10:00:00+00:00"}).last_pk
-        for _ in search_lists(store, scan_id, list_datasets_of(store)):
-            pass
+        scan_id = _scanned(store, tmp_path, rows)
         found = {c.locator: c for c in identifier_candidates(store, scan_id)}
         assert set(found) == {"entry 40", "entry 51"}
         review(store, found["entry 40"].ref, "me")
@@ -139,3 +145,18 @@ def test_the_command_line_cites_a_row_by_its_id(store, tmp_path, capsys):
     assert main(["letter", "--type", "erasure", "--dataset", "FFHQ", "--matches", str(row.match_id), "--out",
                  str(tmp_path / "none.pdf"), "--no-track"]) == 0
     assert "0 confirmed match(es) in the annex" in capsys.readouterr().out
+
+
+def test_the_text_annex_writes_out_control_characters_and_quotes_formulas(data_home, tmp_path):
+    hostile = "Jane\x1b]8;;https://evil.example\x07Doe\u2028Bcc: x"
+    with Store() as store:
+        store.set_setting("identity.country", "DE")  # the GDPR reaches the publisher for someone living here
+        add_identifier(store, "flickr:jdoe")
+        scan_id = _scanned(store, tmp_path, [{}] * 3 + [
+            {"photo_url": MINE, "author": hostile, "title": '=HYPERLINK("https://evil.example","open")'}])
+        review(store, identifier_candidates(store, scan_id)[0].ref, "me")
+        text = letter_text(compose(store, LetterChoice("erasure", "FFHQ", law="gdpr")))
+    annex = text[text.index("metadata.author"):]
+    assert "\x1b" not in text and "\x07" not in text and "\u2028" not in text
+    assert "metadata.author: Jane\\x1b]8;;https://evil.example\\x07Doe\\u2028Bcc: x" in annex
+    assert "metadata.photo_title: '=HYPERLINK(" in text  # a spreadsheet shows it, never runs it

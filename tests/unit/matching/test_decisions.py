@@ -100,3 +100,20 @@ def test_only_weak_candidates_need_a_second_look(data_home):
         _dataset(store, "weak", [("w.jpg", "2" * 64, [(1, 9, 9, 1)])], band="weak")
         looks = {c.dataset: needs_second_look(c) for c in candidates(store)}
         assert looks == {"strong": False, "weak": True}
+
+
+def test_one_photo_has_one_band_from_every_copy_and_says_where_it_is(data_home):
+    with Store() as store:
+        small = _dataset(store, "small-set", [("a/jane.jpg", SHARED, [(10, 60, 60, 10)])], band="strong")
+        large = _dataset(store, "large-set", [("b/jane.jpg", SHARED, [(10, 60, 60, 10)]),
+                                              ("b/other.jpg", OWN, [(5, 50, 50, 5)])], band="possible")
+        listed = candidates(store)
+        assert {c.band for c in listed if c.key.endswith("jane.jpg")} == {"strong", "possible"}  # as each rated it
+        folded = one_per_photo(listed)
+        photo = next(c for c in folded if c.key.endswith("jane.jpg"))
+        # Listed from the large set first, the photo still gets the strong rating the small set gave it.
+        for order in (listed, list(reversed(listed))):
+            again = next(c for c in one_per_photo(order) if c.key.endswith("jane.jpg"))
+            assert again.band == "strong" and set(again.datasets) == {"small-set", "large-set"}
+        assert dict(photo.rated) == {"small-set": "strong", "large-set": "possible"}
+        assert {photo.id, *photo.copies} == {small[0], large[0]}

@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
+from faceaudit.core.datasets.index_lock import Indexer, index_lock
 from faceaudit.core.datasets.kept_decisions import attach_decisions
 from faceaudit.core.datasets.listing import ListingReport, face_settings, recorded_settings, sync_listing
 from faceaudit.core.datasets.lists import LINK_LIST, index_lists
@@ -30,6 +30,7 @@ from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine, FaceE
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
+from faceaudit.core.work_rate import WorkRate
 
 __all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
            "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError",
@@ -95,7 +96,7 @@ class IndexProgress:
         total: items in the dataset.
         faces: faces stored for this dataset.
         errors: items that could not be indexed.
-        rate: items per second over the last half minute of this run.
+        rate: items per second over the last half minute of this run's working time.
         eta_seconds: estimated seconds left, or None when unknown.
         unavailable: items that could not be read this time, kept with their faces and decisions.
         gaps: why parts of the dataset could not be listed this time (one reason a part).
@@ -187,7 +188,22 @@ def check_workers(workers: int | None) -> None:
 
 
 def index_dataset(store: Store, name: str, settings: IndexSettings | None = None, workers: int | None = None,
-                  batch_size: int = 8) -> Iterator[IndexProgress]:
+                  batch_size: int = 8, who: str = Indexer.COMMAND) -> Iterator[IndexProgress]:
+    """Index (or finish indexing, or update) a dataset; one indexer per dataset across processes (`index_lock`).
+
+    Args:
+        who: which front end indexes (named to a second one, which is refused).
+
+    Raises:
+        IndexBusyError: another window or command is indexing it (nothing is started).
+    """
+    dataset_id = get_dataset(store, name).id
+    with index_lock(store, dataset_id, name, who):
+        yield from _index_unlocked(store, name, settings, workers, batch_size)
+
+
+def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = None, workers: int | None = None,
+                    batch_size: int = 8) -> Iterator[IndexProgress]:
     """Index (or finish indexing, or update) a dataset.
 
     Args:
@@ -422,7 +438,7 @@ def write_records(store: Store, records: list[PhotoRecord]) -> None:
 
 
 class _Counter:
-    """Running totals and a rate over the last half minute."""
+    """Running totals and the pace of this run (working time only, `WorkRate`)."""
 
     def __init__(self, store: Store, dataset_id: int, name: str, gaps: tuple = ()):
         self.name, self.gaps = name, gaps
@@ -432,7 +448,7 @@ class _Counter:
             " (SELECT COUNT(*) FROM faces WHERE dataset_id = ?) FROM items WHERE dataset_id = ?",
             [dataset_id, dataset_id]).fetchone()
         self.total, self.done, self.errors, self.unavailable, self.faces = row
-        self.samples: deque[tuple[float, int]] = deque([(time.monotonic(), self.done)])
+        self.pace = WorkRate()  # from the first item on: start-up is not work
 
     def add(self, records: list[PhotoRecord]) -> None:
         for record in records:
@@ -444,16 +460,10 @@ class _Counter:
         self.errors += int(error)
         self.unavailable += int(unavailable)
         self.faces += faces
-        stamp = time.monotonic()
-        self.samples.append((stamp, self.done))
-        while len(self.samples) > 2 and stamp - self.samples[0][0] > 30:
-            self.samples.popleft()
+        self.pace.note(self.done)
 
     def progress(self, phase: Phase) -> IndexProgress:
-        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
-        rate = (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else 0.0
-        left = self.total - self.done
-        eta = left / rate if rate > 0 else (0.0 if left == 0 else None)
+        rate, eta = self.pace.rate(), self.pace.seconds_left(self.total - self.done)
         return IndexProgress(self.name, phase, self.done, self.total, self.faces, self.errors, rate, eta,
                              self.unavailable, tuple(gap.reason for gap in self.gaps))
 

@@ -6,6 +6,7 @@ import os
 import re
 import unicodedata
 from datetime import UTC, datetime, time
+from email import errors
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
@@ -24,9 +25,11 @@ from faceaudit.core.letters.annex import (
     shown_fields,
 )
 from faceaudit.core.letters.compose import Letter, LetterError
+from faceaudit.core.plain_text import defused, escaped
 from faceaudit.core.storage.private_files import write_private
 
-__all__ = ["letter_text", "write_letter_text", "letter_email", "write_letter_eml", "check_email_draft"]
+__all__ = ["letter_text", "write_letter_text", "letter_email", "letter_email_bytes", "write_letter_eml",
+           "check_email_draft"]
 
 
 def letter_text(letter: Letter) -> str:
@@ -45,9 +48,9 @@ def letter_text(letter: Letter) -> str:
         if faces:
             parts += ["", strings["annex_title"], "", strings["annex_intro"], ""]
         for number, entry in enumerate(faces, 1):
-            parts += [f"{number}. {letter.dataset_title} ({entry.version})", f"   {entry.key}"]
+            parts += [f"{number}. {letter.dataset_title} ({entry.version})", f"   {escaped(entry.key)}"]
             if entry.label:
-                parts.append(f"   {labels['label']}: {entry.label}")
+                parts.append(f"   {labels['label']}: {defused(entry.label)}")
             if entry.identity:
                 parts.append(f"   {labels['identity']}: {identity_text(entry, labels, decimal)}")
             parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
@@ -65,15 +68,17 @@ def letter_text(letter: Letter) -> str:
 def _row_lines(number: int, entry, letter: Letter, words: dict) -> list[str]:
     """A row of a list of links, as the annex lists it in plain text."""
     row_labels = words["labels"]
+    # What the row holds is the list publisher's text: control characters written out, formula signs
+    # quoted (`core.plain_text.defused`), as the scan prints it.
     lines = [f"{number}. {letter.dataset_title} ({entry.version})",
-             f"   {row_labels['where']}: {locator_text(entry, words)}",
-             f"   {row_labels['matched']}: {matched_text(entry, words)}"]
+             f"   {row_labels['where']}: {escaped(locator_text(entry, words))}",
+             f"   {row_labels['matched']}: {escaped(matched_text(entry, words))}"]
     if entry.url:
-        lines.append(f"   {row_labels['url']}: {entry.url}")
+        lines.append(f"   {row_labels['url']}: {defused(entry.url)}")
     fields = shown_fields(entry)
     if fields:
         lines.append(f"   {row_labels['fields']}:")
-        lines += [f"     {name}: {value}" for name, value in fields]
+        lines += [f"     {escaped(name)}: {defused(value)}" for name, value in fields]
     lines += [f"   {row_labels['scan']}: {scan_date_text(entry, letter.strings)}", ""]
     return lines
 
@@ -124,12 +129,22 @@ def check_email_draft(letter: Letter) -> None:
               ("the recipient's name", letter.recipient.name, False),
               ("the recipient's e-mail address", letter.recipient.email, False), ("the subject", letter.subject, False)]
     for what, value, own in fields:
+        # "=?utf-8?q?...?=" is decoded by every mail program: in a name it could hide a line break
+        # and a header of its own (a Bcc:) behind harmless-looking text.
+        word = _ENCODED_WORD.search(value or "")
+        if word is not None:
+            raise LetterError(f"{what} holds “{word.group(0)[:60]}”, which mail programs decode as hidden text "
+                              "(an RFC 2047 encoded word); nothing was written",
+                              action=Action.SET_IDENTITY if own else None)
         bad = next((char for char in value or "" if char not in "\t\r\n" and _breaks_a_header(char)), None)
         if bad is not None:
             described = unicodedata.name(bad, "a control character").lower()
             raise LetterError(f"{what} holds the character U+{ord(bad):04X} ({described}), which an e-mail header"
                               " cannot hold; nothing was written",
                               action=Action.SET_IDENTITY if own else None)
+
+
+_ENCODED_WORD = re.compile(r"=\?[^?\s]*\?[bBqQ]\?[^?\s]*\?=")
 
 
 def _breaks_a_header(char: str) -> bool:
@@ -139,7 +154,22 @@ def _breaks_a_header(char: str) -> bool:
 def write_letter_eml(letter: Letter, path: str | os.PathLike, pdf: bytes | None = None,
                      pdf_name: str = "letter.pdf", extra: list[tuple[str, bytes]] | None = None) -> Path:
     """Write the `.eml` draft (private to its owner)."""
-    return write_private(Path(path), letter_email(letter, pdf, pdf_name, extra).as_bytes())
+    return write_private(Path(path), letter_email_bytes(letter, pdf, pdf_name, extra))
+
+
+def letter_email_bytes(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf",
+                       extra: list[tuple[str, bytes]] | None = None) -> bytes:
+    """The `.eml` draft as bytes, built whole before anything is written.
+
+    Raises:
+        LetterError: a header the e-mail library refuses (after `check_email_draft`, a case it did not foresee).
+    """
+    check_email_draft(letter)
+    try:
+        return letter_email(letter, pdf, pdf_name, extra).as_bytes()
+    except (ValueError, TypeError, errors.MessageError) as exc:
+        raise LetterError(f"the e-mail draft cannot be made ({exc}); nothing was written",
+                          action=Action.SET_IDENTITY) from None
 
 
 def _email_body(letter: Letter) -> str:

@@ -16,6 +16,7 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store
 
 __all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity", "normalise_residence",
+           "country_choices", "region_choices", "region_code",
            "holiday_region", "country_name", "residence_name", "email_problem"]
 
 #: Declared settings: key -> (default, what it is).
@@ -214,3 +215,43 @@ def _names() -> dict[str, str]:
         names[class_name.casefold()] = code
     names.update({"uk": "GB", "greatbritain": "GB", "england": "GB", "usa": "US", "deutschland": "DE"})
     return names
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(English name, ISO code) of every country FaceAudit knows, by name: for a list to choose from."""
+    return sorted({(country_name(code), code) for code in _subdivisions()})
+
+
+def region_choices(country: str) -> list[tuple[str, str]]:
+    """(name, ISO 3166-2 code) of the regions FaceAudit knows in a country ("Berlin", "DE-BE"), by name.
+
+    A region without a name of its own is listed by its code.
+    """
+    code = country.strip().upper()
+    named = {sub: name for name, sub in _region_names(code).items()}
+    return sorted((named.get(sub, sub), f"{code}-{sub}") for sub in _subdivisions().get(code, []))
+
+
+def region_code(country: str, text: str) -> str | None:
+    """A region typed by name or code ("Berlin", "berlin", "BE", "DE-BE") as its ISO 3166-2 code; None when unknown."""
+    code, typed = country.strip().upper(), text.strip()
+    subs = _subdivisions().get(code, [])
+    bare = typed.upper().removeprefix(f"{code}-")
+    if bare in subs:
+        return f"{code}-{bare}"
+    wanted = re.sub(r"\W", "", typed.casefold())
+    for name, sub in _region_names(code).items():
+        if re.sub(r"\W", "", name.casefold()) == wanted and sub in subs:
+            return f"{code}-{sub}"
+    return None
+
+
+@lru_cache(maxsize=64)
+def _region_names(code: str) -> dict[str, str]:
+    """Region name -> subdivision code, as the holidays library names them (empty when it names none)."""
+    import holidays
+
+    try:
+        return dict(getattr(holidays.country_holidays(code), "subdivisions_aliases", {}) or {})
+    except (NotImplementedError, KeyError):
+        return {}

@@ -26,7 +26,7 @@ from faceaudit.core.letters.compose import (
     placeholder_in_recipient,
     render_letter,
 )
-from faceaudit.core.letters.export import check_email_draft, write_letter_eml, write_letter_text
+from faceaudit.core.letters.export import check_email_draft, letter_email_bytes, letter_text
 from faceaudit.core.letters.identity import Identity, load_identity
 from faceaudit.core.letters.jurisdiction import complaint_authority, law_options
 from faceaudit.core.letters.registry import (
@@ -47,7 +47,7 @@ from faceaudit.core.letters.requests import (
 )
 from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, RecipientRole, Subject
 from faceaudit.core.matching.confirmed import confirmed_counts  # the letters offer it under their own name
-from faceaudit.core.storage.private_files import write_private
+from faceaudit.core.storage.private_files import write_all_or_none
 from faceaudit.core.storage.store import Store
 
 __all__ = ["LetterChoice", "Note", "SavedLetter", "compose", "save", "default_recipient", "follow_up_choice",
@@ -166,39 +166,53 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     reference = get_request(store, request_id).reference if request_id is not None else next_reference(store)
     letter = _render(store, choice, _annex(store, choice, with_pictures=True), reference if track else "")
     if eml:
-        check_email_draft(letter)  # all or nothing: refused before the PDF is written
+        check_email_draft(letter)  # refused before the PDF is even made
     if not allow_placeholder and placeholder_in_recipient(letter):
         raise LetterError(
             f"no address of {letter.recipient.name or 'the recipient'} is known (none is published): give a postal "
             "address or an e-mail address (--recipient-address, --recipient-email; in the window the Address and "
             "E-mail fields), or record one for every letter with `faceaudit registry edit ENTRY contact.email=...`")
     saved = SavedLetter(letter, request_id)
+    # Whole or not at all: every form is made in memory first, then all are written together
+    # (`write_all_or_none`), and the request is tracked only once they are; a failure leaves nothing.
     pdf_bytes = letter_pdf_bytes(letter) if pdf or eml else None
+    forms: list[tuple[str, str | os.PathLike, bytes]] = []
     if pdf:
-        saved.pdf = write_private(pdf, pdf_bytes)
+        forms.append(("pdf", pdf, pdf_bytes))
     if text:
-        saved.text = write_letter_text(letter, text)
+        forms.append(("text", text, letter_text(letter).encode("utf-8")))
     earlier, missing = _earlier_letters(store, choice.parent_id)
     if eml:
         attachment = Path(pdf).name if pdf else Path(eml).stem + ".pdf"
-        saved.eml = write_letter_eml(letter, eml, pdf_bytes, attachment, extra=earlier)
+        forms.append(("eml", eml, letter_email_bytes(letter, pdf_bytes, attachment, earlier)))
+    for (form, _path, _data), written in zip(forms, write_all_or_none([(p, d) for _f, p, d in forms]), strict=True):
+        setattr(saved, form, written)
     saved.notes = _notes(store, choice, letter)
     if eml:
         saved.notes += [Note(f"the earlier letter {path} was not found: attach it to the e-mail yourself")
                         for path in missing]
-    if track and request_id is None:
-        first = saved.paths[0] if saved.paths else None
-        entry = letter_entry(store, choice)
-        identity = load_identity(store)
-        saved.request_id = add_request(
-            store, letter.type, letter.law, letter.recipient.name, recipient_email=letter.recipient.email,
-            channel=letter.channel, lang=letter.lang, dataset_name=choice.dataset or None,
-            registry_id=entry.id if entry.origin != "unlisted" else None,
-            letter_path=str(first) if first else None, parent_id=choice.parent_id,
-            organisation=entry.id if entry.is_organisation else None, account=choice.account,
-            evidence=letter.case.evidence if letter.case else "", match_ids=[a.ref for a in letter.annex],
-            sender_country=identity.country, sender_region=identity.region, reference=letter.reference).id
+    try:
+        saved.request_id = _track(store, choice, letter, saved) if track and request_id is None else request_id
+    except BaseException:
+        for path in saved.paths:  # not tracked: not written either
+            path.unlink(missing_ok=True)
+        raise
     return saved
+
+
+def _track(store: Store, choice: LetterChoice, letter: Letter, saved: SavedLetter) -> int:
+    """Record a saved letter as a draft request; its id."""
+    first = saved.paths[0] if saved.paths else None
+    entry = letter_entry(store, choice)
+    identity = load_identity(store)
+    return add_request(
+        store, letter.type, letter.law, letter.recipient.name, recipient_email=letter.recipient.email,
+        channel=letter.channel, lang=letter.lang, dataset_name=choice.dataset or None,
+        registry_id=entry.id if entry.origin != "unlisted" else None,
+        letter_path=str(first) if first else None, parent_id=choice.parent_id,
+        organisation=entry.id if entry.is_organisation else None, account=choice.account,
+        evidence=letter.case.evidence if letter.case else "", match_ids=[a.ref for a in letter.annex],
+        sender_country=identity.country, sender_region=identity.region, reference=letter.reference).id
 
 
 def letter_entry(store: Store, choice: LetterChoice) -> RegistryEntry:

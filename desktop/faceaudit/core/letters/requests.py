@@ -15,7 +15,8 @@ from faceaudit.core.storage.store import Store, now
 __all__ = ["next_reference", "RequestRecord", "Reply", "RequestError", "Status", "Channel", "REPLY_STATUSES",
            "FOLLOW_UP_STATUSES", "AWAITING_STATUSES", "FollowUp", "may_follow_up", "awaiting_answer", "add_request",
            "update_request", "get_request", "list_requests", "refresh_overdue", "add_reply", "replies",
-           "follow_up", "request_deadline", "REFUSAL_GROUNDS", "ANSWER_GROUNDS"]
+           "follow_up", "request_deadline", "REFUSAL_GROUNDS", "ANSWER_GROUNDS", "FOLLOW_UP_KINDS",
+           "any_to_follow_up"]
 
 
 class Status(StrEnum):
@@ -42,6 +43,8 @@ class Channel(StrEnum):
 REPLY_STATUSES = (Status.ANSWERED, Status.COMPLIED, Status.REFUSED)
 #: Statuses from which a follow-up letter (reminder or complaint) may be drafted.
 FOLLOW_UP_STATUSES = (Status.OVERDUE, Status.ANSWERED, Status.REFUSED)
+#: Letters that follow a request up (what `follow_up` drafts): offered only once a request may be followed up.
+FOLLOW_UP_KINDS = (LetterKind.REMINDER, LetterKind.DPA_COMPLAINT, LetterKind.CPPA_COMPLAINT)
 #: Statuses of a request that was sent and is waiting for an answer.
 AWAITING_STATUSES = (Status.SENT, Status.OVERDUE)
 #: What a refusal can have said (recorded with the reply; the follow-up answers it).
@@ -343,6 +346,11 @@ def awaiting_answer(record: RequestRecord) -> bool:
 def may_follow_up(record: RequestRecord) -> bool:
     """True when a reminder or complaint may be drafted about this request (the one rule for both front ends)."""
     return record.status in FOLLOW_UP_STATUSES and record.type not in COMPLAINT_KINDS
+
+
+def any_to_follow_up(store: Store, today: date | None = None) -> bool:
+    """True when some request may be followed up (a reminder or complaint has something to refer to)."""
+    return any(may_follow_up(record) for record in list_requests(store, today))
 
 
 def _check_choice(what: str, value: str, choices) -> None:

@@ -26,8 +26,8 @@ from faceaudit.core.matching.matches import decide
 from faceaudit.core.storage.store import Store
 
 __all__ = ["IdentityEvidence", "IdentityCandidate", "unit_centre", "centre_distances", "identity_tail",
-           "identity_evidence", "identity_candidates", "decide_identity", "identity_text", "IDENTITY_TAIL_FILE",
-           "MIN_PHOTOS"]
+           "identity_evidence", "identity_candidates", "decide_identity", "identity_text", "identity_match_ids",
+           "IDENTITY_TAIL_FILE", "MIN_PHOTOS"]
 
 #: Per face model: the stranger identities' tail of log(centre distance), per size class.
 IDENTITY_TAIL_FILE = "calibration/{model}/identity_tail.json"
@@ -252,13 +252,21 @@ def decide_identity(store: Store, identity_id: int | str, decision: str) -> dict
     Raises:
         DecisionError: no such identity, or an unknown decision.
     """
+    return decide(store, identity_match_ids(store, identity_id), decision)
+
+
+def identity_match_ids(store: Store, identity_id: int | str) -> list[int]:
+    """The matches of an identity's close photos (what a decision on `I3` reaches, copies aside).
+
+    Raises:
+        DecisionError: no such identity.
+    """
     from faceaudit.core.matching.matches import DecisionError
 
     text = str(identity_id).strip().lstrip("Ii")
     if not text.isdigit() or not store.scalar("SELECT 1 FROM identity_matches WHERE id = ?", [int(text)]):
         raise DecisionError(f"no identity with id {identity_id}")
-    ids = [m for (m,) in store.conn.execute("SELECT id FROM matches WHERE identity_id = ?", [int(text)])]
-    return decide(store, ids, decision)
+    return [m for (m,) in store.conn.execute("SELECT id FROM matches WHERE identity_id = ?", [int(text)])]
 
 
 def _number(value: float) -> str:

@@ -21,7 +21,7 @@ from faceaudit.core.storage.store import Store, from_blob, now
 
 __all__ = ["Candidate", "CandidateKind", "RowCandidate", "Decision", "DecisionError", "candidates",
            "identifier_candidates", "review", "decide", "restore_decisions", "one_per_photo", "inherit_decisions",
-           "needs_second_look", "distances_to_references", "ROW_PREFIX"]
+           "needs_second_look", "distances_to_references", "ROW_PREFIX", "touched"]
 
 #: What starts the id of a row candidate (`L12`), so that it never reads as a face match's id.
 ROW_PREFIX = "L"
@@ -77,6 +77,14 @@ class Candidate:
     also_in: tuple[str, ...] = ()
     #: The matches of those copies (a decision on this candidate applies to them too).
     copies: tuple[int, ...] = ()
+    #: How each copy's dataset rated it alone, (dataset, band), when the photo is in several; `band`
+    #: is then the photo's one band, the most convincing of these (filled by `one_per_photo`).
+    rated: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def datasets(self) -> tuple[str, ...]:
+        """Every dataset this photo is in (its own first)."""
+        return (self.dataset, *self.also_in)
 
     @property
     def ref(self) -> int:
@@ -94,7 +102,8 @@ class Candidate:
                 "label": self.label,
                 "box": list(self.box) if self.box else None, "distance": self.distance, "agree": self.agree,
                 "n_references": self.n_references, "expected_lookalikes": self.expected_lookalikes,
-                "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision}
+                "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision,
+                "also_in": list(self.also_in), "copies": list(self.copies)}
 
 
 @dataclass(frozen=True)
@@ -236,27 +245,44 @@ def decide(store: Store, match_ids: Iterable[int | str], decision: str) -> dict[
     Raises:
         DecisionError: unknown candidate or decision; nothing is changed then.
     """
-    decision = decision.replace("-", "_")
-    if decision not in list(Decision):
-        raise DecisionError(f"decision must be one of: me, not-me, unsure, unreviewed (not {decision!r})")
+    decision = _decision(decision)
+    stamp = now() if decision != Decision.UNREVIEWED else None
+    with store.transaction():
+        before = touched(store, match_ids)
+        faces = [m for m in before if isinstance(m, int)]
+        rows = [int(str(m)[len(ROW_PREFIX):]) for m in before if not isinstance(m, int)]
+        store.conn.executemany("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
+                               [(decision, stamp, m) for m in faces])
+        store.conn.executemany("UPDATE identifier_matches SET decision = ?, decided_at = ? WHERE id = ?",
+                               [(decision, stamp, m) for m in rows])
+    return {m: old for m, old in before.items() if old != decision}
+
+
+def touched(store: Store, match_ids: Iterable[int | str]) -> dict[int | str, str]:
+    """Every candidate a decision on `match_ids` reaches (they and every copy of their photos), with
+    its decision now: face matches by number, rows by `L` id.
+
+    Raises:
+        DecisionError: an unknown candidate.
+    """
     parsed = [(match_id, *_match_table(match_id)) for match_id in dict.fromkeys(match_ids)]
     faces = list(dict.fromkeys(number for _, table, number in parsed if table == "matches"))
     rows = list(dict.fromkeys(number for _, table, number in parsed if table == "identifier_matches"))
-    stamp = now() if decision != Decision.UNREVIEWED else None
-    with store.transaction():
-        before: dict[int | str, str] = dict(_decisions(store, faces))
-        row_before = _decisions(store, rows, "identifier_matches")
-        missing = [given for given, table, number in parsed
-                   if number not in (before if table == "matches" else row_before)]
-        if missing:
-            raise DecisionError(f"no match with id {missing[0]}")
-        before.update(_decisions(store, _copies_of(store, faces)))
-        store.conn.executemany("UPDATE matches SET decision = ?, decided_at = ? WHERE id = ?",
-                               [(decision, stamp, m) for m in before])
-        store.conn.executemany("UPDATE identifier_matches SET decision = ?, decided_at = ? WHERE id = ?",
-                               [(decision, stamp, m) for m in row_before])
-        before.update({f"{ROW_PREFIX}{m}": old for m, old in row_before.items()})
-    return {m: old for m, old in before.items() if old != decision}
+    found: dict[int | str, str] = dict(_decisions(store, faces))
+    row_found = _decisions(store, rows, "identifier_matches")
+    missing = [given for given, table, number in parsed if number not in (found if table == "matches" else row_found)]
+    if missing:
+        raise DecisionError(f"no match with id {missing[0]}")
+    found.update(_decisions(store, _copies_of(store, faces)))
+    found.update({f"{ROW_PREFIX}{m}": old for m, old in row_found.items()})
+    return found
+
+
+def _decision(decision: str) -> str:
+    decision = decision.replace("-", "_")
+    if decision not in list(Decision):
+        raise DecisionError(f"decision must be one of: me, not-me, unsure, unreviewed (not {decision!r})")
+    return decision
 
 
 def restore_decisions(store: Store, previous: dict[int | str, str]) -> None:
@@ -272,7 +298,10 @@ def restore_decisions(store: Store, previous: dict[int | str, str]) -> None:
 def one_per_photo(listed: list[Candidate]) -> list[Candidate]:
     """The candidates with copies of one photo (same SHA-256, same face) folded into the first listed.
 
-    The one kept names the other datasets in `also_in` and their matches in `copies`.
+    The one kept names the other datasets in `also_in`, their matches in `copies`, and how each
+    dataset rated the photo alone in `rated`; its `band` is the photo's one band: the most
+    convincing evidence any copy has (the face is the same; only the strangers it was weighed
+    against differ), so one photo never reads "strong" here and "possible" there.
     """
     kept: list[Candidate] = []
     folded: dict[int, list[Candidate]] = {}
@@ -286,9 +315,13 @@ def one_per_photo(listed: list[Candidate]) -> list[Candidate]:
             kept.append(candidate)
         else:
             folded.setdefault(same, []).append(candidate)
+    rank = {band: n for n, band in enumerate(Band)}
     for n, copies in folded.items():
         others = tuple(sorted({c.dataset for c in copies} - {kept[n].dataset}))
-        kept[n] = replace(kept[n], also_in=others, copies=tuple(c.id for c in copies))
+        group = [kept[n], *copies]
+        best = min((c.band for c in group), key=lambda band: rank.get(band, len(rank)))
+        kept[n] = replace(kept[n], also_in=others, copies=tuple(c.id for c in copies), band=best,
+                          rated=tuple(dict.fromkeys((c.dataset, c.band) for c in group)))
     return kept
 
 
@@ -323,7 +356,7 @@ def inherit_decisions(store: Store, dataset_id: int) -> int:
 
 def needs_second_look(candidate: Candidate) -> bool:
     """True when confirming the candidate as me must be asked twice: it is most likely a look-alike."""
-    return candidate.band == Band.WEAK and not candidate.exact_photo
+    return candidate.band == Band.WEAK and not getattr(candidate, "exact_photo", False)
 
 
 def distances_to_references(store: Store, match_id: int) -> dict[int, float]:

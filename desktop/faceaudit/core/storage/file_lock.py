@@ -71,6 +71,21 @@ class FileLock:
         finally:
             os.close(fd)
 
+    def write_note(self, text: str) -> None:
+        """Say in the lock file who holds it (for the one refused); only while held."""
+        if self._fd is None:
+            return
+        os.ftruncate(self._fd, 0)
+        os.lseek(self._fd, 0, os.SEEK_SET)
+        os.write(self._fd, text.encode())
+
+    def read_note(self) -> str:
+        """What the holder wrote into the lock file ("" when nothing, or unreadable)."""
+        try:
+            return self.path.read_text(errors="replace")
+        except OSError:
+            return ""
+
     def __enter__(self) -> FileLock:
         return self
 

@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["write_private", "open_private"]
+__all__ = ["write_private", "open_private", "write_all_or_none"]
 
 
 def open_private(path: str | os.PathLike) -> BinaryIO:
@@ -43,3 +43,29 @@ def write_private(path: str | os.PathLike, data: bytes | str, *, atomic: bool = 
     if atomic:
         target.replace(path)
     return path
+
+
+def write_all_or_none(files: list[tuple[str | os.PathLike, bytes]]) -> list[Path]:
+    """Write several files private to their owner, all of them or none.
+
+    Each is written whole to a temporary file beside it first; only when every one is written are
+    they renamed into place. A failure before that (a full disk, a folder not writable) removes the
+    temporary files and leaves the targets as they were.
+
+    Returns:
+        The paths written, in the order given.
+    """
+    written: list[tuple[Path, Path]] = []
+    try:
+        for path, data in files:
+            path = Path(path)
+            partial = path.with_name(path.name + ".partial")
+            written.append((partial, path))
+            write_private(partial, data)
+    except BaseException:
+        for partial, _path in written:
+            partial.unlink(missing_ok=True)
+        raise
+    for partial, path in written:
+        partial.replace(path)
+    return [path for _partial, path in written]

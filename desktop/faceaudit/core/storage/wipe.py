@@ -27,6 +27,7 @@ KNOWN = (
     "faceaudit.db.lock-journal", "faceaudit.db.lock-journal.tmp", "faceaudit.db.lock-guard",
     "faceaudit.db.damaged-*",  # the copy kept of a damaged database
     "app-instance.lock", "app-instance.raise", "app-instance.raise.tmp",  # one window per data folder
+    "indexing-*.lock",  # one indexer per dataset (datasets/index_lock.py)
 )
 #: Folders of FaceAudit's own, and the names it writes inside them.
 KNOWN_FOLDERS = {

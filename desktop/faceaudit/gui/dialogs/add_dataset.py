@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from faceaudit.core.datasets.catalog import DatasetInfo, DatasetProblem, add_dataset, check_new_dataset
+from faceaudit.gui.support import folders
 from faceaudit.gui.support.operations import Job, run_call
 from faceaudit.gui.widgets.page_parts import Notice, breakable, keep_text_in_sight
 
@@ -149,12 +150,14 @@ class AddDatasetDialog(QDialog):
     def _on_choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", self._start_folder())
         if chosen:
+            folders.remember("dataset", chosen)
             self.path.setText(chosen)
 
     def _on_choose_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(self, "Choose a dataset file", self._start_folder(),
                                                 DATASET_FILE_FILTER)
         if chosen:
+            folders.remember("dataset", chosen)
             self.path.setText(chosen)
 
     def _on_add(self) -> None:
@@ -242,4 +245,4 @@ class AddDatasetDialog(QDialog):
 
     def _start_folder(self) -> str:
         text = self.path.text().strip()
-        return str(Path(text).expanduser().parent) if text else str(Path.home())
+        return str(Path(text).expanduser().parent) if text else folders.start("dataset")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -13,7 +18,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from faceaudit.core.letters.identity import IdentityError, email_problem, load_identity, save_identity
+from faceaudit.core.letters.identity import (
+    IdentityError,
+    country_choices,
+    email_problem,
+    load_identity,
+    region_choices,
+    region_code,
+    save_identity,
+)
 from faceaudit.gui.widgets.page_parts import Notice, keep_text_in_sight
 from faceaudit.gui.wording import error_text
 
@@ -48,14 +61,21 @@ class IdentityDialog(QDialog):
         self.email.setPlaceholderText("name@example.org")
         self.email.textChanged.connect(self._on_email_typed)
         self.email_problem = Notice()  # said as it is typed, not after Save
-        self.country = QLineEdit(who.country)
-        self.country.setAccessibleName("Country (ISO code)")
-        self.country.setPlaceholderText("for example DE, FR, GB, US: decides the laws and your authority")
-        self.region = QLineEdit(who.region)
-        self.region.setAccessibleName("Land or state (ISO code)")
-        self.region.setPlaceholderText("for example DE-BE (Berlin), US-CA (California)")
-        self.region.setToolTip("In Germany the Land's authority takes complaints; in the US, California (US-CA) "
-                               "brings the CCPA and Illinois (US-IL) BIPA")
+        # Chosen from lists of names (typing filters them); a typed name or code is taken too.
+        self.country = _choice_box("Country", "type or choose: decides the laws and your authority")
+        for name, code in country_choices():
+            self.country.addItem(f"{name} ({code})", code)
+        self.region = _choice_box("Land or state", "type or choose, e.g. Berlin, California")
+        self.region.setToolTip("In Germany the Land's authority takes complaints; in the US, California "
+                               "brings the CCPA and Illinois BIPA")
+        self.country.currentTextChanged.connect(self._on_country_typed)
+        self.country.setCurrentIndex(self.country.findData(who.country))
+        if not who.country:
+            self.country.setCurrentText("")
+        self._on_country_typed(self.country.currentText())
+        self.region.setCurrentIndex(self.region.findData(who.region))
+        if not who.region:
+            self.region.setCurrentText("")
         form = QFormLayout()
         form.addRow("Name:", self.name)
         form.addRow("Postal address:", self.address)
@@ -85,11 +105,61 @@ class IdentityDialog(QDialog):
             self.email_problem.clear_message()
         self.save_button.setEnabled(problem is None)
 
+    def country_code(self) -> str:
+        """The country as chosen or typed: its code when it is one of the list's, else the text as typed."""
+        return _chosen(self.country)
+
+    def region_code(self) -> str:
+        """The region as chosen or typed ("Berlin" -> DE-BE), else the text as typed (the core words what is wrong)."""
+        text = _chosen(self.region)
+        return region_code(self.country_code(), text) or text if text else ""
+
+    def _on_country_typed(self, _text: str) -> None:
+        code = self.country_code()
+        if code == getattr(self, "_regions_of", None):
+            return
+        self._regions_of = code
+        typed = self.region.currentText()
+        self.region.clear()
+        for name, region in region_choices(code) if len(code) == 2 else []:
+            self.region.addItem(f"{name} ({region})", region)
+        self.region.setCurrentText(typed if region_code(code, _chosen_text(typed)) else "")
+
     def _on_save(self) -> None:
         try:
             save_identity(self.store, name=self.name.text(), address=self.address.toPlainText(),
-                          email=self.email.text(), country=self.country.text(), region=self.region.text())
+                          email=self.email.text(), country=self.country_code(), region=self.region_code())
         except IdentityError as exc:
             self.notice.show_error(error_text(exc))
             return
         self.accept()
+
+
+def _choice_box(name: str, placeholder: str) -> QComboBox:
+    box = QComboBox()
+    box.setEditable(True)
+    box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+    box.setAccessibleName(name)
+    box.lineEdit().setPlaceholderText(placeholder)
+    box.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+    box.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+    box.setMaxVisibleItems(15)
+    return box
+
+
+def _chosen(box: QComboBox) -> str:
+    """The code of the item whose words are in the box, else the text as typed ("Germany (DE)" -> "DE")."""
+    text = box.currentText().strip()
+    index = box.findText(text)
+    if index < 0 and text:  # a name typed whole: "germany" is "Germany (DE)"
+        index = next((n for n in range(box.count()) if box.itemText(n).casefold().startswith(text.casefold() + " (")),
+                     -1)
+    if index >= 0 and box.itemData(index):
+        return box.itemData(index)
+    return _chosen_text(text)
+
+
+def _chosen_text(text: str) -> str:
+    """A list entry's code, when the text is one ("Berlin (DE-BE)" -> "DE-BE"); else the text."""
+    match = re.fullmatch(r".*\(([A-Z0-9-]+)\)", text.strip())
+    return match.group(1) if match else text.strip()

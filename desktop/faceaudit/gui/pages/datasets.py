@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -33,8 +33,9 @@ from faceaudit.core.datasets.catalog import (
 from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.gui.dialogs.add_dataset import DATASET_FILE_FILTER, AddDatasetDialog
+from faceaudit.gui.support import folders
 from faceaudit.gui.widgets.indexing_panel import IndexingPanel
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button, make_row_table
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, make_button, make_row_table, shortcut
 from faceaudit.gui.wording import STATE_WORDS, error_text
 
 __all__ = ["DatasetsPage"]
@@ -105,8 +106,7 @@ class DatasetsPage(QWidget):
 
         self.table = make_row_table(_COLUMNS, "Datasets")
         self.table.itemSelectionChanged.connect(self._on_selection_changed)
-        QShortcut(QKeySequence.StandardKey.Delete, self.table, self._on_remove,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        shortcut(QKeySequence.StandardKey.Delete, self.table, self._on_remove)
         self.empty = QLabel("No datasets yet.\nClick “Add folder…” or “Add file…”, or drop a dataset folder "
                             "or file here. Then click “Index” to find its faces.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -209,11 +209,15 @@ class DatasetsPage(QWidget):
         """Pause the indexing job (the few batches already sent still finish)."""
         self.panel.pause()
         self._update_buttons()
+        if self.panel.last is not None:
+            self._update_row(self.panel.last)
 
     def resume(self) -> None:
         """Resume a paused indexing job."""
         self.panel.resume()
         self._update_buttons()
+        if self.panel.last is not None:
+            self._update_row(self.panel.last)
 
     @property
     def indexing(self) -> str | None:
@@ -248,6 +252,8 @@ class DatasetsPage(QWidget):
                     if info.state in _NOT_CHECKED:
                         item.setForeground(QColor("#c62828"))
                 self.table.setItem(row, column, item)
+        if self.panel.last is not None and self.panel.last.dataset == self.indexing:
+            self._update_row(self.panel.last)  # the row being indexed says what the progress label says
         self.table.setVisible(bool(datasets))
         self._splitter.setVisible(bool(datasets))
         self.empty.setVisible(not datasets)
@@ -277,13 +283,16 @@ class DatasetsPage(QWidget):
     # -- slots -----------------------------------------------------------------------------
 
     def _on_add_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", str(Path.home()))
+        path = QFileDialog.getExistingDirectory(self, "Choose a dataset folder", folders.start("dataset"))
         if path:
+            folders.remember("dataset", path)
             self._ask_name_and_add(Path(path))
 
     def _on_add_archive(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Choose a dataset file", str(Path.home()), DATASET_FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Choose a dataset file", folders.start("dataset"),
+                                              DATASET_FILE_FILTER)
         if path:
+            folders.remember("dataset", path)
             self._ask_name_and_add(Path(path))
 
     def _on_index(self) -> None:
@@ -340,6 +349,8 @@ class DatasetsPage(QWidget):
             self.errors.setItem(row, 1, QTableWidgetItem(error["reason"] or ""))
         # The ledger's not-read part: items that could not be indexed and files no reader takes.
         title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} not read" if name else ""
+        if info is not None and info.state == DatasetState.NEW and not info.done and name != self.indexing:
+            title = f"{name} has not been indexed yet."  # not "0 files not read": none was tried
         if away:
             title += (f"; {len(away):,} could not be read this time (they keep their faces and your decisions, and"
                       " are read again the next time you index)")
@@ -399,6 +410,8 @@ class DatasetsPage(QWidget):
         return f"{words}, {info.unavailable:,} not readable now" if info.unavailable else words
 
     def _update_row(self, progress) -> None:
+        if progress.phase == Phase.LISTING:
+            return
         for row in range(self.table.rowCount()):
             if self.table.item(row, 0).text() == progress.dataset:
                 for column, value in ((2, f"{progress.total:,}"), (3, f"{progress.faces:,}"),

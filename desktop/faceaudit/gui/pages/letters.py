@@ -13,8 +13,10 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.letters.export import letter_text
 from faceaudit.core.letters.identity import load_identity
 from faceaudit.core.letters.pipeline import LetterChoice, SavedLetter, compose, missing_details, save
+from faceaudit.core.letters.placeholders import unfilled
 from faceaudit.core.letters.registry import RegistryError
 from faceaudit.gui.dialogs.identity import IdentityDialog
+from faceaudit.gui.support import folders
 from faceaudit.gui.support.operations import Job, run_call
 from faceaudit.gui.widgets.identity_summary import IdentitySummary
 from faceaudit.gui.widgets.letter_form import LetterForm
@@ -132,11 +134,8 @@ class LettersPage(QWidget):
             self.notice.show_error(error_text(exc))
             return
         self.notice.clear_message()
-        placeholders = (letter.strings["placeholder_address"], letter.strings["placeholder_recipient"],
-                        letter.strings.get("placeholder_authority", ""))
-        if any(line in placeholders for line in letter.recipient_lines):
-            # Never "all the details" while the letter would print "[address: please fill in]".
-            self.identity.show_identity(who, [*missing_details(who, choice.kind), "the recipient's address or e-mail"])
+        # Never "all the details" while the letter would print "please fill in" (`placeholders.unfilled`).
+        self.identity.show_identity(who, missing_details(who, choice.kind), unfilled(letter))
         self.preview.show_text(letter_text(letter))
         self.preview.enable_saving(self._saving is None)
 
@@ -196,9 +195,10 @@ class LettersPage(QWidget):
             dialog.finished.connect(lambda _result: self._on_save_requested(form))
             return
         title, filters, suffix = _SAVE_FORMS[form]
-        suggested = str(Path.home() / (_file_stem(self.choice()) + suffix))
+        suggested = folders.start("letter", _file_stem(self.choice()) + suffix)
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, filters)
         if path:
+            folders.remember("letter", path)
             self.save_to(form, path if path.lower().endswith(suffix) else path + suffix)
 
     def _on_saved(self, form: str, saved: SavedLetter) -> None:

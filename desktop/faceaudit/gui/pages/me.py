@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPainter, QPen, QPixmap, QShortcut
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QIcon, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -25,16 +25,20 @@ from faceaudit.core.matching.references import (
     reference_thumbnail,
     remove_reference,
 )
-from faceaudit.gui.support import jobs
+from faceaudit.gui.support import folders, jobs
 from faceaudit.gui.support.operations import Job, run_generator
 from faceaudit.gui.widgets.face_picker import FacePicker
 from faceaudit.gui.widgets.identifiers_panel import IdentifiersPanel
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, dropped_paths, shortcut
 from faceaudit.gui.widgets.pictures import draw_boxes, pixmap_from_bytes
 
 __all__ = ["MePage"]
 
 _THUMB = QSize(160, 160)
+#: In a short window the thumbnails shrink to fit one row, down to this; the list keeps room for them.
+_SMALLEST_THUMB = 72
+#: Room under a thumbnail for its caption (name, and what is wrong with it).
+_CAPTION = 64
 _PHOTO_FILTER = "Photos (*.jpg *.jpeg *.png *.webp *.bmp *.tif *.tiff *.gif);;All files (*)"
 
 
@@ -85,10 +89,8 @@ class MePage(QWidget):
         self.picker.chosen.connect(self._on_face_chosen)
         self.picker.skipped.connect(self._on_face_skipped)
 
-        self.faces = QListWidget()
+        self.faces = _FaceList()
         self.faces.setViewMode(QListWidget.ViewMode.IconMode)
-        self.faces.setIconSize(_THUMB)
-        self.faces.setGridSize(QSize(_THUMB.width() + 40, _THUMB.height() + 64))
         self.faces.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.faces.setMovement(QListWidget.Movement.Static)
         self.faces.setWordWrap(True)
@@ -98,7 +100,8 @@ class MePage(QWidget):
                             "more clear photos of your face, from different days.")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setWordWrap(True)
-        QShortcut(QKeySequence.StandardKey.Delete, self.faces, self._on_remove_clicked)
+        # Each list's own Delete: two window-wide ones on one page would cancel each other out.
+        shortcut(QKeySequence.StandardKey.Delete, self.faces, self._on_remove_clicked)
 
         self.identifiers = IdentifiersPanel(store)
 
@@ -200,8 +203,9 @@ class MePage(QWidget):
     # -- slots -----------------------------------------------------------------------------
 
     def _on_add_clicked(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos of yourself", str(Path.home()), _PHOTO_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Add photos of yourself", folders.start("photos"), _PHOTO_FILTER)
         if paths:
+            folders.remember("photos", paths)
             self.add_photos(paths)
 
     def _on_remove_clicked(self) -> None:
@@ -267,11 +271,13 @@ class MePage(QWidget):
     def _show_next_choice(self) -> None:
         if not self._choices:
             self.picker.setVisible(False)
+            self.faces.keep_room(True)
             return
         choice = self._choices[0]
         picture = QPixmap.fromImage(choice.image) if choice.image is not None else QPixmap(choice.path)
         self.picker.ask(choice.path, picture, choice.boxes)
         self.picker.setVisible(True)
+        self.faces.keep_room(False)  # while a group photo asks which face is mine, it has the room
 
     def _hide_picker_for(self, path: str) -> None:
         self._choices = [c for c in self._choices if c.path != path]
@@ -301,6 +307,29 @@ class MePage(QWidget):
             painter.drawRect(width // 2, width // 2, w - width, h - width)
             painter.end()
         return QIcon(boxed)
+
+
+class _FaceList(QListWidget):
+    """My reference faces as thumbnails, as large as the list's height allows (160 px at most), never clipped."""
+
+    def __init__(self):
+        super().__init__()
+        self.keep_room(True)
+        self._fit(_THUMB.height())
+
+    def keep_room(self, keep: bool) -> None:
+        """Keep room for one whole row of the smallest thumbnails (or give it up to a question above)."""
+        self.setMinimumHeight(_SMALLEST_THUMB + _CAPTION + 2 * self.frameWidth() + 12 if keep else 0)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit(self.viewport().height() - _CAPTION - 8)
+
+    def _fit(self, side: int) -> None:
+        side = max(_SMALLEST_THUMB, min(_THUMB.height(), side))
+        if self.iconSize().height() != side:
+            self.setIconSize(QSize(side, side))
+            self.setGridSize(QSize(side + 40, side + _CAPTION))
 
 
 def _caption(face: ReferenceFace) -> str:

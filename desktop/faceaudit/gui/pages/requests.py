@@ -30,6 +30,7 @@ from faceaudit.core.letters.requests import (
     update_request,
 )
 from faceaudit.gui.dialogs.erasure import ErasureDialog
+from faceaudit.gui.support import folders
 from faceaudit.gui.support.operations import Job, run_call
 from faceaudit.gui.widgets.page_parts import Notice, PageHeader, make_button, make_row_table
 from faceaudit.gui.widgets.request_detail import RequestDetail
@@ -217,9 +218,10 @@ class RequestsPage(QWidget):
         record = self.selected()
         if record is None:
             return
-        suggested = str(Path.home() / f"follow-up-{record.id}-{date.today().isoformat()}.pdf")
+        suggested = folders.start("letter", f"follow-up-{record.id}-{date.today().isoformat()}.pdf")
         path, _ = QFileDialog.getSaveFileName(self, "Save the follow-up letter as PDF", suggested, "PDF (*.pdf)")
         if path:
+            folders.remember("letter", path)
             self.draft_follow_up(path if path.lower().endswith(".pdf") else path + ".pdf")
 
     def _on_follow_up_saved(self, saved: SavedLetter) -> None:
@@ -235,9 +237,10 @@ class RequestsPage(QWidget):
         self.notice.show_failure(message, before="No follow-up was drafted. ")
 
     def _on_export_ics(self) -> None:
-        suggested = str(Path.home() / "faceaudit-deadlines.ics")
+        suggested = folders.start("calendar", "faceaudit-deadlines.ics")
         path, _ = QFileDialog.getSaveFileName(self, "Export deadlines", suggested, "Calendar (*.ics)")
         if path:
+            folders.remember("calendar", path)
             self.export_ics(path if path.lower().endswith(".ics") else path + ".ics")
 
     # -- helpers ---------------------------------------------------------------------------

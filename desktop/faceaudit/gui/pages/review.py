@@ -3,10 +3,11 @@ candidates are me, on a grid of faces and rows."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QImage, QKeySequence, QShortcut
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -18,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from faceaudit.core.datasets.catalog import list_datasets
 from faceaudit.core.datasets.crops_cache import FaceRef
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.letters.cited_decisions import CitedDecisionError, cited_changes, decide_checked, restore_checked
 from faceaudit.core.matching.identifiers import list_identifiers
 from faceaudit.core.matching.identities import IdentityCandidate, identity_candidates, identity_text
 from faceaudit.core.matching.matches import (
@@ -25,15 +28,14 @@ from faceaudit.core.matching.matches import (
     Decision,
     RowCandidate,
     candidates,
-    decide,
     distances_to_references,
     identifier_candidates,
     needs_second_look,
     one_per_photo,
-    restore_decisions,
 )
 from faceaudit.core.matching.references import list_references, thumbnail_of
 from faceaudit.core.matching.scan import ScanProgress, latest_scan, partly_indexed, unchecked_of
+from faceaudit.gui.dialogs.change_decisions import ChangeDecisionsDialog, ChangeShown
 from faceaudit.gui.dialogs.photo import PhotoDialog
 from faceaudit.gui.dialogs.second_look import SecondLookDialog
 from faceaudit.gui.support import jobs
@@ -41,11 +43,11 @@ from faceaudit.gui.support.operations import Job, run_call, run_generator
 from faceaudit.gui.widgets.candidate_cards import FaceCard, kind_of
 from faceaudit.gui.widgets.candidate_grid import CandidateGrid
 from faceaudit.gui.widgets.candidate_panel import CandidatePanel
-from faceaudit.gui.widgets.page_parts import Notice, PageHeader
+from faceaudit.gui.widgets.page_parts import Notice, PageHeader, shortcut
 from faceaudit.gui.widgets.reference_strip import ReferenceShown
 from faceaudit.gui.widgets.row_view import RowView
 from faceaudit.gui.widgets.undo_bar import UndoBar
-from faceaudit.gui.wording import DECISION_DONE, second_look_reasons, unchecked_sentence
+from faceaudit.gui.wording import DECISION_DONE, error_text, second_look_reasons, unchecked_sentence
 
 __all__ = ["ReviewPage"]
 
@@ -96,15 +98,17 @@ class ReviewPage(QWidget):
         self.scan_button = QPushButton("Scan now")
         self.scan_button.setToolTip("Compare your reference faces with every indexed dataset (Ctrl+R)")
         self.scan_button.clicked.connect(self._on_scan_clicked)
-        self.dataset_filter = QComboBox()
+        self.dataset_filter = _FilterBox()
         self.dataset_filter.setToolTip("Show candidates of one dataset")
         self.dataset_filter.setAccessibleName("Dataset")
         self.dataset_filter.currentIndexChanged.connect(self._on_filter_changed)
-        self.show_filter = QComboBox()
+        self.show_filter = _FilterBox()
         self.show_filter.setToolTip("Show candidates by your decision")
         self.show_filter.setAccessibleName("Show")
         self.show_filter.addItems(list(_SHOW))
         self.show_filter.currentIndexChanged.connect(self._on_filter_changed)
+        for combo in (self.dataset_filter, self.show_filter):  # once chosen, the arrows move in the grid again
+            combo.closed.connect(lambda: self.grid.setFocus(Qt.FocusReason.PopupFocusReason))
         dataset_label, show_label = QLabel("&Dataset:"), QLabel("S&how:")
         dataset_label.setBuddy(self.dataset_filter)
         show_label.setBuddy(self.show_filter)
@@ -129,9 +133,9 @@ class ReviewPage(QWidget):
         self.grid.decide_requested.connect(self.decide)
         self.grid.open_requested.connect(self.open_large)
         self.panel = CandidatePanel()
-        self.panel.decided.connect(self.decide)
+        self.panel.decided.connect(self._on_button_decided)
         self.row = RowView()  # a row of a list of links: shown as the row itself
-        self.row.decided.connect(self.decide)
+        self.row.decided.connect(self._on_button_decided)
         self.detail = QStackedWidget()
         self.detail.addWidget(self.panel)
         self.detail.addWidget(self.row)
@@ -146,9 +150,9 @@ class ReviewPage(QWidget):
 
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for key, decision in (("Y", "me"), ("N", "not_me"), ("U", "unsure")):
-            QShortcut(QKeySequence(key), self, lambda d=decision: self.decide(d), context=context)
-        QShortcut(QKeySequence.StandardKey.Undo, self, self.undo, context=context)
-        QShortcut(QKeySequence("Ctrl+R"), self, self._on_scan_clicked, context=context)
+            shortcut(key, self, lambda d=decision: self.decide(d), context)
+        shortcut(QKeySequence.StandardKey.Undo, self, self.undo, context)
+        shortcut("Ctrl+R", self, self._on_scan_clicked, context)
 
         layout = QVBoxLayout(self)
         layout.addWidget(header)
@@ -197,11 +201,22 @@ class ReviewPage(QWidget):
         Confirming a weak candidate as me asks once more (window-modal); the decision is saved
         when the person says yes.
         """
+        if not self.grid.chosen:
+            if self.shown():
+                self.notice.show_info("Nothing was decided: the list was refreshed since you last chose a card. Choose "
+                                      "one (arrows, Home or a click), then press the key again.")
+            return
         chosen = self.grid.selected()
         if not chosen:
             return
         weak = [c for c in chosen if decision == Decision.ME and c.decision != Decision.ME and needs_second_look(c)]
-        if weak:
+        if weak and len(chosen) > 1:
+            # Confirming several at once is for strong evidence: a weak one gets a second look of its own.
+            chosen = [c for c in chosen if c not in weak]
+            self.notice.show_info(_left_for_a_second_look(weak))
+            if not chosen:
+                return
+        elif weak:
             self._ask_second_look(weak, chosen)
             return
         self._apply(chosen, decision)
@@ -211,7 +226,7 @@ class ReviewPage(QWidget):
         if not self._undo:
             return False
         previous, decision, count = self._undo.pop()
-        restore_decisions(self.store, previous)
+        restore_checked(self.store, previous, how="undone in the window")
         self._reload()
         first = next((c for c in self.shown() if {c.ref, *c.copies} & set(previous)), None)
         if first is not None:
@@ -275,11 +290,11 @@ class ReviewPage(QWidget):
     def _on_scan_finished(self) -> None:
         self._job = None
         self.scan_button.setEnabled(True)
-        self.refresh()
+        self.refresh()  # the card chosen before stays chosen, and in its place (by its ref)
         if self._unchecked:
             self.notice.show_error(unchecked_sentence(self._unchecked))
+            self._reload()  # the grid's words now point at the notice instead of repeating it
         if self.shown():
-            self.grid.set_current(0)
             self.grid.setFocus()
 
     def _on_scan_failed(self, message: str) -> None:
@@ -288,13 +303,19 @@ class ReviewPage(QWidget):
         self.status.setText("")
         self.notice.show_error(message[0].upper() + message[1:] if message else message)
 
+    def _on_button_decided(self, decision: str) -> None:
+        """A click on the side panel's button is a choice of the candidate it shows."""
+        if not self.grid.chosen and self.grid.current() is not None:
+            self.select(self.grid.current().ref)
+        self.decide(decision)
+
     def _on_filter_changed(self, _index: int) -> None:
         self._reload()
 
     def _on_current_changed(self, candidate: Candidate | RowCandidate | None) -> None:
         if candidate is None:
             self.detail.setCurrentWidget(self.panel)
-            self.panel.show_nothing(self._empty_text())
+            self.panel.show_nothing("")  # the grid says why it is empty: once is enough
             return
         if kind_of(candidate) == "identity":
             self.detail.setCurrentWidget(self.panel)
@@ -346,10 +367,26 @@ class ReviewPage(QWidget):
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _apply(self, chosen: list[Candidate | RowCandidate], decision: str) -> None:
+    def _apply(self, chosen: list[Candidate | RowCandidate], decision: str, confirmed: bool = False) -> None:
+        """Save `decision` on `chosen`; first ask, listing each, when it overwrites several earlier decisions or
+        changes one that a sent request cites (`confirmed`: the person said yes to that)."""
         # An identity is decided through its close photos (its `copies`).
         ids = [c.ref for c in chosen if kind_of(c) != "identity"] + [copy for c in chosen for copy in c.copies]
-        previous = decide(self.store, ids, decision)
+        if not confirmed:
+            try:
+                changes = self._changes(chosen, ids, decision)
+            except FaceAuditError as error:
+                self.notice.show_error(error_text(error))
+                return
+            if changes:
+                self._ask_change(chosen, changes, decision)
+                return
+        try:
+            previous = decide_checked(self.store, ids, decision, force=confirmed,
+                                      how="in the window, after you confirmed it")
+        except CitedDecisionError:  # cited since the question was asked: ask again
+            self._apply(chosen, decision)
+            return
         if previous:
             self._undo = (self._undo + [(previous, decision, len(chosen))])[-_UNDO_DEPTH:]
             self.undo_bar.offer(f"Marked {_photos(len(chosen))} as “{DECISION_DONE[decision]}”.")
@@ -366,6 +403,40 @@ class ReviewPage(QWidget):
         elif listed:
             self.grid.set_current(len(listed) - 1)
         self.grid.setFocus()
+
+    def _changes(self, chosen: list, ids: list, decision: str) -> list[tuple[object, ChangeShown]]:
+        """The earlier decisions this one would change and must list first: every one a sent request cites,
+        and, for several at once, every one already decided otherwise."""
+        citing: dict[str, list[str]] = {}
+        for change in cited_changes(self.store, ids, decision):
+            citing.setdefault(change.ref, []).append(change.request)
+        listed = []
+        for candidate in chosen:
+            refs = (candidate.ref, *candidate.copies)
+            requests = list(dict.fromkeys(r for ref in refs for r in citing.get(str(ref), [])))
+            overwrites = len(chosen) > 1 and candidate.decision not in (Decision.UNREVIEWED, decision)
+            if requests or overwrites:
+                listed.append((candidate, (f"{candidate.dataset} / {candidate.key}", candidate.decision,
+                                           "; ".join(requests))))
+        return listed
+
+    def _ask_change(self, chosen: list, changes: list[tuple[object, ChangeShown]], decision: str) -> None:
+        refs = {candidate.ref for candidate, _ in changes}
+        others = [c for c in chosen if c.ref not in refs]
+        dialog = ChangeDecisionsDialog([shown for _, shown in changes], decision, len(others), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def answered(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted:
+                self._apply(chosen, decision, confirmed=True)
+            elif result == ChangeDecisionsDialog.ONLY_OTHERS and others:
+                self._apply(others, decision)
+            else:
+                self.grid.setFocus()
+
+        dialog.finished.connect(answered)
+        dialog.open()
+        self.last_dialog = dialog
 
     def _ask_second_look(self, weak: list[Candidate], chosen: list[Candidate]) -> None:
         shown = []
@@ -385,8 +456,10 @@ class ReviewPage(QWidget):
     def _reload(self, keep: int | str | None = None) -> None:
         dataset = self.dataset_filter.currentData()
         decisions = _SHOW[self.show_filter.currentText()]
+        # Copies are folded before the dataset filter: a photo keeps its one band and decision in every
+        # dataset's view, and is listed under each dataset it is in.
         listed: list[Candidate | RowCandidate | IdentityCandidate] = identity_candidates(self.store, dataset=dataset)
-        listed += one_per_photo([c for c in candidates(self.store) if dataset is None or c.dataset == dataset])
+        listed += [c for c in one_per_photo(candidates(self.store)) if dataset is None or dataset in c.datasets]
         listed += identifier_candidates(self.store, dataset=dataset)
         everything = len(listed)
         decided = sum(1 for c in listed if c.decision != Decision.UNREVIEWED)
@@ -445,14 +518,38 @@ class ReviewPage(QWidget):
             return "Add a dataset on the Datasets page (Ctrl+2) and index it; then click “Scan now” here."
         if latest_scan(self.store):
             if self._unchecked:
-                return "No candidates among what was searched. " + unchecked_sentence(self._unchecked)
+                sentence = unchecked_sentence(self._unchecked)
+                if not self.notice.isHidden() and self.notice.text() == sentence:  # said once on a screen
+                    return "No candidates among what was searched; what was not really checked is named above."
+                return "No candidates among what was searched. " + sentence
             return ("The last scan found no face that looks like yours, and no row of a list that names you. After "
                     "you add photos of yourself or index more, click “Scan now” again.")
         return "Click “Scan now” (Ctrl+R) to compare your faces with your datasets."
 
 
+class _FilterBox(QComboBox):
+    """A filter's list: once its popup closes on a choice, the grid takes the keys back.
+
+    Signals:
+        closed(): the popup closed (an item chosen, or Escape).
+    """
+
+    closed = Signal()
+
+    def hidePopup(self) -> None:
+        super().hidePopup()
+        self.closed.emit()
+
+
 def _image(data: bytes | None) -> QImage:
     return QImage.fromData(data) if data else QImage()
+
+
+def _left_for_a_second_look(weak: list) -> str:
+    """Why some selected candidates were not confirmed with the others, and which."""
+    names = [f"{c.dataset} / {c.key}" for c in weak]
+    return (f"{len(weak)} of the selected {'face was' if len(weak) == 1 else 'faces were'} left out, rated weak (most "
+            "likely look-alikes): " + "; ".join(names) + ". Choose each on its own and press Y to take a second look.")
 
 
 def _photos(count: int) -> str:

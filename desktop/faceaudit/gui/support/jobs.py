@@ -11,6 +11,7 @@ from PySide6.QtGui import QImage
 
 from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.crops_cache import FaceRef, face_crops, read_photo
+from faceaudit.core.datasets.index_lock import Indexer
 from faceaudit.core.datasets.indexing import index_dataset, settings_with
 from faceaudit.core.faces.images import ImageError, decode_image, downscale_for_detection
 from faceaudit.core.matching.references import NeedFaceChoice, ReferenceError, add_reference
@@ -156,7 +157,7 @@ def index(name: str, detector: str, workers: int):
         # The preferred detector, the dataset's other recorded settings (its upsampling) kept; a new
         # detector remakes its faces, and the decisions on them are kept.
         settings = settings_with(store, get_dataset(store, name).id, detector=detector)
-        yield from index_dataset(store, name, settings, workers=workers)
+        yield from index_dataset(store, name, settings, workers=workers, who=Indexer.WINDOW)
 
     return run
 

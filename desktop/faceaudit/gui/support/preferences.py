@@ -25,12 +25,17 @@ class Preferences:
         workers: processes used for indexing.
         welcome_shown: the first-run welcome has been seen.
         identity_asked: the Letters page has asked once for the writer's details.
+        window_width, window_height: the window's size when it was last closed (0: never closed yet).
+        window_maximized: the window was maximised when it was last closed.
     """
 
     detector: str = "hog"
     workers: int = 0
     welcome_shown: bool = False
     identity_asked: bool = False
+    window_width: int = 0
+    window_height: int = 0
+    window_maximized: bool = False
 
     @classmethod
     def load(cls, store) -> Preferences:

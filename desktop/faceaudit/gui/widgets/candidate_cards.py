@@ -117,8 +117,7 @@ class CandidateCard(QFrame):
     def caption(self) -> list[str]:
         """The text lines under the picture."""
         candidate = self.candidate
-        datasets = candidate.dataset + (f" +{len(candidate.also_in)}" if getattr(candidate, "also_in", ()) else "")
-        return [datasets, candidate.key.rsplit("/", 1)[-1]]
+        return [", ".join((candidate.dataset, *getattr(candidate, "also_in", ()))), candidate.key.rsplit("/", 1)[-1]]
 
     def _paint_caption(self, painter: QPainter, area: QRect) -> None:
         metrics = self.fontMetrics()

@@ -80,6 +80,7 @@ class CandidateGrid(QScrollArea):
         self._current = -1
         self._anchor = -1
         self._selected: set[int] = set()
+        self._chosen = False
         self._side = 160
         self._laying_out = False
         self.empty = QLabel(self._inner)
@@ -97,8 +98,10 @@ class CandidateGrid(QScrollArea):
             keep: the `ref` of the candidate to keep current (a face match's number, a row's
                 `L12`; default: the current one, if still listed).
         """
+        was_chosen = self._chosen
         keep = keep if keep is not None else (self.current().ref if self.current() is not None else None)
         chosen = {self._cards[n].candidate.ref for n in self._selected if n < len(self._cards)}
+        offset = self._offset()
         order = sorted(candidates, key=_group_rank)
         cards = []
         for candidate in order:
@@ -119,9 +122,16 @@ class CandidateGrid(QScrollArea):
         self._by_id = {card.candidate.ref: card for card in cards}
         ids = [card.candidate.ref for card in cards]
         current = ids.index(keep) if keep in ids else (0 if cards else -1)
+        # The person's choice survives only as the same card (by its ref); a card the grid fell back
+        # to was never chosen, and Y/N/U do not act on it until the person chooses one.
+        self._chosen = was_chosen and keep in ids
         self._selected = {n for n, i in enumerate(ids) if i in chosen} or ({current} if current >= 0 else set())
+        if not self._chosen:
+            self._selected = {current} if current >= 0 else set()
         self._current = self._anchor = current
         self._layout()
+        if offset is not None and keep in ids:
+            self._restore_offset(offset)
         self._mark_all()
         self.current_changed.emit(self.current())
 
@@ -145,6 +155,11 @@ class CandidateGrid(QScrollArea):
     def current(self):
         """The current candidate, or None."""
         return self._cards[self._current].candidate if 0 <= self._current < len(self._cards) else None
+
+    @property
+    def chosen(self) -> bool:
+        """True when the person chose the current card (or selection) since the cards were last refreshed."""
+        return self._chosen and self._current >= 0
 
     def selected(self) -> list:
         """The selected candidates in the order shown; the current one when none is selected."""
@@ -176,6 +191,7 @@ class CandidateGrid(QScrollArea):
             self._anchor = index
         changed = index != self._current
         self._current = index
+        self._chosen = True
         self._mark_all()
         self.ensureWidgetVisible(self._cards[index], _GAP, _GAP + self.fontMetrics().lineSpacing())
         self.selection_changed.emit()
@@ -185,6 +201,7 @@ class CandidateGrid(QScrollArea):
     def select_all(self) -> None:
         """Select every card."""
         self._selected = set(range(len(self._cards)))
+        self._chosen = bool(self._cards)
         self._mark_all()
         self.selection_changed.emit()
 
@@ -257,6 +274,19 @@ class CandidateGrid(QScrollArea):
         index = self._cards.index(card)
         self.set_current(index, extend=bool(modifiers & Qt.KeyboardModifier.ShiftModifier),
                          toggle=bool(modifiers & Qt.KeyboardModifier.ControlModifier))
+
+    def _offset(self) -> int | None:
+        """Where the current card is in the visible part (pixels from its top), to keep it there."""
+        if not 0 <= self._current < len(self._cards):
+            return None
+        return self._cards[self._current].y() - self.verticalScrollBar().value()
+
+    def _restore_offset(self, offset: int) -> None:
+        """Scroll so that the current card is where it was in the visible part (after a refresh)."""
+        if self._inner.height() < self._inner.minimumHeight():  # grown: the scroll area follows only later
+            self._inner.resize(self._inner.width(), self._inner.minimumHeight())
+            self.verticalScrollBar().setRange(0, max(0, self._inner.height() - self.viewport().height()))
+        self.verticalScrollBar().setValue(self._cards[self._current].y() - offset)
 
     def _mark_all(self) -> None:
         focused = self.hasFocus()

@@ -6,12 +6,18 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import QFrame, QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
+from faceaudit.core.matching.matches import needs_second_look
 from faceaudit.gui.widgets.page_parts import decision_row
 from faceaudit.gui.widgets.photo_view import PhotoView, zoom_buttons
 from faceaudit.gui.widgets.reference_strip import ReferenceShown, ReferenceStrip
 from faceaudit.gui.wording import BAND_TEXT_COLORS, BAND_WORDS, DECISION_WORDS, distance_sentence, lookalike_sentence
 
 __all__ = ["CandidatePanel"]
+
+_REFERENCES_TITLE = "Your reference faces (distance to this face; 0.6 or less: same person):"
+#: A weak candidate's: closeness alone says nothing there, so no "same person".
+_WEAK_REFERENCES_TITLE = ("Your reference faces (distance to this face; rated weak: strangers this close are common, "
+                          "so a small distance alone does not make it you):")
 
 
 class CandidatePanel(QWidget):
@@ -37,7 +43,7 @@ class CandidatePanel(QWidget):
         self.photo = PhotoView("The candidate's face, large")
         zoom_row, self.zoom_buttons = zoom_buttons(self.photo)
         self.photo_caption = _wrapped()
-        self.references_title = QLabel("Your reference faces (distance to this face; 0.6 or less: same person):")
+        self.references_title = QLabel(_REFERENCES_TITLE)
         self.references_title.setWordWrap(True)
         self.references = ReferenceStrip()
         self.details = _wrapped()
@@ -92,7 +98,8 @@ class CandidatePanel(QWidget):
         self.body.setVisible(True)
         also = getattr(candidate, "also_in", ())
         self.title.setText(f"<b>{_escape(candidate.dataset)}</b> / {_escape(candidate.key)}"
-                           + (f"<br>The same photo is also in: {_escape(', '.join(also))}" if also else ""))
+                           + (f"<br>The same photo is also in: {_escape(', '.join(also))}" if also else "")
+                           + _ratings(getattr(candidate, "rated", ())))
         self.band.setText(BAND_WORDS.get(candidate.band, candidate.band))
         self.band.setStyleSheet(f"QLabel {{ color: {BAND_TEXT_COLORS.get(candidate.band, '')}; font-weight: bold; }}")
         if crop is not None and not crop.isNull():
@@ -101,8 +108,10 @@ class CandidatePanel(QWidget):
             self.photo.show_message("Reading the photo…")
         self.photo_caption.setText(f"In the dataset: {candidate.label}" if candidate.label else "")
         self.photo_caption.setVisible(bool(candidate.label))
-        self.references.show_faces(references)
-        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references),
+        weak = needs_second_look(candidate)
+        self.references_title.setText(_WEAK_REFERENCES_TITLE if weak else _REFERENCES_TITLE)
+        self.references.show_faces(references, weak=weak)
+        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references, weak=weak),
                  lookalike_sentence(candidate.expected_lookalikes, candidate.exact_photo, dataset_faces)]
         self.details.setText("\n".join(fact for fact in facts if fact))
         self.show_decision(candidate.decision)
@@ -114,6 +123,7 @@ class CandidatePanel(QWidget):
         label = self.candidate.label if self.candidate is not None else None
         self.photo_caption.setText(f"{size[0]} × {size[1]} pixels" + (f" · In the dataset: {label}" if label else ""))
         self.photo_caption.setVisible(True)
+        self._fit_photo()
 
     def show_photo_problem(self, text: str) -> None:
         """Say why the photo cannot be shown (the crop, if any, stays)."""
@@ -138,9 +148,18 @@ class CandidatePanel(QWidget):
                      super().minimumSizeHint().height())
 
     def _fit_photo(self) -> None:
-        """The face as large as the panel's width allows, leaving room below it in a short window."""
-        width = self.scroll.viewport().width()
-        self.photo.setFixedHeight(max(140, min(width, int(self.scroll.viewport().height() * 0.6))))
+        """The face as large as the panel allows while my reference faces and their distances stay in sight
+        below it (they are what the face is judged by); never smaller than 140 px (then the panel scrolls)."""
+        viewport = self.scroll.viewport()
+        width = viewport.width()
+        spacing = self.scroll.widget().layout().spacing()
+        shown = [part for part in (self.title, self.band, self.photo_caption, self.references_title, self.references)
+                 if not part.isHidden()]
+        others = sum(part.heightForWidth(width) if part.hasHeightForWidth() else part.sizeHint().height()
+                     for part in shown)
+        zoom = max((button.sizeHint().height() for button in self.zoom_buttons.values()), default=0)
+        room = viewport.height() - others - zoom - spacing * (len(shown) + 2)
+        self.photo.setFixedHeight(max(140, min(width, room)))
 
 
 def _wrapped(rich: bool = False) -> QLabel:
@@ -155,3 +174,12 @@ def _escape(text: str) -> str:
     """Text for a rich-text label, allowed to wrap after / and _ (a long file path has no spaces)."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return text.replace("/", "/\u200b").replace("_", "_\u200b")
+
+
+def _ratings(rated: tuple[tuple[str, str], ...]) -> str:
+    """How each dataset rated a photo found in several, when they differ (the card shows the most convincing)."""
+    if len({band for _, band in rated}) < 2:
+        return ""
+    each = ", ".join(f"{_escape(band)} in {_escape(dataset)}" for dataset, band in rated)
+    return (f"<br>One photo, one rating: the strongest evidence of its copies ({each}; a larger dataset holds more "
+            "look-alikes).")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -27,8 +27,9 @@ from faceaudit.core.matching.identifiers import (
     list_identifiers,
     remove_identifier,
 )
+from faceaudit.gui.support import folders
 from faceaudit.gui.support.operations import Job, run_generator
-from faceaudit.gui.widgets.page_parts import Notice
+from faceaudit.gui.widgets.page_parts import Notice, shortcut
 
 __all__ = ["IdentifiersPanel"]
 
@@ -90,7 +91,7 @@ class IdentifiersPanel(QWidget):
         self.list = QListWidget()
         self.list.setAccessibleName("Your identifiers")
         self.list.currentItemChanged.connect(lambda current, _previous: self._update_buttons())
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, self._on_remove)
+        shortcut(QKeySequence.StandardKey.Delete, self.list, self._on_remove)
         self.summary = QLabel()
         self.summary.setWordWrap(True)
 
@@ -181,8 +182,9 @@ class IdentifiersPanel(QWidget):
         self.changed.emit()
 
     def _on_hash_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "A folder of photos you uploaded", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, "A folder of photos you uploaded", folders.start("photos"))
         if folder:
+            folders.remember("photos", folder)
             self.add_folder_hashes(folder)
 
     def _on_hash_progress(self, progress) -> None:

@@ -36,16 +36,30 @@ class IdentitySummary(QGroupBox):
         layout.addLayout(text, 1)
         layout.addWidget(self.edit_button, 0, Qt.AlignmentFlag.AlignTop)
 
-    def show_identity(self, who: Identity, missing: list[str] | None) -> None:
-        """Show the writer's details and, when a letter is chosen, what it still lacks (None: no letter)."""
+    def show_identity(self, who: Identity, missing: list[str] | None, unfilled: list[str] = ()) -> None:
+        """Show the writer's details and, when a letter is chosen, what it still lacks (None: no letter).
+
+        Args:
+            unfilled: what the letter would still print as "please fill in" (`letters.placeholders.unfilled`);
+                "all the details" is said only when this and `missing` are both empty.
+        """
         residence = residence_name(who.country, who.region)
         parts = [who.name or "no name yet", ", ".join(who.address_lines()) or "no address",
                  who.email or "no e-mail", f"residence: {residence}" if residence else "country not set"]
         self.summary.setText("; ".join(parts))
         if missing is None:
             self.needs.setText("")
-        elif missing:
-            listed = ", ".join(missing[:-1]) + (" and " if len(missing) > 1 else "") + missing[-1]
-            self.needs.setText(f"This letter still needs {listed}: Edit my details…")
+        elif missing or unfilled:
+            words = []
+            if missing:
+                words.append(f"This letter still needs {_listed(missing)}: Edit my details…")
+            others = [item for item in unfilled if item not in missing]
+            if others:
+                words.append(f"It would print “please fill in” for {_listed(others)}.")
+            self.needs.setText(" ".join(words))
         else:
             self.needs.setText("This letter has all the details it needs.")
+
+
+def _listed(items: list[str]) -> str:
+    return ", ".join(items[:-1]) + (" and " if len(items) > 1 else "") + items[-1]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.durations import format_duration
+from faceaudit.core.work_rate import WorkRate
 from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_generator
 
@@ -37,6 +40,7 @@ class IndexingPanel(QWidget):
         self._job: Job | None = None
         self._name: str | None = None
         self._last: IndexProgress | None = None
+        self._pace = WorkRate()
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
         self.text = QLabel()
@@ -56,9 +60,21 @@ class IndexingPanel(QWidget):
         """True while indexing is paused."""
         return self._job is not None and self._job.paused
 
+    @property
+    def last(self) -> IndexProgress | None:
+        """The latest progress, its rate and time left from this run's working time: the one source of the
+        label, the bar and the Datasets table."""
+        return self._last
+
+    @property
+    def pace(self) -> WorkRate:
+        """This run's pace, timed on working time only."""
+        return self._pace
+
     def start(self, name: str, detector: str, workers: int) -> None:
         """Index (or go on indexing) a dataset in the background."""
         self._name, self._last = name, None
+        self._pace = WorkRate()  # a new run (after a stop, too) times its own work
         self._job = run_generator(jobs.index(name, detector, workers), self, progress=self._on_progress,
                                   finished=self._on_finished, cancelled=self._on_cancelled, failed=self._on_failed)
         self.text.setText(f"Indexing {name}: starting the face finders…")
@@ -68,12 +84,15 @@ class IndexingPanel(QWidget):
         """Pause (the few batches already sent still finish)."""
         if self._job:
             self._job.pause()
-            self.text.setText(f"Paused indexing {self._name}. {self.progress_words()}")
+            self._pace.pause()
+            self._show()
 
     def resume(self) -> None:
         """Go on after a pause."""
         if self._job:
             self._job.resume()
+            self._pace.resume()
+            self._show()
 
     def cancel(self) -> None:
         """Ask indexing to stop at its next step; `cancelled` follows."""
@@ -93,21 +112,32 @@ class IndexingPanel(QWidget):
         if p is None or p.phase == Phase.LISTING:
             return ""
         words = f"{p.done:,} of {p.total:,} photos, {p.faces:,} faces"
-        if p.rate > 0:
+        if p.rate > 0 and not self.paused:
             words += f" · {p.rate:.1f} photos/s · about {format_duration(p.eta_seconds)} left"
         return words
 
     def _on_progress(self, progress: IndexProgress) -> None:
+        if progress.phase != Phase.LISTING:
+            self._pace.note(progress.done)
+            progress = replace(progress, rate=self._pace.rate(),
+                               eta_seconds=self._pace.seconds_left(progress.total - progress.done))
         self._last = progress
+        self._show()
+        self.progressed.emit(progress)
+
+    def _show(self) -> None:
+        """The label and the bar, from the one latest progress record (also while paused: work sent still ends)."""
+        progress = self._last
+        if progress is None:
+            return
         if progress.phase == Phase.LISTING:
             self.text.setText(f"Indexing {progress.dataset}: listing the files…")
             self.bar.setRange(0, 0)
-        else:
-            self.bar.setRange(0, max(1, progress.total))
-            self.bar.setValue(progress.done)
-            if not self.paused:
-                self.text.setText(f"Indexing {progress.dataset}: {self.progress_words()}")
-        self.progressed.emit(progress)
+            return
+        self.bar.setRange(0, max(1, progress.total))
+        self.bar.setValue(progress.done)
+        doing = "Paused indexing" if self.paused else "Indexing"
+        self.text.setText(f"{doing} {progress.dataset}: {self.progress_words()}")
 
     def _on_finished(self) -> None:
         self.finished.emit(self._end())

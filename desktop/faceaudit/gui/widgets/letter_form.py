@@ -35,7 +35,8 @@ from faceaudit.core.letters.registry import (
     list_entries,
     list_organisations,
 )
-from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, LetterKind, RecipientRole, Subject
+from faceaudit.core.letters.requests import FOLLOW_UP_KINDS, any_to_follow_up
+from faceaudit.core.letters.types import COMPLAINT_KINDS, LETTER_TYPES, EntryKind, LetterKind, RecipientRole, Subject
 from faceaudit.gui.support.operations import Job, run_call
 from faceaudit.gui.widgets.pictures import pixmap_from_bytes
 from faceaudit.gui.wording import LAW_WORDS, LETTER_WORDS, error_text
@@ -45,6 +46,8 @@ __all__ = ["LetterForm"]
 _NAME, _SUBJECT = Qt.ItemDataRole.UserRole, Qt.ItemDataRole.UserRole + 1
 _MATCH = Qt.ItemDataRole.UserRole
 _THUMB = 56
+#: Listed after the requests: reminders and complaints.
+_LISTED_LAST = frozenset(FOLLOW_UP_KINDS) | COMPLAINT_KINDS
 
 
 class LetterForm(QWidget):
@@ -366,11 +369,16 @@ class LetterForm(QWidget):
         """The letter types that fit what the letter is about (datasets or organisations)."""
         wanted = (Subject.ORGANISATION, Subject.EITHER) if self.organisation() else (Subject.DATASET, Subject.EITHER)
         current = self.kind.currentData()
+        # A request first (the first that fits is the default), complaints last; a reminder or a
+        # complaint about an unanswered request only once there is a request to follow up.
+        following = any_to_follow_up(self.store)
+        kinds = sorted((kind for kind in LetterKind if LETTER_TYPES[kind].subject in wanted
+                        and (following or kind not in FOLLOW_UP_KINDS)),
+                       key=lambda kind: (kind in _LISTED_LAST, list(LetterKind).index(kind)))
         self._filling = True
         self.kind.clear()
-        for kind in LetterKind:
-            if LETTER_TYPES[kind].subject in wanted:
-                self.kind.addItem(LETTER_WORDS.get(kind, kind), kind.value)
+        for kind in kinds:
+            self.kind.addItem(LETTER_WORDS.get(kind, kind), kind.value)
         self.kind.setCurrentIndex(max(0, self.kind.findData(current)))
         self._filling = False
         self._fill_laws()
@@ -395,11 +403,20 @@ class LetterForm(QWidget):
                     refused.append(f"{LAW_WORDS.get(option.law, option.law)}: {option.reason}.")
         self.law.setCurrentIndex(max(0, self.law.findData(current)))
         self.law.setEnabled(self.law.count() > 1)
+        note = " ".join(refused) and "Not offered: " + " ".join(refused)
         if self.law.count() == 0:
-            refused.insert(0, "No law FaceAudit writes under reaches this letter for you.")
-        self.law_note.setText(" ".join(refused) and "Not offered: " + " ".join(refused))
-        self.fields.setRowVisible(self.law_note, bool(refused))
+            # The real blocker first: an unset country is not "no law reaches you".
+            note = self._residence_missing() or f"No law FaceAudit writes under reaches this letter for you. {note}"
+        self.law_note.setText(note.strip())
+        self.fields.setRowVisible(self.law_note, bool(note))
         self._filling = False
+
+    def _residence_missing(self) -> str:
+        """When no law is offered because the writer's country is not set, that, in words (else "")."""
+        if self.store.get_setting("identity.country"):  # the stored value: no holiday tables at window start
+            return ""
+        return ("Which laws reach this letter depends on the country you live in, which is not set yet: fill it in "
+                "with “Edit my details…”.")
 
     def _fill_cited(self, dataset: str) -> None:
         """One ticked row per confirmed match; the faces are read from the dataset in the background."""

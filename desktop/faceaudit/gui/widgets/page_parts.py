@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDropEvent, QFont
+from PySide6.QtGui import QDropEvent, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from faceaudit.gui.wording import ACTION_PAGES
 
 __all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table", "decision_row", "breakable",
-           "keep_text_in_sight"]
+           "shortcut", "keep_text_in_sight"]
 
 
 class PageHeader(QWidget):
@@ -220,3 +220,17 @@ def keep_text_in_sight(window: QWidget) -> None:
     later (an inline problem) would be squeezed to one line.
     """
     window.installEventFilter(_HeightKeeper(window))
+
+
+def shortcut(key, widget: QWidget, slot: Callable[[], None],
+             context: Qt.ShortcutContext = Qt.ShortcutContext.WidgetShortcut) -> QShortcut:
+    """A key that calls `slot` only where it belongs (default: while `widget` has the focus).
+
+    The context is set after construction: PySide6 drops a `context=` given to the constructor
+    beside a callable, which left every shortcut window-wide, and two window-wide ones for one
+    key on one page cancel each other out (Delete on the Me page did nothing).
+    """
+    made = QShortcut(QKeySequence(key), widget)
+    made.setContext(context)
+    made.activated.connect(slot)
+    return made

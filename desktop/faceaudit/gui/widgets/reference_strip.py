@@ -41,10 +41,17 @@ class ReferenceStrip(QWidget):
         self.setAccessibleName("Your reference faces, with their distance to this face")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self._faces: list[ReferenceShown] = []
+        self._weak = False
 
-    def show_faces(self, faces: list[ReferenceShown]) -> None:
-        """Show these faces (oldest first)."""
+    def show_faces(self, faces: list[ReferenceShown], weak: bool = False) -> None:
+        """Show these faces (oldest first).
+
+        Args:
+            weak: the candidate is rated weak: a close face gets no green frame and no tick, which
+                would read as "the same person".
+        """
         self._faces = faces
+        self._weak = weak
         close = sum(1 for face in faces if face.distance is not None and face.distance <= MATCH_DISTANCE)
         self.setAccessibleDescription(f"{close} of your {len(faces)} reference faces are within 0.6 of this face")
         self.updateGeometry()
@@ -90,7 +97,7 @@ class ReferenceStrip(QWidget):
                     painter.setOpacity(0.45)
                 painter.drawImage(target, face.image)
                 painter.setOpacity(1.0)
-            close = face.distance is not None and face.distance <= MATCH_DISTANCE
+            close = face.distance is not None and face.distance <= MATCH_DISTANCE and not self._weak
             painter.setPen(QPen(QColor("#2e7d32") if close else self.palette().color(QPalette.ColorRole.Mid),
                                 3 if close else 1))
             painter.drawRect(QRectF(picture).adjusted(0.5, 0.5, -0.5, -0.5))

@@ -32,6 +32,7 @@ from faceaudit.core.letters.requests import (
     replies,
 )
 from faceaudit.core.letters.types import LetterKind
+from faceaudit.gui.support import folders
 from faceaudit.gui.widgets.page_parts import make_button
 from faceaudit.gui.wording import CHANNEL_WORDS, GROUND_WORDS, LETTER_WORDS
 
@@ -142,6 +143,9 @@ class RequestDetail(QWidget):
         self.reply_file_button = make_button("Attach file…", "Where you saved their answer (it stays where it is)",
                                              self._on_pick_reply_file)
         add_reply = make_button("Add reply", "Record the answer and set the request's status", self._on_add_reply)
+        self.add_reply_button = add_reply
+        for button in (*self.status_buttons.values(), add_reply):
+            button.setProperty("sent_tip", button.toolTip())
         reply_kind = QHBoxLayout()  # what it said on one row, the buttons on the next: both fit a 900 px window
         reply_kind.addWidget(self.reply_status)
         reply_kind.addWidget(self.reply_ground, 1)
@@ -189,6 +193,11 @@ class RequestDetail(QWidget):
         self.extend_button.setText("Undo extension" if record.extended else "Extend deadline")
         self.extend_button.setEnabled(record.deadline is not None and record.type != LetterKind.REMINDER)
         self.follow_up_button.setEnabled(may_follow_up(record))
+        # An unsent draft has no answer yet: no "Answered", "Complied" or "Refused" before it is marked sent.
+        sent = record.status != Status.DRAFT
+        for button in (*self.status_buttons.values(), self.add_reply_button):
+            button.setEnabled(sent)
+            button.setToolTip(button.property("sent_tip") if sent else "Mark it sent first: a draft has no answer yet")
 
     def _on_add_note(self) -> None:
         text = self.note_text.text()
@@ -197,8 +206,9 @@ class RequestDetail(QWidget):
             self.note_added.emit(text)
 
     def _on_pick_reply_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "The answer you received", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "The answer you received", folders.start("answers"))
         if path:
+            folders.remember("answers", path)
             self._reply_file = path
             self.reply_file_button.setText(Path(path).name)
             self.reply_file_button.setToolTip(path)

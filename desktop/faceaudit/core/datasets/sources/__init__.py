@@ -105,6 +105,12 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
                           f"{LinkListSource.refusal(path)}")
     if name.endswith(LinkListSource.suffixes):
         raise SourceError(f"{path.name} is not a list FaceAudit reads: {LinkListSource.refusal(path)}")
+    if name.endswith(ZipSource.suffixes):  # named a zip, not one: most often a download cut short or an error page
+        raise SourceError(f"{path.name} is not a valid zip (damaged download?): it has no zip directory; download it "
+                          "again and check its size or checksum")
+    if name.endswith(TarSource.suffixes):
+        raise SourceError(f"{path.name} is not a valid tar archive (damaged download?): download it again and check "
+                          "its size or checksum")
     if name.endswith(".rec"):
         raise SourceError(f"{path.name} does not start with a RecordIO record (wrong magic number): it is damaged "
                           "or not a RecordIO pack")
