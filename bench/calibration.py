@@ -1,8 +1,13 @@
 """Are FaceAudit's look-alike estimates honest? Predicted vs observed strangers on LFW.
 
-Usage: python bench/calibration.py [--fit] [--plot]
+Usage: python bench/calibration.py [--model dlib|mobilefacenet|both] [--fit] [--plot]
+  --model whose distances: dlib's (the default; jittered references, as the app makes them),
+          MobileFaceNet's, or both fused (their standardised scores averaged, as the scan does).
+          The last two use bench/models.py's cache (HOG faces, plain embeddings; run it first).
   --fit   measure the stranger tail table on all LFW identities of the View 2 photos and write
-          resources/calibration/stranger_tail.json (aggregate counts only, no faces).
+          the model's file, resources/calibration/stranger_tail[.MODEL].json (aggregate counts
+          only, no faces); for another model than dlib also its own-photo distance, its "one
+          person" distance (as many strangers within it as within dlib's 0.6) and its prior.
   --plot  draw docs/accuracy_distances.png.
 Always: two-fold check — a table measured on half of the identities predicts, for reference
 people of the other half (every other LFW photo as the dataset), how many strangers reach each
@@ -31,9 +36,28 @@ DISTANCES = (0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
 _GRID_STEP = 0.25
 
 
-def load() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(identity, plain, jittered, ok) for every photo of the View 2 pairs."""
+MODEL = "dlib"
+
+
+def load(model: str = "dlib"):
+    """(identity, plain, jittered, paths) for every photo of the View 2 pairs with a face.
+
+    For MobileFaceNet and the fusion the "jittered" (reference) embeddings are the plain ones; for the
+    fusion both are dicts by model.
+    """
     pairs, _ = read_pairs()
+    if model != "dlib":
+        from models import embed_photos
+
+        paths = sorted({p for a, b, _ in pairs for p in (a, b)})
+        data = embed_photos(paths, 2)
+        ok = ~np.isnan(data["dlib"][:, 0]) & ~np.isnan(data["mobilefacenet"][:, 0])
+        identity = np.array([p.split("/")[0] for p in paths])[ok]
+        if model == "both":
+            plain = {m: data[m][ok] for m in ("dlib", "mobilefacenet")}
+        else:
+            plain = data[model][ok]
+        return identity, plain, plain, np.array(paths)[ok]
     data = lfw_embeddings(sorted({p for a, b, _ in pairs for p in (a, b)}))
     ok = ~np.isnan(data["plain"][:, 0])
     identity = np.array([p.split("/")[0] for p in data["paths"]])
@@ -49,8 +73,12 @@ def scans(identity, plain, jittered, k: int, which: int, min_photos: int | None 
     """One simulated scan per reference person of half `which` with at least k+1 photos.
 
     Yields:
-        (person, t of every dataset face, stranger mask, own-photo mask, distances, null model).
+        (person, t of every dataset face, stranger mask, own-photo mask, distances, null model);
+        for the fusion, t is the mean of both models' t, the distances and null model dlib's.
     """
+    if MODEL == "both":
+        yield from _fused_scans(identity, plain, k, which, min_photos)
+        return
     names, counts = np.unique(identity, return_counts=True)
     rows_of = {n: np.nonzero(identity == n)[0] for n in names}
     for name, count in zip(names, counts):
@@ -60,11 +88,60 @@ def scans(identity, plain, jittered, k: int, which: int, min_photos: int | None 
         keep = np.ones(len(identity), bool)
         keep[refs] = False
         distances = np.linalg.norm(plain[keep][:, None, :] - jittered[refs][None, :, :], axis=2)
-        null = confidence.fit_stranger_model(distances)
+        null = confidence.fit_stranger_model(distances, MODEL)
         combined = confidence.combine((distances - null.loc) / null.scale)
         t = (combined - null.combined_loc) / null.combined_scale
         own = identity[keep] == name
         yield name, t, ~own, own, distances, null
+
+
+def _fused_scans(identity, plain, k, which, min_photos):
+    global MODEL
+    try:
+        MODEL = "dlib"
+        dlib = scans(identity, plain["dlib"], plain["dlib"], k, which, min_photos)
+        MODEL = "mobilefacenet"
+        second = list(scans(identity, plain["mobilefacenet"], plain["mobilefacenet"], k, which, min_photos))
+        MODEL = "dlib"
+        dlib = list(dlib)
+    finally:
+        MODEL = "both"
+    for (name, t, strangers, own, distances, null), (_, t2, *_rest) in zip(dlib, second):
+        yield name, (t + t2) / 2, strangers, own, distances, null
+
+
+def model_constants(identity, plain) -> dict:
+    """Another model's own-photo distance, "one person" distance and prior, measured like dlib's were:
+    the distances that as many LFW strangers pass as pass dlib's 0.5 and 0.6 (dlib's share measured on
+    the same photos), and the medians of the stranger model over the reference people."""
+    from models import embed_photos
+
+    pairs, _ = read_pairs()
+    paths = sorted({p for a, b, _ in pairs for p in (a, b)})
+    data = embed_photos(paths, 2)
+    ok = ~np.isnan(data["dlib"][:, 0]) & ~np.isnan(data["mobilefacenet"][:, 0])
+    rng = np.random.default_rng(21)
+    i, j = rng.integers(0, ok.sum(), 400_000), rng.integers(0, ok.sum(), 400_000)
+    keep = identity[i] != identity[j]
+    i, j = i[keep], j[keep]
+    dlib = np.linalg.norm(data["dlib"][ok][i] - data["dlib"][ok][j], axis=1)
+    other = np.linalg.norm(plain[i] - plain[j], axis=1)
+    own = float(np.quantile(other, (dlib <= confidence.OWN_PHOTO_DISTANCE).mean()))
+    match = float(np.quantile(other, (dlib <= 0.6).mean()))
+    global MODEL
+    MODEL, saved = "dlib", MODEL  # the prior is measured with the empirical fit, which needs no prior
+    locs, scales = [], []
+    try:
+        for *_, distances, _null in scans(identity, plain, plain, 1, None):
+            strangers = distances[distances.min(axis=1) > own]
+            loc, scale = confidence._robust(strangers)
+            locs.append(float(loc[0]))
+            scales.append(float(scale[0]))
+    finally:
+        MODEL = saved
+    return {"own_photo_distance": round(own, 4), "match_distance": round(match, 4),
+            "prior": {"loc": round(float(np.median(locs)), 4), "scale": round(float(np.median(scales)), 4),
+                      "rho": confidence.PRIOR["rho"]}}
 
 
 def fit(identity, plain, jittered, which: int | None = None, quiet: bool = False) -> dict:
@@ -100,7 +177,7 @@ def _install(table: dict | None) -> None:
         confidence._table = _SHIPPED
         return
 
-    def lookup(references):
+    def lookup(references, model="dlib"):
         entry = table["tables"][str(min(references, 3))]
         return np.asarray(entry["t"], np.float64), np.asarray(entry["log10_tail"], np.float64)
 
@@ -121,17 +198,17 @@ def check(identity, plain, jittered) -> None:
             for _, t, strangers, _, distances, null in scans(identity, plain, jittered, k, which):
                 entry["scans"][which] += 1
                 n = len(t)
-                expected = n * confidence.stranger_tail(t[strangers], k)
+                expected = n * confidence.stranger_tail(t[strangers], k, MODEL)
                 expected_old = n * gaussian_tail(t[strangers])
                 for e in LEVELS:
                     entry["observed"].setdefault(e, [0, 0])[which] += int((expected <= e).sum())
                     entry["gauss"][e] = entry["gauss"].get(e, 0) + int((expected_old <= e).sum())
-                if k == 1:
+                if k == 1 and MODEL == "dlib":  # the distances listed are dlib's
                     for d in DISTANCES:
                         td = ((d - null.loc[0]) / null.scale[0] - null.combined_loc) / null.combined_scale
                         row = entry["distance"].setdefault(d, [0, 0.0, 0.0])
                         row[0] += int((distances[strangers, 0] <= d).sum())
-                        row[1] += n * float(confidence.stranger_tail(np.array([td]), 1)[0])
+                        row[1] += n * float(confidence.stranger_tail(np.array([td]), 1, MODEL)[0])
                         row[2] += n * float(gaussian_tail(np.array([td]))[0])
     _install(None)
     for k, entry in counts.items():
@@ -203,14 +280,27 @@ def plot(identity, plain, jittered) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", choices=("dlib", "mobilefacenet", "both"), default="dlib")
     parser.add_argument("--fit", action="store_true")
     parser.add_argument("--plot", action="store_true")
     args = parser.parse_args()
     require_facedata()
-    identity, plain, jittered, _ = load()
+    global MODEL
+    MODEL = args.model
+    identity, plain, jittered, _ = load(args.model)
     if args.fit:
-        table = fit(identity, plain, jittered, None)
-        target = resources_dir() / confidence.TAIL_FILE
+        table = {}
+        if args.model == "mobilefacenet":
+            table = model_constants(identity, plain)
+            target = resources_dir() / confidence.tail_file(args.model)
+            target.write_text(json.dumps({**table, "tables": {}}, indent=1) + "\n")  # read while fitting
+            confidence._calibration_file.cache_clear()
+        elif args.model == "both":
+            table = {"own_photo_distance": confidence.OWN_PHOTO_DISTANCE, "prior": confidence.PRIOR}
+        table = {**fit(identity, plain, jittered, None), **table}
+        if args.model != "dlib":
+            table["about"] = table["about"].replace("P(", f"{args.model}: P(", 1)
+        target = resources_dir() / confidence.tail_file(args.model)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(json.dumps(table, indent=1) + "\n")
         _SHIPPED.cache_clear()

@@ -6,6 +6,7 @@ import json
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
 from faceaudit.core.matching.matches import Decision
 
 __all__ = ["register"]
@@ -19,6 +20,9 @@ def register(commands) -> None:
                                            "(faceaudit me id add) and list the rows found.")
     scan.add_argument("name", nargs="?", help="dataset name (default: every dataset)")
     scan.add_argument("--json", action="store_true", help="print a JSON array, one object per candidate")
+    scan.add_argument("--model", choices=list(MODEL_CHOICES),
+                      help="face model: dlib, mobilefacenet, or both fused (default: the one chosen in Settings, "
+                           "else the best measured; see README, Face models)")
     scan.set_defaults(handler=_scan)
 
     review = commands.add_parser("review", help="say whether a candidate is you",
@@ -36,7 +40,10 @@ def _scan(args) -> int:
 
     store = open_store()
     final = None
-    for final in scan(store, [args.name] if args.name else None):
+    if args.model and chosen_model(store, args.model) != args.model:
+        print(f"{args.model} is not set up on this computer (run python3 run.py app or cli once online): scanning "
+              "with dlib's face model alone", file=sys.stderr)
+    for final in scan(store, [args.name] if args.name else None, model=args.model):
         pass
     found = candidates(store, final.scan_id, dataset=args.name)
     rows = identifier_candidates(store, final.scan_id, dataset=args.name)
@@ -63,7 +70,7 @@ def _scan(args) -> int:
             if c.expected_lookalikes is None
             else f", about {c.expected_lookalikes:.2g} strangers would look this close"
         )
-        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}]"))
+        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}: {what}{odds} [{c.decision}] ({c.model or 'dlib'})"))
     for r in rows:
         print(shown(f"#{r.ref:<5} {'row':<8} {r.dataset}/{r.key}: names {', '.join(r.matched)}"
                     + (f" - {r.url}" if r.url else "") + f" [{r.decision}]"))

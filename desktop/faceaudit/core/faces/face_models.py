@@ -12,7 +12,10 @@ from pathlib import Path
 from faceaudit.core.faces import model_files
 
 __all__ = ["FaceModel", "ModelChoice", "MODEL_CHOICES", "DEFAULT_CHOICE", "Provenance", "provenance",
-           "mobilefacenet_path", "is_available", "models_of", "available_choice"]
+           "mobilefacenet_path", "is_available", "models_of", "available_choice", "chosen_model", "MODEL_SETTING"]
+
+#: The setting (kept in the database) that holds the face model chosen in Settings.
+MODEL_SETTING = "face_model"
 
 
 class FaceModel(StrEnum):
@@ -62,6 +65,19 @@ def is_available(model: str) -> bool:
 def available_choice(choice: str) -> str:
     """The choice itself when its models are all here, else dlib (the app runs with dlib alone)."""
     return choice if all(is_available(m) for m in models_of(choice)) else ModelChoice.DLIB
+
+
+def chosen_model(store, model: str | None = None) -> str:
+    """The face model(s) a scan or an index uses: `model`, else the one chosen in Settings, else the
+    default; dlib alone when the choice needs MobileFaceNet and set-up did not make it.
+
+    Raises:
+        ValueError: `model` is not one of MODEL_CHOICES.
+    """
+    wanted = model or store.get_setting(MODEL_SETTING) or DEFAULT_CHOICE
+    if wanted not in MODEL_CHOICES:
+        raise ValueError(f"there is no face model {wanted!r}; choose one of {', '.join(MODEL_CHOICES)}")
+    return available_choice(wanted)
 
 
 @dataclass(frozen=True)

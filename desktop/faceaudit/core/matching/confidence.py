@@ -22,7 +22,8 @@ from functools import cache
 import numpy as np
 
 __all__ = ["StrangerModel", "fit_stranger_model", "expected_lookalikes", "combine", "stranger_tail",
-           "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE"]
+           "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE", "tail_file", "calibration",
+           "calibration_value"]
 
 #: Below this many dataset faces the dataset's own distances are too few to describe
 #: strangers, and the prior below is used instead.
@@ -37,8 +38,13 @@ PRIOR = {"loc": 0.807, "scale": 0.083, "rho": 0.88}
 #: The combined score is the mean z-score of this many best references (or all, if fewer).
 COMBINED_REFERENCES = 3
 
-#: The measured stranger tail, relative to the resources folder.
+#: The measured stranger tail of dlib's model, relative to the resources folder.
 TAIL_FILE = "calibration/stranger_tail.json"
+
+
+def tail_file(model: str = "dlib") -> str:
+    """The calibration file of a model ("dlib", "mobilefacenet", or "both" for their fusion)."""
+    return TAIL_FILE if model == "dlib" else f"calibration/stranger_tail.{model}.json"
 
 #: Faces nearer than this to a reference are left out when describing strangers (about 1 in
 #: 5,000 strangers is this close on LFW; most photos of the user are).
@@ -62,6 +68,7 @@ class StrangerModel:
         combined_scale: spread of the combined score of strangers.
         empirical: True when measured on the dataset itself, False when the prior was used.
         references: how many references the combined score averages (picks the tail table).
+        model: whose distances these are (picks the calibration file).
     """
 
     loc: np.ndarray
@@ -70,6 +77,7 @@ class StrangerModel:
     combined_scale: float
     empirical: bool
     references: int = 1
+    model: str = "dlib"
 
 
 def combine(z: np.ndarray) -> np.ndarray:
@@ -80,48 +88,50 @@ def combine(z: np.ndarray) -> np.ndarray:
     return best.mean(axis=1)
 
 
-def fit_stranger_model(distances: np.ndarray) -> StrangerModel:
+def fit_stranger_model(distances: np.ndarray, model: str = "dlib") -> StrangerModel:
     """Describe stranger distances for these references in this dataset.
 
     Args:
         distances: faces x references distance matrix.
+        model: whose distances (another model's own-photo distance and prior come from its calibration file).
     """
     faces, refs = distances.shape
     used = min(COMBINED_REFERENCES, refs)
+    own_photo, prior = calibration(model)
     # Faces this close to a reference are most likely the user's own photos: they would pull
     # the near-side spread towards the user, so the description of strangers leaves them out.
-    strangers = distances[distances.min(axis=1) > OWN_PHOTO_DISTANCE]
+    strangers = distances[distances.min(axis=1) > own_photo]
     if len(strangers) >= MIN_EMPIRICAL_FACES:
         loc, scale = _robust(strangers)
         combined = combine((strangers - loc) / scale)
         c_loc, c_scale = _robust(combined[:, None])
-        return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), True, used)
-    loc = np.full(refs, PRIOR["loc"], np.float32)
-    scale = np.full(refs, PRIOR["scale"], np.float32)
+        return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), True, used, model)
+    loc = np.full(refs, prior["loc"], np.float32)
+    scale = np.full(refs, prior["scale"], np.float32)
     # Strangers' z-scores against several photos of one person are correlated; simulate them.
     rng = np.random.default_rng(0)
-    rho = PRIOR["rho"]
+    rho = prior["rho"]
     shared = rng.standard_normal((_SIMULATION_DRAWS, 1))
     own = rng.standard_normal((_SIMULATION_DRAWS, refs))
     simulated = combine(math.sqrt(rho) * shared + math.sqrt(1 - rho) * own)
     c_loc, c_scale = _robust(simulated[:, None])
-    return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used)
+    return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used, model)
 
 
 def expected_lookalikes(combined: np.ndarray, null: StrangerModel, dataset_faces: int) -> np.ndarray:
     """Expected number of strangers among `dataset_faces` who score at least this well."""
     t = (np.asarray(combined, np.float64) - null.combined_loc) / null.combined_scale
-    return dataset_faces * stranger_tail(t, null.references)
+    return dataset_faces * stranger_tail(t, null.references, null.model)
 
 
-def stranger_tail(t: np.ndarray, references: int = 1) -> np.ndarray:
+def stranger_tail(t: np.ndarray, references: int = 1, model: str = "dlib") -> np.ndarray:
     """P(a stranger's standardised combined score <= t), from the table measured on LFW.
 
     Between table points the log-probability is interpolated linearly; below the table it
     continues along the slope of its last unit (a heavier tail than a Gaussian's: it errs
     towards more look-alikes); above the table it follows the normal curve.
     """
-    grid, log_tail = _table(min(max(references, 1), COMBINED_REFERENCES))
+    grid, log_tail = _table(min(max(references, 1), COMBINED_REFERENCES), model)
     t = np.asarray(t, np.float64)
     inside = np.interp(t, grid, log_tail)
     step = grid[1] - grid[0]
@@ -135,11 +145,27 @@ def stranger_tail(t: np.ndarray, references: int = 1) -> np.ndarray:
 
 
 @cache
-def _table(references: int) -> tuple[np.ndarray, np.ndarray]:
+def _calibration_file(model: str) -> dict:
     from faceaudit.core.storage.resources import resources_dir
 
-    data = json.loads((resources_dir() / TAIL_FILE).read_text())
-    tables = data["tables"]
+    return json.loads((resources_dir() / tail_file(model)).read_text())
+
+
+def calibration(model: str = "dlib") -> tuple[float, dict]:
+    """(own-photo distance, prior) of a model: dlib's are above; another model's file carries its own."""
+    if model == "dlib":
+        return OWN_PHOTO_DISTANCE, PRIOR
+    return float(calibration_value(model, "own_photo_distance")), calibration_value(model, "prior")
+
+
+def calibration_value(model: str, name: str):
+    """One value a model's calibration file carries beside its tables."""
+    return _calibration_file(model)[name]
+
+
+@cache
+def _table(references: int, model: str = "dlib") -> tuple[np.ndarray, np.ndarray]:
+    tables = _calibration_file(model)["tables"]
     table = tables[str(min(references, max(int(k) for k in tables)))]
     return np.asarray(table["t"], np.float64), np.asarray(table["log10_tail"], np.float64)
 

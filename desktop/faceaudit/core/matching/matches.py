@@ -79,6 +79,8 @@ class Candidate:
     also_in: tuple[str, ...] = ()
     #: The matches of those copies (a decision on this candidate applies to them too).
     copies: tuple[int, ...] = ()
+    #: Which face model saw it: "dlib", "mobilefacenet" or "both" (None: a scan made before there was a choice).
+    model: str | None = None
 
     @property
     def ref(self) -> int:
@@ -96,7 +98,8 @@ class Candidate:
                 "label": self.label,
                 "box": list(self.box) if self.box else None, "distance": self.distance, "agree": self.agree,
                 "n_references": self.n_references, "expected_lookalikes": self.expected_lookalikes,
-                "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision}
+                "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision,
+                "model": self.model or "dlib"}
 
 
 @dataclass(frozen=True)
@@ -404,4 +407,4 @@ def _candidate(row: dict) -> Candidate:
         distance=row["distance"], agree=row["agree"], n_references=row["n_references"],
         expected_lookalikes=row["expected_lookalikes"], band=row["band"], exact_photo=bool(row["exact_photo"]),
         decision=row["decision"], reference_face_id=row["reference_face_id"], scan_id=row["scan_id"],
-        sha256=row["sha256"], item_id=row["item_id"], face_idx=row["face_idx"])
+        sha256=row["sha256"], item_id=row["item_id"], face_idx=row["face_idx"], model=row.get("model"))

@@ -6,10 +6,20 @@ from dataclasses import dataclass, fields
 
 from faceaudit.core.datasets.indexing import default_workers
 
-__all__ = ["Preferences", "DETECTOR_LABELS"]
+__all__ = ["Preferences", "DETECTOR_LABELS", "MODEL_LABELS", "model_provenance_text"]
 
 #: Detector name -> what the person sees: what each finder is like, not what its method is called.
 DETECTOR_LABELS = {"hog": "Fast", "cnn": "Thorough (slow without a graphics card)"}
+#: Face model choice -> what the person sees.
+MODEL_LABELS = {"mobilefacenet": "MobileFaceNet (finds more of your photos in large datasets)",
+                "dlib": "dlib", "both": "Both, fused"}
+
+
+def model_provenance_text() -> str:
+    """Where each face model's weights come from, what trained it, and its file's hash, in plain words."""
+    from faceaudit.core.faces.face_models import FaceModel, provenance
+
+    return "\n\n".join(provenance(model).text for model in FaceModel)
 
 
 def _default_workers() -> int:
