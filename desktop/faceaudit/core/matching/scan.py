@@ -14,6 +14,7 @@ import numpy as np
 
 from faceaudit.core.datasets.catalog import DatasetInfo, DatasetState, list_datasets
 from faceaudit.core.datasets.lists import LINK_LIST
+from faceaudit.core.datasets.model_embeddings import missing_count
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.face_models import FaceModel, ModelChoice, chosen_model, models_of
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
@@ -121,13 +122,16 @@ def scan(store: Store, names: list[str] | None = None, model: str | None = None)
     not_searched |= {d["name"]: "a list of links, and you have no identifiers to look for" for d in lists
                      if not identifiers}
     model = models[0] if models else None
-    choice = chosen_model(store, choice)
+    explicit, choice = choice is not None, chosen_model(store, choice)
     # dlib's are always there: copies of my photos are recognised by them, whatever the model.
-    references = {FaceModel.DLIB: (ref_ids, refs)} | {m: model_references(store, m, ref_ids) for m in models_of(choice)}
-    if ref_ids and not all(ids for ids, _ in references.values()):
-        # References added before MobileFaceNet was set up have dlib's numbers only.
-        raise ScanError(f"none of your reference photos has {choice}'s numbers yet: add them again, or scan with "
-                        "dlib", action=Action.ADD_REFERENCE)
+    references = {FaceModel.DLIB: (ref_ids, refs)} | {m: model_references(store, m, ref_ids)
+                                                      for m in models_of(ModelChoice.BOTH)}
+    if ref_ids and not all(references[m][0] for m in models_of(choice)):
+        # References added before MobileFaceNet was set up have dlib's numbers only (their photos are not kept).
+        if explicit:
+            raise ScanError(f"none of your reference photos has {choice}'s numbers yet: add them again, or scan "
+                            "with dlib", action=Action.ADD_REFERENCE)
+        choice = ModelChoice.DLIB
     scan_id = store.db["scans"].insert({
         "started": now(), "datasets": json.dumps([d["name"] for d in datasets]), "n_references": len(ref_ids),
         "model": model, "method": METHOD, "models": choice,
@@ -145,8 +149,15 @@ def scan(store: Store, names: list[str] | None = None, model: str | None = None)
         if dataset["model"] and dataset["model"] != model:
             raise ScanError(f"dataset {dataset['name']!r} was indexed with {dataset['model']}, my references with "
                             f"{model}: index it again before scanning")
+        used = choice
+        if choice != ModelChoice.DLIB and missing_count(store, dataset["id"]):
+            # Indexed before MobileFaceNet was there (or a photo could not be read again for it).
+            if explicit:
+                raise ScanError(f"some faces of dataset {dataset['name']!r} have no {FaceModel.MOBILEFACENET} "
+                                "numbers yet: index it again to add them", action=Action.INDEX_DATASET)
+            used = ModelChoice.DLIB
         try:
-            rows, n_faces = _scan_dataset(store, dataset["id"], references, scan_id, choice)
+            rows, n_faces = _scan_dataset(store, dataset["id"], references, scan_id, used)
         except LookupError as exc:
             raise ScanError(str(exc)) from None
         _store_matches(store, rows)

@@ -102,7 +102,8 @@ class CandidatePanel(QWidget):
         self.photo_caption.setText(f"In the dataset: {candidate.label}" if candidate.label else "")
         self.photo_caption.setVisible(bool(candidate.label))
         self.references.show_faces(references)
-        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references),
+        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references,
+                                   getattr(candidate, "model", None)),
                  lookalike_sentence(candidate.expected_lookalikes, candidate.exact_photo, dataset_faces)]
         self.details.setText("\n".join(fact for fact in facts if fact))
         self.show_decision(candidate.decision)
