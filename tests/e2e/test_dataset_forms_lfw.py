@@ -13,14 +13,19 @@ import shutil
 
 import pytest
 
-from faceaudit.core.datasets.catalog import add_dataset, get_dataset
-from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.matching.matches import candidates
 from faceaudit.core.matching.references import add_reference, list_references, remove_reference
 from faceaudit.core.matching.scan import scan
 from faceaudit.core.storage.store import Store
 from tests.support.aligned_crops import arcface_crop
-from tests.support.dataset_forms import hub_parquet, insightface_pack, webdataset_shards, zip_folder, zip_parts
+from tests.support.dataset_forms import (
+    hub_parquet,
+    index_all,
+    insightface_pack,
+    webdataset_shards,
+    zip_folder,
+    zip_parts,
+)
 from tests.support.lfw_sets import PEOPLE, build_dataset, person_photos
 
 ENROLLED = 2
@@ -46,12 +51,7 @@ def forms(lfw, tmp_path_factory):
     }
     names = sorted({name for _path, name in photos})
     store = Store(base / "home" / "faceaudit.db")
-    for form, path in paths.items():
-        add_dataset(store, path, form)
-        for progress in index_dataset(store, form, workers=2):
-            pass
-        assert progress.phase == "finished" and progress.done == progress.total, form
-        assert get_dataset(store, form).checked, (form, get_dataset(store, form).reason)
+    index_all(store, paths)
     # Who each item shows, as each form says it: class names (parquet), identity numbers (RecordIO,
     # WebDataset .cls), folders (zip parts).
     as_label = {"parquet": {n: n for n in names}, "zip-parts": {n: n for n in names},

@@ -30,13 +30,26 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-__all__ = ["Photo", "hub_parquet", "insightface_pack", "zip_folder", "webdataset_shards", "zip_parts",
+__all__ = ["Photo", "index_all", "hub_parquet", "insightface_pack", "zip_folder", "webdataset_shards", "zip_parts",
            "recordio_frame", "ir_record", "RECORDIO_MAGIC"]
 
 #: (the photo file, the identity it shows).
 Photo = tuple[Path, str]
 
 RECORDIO_MAGIC = 0xCED7230A
+
+
+def index_all(store, paths: dict[str, Path]) -> None:
+    """Add each path as a dataset of that name and index it: each must finish, every item read, and be checked."""
+    from faceaudit.core.datasets.catalog import add_dataset, get_dataset
+    from faceaudit.core.datasets.indexing import index_dataset
+
+    for name, path in paths.items():
+        add_dataset(store, path, name)
+        for progress in index_dataset(store, name, workers=2):
+            pass
+        assert progress.phase == "finished" and progress.done == progress.total, name
+        assert get_dataset(store, name).checked, (name, get_dataset(store, name).reason)
 
 
 # -- Hugging Face Hub parquet -----------------------------------------------------------------

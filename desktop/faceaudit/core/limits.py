@@ -31,6 +31,7 @@ __all__ = [
     "MAX_PARQUET_FOOTER_BYTES",
     "MAX_PARQUET_ROW_GROUP_BYTES",
     "MAX_PARQUET_ROWS",
+    "MAX_7Z_HEADER_BYTES",
     "MAX_SHARD_ITEMS",
     "MAX_VERIFICATION_FILE_BYTES",
     "MAX_LIST_LINE_BYTES",
@@ -93,6 +94,11 @@ MAX_PARQUET_ROW_GROUP_BYTES = 1024**3
 
 #: Most rows one parquet file may declare (CelebA's largest Hub shard holds about 11,000).
 MAX_PARQUET_ROWS = 50_000_000
+
+#: Largest 7-Zip header read, once decompressed (names, sizes, times of every member): py7zr holds
+#: it whole. It holds tens of bytes per member (a million members: tens of MiB); a compressed header
+#: declaring gigabytes is a bomb.
+MAX_7Z_HEADER_BYTES = 256 * 1024 * 1024
 
 #: Most items one shard or pack may hold (MS1M-ArcFace is 5.8M crops, Glint360K 17M).
 MAX_SHARD_ITEMS = 100_000_000

@@ -363,13 +363,16 @@ def _read_all(handle, raw, size: int, counter: streams.Counter) -> Iterator[byte
 
 
 def read_block(path: str | os.PathLike, block: Block, gzip_index: Path | None) -> bytes:
-    """The bytes of one text block, read at its offset (through the seek points of a gzip file)."""
+    """The bytes of one text block, read at its offset (through the seek points of a gzip file; a bzip2
+    or zstd file is decompressed from its start to the block)."""
     if gzip_index is not None:
         import indexed_gzip
 
         with indexed_gzip.IndexedGzipFile(str(path), index_file=str(gzip_index)) as handle:
             handle.seek(block.start)
             return handle.read(block.length)
+    if streams.compression(path) in ("bzip2", "zstd"):
+        return streams.read_range(path, block.start, block.length)
     with open(path, "rb") as handle:
         handle.seek(block.start)
         return handle.read(block.length)

@@ -31,9 +31,11 @@ from faceaudit.gui.widgets.page_parts import Notice, breakable, keep_text_in_sig
 
 __all__ = ["AddDatasetDialog", "DATASET_FILE_FILTER"]
 
-#: The one-file forms a dataset is published in: archives, parquet shards, RecordIO packs and lists of links.
-DATASET_FILE_FILTER = ("Datasets (*.zip *.tar *.tgz *.tar.gz *.tar.bz2 *.tbz2 *.tar.xz *.txz *.parquet *.rec "
-                       "*.csv *.tsv *.txt *.json *.jsonl *.gz);;All files (*)")
+#: The one-file forms a dataset is published in: archives (split and multi-volume too), parquet shards,
+#: Arrow files, RecordIO packs, tables of photos and lists of links (compressed too).
+DATASET_FILE_FILTER = ("Datasets (*.zip *.z01 *.7z *.7z.001 *.tar *.tgz *.tar.gz *.tar.bz2 *.tbz2 *.tar.xz *.txz "
+                       "*.tar.zst *.tzst *.parquet *.arrow *.rec *.mdb *.csv *.tsv *.txt *.json *.jsonl *.gz *.bz2 "
+                       "*.zst);;All files (*)")
 #: Wait this long after the last key press before checking (a path is typed a letter at a time).
 _CHECK_DELAY_MS = 250
 

@@ -61,8 +61,9 @@ class DatasetsPage(QWidget):
         self._datasets: list[DatasetInfo] = []
         self.setAcceptDrops(True)
 
-        header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder of photos, of archive parts, of "
-                            "parquet shards or a RecordIO pack; or one zip/tar archive, .parquet or .rec file: it "
+        header = PageHeader("Datasets", "Add a face dataset you downloaded (a folder of photos, of archive parts or "
+                            "volumes, of parquet shards, a Hugging Face save_to_disk folder, an LMDB or a RecordIO "
+                            "pack; or one zip/tar/7z archive, .parquet, .arrow, .rec or .tsv file: it "
                             "is read in place, never copied), then index it: every face is found and described "
                             "once, so scans are fast afterwards.")
         self.add_folder_button = make_button(

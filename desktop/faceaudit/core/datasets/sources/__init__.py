@@ -1,15 +1,18 @@
 """Face datasets as published, each form read in place (never extracted): one module per form.
 
 `open_source` looks at a path and returns the reader for its form: a folder (photos, and the
-archives, parquet shards and RecordIO packs beside them, as one dataset), a zip or tar archive
-(a WebDataset shard too), a Hub parquet shard, a RecordIO pack; `link_lists` reads datasets
+archives, parquet shards, RecordIO packs, Arrow files, LMDB environments and photo tables beside
+them, as one dataset), a zip (split into volumes too), tar (zstd too) or 7-Zip archive (volumes
+too), a WebDataset shard, a Hub parquet shard, a RecordIO pack, a Hugging Face Arrow file, an LMDB
+environment, a table of base64 photos (MS-Celeb-1M's TSV); `link_lists` reads datasets
 published as lists of links (no images: they are searched by my identifiers). Every reader lists
 its items as `Entry` records with stable keys, fingerprints, labels and locators, and a `Gap` for
 any part it could not list; it reads the wanted items in one pass, refusing each bad item with a
 reason, and one item straight from its locator. Forms FaceAudit recognises but cannot read
 (TFRecord, HDF5, NumPy arrays) get a specific reason. To add a form: a module with a `Source`
 subclass that has `kind`, `is_one(path)`, `entries()`, `read(wanted)` and `read_one(key, locator)`,
-and one line in `_FILE_FORMS` (and in `base.classify` if it can be a part of a folder).
+a `recognise(sample, path)` that tells the form from its first bytes, and one line in `_FILE_FORMS`
+(and in `base.classify` if it can be a part of a folder).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from faceaudit.core.datasets.sources.arrow_files import ArrowSource
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     IMAGE_SUFFIXES,
@@ -27,10 +31,13 @@ from faceaudit.core.datasets.sources.base import (
     Unreadable,
 )
 from faceaudit.core.datasets.sources.folder import FOLDER_FORMS, FolderSource
+from faceaudit.core.datasets.sources.image_table import ImageTableSource
 from faceaudit.core.datasets.sources.labels import label_from_key, read_labels_csv
 from faceaudit.core.datasets.sources.link_lists import LinkListSource
+from faceaudit.core.datasets.sources.lmdb_env import LmdbSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.seven_zip import SevenZipSource
 from faceaudit.core.datasets.sources.tar_archive import TarSource
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.zip_archive import ZIP_PACK_FORM, ZipSource
@@ -45,7 +52,8 @@ __all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXE
 #: A list of links comes before the parquet image reader, and each refuses the other's files: a
 #: parquet file with an image column is an image shard (LinkListSource.is_one says no to it), one
 #: without is no shard (ParquetSource.is_one says no).
-_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, LinkListSource, ParquetSource, RecordIOSource)
+_FILE_FORMS: tuple[type[Source], ...] = (TarSource, ZipSource, SevenZipSource, ArrowSource, LmdbSource,
+                                         ImageTableSource, LinkListSource, ParquetSource, RecordIOSource)
 
 
 def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | os.PathLike | None = None) -> Source:
@@ -67,6 +75,8 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
     if recorded is not None:
         return recorded(path, cache=cache)
     if path.is_dir():
+        if LmdbSource.is_one(path):
+            return LmdbSource(path, cache=cache)
         return LinkListSource(path) if LinkListSource.is_one(path) else FolderSource(path, cache=cache)
     if not path.is_file():
         raise SourceError(f"{path} does not exist or is not a file or folder")
@@ -93,8 +103,8 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
     if name.endswith(".rec"):
         raise SourceError(f"{path.name} does not start with a RecordIO record (wrong magic number): it is damaged "
                           "or not a RecordIO pack")
-    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip or tar archive, a parquet shard, "
-                      "a RecordIO pack or a list of links")
+    raise SourceError(f"{path.name} is not a form FaceAudit reads: a folder, a zip, tar or 7-Zip archive, a parquet "
+                      "shard, an Arrow file, an LMDB environment, a RecordIO pack, a photo table or a list of links")
 
 
 def _recorded_reader(kind: str | None) -> type[Source] | None:

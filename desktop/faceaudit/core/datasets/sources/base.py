@@ -5,21 +5,28 @@ from __future__ import annotations
 import json
 import lzma
 import os
+import re
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from pyzstd import ZstdError as _ZstdError
+
 from faceaudit.core.datasets.sources.unreadable import unreadable_form
 from faceaudit.core.errors import FaceAuditError
 
 __all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify",
            "safe_key", "first_of_each", "read_bounded", "file_fingerprint", "make_locator", "place_of", "walk",
-           "DAMAGE", "NESTED", "NESTED_SHARD", "LINK", "CHANGED"]
+           "DAMAGE", "NESTED", "NESTED_SHARD", "LINK", "CHANGED", "SHARD_KINDS"]
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"})
-ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+#: A volume after the first of a split set: `x.z01 …` (the `.zip` is the last) or `x.7z.002 …`.
+_VOLUME = re.compile(r"\.z\d{2,}$|\.7z\.(?!0*1$)\d{3,}$")
+#: Inside an archive, these parts are never read (extract them, or add them as datasets of their own).
+SHARD_KINDS = frozenset({"parquet", "recordio", "arrow", "lmdb"})
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst")
 
 
 class SourceError(FaceAuditError, OSError):
@@ -129,10 +136,17 @@ class Source:
 
 
 def classify(name: str) -> str | None:
-    """What a file is by its name: 'image', 'archive', 'parquet', 'recordio', 'unreadable' or None (ignored)."""
+    """What a file is by its name: 'image', 'archive', 'volume', 'parquet', 'recordio', 'arrow', 'lmdb',
+    'unreadable' or None (ignored; a table of photos is found by its content, see `image_table`)."""
     lower = name.lower()
-    if lower.endswith(ARCHIVE_SUFFIXES):
+    if lower.endswith(ARCHIVE_SUFFIXES) or lower.endswith((".7z", ".7z.001")):
         return "archive"
+    if _VOLUME.search(lower):
+        return "volume"  # read with the rest of its set (`x.z01` with `x.zip`, `x.7z.002` with `x.7z.001`)
+    if lower.endswith(".arrow"):
+        return "arrow"
+    if lower == "data.mdb" or lower.endswith("/data.mdb"):
+        return "lmdb"
     if lower.endswith(".parquet"):
         return "parquet"
     if lower.endswith(".rec"):
@@ -174,10 +188,10 @@ NESTED_SHARD = "shard inside an archive not read: extract it, or add it as a dat
 LINK = "link member not followed"
 CHANGED = Unreadable("file changed while it was being read; it is read again at the next index")
 
-# What a damaged compressed stream raises: zlib and lzma have their own exception classes,
+# What a damaged compressed stream raises: zlib, lzma and zstd have their own exception classes,
 # outside OSError and ValueError.
 DAMAGE = (OSError, ValueError, EOFError, RuntimeError, NotImplementedError, zlib.error, lzma.LZMAError,
-           zipfile.BadZipFile)
+           zipfile.BadZipFile, _ZstdError)
 
 
 def safe_key(name: str) -> str:

@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 from faceaudit.core.datasets.sources.base import SourceError, file_fingerprint
 
-__all__ = ["Blob", "FileBlob", "ZipMemberBlob"]
+__all__ = ["Blob", "FileBlob", "ZipMemberBlob", "SeekableReader"]
 
 
 class Blob:
@@ -95,11 +95,11 @@ def _data_offset(handle: BinaryIO, info: zipfile.ZipInfo) -> int:
     return start
 
 
-class _Window(io.RawIOBase):
-    """Bytes [start, start + size) of a file, as a file of their own."""
+class SeekableReader(io.RawIOBase):
+    """A read-only file of `length` bytes whose position is `at`: subclasses read from there."""
 
-    def __init__(self, handle: BinaryIO, start: int, size: int):
-        self.handle, self.start, self.length, self.at = handle, start, size, 0
+    length = 0
+    at = 0
 
     def readable(self) -> bool:
         return True
@@ -114,6 +114,13 @@ class _Window(io.RawIOBase):
         base = {0: 0, 1: self.at, 2: self.length}[whence]
         self.at = max(0, base + offset)
         return self.at
+
+
+class _Window(SeekableReader):
+    """Bytes [start, start + size) of a file, as a file of their own."""
+
+    def __init__(self, handle: BinaryIO, start: int, size: int):
+        self.handle, self.start, self.length, self.at = handle, start, size, 0
 
     def read(self, size: int = -1) -> bytes:
         left = max(0, self.length - self.at)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.arrow_files import ArrowSource
 from faceaudit.core.datasets.sources.base import (
     CHANGED,
     DAMAGE,
@@ -31,12 +32,17 @@ from faceaudit.core.datasets.sources.base import (
     read_bounded,
     safe_key,
 )
+from faceaudit.core.datasets.sources.image_table import ImageTableSource
 from faceaudit.core.datasets.sources.labels import label_from_key
+from faceaudit.core.datasets.sources.lmdb_env import LmdbSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.seven_zip import SevenZipSource
+from faceaudit.core.datasets.sources.split_zip import last_volume
 from faceaudit.core.datasets.sources.tar_archive import TarSource
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.verification import VerificationSource
+from faceaudit.core.datasets.sources.volumes import SEVEN_ZIP_VOLUME, ZIP_VOLUME
 from faceaudit.core.datasets.sources.zip_archive import ZipSource
 
 __all__ = ["FolderSource", "FOLDER_FORMS"]
@@ -84,7 +90,7 @@ class FolderSource(Source):
             names = [child.name.lower() for child in files]
             pack = "property" in names or any(name.endswith(".rec") for name in names)
             for child, name in zip(files, names, strict=True):
-                kind = classify(name) or ("verification" if pack and name.endswith(".bin") else None)
+                kind = _kind_of(name, Path(child.path)) or ("verification" if pack and name.endswith(".bin") else None)
                 if kind:
                     yield prefix + safe_key(child.name), Path(child.path), kind
             stack.extend(reversed(subfolders))
@@ -142,10 +148,18 @@ class FolderSource(Source):
             return [Entry(key, info.st_size, file_fingerprint(info), problem)]
         try:
             if kind == "archive":
-                for form in (TarSource, ZipSource):
+                for form in (TarSource, ZipSource, SevenZipSource):
                     if form.is_one(full):
                         return form(full, prefix=f"{key}/", cache=self.cache)
-                raise SourceError("not a zip or tar archive")
+                raise SourceError("not a zip, tar or 7-Zip archive")
+            if kind == "volume":
+                return _volume_part(key, full, info)
+            if kind == "arrow":
+                return ArrowSource(full, prefix=f"{key} ", cache=self.cache)
+            if kind == "lmdb":
+                return LmdbSource(full, prefix=f"{key}/", cache=self.cache)
+            if kind == "table":
+                return ImageTableSource(full, prefix=f"{key}/", cache=self.cache)
             if kind == "parquet":
                 # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a part.
                 if has_image_column(full) is False:
@@ -218,13 +232,44 @@ class FolderSource(Source):
             return data
         for cut in sorted({i for i, ch in enumerate(key) if ch in "/ "}, reverse=True):
             candidate = self.path / key[:cut]
-            kind = classify(candidate.name) or ("verification" if candidate.suffix.lower() == ".bin" else None)
+            kind = _kind_of(candidate.name, candidate) or (
+                "verification" if candidate.suffix.lower() == ".bin" else None)
             if kind and kind != "image" and candidate.is_file():
                 part = self._part(key[:cut], candidate, kind)
                 if isinstance(part, Source):
                     return part.read_one(key, locator)
                 break
         return super().read_one(key, locator)
+
+
+def _kind_of(name: str, full: Path) -> str | None:
+    """What a file of a folder is: by its name (`classify`), and a text table by its content
+    (MS-Celeb-1M's TSV carries base64 JPEGs: a part of photos, not a list)."""
+    kind = classify(name)
+    if kind is None and name.lower().endswith(ImageTableSource.suffixes):
+        try:
+            if full.is_file() and not full.is_symlink() and ImageTableSource.is_one(full):
+                return "table"
+        except OSError:
+            return None
+    return kind
+
+
+def _volume_part(key: str, full: Path, info: os.stat_result) -> list | None:
+    """A later volume of a split archive: read with its set when the set's named volume is beside it
+    (None: not a part of its own), else an entry that says which volume is missing."""
+    lower = full.name.lower()
+    if ZIP_VOLUME.match(full.name):
+        if last_volume(full) is not None:
+            return None
+        head = ZIP_VOLUME.match(full.name).group("base") + ".zip"
+    else:
+        head = SEVEN_ZIP_VOLUME.match(full.name).group("base") + ".001" if SEVEN_ZIP_VOLUME.match(full.name) \
+            else lower
+        if (full.parent / head).is_file():
+            return None
+    return [Entry(key, info.st_size, file_fingerprint(info),
+                  f"a volume of a split archive whose volume {head} is not beside it: the set cannot be read")]
 
 
 _FOLDER_FORMS = {
@@ -235,6 +280,8 @@ _FOLDER_FORMS = {
     frozenset({"archive"}): "archive parts",
     frozenset({"archive", "image"}): "folder with archives",
     frozenset({"unreadable"}): "unreadable form",
+    frozenset({"archive", "volume"}): "archive volumes",
+    frozenset({"arrow"}): "Hugging Face save_to_disk",
 }
 #: Every form a folder may be recorded as.
 FOLDER_FORMS = frozenset(_FOLDER_FORMS.values())

@@ -31,6 +31,7 @@ from faceaudit.core.datasets.sources.base import (
     place_of,
 )
 from faceaudit.core.datasets.sources.hub_metadata import class_names, features_from_schema
+from faceaudit.core.datasets.sources.labels import identity_names
 
 __all__ = ["ParquetSource", "ParquetRefused", "has_image_column"]
 
@@ -112,8 +113,9 @@ def _image_column(schema, features: dict) -> tuple[str, str | None] | None:
 def _label_column(schema, features: dict) -> str | None:
     pa, _pq = _arrow()
     for name, feature in features.items():
-        if isinstance(feature, dict) and feature.get("_type") == "ClassLabel" and name in schema.names:
-            return name
+        if isinstance(feature, dict) and feature.get("_type") == "ClassLabel" and name in schema.names \
+                and identity_names([], feature.get("names") if isinstance(feature.get("names"), list) else None):
+            return name  # (FairFace's age, gender and race ClassLabels name classes, not people: passed over)
     for wanted in _LABEL_NAMES:
         for field in schema:
             if field.name.lower() == wanted and (pa.types.is_integer(field.type) or pa.types.is_string(field.type)

@@ -1,4 +1,4 @@
-"""An archive's bytes read forwards, decompressed as a stream (gzip, bzip2, xz or none), with bounded work.
+"""An archive's bytes read forwards, decompressed as a stream (gzip, bzip2, xz, zstd or none), with bounded work.
 
 The stdlib decompressors are fed small chunks, so the reader always knows how much compressed
 input produced how much output: the whole stream's compression ratio is checked as it goes (a
@@ -23,7 +23,7 @@ __all__ = ["ForwardStream", "Truncated", "CompressionBomb", "compression_of"]
 _CHUNK = 16 * 1024
 _OUT = 256 * 1024
 
-_MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00"}
+_MAGIC = {"gzip": b"\x1f\x8b", "bzip2": b"BZh", "xz": b"\xfd7zXZ\x00", "zstd": b"\x28\xb5\x2f\xfd"}
 
 
 class Truncated(EOFError):
@@ -35,7 +35,7 @@ class CompressionBomb(ValueError):
 
 
 def compression_of(head: bytes) -> str:
-    """'gzip', 'bzip2', 'xz' or 'none' from a file's first bytes."""
+    """'gzip', 'bzip2', 'xz', 'zstd' or 'none' from a file's first bytes."""
     for name, magic in _MAGIC.items():
         if head.startswith(magic):
             return name
@@ -47,6 +47,12 @@ def _decompressor(compression: str):
         return zlib.decompressobj(wbits=31)
     if compression == "bzip2":
         return bz2.BZ2Decompressor()
+    if compression == "zstd":
+        # Same interface as bz2's (max_length, needs_input, eof, unused_data): one frame each, as
+        # gzip members are; a file of several frames gets a new decompressor per frame.
+        import pyzstd
+
+        return pyzstd.ZstdDecompressor()
     return lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
 
 
@@ -55,7 +61,7 @@ class ForwardStream:
 
     Args:
         raw: the file, opened for binary reading at its start.
-        compression: 'gzip', 'bzip2', 'xz' or 'none'.
+        compression: 'gzip', 'bzip2', 'xz', 'zstd' or 'none'.
         raw_size: the file's size in bytes.
     """
 

@@ -1,4 +1,4 @@
-"""A dataset as a tar archive (plain, gzip, bzip2 or xz), or a WebDataset shard, read in place.
+"""A dataset as a tar archive (plain, gzip, bzip2, xz or zstd), or a WebDataset shard, read in place.
 
 Headers are parsed by FaceAudit's own reader (`tar_reader`), never by `tarfile`. Listing records
 where each member's data starts, so one member is read later without scanning from the start:
@@ -20,6 +20,7 @@ from faceaudit.core.datasets.sources.base import (
     LINK,
     NESTED,
     NESTED_SHARD,
+    SHARD_KINDS,
     Entry,
     Gap,
     Source,
@@ -56,7 +57,7 @@ _MAX_GROUP = 64
 
 class TarSource(Source):
     kind = "tar"
-    suffixes = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
+    suffixes = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst")
 
     @staticmethod
     def is_one(path: Path) -> bool:
@@ -238,11 +239,11 @@ def _member_problem(member: TarMember) -> str | None:
     if member.size > limits.MAX_MEMBER_BYTES:
         return f"member larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
     kind = classify(member.name)
-    if kind == "archive":
+    if kind in ("archive", "volume"):
         return NESTED
     if kind == "unreadable":
         return unreadable_reason(member.name, unreadable_form(member.name))
-    if kind in ("parquet", "recordio"):
+    if kind in SHARD_KINDS:
         return NESTED_SHARD
     return None
 

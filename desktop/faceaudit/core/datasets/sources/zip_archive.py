@@ -18,6 +18,7 @@ from faceaudit.core.datasets.sources.base import (
     LINK,
     NESTED,
     NESTED_SHARD,
+    SHARD_KINDS,
     Entry,
     Gap,
     Source,
@@ -29,8 +30,10 @@ from faceaudit.core.datasets.sources.base import (
 from faceaudit.core.datasets.sources.blobs import ZipMemberBlob
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
+from faceaudit.core.datasets.sources.split_zip import last_volume, open_zip
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.verification import VerificationSource
+from faceaudit.core.datasets.sources.volumes import Volumes
 
 __all__ = ["ZipSource", "ZIP_PACK_FORM"]
 
@@ -40,15 +43,22 @@ ZIP_PACK_FORM = "RecordIO pack (zip)"
 
 class ZipSource(Source):
     kind = "zip"
-    suffixes = (".zip",)
+    suffixes = (".zip", ".z01")
 
     @staticmethod
     def is_one(path: Path) -> bool:
-        return zipfile.is_zipfile(path)
+        last = last_volume(path)  # a split zip's first volume (`x.z01`) names the set: read from its end
+        return zipfile.is_zipfile(last or path)
+
+    def __init__(self, path: Path, prefix: str = "", cache: Path | None = None):
+        super().__init__(last_volume(path) or path, prefix, cache)
 
     def _open(self) -> zipfile.ZipFile:
+        """The archive; a split zip's volumes (`.z01` … beside its `.zip`) opened as one."""
         try:
-            return zipfile.ZipFile(self.path)
+            return open_zip(self.path)
+        except SourceError:
+            raise
         except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:  # ValueError: names not UTF-8
             raise SourceError(f"{self.path.name}: broken zip archive ({exc})") from None
 
@@ -60,7 +70,7 @@ class ZipSource(Source):
 
     def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry | Source, zipfile.ZipInfo]]:
         """Each photo member as an Entry, and each pack file inside as the Source that reads it."""
-        archive_size = self.path.stat().st_size
+        archive_size = archive.fp.length if isinstance(archive.fp, Volumes) else self.path.stat().st_size
         total = 0
         seen: set[str] = set()
         infos = sorted(archive.infolist(), key=lambda i: i.filename)
@@ -85,9 +95,9 @@ class ZipSource(Source):
                 continue
             if problem is None and kind == "unreadable":
                 problem = unreadable_reason(info.filename, unreadable_form(info.filename))
-            elif problem is None and kind == "parquet":
+            elif problem is None and kind in SHARD_KINDS:
                 problem = NESTED_SHARD
-            elif problem is None and kind == "archive":
+            elif problem is None and kind in ("archive", "volume"):
                 problem = NESTED
             fingerprint = f"{info.file_size}:{info.CRC}:{info.date_time}"
             yield Entry(key, info.file_size, fingerprint, problem, label=label_from_key(info.filename)), info

@@ -3,7 +3,7 @@
 MegaFace, FaceScrub, VGG Face, PubFig, FFHQ and LAION were distributed as lists (photo addresses,
 Flickr ids, names, hashes), not as images. Such a dataset has no faces: its rows are searched
 for my accounts, photo addresses, names and file hashes. Forms read: delimited text (TSV, CSV,
-space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-compressed;
+space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-, bzip2- or zstd-compressed;
 `layout` recognises them, `prefilter` finds candidate rows by their needles, and
 `text_rows`, `json_rows` and `parquet_rows` search each form.
 """
@@ -23,6 +23,7 @@ from faceaudit.core.datasets.sources.base import (
     safe_key,
     walk,
 )
+from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
 from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
@@ -33,12 +34,15 @@ __all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "Nee
            "Verify", "parse_column_spec", "LIST_SUFFIXES", "NO_IMAGES"]
 
 LIST_SUFFIXES = (".txt", ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".lst", ".list")
-_SUFFIXES = LIST_SUFFIXES + tuple(s + ".gz" for s in LIST_SUFFIXES)
+#: Compressed lists: gzip, bzip2 and zstd of any list form, and a bare `.bz2` / `.zst` (YFCC100M's
+#: `yfcc100m_dataset.bz2` has no suffix of its own: its first bytes decide).
+_SUFFIXES = LIST_SUFFIXES + tuple(s + c for s in LIST_SUFFIXES for c in (".gz", ".bz2", ".zst")) + (".bz2", ".zst")
 #: Files looked at before a folder is called a link list (or not).
 _FOLDER_LOOK = 10_000
 #: Parquet files of a folder whose schema is read to tell image shards from lists of links.
 _PARQUET_LOOK = 5
 NO_IMAGES = "a list of links has no images: it is searched with your identifiers"
+PHOTO_TABLE = "it holds a table of photos (a column of base64 or hex images): a photo dataset, not a list of links"
 
 
 class LinkListSource(Source):
@@ -69,6 +73,8 @@ class LinkListSource(Source):
         try:
             if path.is_dir():
                 return _folder_refusal(path)
+            if _is_photo_table(path):
+                return PHOTO_TABLE
             sniff(path)
         except ListError as exc:
             return str(exc)
@@ -197,6 +203,17 @@ class LinkListSource(Source):
         return {f"{kind} {n}": record for n, record in reader(path, layout, numbers).items()}
 
 
+def _is_photo_table(path: Path) -> bool:
+    """A table whose column holds base64 or hex photos (MS-Celeb-1M's TSV): photos, not a list."""
+    from faceaudit.core.datasets.sources.image_table import recognise
+
+    try:
+        # Decompressed first: a gzip'd MS-Celeb TSV is still photos (and is refused, not searched as a list).
+        return path.is_file() and not path.is_symlink() and recognise(streams.head(path, 8 * 1024), path)
+    except (OSError, ListError):
+        return False
+
+
 def _folder_refusal(path: Path) -> str | None:
     candidates: list[Path] = []
     looked = 0
@@ -215,6 +232,8 @@ def _folder_refusal(path: Path) -> str | None:
             elif (kind is not None and kind != "parquet") or Path(name).suffix.lower() in IMAGE_SUFFIXES:
                 return "it holds images or archives: a folder of photos, not of lists"
             if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
+                if _is_photo_table(Path(root, name)):  # photo forms before list forms
+                    return PHOTO_TABLE
                 candidates.append(Path(root, name))
             if looked >= _FOLDER_LOOK:
                 break

@@ -85,6 +85,21 @@ def _value_role(values: list[str]) -> Role | None:
     return None
 
 
+#: Generic column names that hold a person's name when their values are names.
+_ID_HEADERS = frozenset({"id", "label", "class", "identityid", "personid", "classname"})
+_PERSON = re.compile(r"^[^\W\d_][\w'.\-]*(?:[ _][^\W\d_][\w'.\-]*){1,4}$")
+
+
+def _names_of_people(values: list[str]) -> bool:
+    """True when nearly all values are two to five words of letters (`Aaron Eckhart`, `Aaron_Eckhart`),
+    each starting with a capital, and some repeat (one person, many photos)."""
+    values = [v.strip() for v in values if v and v.strip()]
+    if len(values) < 2:
+        return False
+    named = [v for v in values if _PERSON.match(v) and all(w[:1].isupper() for w in re.split("[ _]", v))]
+    return len(named) >= 0.9 * len(values) and len(set(values)) < len(values)
+
+
 def detect_roles(names: Iterable[str], sample: Iterable[Mapping[str, str]]) -> dict[str, Role]:
     """The identifier columns of a list, by name first and then by what a sample of rows holds.
 
@@ -107,6 +122,8 @@ def detect_roles(names: Iterable[str], sample: Iterable[Mapping[str, str]]) -> d
         if by_name in (Role.SHA256, Role.MD5) and by_values not in (None, by_name):
             by_name = None
         role = by_name or by_values
+        if role is None and _squash(name) in _ID_HEADERS and _names_of_people(values):
+            role = Role.NAME  # MegaFace's FaceScrub list: its "id" column holds the person's name
         if role is not None:
             roles[name] = role
     return roles

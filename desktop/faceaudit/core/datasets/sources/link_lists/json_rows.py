@@ -100,8 +100,9 @@ def entries(path: str | os.PathLike, counter: streams.Counter | None = None,
     """Every entry of a JSON list: (locator, number, its bytes when they hold a needle or no needles are given).
 
     A top-level array's entries are its elements ("entry 0", "entry 1", …); a top-level object
-    whose values are objects is a collection keyed by its names ("entry 12345" in FFHQ); any
-    other object is a single record ("whole file").
+    whose values are objects is a collection keyed by its names ("entry 12345" in FFHQ); an
+    object of equally long arrays is a table by columns, row i across them ("entry i", MegaFace's
+    FaceScrub list); any other object is a single record ("whole file").
 
     Raises:
         ListError: not JSON, nested too deeply, or an entry over the size limit.
@@ -146,7 +147,32 @@ def _single_record(window: _Window, path: str | os.PathLike) -> Iterator[tuple[s
     while window.more():
         if len(window.data) > limits.MAX_LIST_ENTRY_BYTES:
             raise ListError(f"a single JSON record larger than {limits.MAX_LIST_ENTRY_BYTES // 2**20} MiB")
-    yield "whole file", 0, window.data
+    columns = _parallel_arrays(window.data)
+    if columns is None:
+        yield "whole file", 0, window.data
+        return
+    # MegaFace's `facescrub_features_list.json`: {"id": [names], "path": [paths]}, row i across the arrays.
+    for number in range(len(next(iter(columns.values())))):
+        row = {name: values[number] for name, values in columns.items()}
+        yield f"entry {number}", number, json.dumps(row, ensure_ascii=False).encode("utf-8")
+
+
+def _parallel_arrays(data: bytes) -> dict[str, list] | None:
+    """The columns of a document of parallel arrays (an object of two or more equally long arrays of
+    plain values), or None for any other document."""
+    try:
+        document = json.loads(data.decode("utf-8", "replace"))
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or len(document) < 2:
+        return None
+    arrays = list(document.values())
+    if not all(isinstance(array, list) for array in arrays) or len({len(array) for array in arrays}) != 1:
+        return None
+    plain = (str, int, float, bool, type(None))
+    if not all(isinstance(value, plain) for array in arrays for value in array):
+        return None
+    return {str(name): array for name, array in document.items()}
 
 
 def record_of_entry(raw: bytes, locator: str) -> dict[str, str]:

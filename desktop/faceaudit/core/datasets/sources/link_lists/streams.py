@@ -1,20 +1,22 @@
-"""A list file's bytes as a stream of blocks, gzip undone on the way, with a guard against decompression bombs."""
+"""A list file's bytes as a stream of blocks, gzip, bzip2 or zstd undone on the way, with a guard against
+decompression bombs (the same ratio limit for all three)."""
 
 from __future__ import annotations
 
 import os
-import queue
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.handoff import in_thread
 from faceaudit.core.datasets.sources.link_lists.columns import ListError
 
-__all__ = ["is_gzip", "blocks", "head", "Counter"]
+__all__ = ["is_gzip", "compression", "blocks", "head", "read_range", "Counter"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Streams other than gzip, by their first bytes (YFCC100M's `yfcc100m_dataset.bz2`, `.jsonl.zst` dumps).
+_OTHER_MAGIC = {"bzip2": b"BZh", "zstd": b"\x28\xb5\x2f\xfd"}
 #: Compressed bytes read at a time from a gzip file.
 _READ = 1 << 20
 
@@ -23,6 +25,15 @@ def is_gzip(path: str | os.PathLike) -> bool:
     """True when the file starts with gzip's magic bytes (its name does not matter)."""
     with open(path, "rb") as handle:
         return handle.read(2) == _GZIP_MAGIC
+
+
+def compression(path: str | os.PathLike) -> str | None:
+    """'gzip', 'bzip2' or 'zstd' from the file's first bytes (its name does not matter); None for plain."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(_GZIP_MAGIC):
+        return "gzip"
+    return next((name for name, magic in _OTHER_MAGIC.items() if head.startswith(magic)), None)
 
 
 class Counter:
@@ -43,7 +54,11 @@ def blocks(path: str | os.PathLike, size: int, counter: Counter | None = None) -
     """
     path = Path(path)
     counter = counter or Counter()
-    if not is_gzip(path):
+    kind = compression(path)
+    if kind in _OTHER_MAGIC:
+        yield from _threaded(_undo(path, kind, size, counter))
+        return
+    if kind is None:
         with open(path, "rb") as handle:
             while block := handle.read(size):
                 counter.stored += len(block)
@@ -88,53 +103,71 @@ def _gunzip(path: Path, size: int, counter: Counter) -> Iterator[bytes]:
                 inflater = zlib.decompressobj(wbits=31)
                 members, started = members + 1, False
             out += len(block)
-            if out > limits.MAX_COMPRESSION_RATIO * counter.stored + (64 << 20):
-                raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
-                                "a decompression bomb, not a list")
+            _check_ratio(path, out, counter.stored)
             if block:
                 yield block
     if started:
         raise ListError(f"{path.name} is cut short: its gzip stream ends early")
 
 
-_END = object()
+def _check_ratio(path: Path, out: int, stored: int) -> None:
+    if out > limits.MAX_COMPRESSION_RATIO * stored + (64 << 20):
+        raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
+                        "a decompression bomb, not a list")
+
+
+def _undo(path: Path, kind: str, size: int, counter: Counter) -> Iterator[bytes]:
+    """A bzip2 or zstd file's bytes (several streams one after another too), bounded like gzip's."""
+    import bz2
+
+    import pyzstd
+
+    make = bz2.BZ2Decompressor if kind == "bzip2" else pyzstd.ZstdDecompressor
+    decoder, out, fresh = make(), 0, True
+    with open(path, "rb") as handle:
+        pending = b""
+        while True:
+            if decoder.needs_input and not pending:
+                pending = handle.read(_READ)
+                counter.stored += len(pending)
+                if not pending:
+                    if fresh:
+                        return
+                    raise ListError(f"{path.name} is cut short: its {kind} stream ends early")
+            if fresh and pending and not pending.startswith(_OTHER_MAGIC[kind][:len(pending)]):
+                return  # padding after the last stream
+            try:
+                block = decoder.decompress(pending, size)
+            except (OSError, ValueError, EOFError, pyzstd.ZstdError) as exc:
+                raise ListError(f"{path.name} is damaged {kind}: {exc}") from None
+            pending, fresh = b"", False
+            if decoder.eof:  # the next stream starts in what is left
+                pending, decoder, fresh = decoder.unused_data, make(), True
+            out += len(block)
+            _check_ratio(path, out, counter.stored)
+            if block:
+                yield block
+
+
+def read_range(path: str | os.PathLike, start: int, length: int) -> bytes:
+    """`length` decompressed bytes from `start`: a bzip2 or zstd file has no seek points, so the
+    stream is decompressed from its beginning up to the range (a gzip one is read through its index)."""
+    out = bytearray()
+    at = 0
+    for block in blocks(path, 4 << 20):
+        end = at + len(block)
+        if end > start:
+            out += block[max(0, start - at):start + length - at]
+            if len(out) >= length:
+                break
+        at = end
+    return bytes(out[:length])
 
 
 def _threaded(source: Iterator[bytes]) -> Iterator[bytes]:
     """The blocks of `source`, produced by a second thread, at most two ahead."""
-    handoff: queue.Queue = queue.Queue(maxsize=2)
-    stop = threading.Event()
+    def produce(put, _stopped) -> None:
+        for block in source:
+            put(block)
 
-    def produce() -> None:
-        try:
-            for block in source:
-                while not stop.is_set():
-                    try:
-                        handoff.put(block, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            handoff.put(_END)
-        except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
-            handoff.put(exc)
-
-    worker = threading.Thread(target=produce, name="faceaudit-gunzip", daemon=True)
-    worker.start()
-    try:
-        while True:
-            item = handoff.get()
-            if item is _END:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item
-    finally:
-        stop.set()
-        while worker.is_alive():
-            try:
-                handoff.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        worker.join()
+    return in_thread(produce, 2, "faceaudit-gunzip")
