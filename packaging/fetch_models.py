@@ -84,7 +84,9 @@ def npm_pack(spec: str, into: Path, offline: bool = False) -> Path:
                 *(["--offline"] if offline else [])],
                return_completed_process=True, capture_output=True, text=True, cwd=into)
     if done.returncode != 0:
-        said = (done.stderr or done.stdout or "").strip().splitlines()[-3:]
+        errors = [line.removeprefix("npm error").strip() for line in (done.stderr or "").splitlines()
+                  if line.startswith("npm error")]
+        said = [line for line in errors if line and "complete log" not in line][:3] or ["no reason given"]
         raise SetupFailed(f"npm could not fetch {spec}: " + " / ".join(said))
     found = sorted(into.glob("*.tgz"))
     if len(found) != 1:
@@ -258,7 +260,8 @@ def main() -> int:
         record(args.record)
         return 0
     try:
-        fetch(force=args.force)
+        # Said on stderr: `run.py cli ... --json` keeps its output clean on the first run.
+        fetch(force=args.force, say=lambda text: print(text, file=sys.stderr))
     except SetupFailed as error:
         print(f"set-up: the MobileFaceNet face model is not available: {error}", file=sys.stderr)
         return 1

