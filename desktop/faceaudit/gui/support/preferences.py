@@ -17,9 +17,13 @@ MODEL_LABELS = {"mobilefacenet": "MobileFaceNet (finds more of your photos in la
 
 def model_provenance_text() -> str:
     """Where each face model's weights come from, what trained it, and its file's hash, in plain words."""
+    import re
+
     from faceaudit.core.faces.face_models import FaceModel, provenance
 
-    return "\n\n".join(provenance(model).text for model in FaceModel)
+    text = "\n\n".join(provenance(model).text for model in FaceModel)
+    # A hash is one 64-letter word: a narrow window may break it every 16 letters (zero-width spaces).
+    return re.sub(r"[0-9a-f]{64}", lambda m: "\u200b".join(re.findall(".{16}", m.group())), text)
 
 
 def _default_workers() -> int:
