@@ -218,6 +218,19 @@ def tail(data: dict, rows: np.ndarray, labels: np.ndarray, fars=FARS, block: int
     return result, stats
 
 
+#: The goal a default must reach: TAR at FAR 1e-5 and 1e-6.
+GOAL = {"tar_1e-5": 0.85, "tar_1e-6": 0.60}
+
+
+def pick_default(summary: dict) -> str:
+    """The default: of the choices that reach the goal, the one best at FAR 1e-6 (a dataset of millions of
+    faces lives there); when none reaches it, the one best at 1e-5."""
+    reaching = [m for m in summary if all(summary[m][k] >= v for k, v in GOAL.items())]
+    if reaching:
+        return max(reaching, key=lambda m: (summary[m]["tar_1e-6"], summary[m]["tar_1e-5"]))
+    return max(summary, key=lambda m: (summary[m]["tar_1e-5"], summary[m]["tar_1e-6"]))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=int, default=0, help="keep only the first N photos (a quicker, noisier run)")
@@ -270,8 +283,7 @@ def main() -> int:
             mark = " [label error]" if frozenset((first.split("/")[0], second.split("/")[0])) in errors else ""
             named.append(f"{Path(first).stem} ~ {Path(second).stem}{mark}")
         print(f"  {m}: " + "; ".join(named))
-    ranked = sorted(summary, key=lambda m: (summary[m]["tar_1e-5"], summary[m]["tar_1e-6"]), reverse=True)
-    summary["default"] = ranked[0]
+    summary["default"] = pick_default(summary)
     if args.photos:
         summary["subset_photos"] = len(paths)
     print(f"total {time.time() - started:.0f} s (machine shared with other jobs: times are noise)")

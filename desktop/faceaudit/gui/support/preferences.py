@@ -11,8 +11,8 @@ __all__ = ["Preferences", "DETECTOR_LABELS", "MODEL_LABELS", "model_provenance_t
 #: Detector name -> what the person sees: what each finder is like, not what its method is called.
 DETECTOR_LABELS = {"hog": "Fast", "cnn": "Thorough (slow without a graphics card)"}
 #: Face model choice -> what the person sees.
-MODEL_LABELS = {"mobilefacenet": "MobileFaceNet (finds more of your photos in large datasets)",
-                "dlib": "dlib", "both": "Both, fused"}
+MODEL_LABELS = {"both": "Both, fused (finds the most of your photos in large datasets)",
+                "mobilefacenet": "MobileFaceNet", "dlib": "dlib"}
 
 
 def model_provenance_text() -> str:
