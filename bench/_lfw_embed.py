@@ -52,6 +52,17 @@ def _detect(path: str):
     return hog_faces, source, face.chip, face.size, face.sharpness
 
 
+def detections(paths: list[str]):
+    """(i, `_detect`'s result) for each LFW-relative path, in order, from two worker processes."""
+    started = time.time()
+    with get_context("spawn").Pool(2, initializer=_worker_init) as pool:
+        jobs = pool.imap(_detect, [str(LFW / p) for p in paths], chunksize=16)
+        for i, result in enumerate(jobs):
+            yield i, result
+            if (i + 1) % 500 == 0:
+                print(f"  {i + 1}/{len(paths)} photos, {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+
+
 def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.ndarray]:
     """Per photo (LFW-relative path 'Name/Name_0001.jpg'), cached under bench/.cache.
 
@@ -74,7 +85,6 @@ def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.nd
            "plain": np.full((n, 128), np.nan, np.float32), "jittered": np.full((n, 128), np.nan, np.float32)}
     engine = FaceEngine("hog", 1, "onnx")
     pending: list[tuple[int, np.ndarray]] = []
-    started = time.time()
 
     def flush():
         if not pending:
@@ -87,22 +97,13 @@ def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.nd
             out["jittered"][rows] = np.stack([engine.embed_jittered(c[None], jitter, seed=i)[0] for i, c in pending])
         pending.clear()
 
-    with get_context("spawn").Pool(2, initializer=_worker_init) as pool:
-        jobs = pool.imap(_detect, [str(LFW / p) for p in paths], chunksize=16)
-        for i, (hog_faces, source, chip, size, sharpness) in enumerate(jobs):
-            out["hog_faces"][i], out["source"][i], out["size"][i], out["sharpness"][i] = (
-                hog_faces,
-                source,
-                size,
-                sharpness,
-            )
-            if chip is not None:
-                pending.append((i, chip))
-            if len(pending) >= _BATCH:
-                flush()
-            if (i + 1) % 500 == 0:
-                print(f"  {i + 1}/{n} photos, {time.time() - started:.0f} s", file=sys.stderr, flush=True)
-        flush()
+    for i, (hog_faces, source, chip, size, sharpness) in detections(paths):
+        out["hog_faces"][i], out["source"][i], out["size"][i], out["sharpness"][i] = hog_faces, source, size, sharpness
+        if chip is not None:
+            pending.append((i, chip))
+        if len(pending) >= _BATCH:
+            flush()
+    flush()
     CACHE.mkdir(parents=True, exist_ok=True)
     np.savez(target, **out)
     return out

@@ -350,7 +350,7 @@ def compare(label: str, path: Path, person: Person, patterns: Path, expected: se
     missing, extra = sorted(expected - set(found))[:5], sorted(set(found) - expected)[:5]
     print(f"  rows found == rows planted ({len(expected)}): {exact}"
           + ("" if exact else f"; missing {missing}, extra {extra}"))
-    i_wall, i_peak, indexed = faceaudit(path, person.identifiers(), person.later)
+    _wall, i_peak, indexed = faceaudit(path, person.identifiers(), person.later)
     index_found = set(indexed["found"]) == expected and set(indexed["rescan_found"]) == expected | {later}
     print(f"  token index: built in {indexed['index_s']:.1f} s ({indexed['index_bytes'] / 2**20:.0f} MiB), first scan"
           f" through it {indexed['seconds']:.2f} s; after adding one identifier the re-scan took"

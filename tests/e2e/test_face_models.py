@@ -108,7 +108,7 @@ def test_scan_command_takes_each_model_and_says_which_saw_each_candidate(flow, l
                               env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
         # Candidates decided after an earlier scan are listed too, and say which model saw them then.
-        found = [c for c in json.loads(done.stdout) if c["decision"] == "unreviewed"]
+        found = [c for c in json.loads(done.stdout) if c["kind"] == "face" and c["decision"] == "unreviewed"]
         assert found, f"{model}: no candidate"
         assert {c["model"] for c in found} == {model}
     refused = subprocess.run([sys.executable, "-m", "faceaudit.cli", "scan", "lfw", "--model", "arcface"],

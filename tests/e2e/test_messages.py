@@ -250,7 +250,8 @@ def test_a_name_an_e_mail_header_cannot_hold_is_refused_before_anything_is_writt
     photos.mkdir()
     (photos / "a.jpg").write_bytes(b"x")
     assert main(["dataset", "add", str(photos), "--name", "lfw"]) == 0  # a dataset the registry knows
-    assert main(["identity", "set", "--name", _EMAIL_CASES[case], "--email", "jane@example.org"]) == 0
+    assert main(["identity", "set", "--name", _EMAIL_CASES[case], "--email", "jane@example.org", "--country", "DE",
+                 "--region", "DE-BE"]) == 0
     capsys.readouterr()
     out = tmp_path / "letter"
     status, _, err = _in_process(capsys, "letter", "--type", "erasure", "--dataset", "lfw", "--out", f"{out}.pdf",

@@ -89,7 +89,8 @@ def _flow(lfw: Path, dataset: Path, home: Path, env: dict, prefix: tuple[str, ..
     assert found and found[0]["band"] == "strong"
     cli("review", str(found[0]["id"]), "me")
     cli("review", str(found[-1]["id"]), "not-me")
-    cli("identity", "set", "--name", "Jane Doe", "--address", "1 Road\\nTown", "--email", "jane@example.org")
+    cli("identity", "set", "--name", "Jane Doe", "--address", "1 Road\\nTown", "--email", "jane@example.org",
+        "--country", "DE", "--region", "DE-BE")  # a GDPR letter to a US university reaches a sender in the EU
     cli("registry", "link", "lfw-offline", "lfw")
     cli("registry", "edit", "lfw", "contact.email=privacy@example.org")
     letters = home / "letters"

@@ -28,9 +28,10 @@ def test_letters_page_empty_state(window):
 
 
 def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypatch):
-    from faceaudit.core.letters.identity import load_identity
+    from faceaudit.core.letters.identity import load_identity, save_identity
 
     _confirmed_store(store)
+    save_identity(store, country="DE")  # a GDPR letter to a US university reaches a sender in the EU (Art. 3(2))
     window.show_page(LETTERS)
     page = window.letters_page
     assert not page.empty.isVisible()
@@ -53,9 +54,13 @@ def test_letter_to_request_to_reminder(qtbot, window, store, tmp_path, monkeypat
     dialog.country.setText("Germany")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     assert load_identity(store).name == "Jane Doe"
-    assert "all the details" in page.identity.needs.text() and "Jane Doe" in page.preview.text.toPlainText()
+    # UMass publishes no data-protection contact: not "all the details" while the letter prints a placeholder.
+    assert "all the details" not in page.identity.needs.text() and "Jane Doe" in page.preview.text.toPlainText()
+    assert "the recipient's address or e-mail" in page.identity.needs.text()
 
     form.recipient_email.setText("privacy@example.org")
+    page.update_preview()
+    assert "all the details" in page.identity.needs.text()
     with qtbot.waitSignal(page.letter_saved, timeout=30_000):
         assert page.save_to("pdf", tmp_path / "erasure.pdf") is not None  # in the background: crops may be read
     assert page.last_saved is not None and (tmp_path / "erasure.pdf").is_file()

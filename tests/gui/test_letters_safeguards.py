@@ -75,10 +75,22 @@ def test_platform_access_and_developer_erasure_without_a_dataset(qtbot, window, 
 
     form.select_organisation("Clarifai")
     form.set_letter("developer-erasure", "de", "gdpr")
-    assert form.via.isVisible() and form.via.currentData() == "okcupid"
+    # The public report is cited, but an account is stated only once the person names the platform.
+    assert form.via.isVisible() and form.via.currentData() is None
+    form.account.clear()
     page.update_preview()
     preview = page.preview.text.toPlainText()
     assert "Art. 17 DSGVO" in preview and "damit trainierten Modelle" in preview and "OkCupid" in preview
+    assert "Ich hatte ein Konto bei" not in preview
+    form.via.setCurrentIndex(form.via.findData("okcupid"))
+    page.update_preview()
+    assert "Ich hatte ein Konto bei OkCupid" in page.preview.text.toPlainText()
+    form.collected.setText("2014")  # the GDPR did not apply then: no Art. 14 duty is claimed
+    page.update_preview()
+    assert "nicht bei mir erhoben" not in page.preview.text.toPlainText()
+    form.collected.setText("next year")
+    page.update_preview()
+    assert "YYYY" in page.notice.text()
 
 
 def test_sent_by_and_what_a_reply_said(qtbot, window, store, tmp_path):

@@ -15,13 +15,15 @@ def _decisions() -> dict[str, str]:
 
 def test_grid_shows_face_crops_grouped_by_band(review_window):
     page = review_window.review_page
-    shown = page.shown()
+    shown = [c for c in page.shown() if c.kind == "face"]
     bands = [c.band for c in shown]
     assert bands == sorted(bands, key=["strong", "possible", "weak"].index)  # grouped, strongest first
     assert bands.count("strong") == 5 and "weak" in bands
-    assert {key for key in page.grid._headers} == set(bands)
+    assert {key for key in page.grid._headers} == set(bands) | {"identities"}  # the person's folder, after them
     assert "Strong" in page.grid._headers["strong"].text() and "(5)" in page.grid._headers["strong"].text()
     for card in page.grid.cards():
+        if card.candidate.kind != "face":
+            continue
         assert card.image is not None and not card.image.isNull()  # the crop, cut in the background
         assert 0.5 < card.image.width() / card.image.height() < 2
         assert card.accessibleName().startswith("lfw-people: ")
@@ -165,3 +167,26 @@ def test_faces_grow_with_the_window(qtbot, review_window):
         assert card.geometry().right() <= grid.viewport().width()
     geometries = [card.geometry() for card in grid.cards()]
     assert not any(a.intersects(b) for n, a in enumerate(geometries) for b in geometries[n + 1:])
+
+
+def test_an_identity_card_decides_its_close_photos_together(qtbot, review_window):
+    page, grid = review_window.review_page, review_window.review_page.grid
+    identities = [c for c in page.shown() if c.kind == "identity"]
+    assert [c.label for c in identities] == ["Al_Gore"]  # the person's folder; no stranger's is close as a whole
+    identity = identities[0]
+    assert identity.band in ("strong", "possible") and 3 <= identity.close <= identity.photos == 5
+    assert page.shown()[-1].ref == identity.ref and "(1)" in grid._headers["identities"].text()
+    card = grid.card(identity.ref)
+    assert card.accessibleName() == "lfw-people: identity Al_Gore"
+    assert f"{identity.close} of its 5 photos are close to yours" in card.toolTip()
+    page.select(identity.ref)
+    assert "identity Al_Gore: " in page.panel.empty.text() and page.panel.empty.isVisible()
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Y)
+    keys = {c.id: c.key for c in page.shown() if c.kind == "face"}
+    decided = _decisions()
+    assert {decided[keys[m]] for m in identity.match_ids} == {"me"}
+    assert {k.split("/")[0] for k, d in decided.items() if d == "me"} == {"Al_Gore"}
+    assert next(c for c in page.shown() if c.kind == "identity").decision == "me"
+    qtbot.keyClick(grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert set(_decisions().values()) == {"unreviewed"}

@@ -55,16 +55,22 @@ def store_with_matches() -> Store:
     return store
 
 
-def write_letter(store, kind, dataset, lang, pdf, *, text_path=None, eml_path=None, track=True, **choice):
-    """Save a letter through the one pipeline (what `faceaudit letter` does): a LetterChoice, then `save`."""
+def write_letter(store, kind, dataset, lang, pdf, *, text_path=None, eml_path=None, track=True,
+                 allow_placeholder=True, **choice):
+    """Save a letter through the one pipeline (what `faceaudit letter` does): a LetterChoice, then `save`.
+
+    Most tests are about the letter, not its address: a recipient without a published address is
+    allowed here unless the test asks otherwise (`save` refuses it by default).
+    """
     from faceaudit.core.letters.pipeline import LetterChoice, save
 
     return save(store, LetterChoice(kind=kind, dataset=dataset, lang=lang, **choice), pdf=pdf, text=text_path,
-                eml=eml_path, track=track)
+                eml=eml_path, track=track, allow_placeholder=allow_placeholder)
 
 
 def write_follow_up(store, request_id, pdf, *, today=None, text_path=None, eml_path=None):
     """Draft the reminder or complaint for a request (what `faceaudit requests follow-up` does)."""
     from faceaudit.core.letters.pipeline import follow_up_choice, save
 
-    return save(store, follow_up_choice(store, request_id, today=today), pdf=pdf, text=text_path, eml=eml_path)
+    return save(store, follow_up_choice(store, request_id, today=today), pdf=pdf, text=text_path, eml=eml_path,
+                allow_placeholder=True)

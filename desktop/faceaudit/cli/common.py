@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import TYPE_CHECKING
 
+from faceaudit.cli.hints import Step, command, hint_for_action
 from faceaudit.core.datasets.states import DatasetState
+from faceaudit.core.errors import Action
 from faceaudit.core.letters.types import Law, LetterKind
-from faceaudit.core.storage.store import Store
+from faceaudit.core.storage.store import Store  # here: `faceaudit --help` needs no database library
+
+if TYPE_CHECKING:
+    from faceaudit.core.storage.store import Store
 
 __all__ = ["open_store", "parse_date", "lines", "print_saved", "shown", "see_hint", "LETTER_TYPES", "LAWS"]
 
@@ -54,8 +60,6 @@ def lines(text: str | None) -> str:
 
 def print_saved(saved) -> None:
     """Say what a saved letter wrote, what it tracks, and what is still missing (with the command for it)."""
-    from faceaudit.cli.hints import hint_for_action
-
     for path in saved.paths:
         print(shown(f"wrote {path}"))
     letter = saved.letter
@@ -63,7 +67,7 @@ def print_saved(saved) -> None:
           "in the annex" + (f"; answer due {letter.deadline}" if letter.deadline else ""))
     if saved.request_id:
         print(f"tracked as request {saved.request_id} (draft): once sent, run "
-              f"faceaudit requests update {saved.request_id} --sent YYYY-MM-DD --channel email|post|web-form")
+              + command(Step.MARK_SENT, id=saved.request_id))
     for note in saved.notes:
         hint = hint_for_action(note.action, note.subject)
         print(shown(f"note: {note.message}" + (f" ({hint})" if hint else "")))
@@ -75,5 +79,5 @@ def see_hint(name: str, state: str | None) -> str:
     if state is None:
         return ""
     if state in (DatasetState.NEW, DatasetState.INDEXING):
-        return f" (to finish: faceaudit index {shown(name)})"
-    return f" (see: faceaudit dataset errors {shown(name)})"
+        return f" ({hint_for_action(Action.INDEX_DATASET, shown(name))})"
+    return f" (see: {command(Step.DATASET_ERRORS, name=shown(name))})"

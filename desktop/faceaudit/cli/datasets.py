@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import sys
+from itertools import groupby
 
 from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.cli.hints import Step, command
+from faceaudit.core.datasets.catalog import add_dataset, dataset_errors, get_dataset, list_datasets, remove_dataset
+from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.datasets.ledger import human_size
+from faceaudit.core.datasets.lists import list_files
+from faceaudit.core.datasets.sources.forms import plural_of
 from faceaudit.core.datasets.states import Aligned, DatasetState
 
 #: How the command line names each dataset state.
@@ -45,8 +52,10 @@ def register(commands) -> None:
     ds_add.set_defaults(handler=_dataset_add)
     ds_list = ds_commands.add_parser("list", help="list datasets", description="List datasets with their counts.")
     ds_list.set_defaults(handler=_dataset_list)
-    ds_errors = ds_commands.add_parser("errors", help="files that could not be indexed",
-                                       description="List a dataset's files that could not be indexed, with reasons.")
+    ds_errors = ds_commands.add_parser("errors", help="what of a dataset was not read, and why",
+                                       description="List what of a dataset was not read, grouped by what it is: "
+                                                   "files no reader takes and items that could not be indexed, "
+                                                   "each with its reason.")
     ds_errors.add_argument("name", help="dataset name")
     ds_errors.add_argument("--unavailable", action="store_true",
                            help="instead: files that could not be read this time (kept; read again at the next index)")
@@ -57,27 +66,23 @@ def register(commands) -> None:
     ds_remove.set_defaults(handler=_dataset_remove)
 
 def _dataset_add(args) -> int:
-    from faceaudit.core.datasets.catalog import add_dataset
-
     info = add_dataset(open_store(), args.path, args.name, args.labels, aligned=args.aligned, columns=args.columns)
-    if info.kind == "link-list":
+    if info.kind == DatasetKind.LINK_LIST:
         print(f"added dataset {shown(info.name)!r} (a list of links: {shown(info.path)}); search it for your "
-              f"identifiers (faceaudit me id add ...) with: faceaudit scan {shown(info.name)}")
+              f"identifiers ({command(Step.ADD_IDENTIFIERS)}) with: {command(Step.SCAN, name=shown(info.name))}")
         return 0
-    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: faceaudit index"
-          f" {shown(info.name)}")
+    print(f"added dataset {shown(info.name)!r} ({info.kind}: {shown(info.path)}); now run: "
+          + command(Step.INDEX, name=shown(info.name)))
     return 0
 
 
 def _dataset_list(args) -> int:
-    from faceaudit.core.datasets.catalog import list_datasets
-
     store = open_store()
     datasets = list_datasets(store)
     if not datasets:
-        print("no datasets yet: faceaudit dataset add PATH --name NAME")
+        print("no datasets yet: " + command(Step.ADD_DATASET))
     for d in datasets:
-        if d.kind == "link-list":
+        if d.kind == DatasetKind.LINK_LIST:
             print(_list_line(store, d))
         else:
             unavailable = f", {d.unavailable} unavailable" if d.unavailable else ""
@@ -89,24 +94,30 @@ def _dataset_list(args) -> int:
 
 
 def _dataset_errors(args) -> int:
-    from faceaudit.core.datasets.catalog import dataset_errors, get_dataset
-
     store = open_store()
     errors = dataset_errors(store, args.name, unavailable=args.unavailable)
-    for row in errors:
-        print(f"{shown(row['key'])}: {shown(row['reason'])}")
-    gaps = get_dataset(store, args.name).gaps
+    if args.unavailable:
+        for row in errors:
+            print(f"{shown(row['key'])}: {shown(row['reason'])}")
+    else:  # the ledger's not-read part, by what the files are, then each file with why
+        for form, rows in groupby(sorted(errors, key=lambda row: row["form"]), key=lambda row: row["form"]):
+            rows = list(rows)
+            print(f"{shown(plural_of(form))} ({len(rows):,} file(s), {human_size(sum(r['size'] or 0 for r in rows))}):")
+            for row in rows:
+                print(f"  {shown(row['key'])}: {shown(row['reason'])}")
+    info = get_dataset(store, args.name)
+    gaps = info.gaps
     for prefix, reason in gaps:
         print(f"{shown(prefix) or '(the whole dataset)'}: could not be listed: {shown(reason)}")
     parts = f", {len(gaps)} part(s) could not be listed" if gaps else ""
     what = "could not be read this time" if args.unavailable else "could not be indexed"
+    if not args.unavailable and info.ledger.files_not_read > info.errors:  # files beside the items too
+        what = f"not read ({info.ledger.summary().removeprefix('partly read: ')})"
     print(f"{len(errors)} file(s) {what}{parts}", file=sys.stderr)
     return 0
 
 
 def _dataset_remove(args) -> int:
-    from faceaudit.core.datasets.catalog import remove_dataset
-
     removed = remove_dataset(open_store(), args.name)
     decided = sum(removed.decisions.values())
     print(f"removed dataset {shown(args.name)!r} with its index ({removed.faces} faces), {removed.candidates}"
@@ -115,8 +126,6 @@ def _dataset_remove(args) -> int:
 
 
 def _list_line(store, d) -> str:
-    from faceaudit.core.datasets.lists import list_files
-
     files = list_files(store, d.id)
     rows = sum(f.rows or 0 for f in files)
     state = "not searched yet" if d.done == 0 and not d.errors else (

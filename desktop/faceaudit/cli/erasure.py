@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceaudit.cli.common import open_store, shown
+from faceaudit.cli.hints import Step, command
 
 __all__ = ["register"]
 
@@ -21,7 +22,7 @@ def _verify_erasure(args) -> int:
 
     report = verify_erasure(open_store(), args.old, args.new)
     if not report.new_fully_indexed:
-        print(shown(f"note: {args.new} is not fully indexed; run faceaudit index {args.new}"))
+        print(shown(f"note: {args.new} is not fully indexed; run {command(Step.INDEX, name=args.new)}"))
     for f in report.findings:
         where = f" -> {f.new_key}" if f.new_key else ""
         dist = f" (distance {f.distance:.3f})" if f.distance is not None else ""

@@ -1,16 +1,69 @@
-"""What the command line suggests for each kind of error: the command that fixes it."""
+"""Every command line the CLI prints: the next step after a result (`command`), the fix for an error (`hint_for`).
+
+One place, so a renamed command or option is changed once (tests/test_words.py finds a command line
+typed anywhere else in cli/, and tests/test_docs.py checks the docs' against the parser).
+"""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from faceaudit.core.errors import Action, FaceAuditError
 
-__all__ = ["hint_for", "hint_for_action"]
+__all__ = ["Step", "command", "hint_for", "hint_for_action"]
+
+
+class Step(StrEnum):
+    """A next step the CLI names after a result; `command` gives its command line."""
+
+    ADD_REFERENCE = "add-reference"
+    CONFIRM_REFERENCE = "confirm-reference"
+    ADD_IDENTIFIER = "add-identifier"
+    ADD_IDENTIFIERS = "add-identifiers"
+    HASH_PHOTOS = "hash-photos"
+    ADD_DATASET = "add-dataset"
+    INDEX = "index"
+    SCAN = "scan"
+    DATASET_ERRORS = "dataset-errors"
+    UNAVAILABLE_ITEMS = "unavailable-items"
+    WRITE_LETTER = "write-letter"
+    MARK_SENT = "mark-sent"
+    FOLLOW_UP = "follow-up"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+    IMPORT_PARTS = "import-parts"
+
+
+_COMMANDS = {
+    Step.ADD_REFERENCE: "faceaudit me add PHOTO",
+    Step.CONFIRM_REFERENCE: "faceaudit me confirm {id}",
+    Step.ADD_IDENTIFIER: 'faceaudit me id add flickr:USERNAME (or a photo address, name:"First Last", ...)',
+    Step.ADD_IDENTIFIERS: "faceaudit me id add ...",
+    Step.HASH_PHOTOS: "faceaudit me hashes",
+    Step.ADD_DATASET: "faceaudit dataset add PATH --name NAME",
+    Step.INDEX: "faceaudit index {name}",
+    Step.SCAN: "faceaudit scan {name}",
+    Step.DATASET_ERRORS: "faceaudit dataset errors {name}",
+    Step.UNAVAILABLE_ITEMS: "faceaudit dataset errors {name} --unavailable",
+    Step.WRITE_LETTER: "faceaudit letter --type erasure --dataset NAME --out letter.pdf",
+    Step.MARK_SENT: "faceaudit requests update {id} --sent YYYY-MM-DD --channel email|post|web-form",
+    Step.FOLLOW_UP: "faceaudit requests follow-up {id}",
+    Step.LOCK: "faceaudit lock",
+    Step.UNLOCK: "faceaudit unlock",
+    Step.IMPORT_PARTS: "faceaudit index import {name} PARTS_DIR",
+}
+
+
+def command(step: Step, **fields) -> str:
+    """The command line of a next step, its fields (`name`, `id`) filled in."""
+    return _COMMANDS[step].format(**fields)
+
 
 _HINTS = {
-    Action.ADD_REFERENCE: "add a photo of yourself: faceaudit me add PHOTO",
-    Action.ADD_DATASET: "add one: faceaudit dataset add PATH --name NAME",
-    Action.INDEX_DATASET: "index it: faceaudit index {subject}",
-    Action.UNLOCK: "run: faceaudit unlock",
+    Action.ADD_REFERENCE: "add a photo of yourself: " + _COMMANDS[Step.ADD_REFERENCE],
+    Action.ADD_DATASET: "add one: " + _COMMANDS[Step.ADD_DATASET],
+    Action.INDEX_DATASET: "to finish: " + _COMMANDS[Step.INDEX].format(name="{subject}"),
+    Action.UNLOCK: "run: " + _COMMANDS[Step.UNLOCK],
     Action.SET_IDENTITY: "run: faceaudit identity set --name NAME --email ADDRESS",
     Action.REVIEW_MATCHES: "scan, then confirm matches: faceaudit scan; faceaudit review ID me",
     Action.SET_SENT_DATE: "once it is sent: faceaudit requests update {subject} --sent YYYY-MM-DD",
@@ -32,6 +85,8 @@ _HINTS = {
                                    "or name the recipient: --recipient-name NAME [--recipient-address ...]",
     Action.SET_RESIDENCE: "run: faceaudit identity set --country CODE [--region CODE], "
                           "e.g. --country DE --region DE-BE",
+    Action.SET_UP_CLUSTER: "install the cluster extra (pip install 'faceaudit[cluster]'), and check the cluster's"
+                           " address with: ray status --address ADDRESS",
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faceaudit.cli.common import lines, open_store, shown
+from faceaudit.core.letters.identity import load_identity, residence_name, save_identity
 
 __all__ = ["register"]
 
@@ -25,8 +26,6 @@ def register(commands) -> None:
     i_show.set_defaults(handler=_identity_show)
 
 def _identity_set(args) -> int:
-    from faceaudit.core.letters.identity import residence_name, save_identity
-
     who = save_identity(open_store(), name=args.name, address=lines(args.address) if args.address else None,
                         email=args.email, country=args.country, region=args.region)
     residence = residence_name(who.country, who.region) or "(no country)"
@@ -36,8 +35,6 @@ def _identity_set(args) -> int:
 
 
 def _identity_show(args) -> int:
-    from faceaudit.core.letters.identity import load_identity
-
     who = load_identity(open_store())
     for label, value in (("name", who.name), ("address", " / ".join(who.address_lines())), ("email", who.email),
                          ("country", who.country), ("region", who.region)):

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from faceaudit.cli.common import open_store, see_hint
-from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine
+import argparse
+
+from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.cli.hints import Step, command
+from faceaudit.cli.progress import ProgressBar
+from faceaudit.core.datasets.catalog import DatasetState, get_dataset
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
+from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
 __all__ = ["register"]
@@ -14,7 +20,9 @@ def register(commands) -> None:
     """Add the index command(s) to the `faceaudit` parser."""
     index = commands.add_parser("index", help="find and embed every face of a dataset",
                                 description="Index datasets (all, or one by name). Resumes where it stopped.")
-    index.add_argument("name", nargs="?", help="dataset name (default: every dataset)")
+    index.add_argument("name", nargs="?", help="dataset name (default: every dataset); `import` brings index parts"
+                       " home: faceaudit index import NAME PARTS_DIR")
+    index.add_argument("more", nargs="*", metavar="NAME PARTS_DIR", help=argparse.SUPPRESS)
     index.add_argument("--workers", type=int, help="worker processes (default: one per CPU core)")
     index.add_argument("--detector", choices=list(Detector),
                        help="hog: fast (default); cnn: finds more faces, slow without a GPU")
@@ -27,13 +35,21 @@ def register(commands) -> None:
                        help="face model(s) to embed with: dlib, mobilefacenet or both (dlib's numbers are always made;"
                             " mobilefacenet and both add MobileFaceNet's, to old faces too; default: the one chosen in"
                             " Settings, else the best measured)")
+    index.add_argument("--cluster", nargs="?", const="", metavar="ADDRESS",
+                       help="index on a Ray cluster (the 'cluster' extra; a local Ray when no address is given),"
+                       " one task per shard, each part imported as it finishes")
+    index.add_argument("--parts", metavar="DIR", help="where the cluster writes index parts (default: index-parts/ID"
+                       " in the data folder; with a remote cluster, a folder both it and this machine reach)")
+    index.add_argument("--passphrase-stdin", action="store_true",
+                       help="seal the index parts with a passphrase read from stdin (or open sealed ones)")
     index.set_defaults(handler=_index)
 
 def _index(args) -> int:
-    from faceaudit.cli.common import shown
-    from faceaudit.cli.progress import ProgressBar
-    from faceaudit.core.datasets.catalog import DatasetState, get_dataset
-    from faceaudit.core.datasets.indexing import check_workers, index_dataset, settings_for_all, settings_with
+    if args.name == "import" or args.cluster is not None:
+        from faceaudit.cli.cluster import run_cluster
+
+        return run_cluster(args)
+    from faceaudit.core.datasets.indexing import Phase, check_workers, index_dataset, settings_for_all, settings_with
 
     store = open_store()
     check_workers(args.workers)
@@ -50,12 +66,12 @@ def _index(args) -> int:
         bar = ProgressBar(f"indexing {shown(name)}")
         last = None
         for last in index_dataset(store, name, settings, workers=args.workers, model=args.model):
-            if last.phase != "listing":
+            if last.phase != Phase.LISTING:
                 bar.update(last.done, last.total, last.rate, last.eta_seconds,
                            f"{last.faces} faces, {last.errors} errors")
         bar.close()
         info = get_dataset(store, name)
-        if info.kind == "link-list":
+        if info.kind == DatasetKind.LINK_LIST:
             print(f"{shown(name)}: {last.total - last.errors}/{last.total} list file(s) indexed, {last.errors} refused"
                   " (later scans read only the parts where an identifier can be)")
         else:
@@ -65,7 +81,7 @@ def _index(args) -> int:
             print(f"  could not be read this time: {shown(reason)}")
         if last.unavailable:
             print(f"  {last.unavailable} item(s) could not be read this time; they keep their faces and your decisions,"
-                  f" and are read again at the next index (see: faceaudit dataset errors {shown(name)} --unavailable)")
+                  f" and are read again at the next index (see: {command(Step.UNAVAILABLE_ITEMS, name=shown(name))})")
         if info.state not in (DatasetState.READY, DatasetState.INDEXING):
             print(f"  not really checked: {shown(info.reason)}{see_hint(name, info.state)}")
     return 0

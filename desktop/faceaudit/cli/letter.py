@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from faceaudit.cli.common import LAWS, LETTER_TYPES, lines, open_store, parse_date, print_saved
+from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.letters.requests import get_request
 
 __all__ = ["register"]
 
@@ -25,6 +27,10 @@ def register(commands) -> None:
     letter.add_argument("--via", metavar="PLATFORM",
                         help="developer-erasure: the platform where you had the account (default: the one the "
                         "registry says the developer got photos from)")
+    letter.add_argument("--collected", default="", metavar="YYYY[-MM[-DD]]",
+                        help="when the recipient got your photos: duties that did not exist then are not claimed "
+                        "(Art. 13/14 GDPR before 25 May 2018; the CCPA's look-back); default: not known, nothing "
+                        "assumed")
     letter.add_argument("--lang", default="en", help="letter language: en, de or any folder in resources/letters")
     letter.add_argument("--law", choices=LAWS,
                         help="gdpr, uk-gdpr, ccpa, ftc or bipa (default: the one of your residence)")
@@ -57,10 +63,8 @@ def register(commands) -> None:
 
 
 def _letter(args) -> int:
-    from faceaudit.core.errors import FaceAuditError
     from faceaudit.core.letters.compose import LetterError, Recipient
     from faceaudit.core.letters.pipeline import LetterChoice, follow_up_choice, original_of, save
-    from faceaudit.core.letters.requests import get_request
 
     if not (args.dataset or args.to):
         raise LetterError("name what the letter is about: --dataset NAME (a dataset) or --to ORGANISATION "
@@ -84,7 +88,7 @@ def _letter(args) -> int:
                           via=args.via, lang=args.lang, law=args.law, recipient=recipient, include_crops=args.crops,
                           include_references=args.my_photos, details=lines(args.details), on=args.date,
                           original=original, parent_id=args.request, ground=ground, channel=args.channel,
-                          match_ids=matches)
+                          match_ids=matches, collected=args.collected)
     saved = save(store, choice, pdf=args.out, text=args.text, eml=args.eml, track=not args.no_track)
     print_saved(saved)
     return 0

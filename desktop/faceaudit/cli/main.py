@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sqlite3
 import sys
 
 from faceaudit import __version__
@@ -11,7 +10,10 @@ from faceaudit.cli import datasets, erasure, identity, indexing, letter, me, reg
 from faceaudit.cli.common import shown
 from faceaudit.cli.hints import hint_for
 from faceaudit.core.errors import FaceAuditError
+from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import DataLocked, is_locked
+from faceaudit.core.storage.faults import Fault, sort_error
+from faceaudit.core.storage.lock_journal import finish_interrupted
 
 __all__ = ["main", "build_parser"]
 
@@ -47,23 +49,32 @@ def main(argv: list[str] | None = None) -> int:
         _finish_interrupted_lock()
         if args.command not in _WHILE_LOCKED and is_locked():
             raise DataLocked()
-        return args.handler(args) or 0
-    except FaceAuditError as exc:
-        return _refused(exc)
-    except (sqlite3.Error, OSError) as exc:
-        from faceaudit.core.storage.problems import explain
-
-        problem = explain(exc)
-        if problem is not None:
-            return _refused(problem)
-        if isinstance(exc, OSError):  # a file or folder the command was given: the person can act on it
-            where = f" {exc.filename}" if exc.filename else ""
-            print(shown(f"faceaudit: could not use{where}: {exc.strerror or exc}"), file=sys.stderr)
-            return 2
-        raise  # a database error that is not the disk's nor the file's: a bug, its traceback is for the report
+        status = args.handler(args) or 0
+        sys.stdout.flush()  # a reader that went away (`| head`) is noticed here, not at exit
+        return status
+    except BrokenPipeError:  # `faceaudit requests list | head`: the reader has all it wanted
+        _quiet_stdout()
+        return 0
     except KeyboardInterrupt:
         print("\nfaceaudit: stopped; work done so far is saved", file=sys.stderr)
         return 130
+    except Exception as exc:
+        fault, error = sort_error(exc)  # the one place that sorts errors (core/storage/faults.py)
+        if fault is Fault.BUG:
+            raise  # its traceback is for the report
+        if isinstance(error, FaceAuditError):
+            return _refused(error)
+        where = f" {error.filename}" if error.filename else ""  # a file or folder the command was given
+        print(shown(f"faceaudit: could not use{where}: {error.strerror or error}"), file=sys.stderr)
+        return 2
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not report the closed pipe again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _refused(error: FaceAuditError) -> int:
@@ -76,9 +87,6 @@ def _refused(error: FaceAuditError) -> int:
 
 def _finish_interrupted_lock() -> None:
     """A lock or unlock cut off earlier is finished or undone before anything else; say which copy is good."""
-    from faceaudit.core.storage import paths
-    from faceaudit.core.storage.lock_journal import finish_interrupted
-
     home = paths.data_home(create=False)
     if home.is_dir():
         message = finish_interrupted(home / "faceaudit.db")

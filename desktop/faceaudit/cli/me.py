@@ -5,6 +5,15 @@ from __future__ import annotations
 import sys
 
 from faceaudit.cli.common import open_store, shown
+from faceaudit.cli.hints import Step, command
+from faceaudit.core.matching.identifiers import (
+    IdentifierError,
+    IdentifierSource,
+    add_identifier,
+    add_photo_hashes,
+    list_identifiers,
+    remove_identifier,
+)
 
 __all__ = ["register"]
 
@@ -81,7 +90,7 @@ def _me_add(args) -> int:
         ))
         if not face.matching:
             print(f"  face {face.id} does not look like your other reference faces: it is not used until you "
-                  f"confirm it is you (faceaudit me confirm {face.id})")
+                  f"confirm it is you ({command(Step.CONFIRM_REFERENCE, id=face.id)})")
     return status
 
 
@@ -90,13 +99,13 @@ def _me_list(args) -> int:
 
     faces = list_references(open_store())
     if not faces:
-        print("no reference photos yet: faceaudit me add PHOTO")
+        print("no reference photos yet: " + command(Step.ADD_REFERENCE))
     for face in faces:
         print(shown(
             f"{face.id:>4}  {face.name}  {face.size} px  added {face.added[:10]}"
             + (f"  ({face.hint})" if face.hint else "")
-            + ("" if face.matching else "  [does not look like your other faces: not used; faceaudit me confirm "
-               f"{face.id}]")
+            + ("" if face.matching else "  [does not look like your other faces: not used; "
+               f"{command(Step.CONFIRM_REFERENCE, id=face.id)}]")
         ))
     return 0
 
@@ -110,8 +119,6 @@ def _me_remove(args) -> int:
 
 
 def _id_add(args) -> int:
-    from faceaudit.core.matching.identifiers import IdentifierError, add_identifier
-
     store, status = open_store(), 0
     for text in args.identifiers:
         try:
@@ -125,33 +132,27 @@ def _id_add(args) -> int:
 
 
 def _id_list(args) -> int:
-    from faceaudit.core.matching.identifiers import list_identifiers
-
     found = list_identifiers(open_store())
     if not found:
-        print("no identifiers yet: faceaudit me id add flickr:USERNAME (or a photo address, name:\"First Last\", ...)")
-    typed = [i for i in found if i.source == "typed"]
+        print("no identifiers yet: " + command(Step.ADD_IDENTIFIER))
+    typed = [i for i in found if i.source == IdentifierSource.TYPED]
     for identifier in typed:
         print(f"{identifier.id:>4}  {identifier.kind:<15} {shown(identifier.label)}")
-    folder = [i for i in found if i.source == "photo-hashes"]
+    folder = [i for i in found if i.source == IdentifierSource.PHOTO_HASHES]
     if folder:
-        print(f"      {len(folder) // 2} photo(s) hashed with `faceaudit me hashes` (SHA-256 and MD5 each)")
-    for identifier in (i for i in found if i.source == "reference-photo"):
+        print(f"      {len(folder) // 2} photo(s) hashed with `{command(Step.HASH_PHOTOS)}` (SHA-256 and MD5 each)")
+    for identifier in (i for i in found if i.source == IdentifierSource.REFERENCE_PHOTO):
         print(f"      {identifier.kind:<15} {shown(identifier.label)}: {identifier.value}")
     return 0
 
 
 def _id_remove(args) -> int:
-    from faceaudit.core.matching.identifiers import remove_identifier
-
     remove_identifier(open_store(), args.id)
     print(f"removed identifier {args.id}")
     return 0
 
 
 def _me_hashes(args) -> int:
-    from faceaudit.core.matching.identifiers import add_photo_hashes
-
     last = None
     for last in add_photo_hashes(open_store(), args.folder):
         pass

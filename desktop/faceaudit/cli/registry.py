@@ -6,6 +6,17 @@ import json
 import sys
 
 from faceaudit.cli.common import lines, open_store, shown
+from faceaudit.core.letters.registry import (
+    RegistryError,
+    add_entry,
+    edit_entry,
+    find_entry,
+    link_dataset,
+    list_entries,
+    local_path,
+    repair_local,
+    reset_entry,
+)
 
 __all__ = ["register"]
 
@@ -47,8 +58,6 @@ def register(commands) -> None:
     g_link.set_defaults(handler=_registry_link)
 
 def _registry_list(args) -> int:
-    from faceaudit.core.letters.registry import list_entries
-
     for e in list_entries():
         contact = "contact known" if e.has_contact else "no public contact"
         kind = "" if e.entry_kind == "dataset" else f" [{e.entry_kind}]"
@@ -58,8 +67,6 @@ def _registry_list(args) -> int:
 
 
 def _registry_show(args) -> int:
-    from faceaudit.core.letters.registry import find_entry
-
     e = find_entry(args.name)
     if args.json:
         print(json.dumps(e.as_dict(), indent=1, ensure_ascii=False))
@@ -71,14 +78,27 @@ def _registry_show(args) -> int:
         elif key == "contact":
             for sub, text in value.items():
                 print(shown(f"contact.{sub}: {text or '(not publicly known)'}"))
+        elif key == "events":
+            for event in value:
+                source = event.get("source", {})
+                print(shown(f"event: {event.get('year') or '?'} {event.get('kind', '')}: {event.get('text', '')} "
+                            f"[{source.get('title', '')} {source.get('url', '')}]"))
+        elif key == "controllers":
+            for controller in value:
+                print(shown(f"controller for {controller.get('region', '?')}: {controller.get('custodian', '')} "
+                            f"({controller.get('custodian_country', '?')}); source: "
+                            f"{controller.get('source', {}).get('url', '')}"))
+        elif isinstance(value, dict):
+            for sub, text in value.items():
+                print(shown(f"{key}.{sub}: {text}"))
+        elif isinstance(value, list):
+            print(shown(f"{key}: {', '.join(str(item) for item in value)}"))
         else:
             print(shown(f"{key}: {', '.join(value) if isinstance(value, list) else value}"))
     return 0
 
 
 def _pairs(changes: list[str]) -> dict[str, str]:
-    from faceaudit.core.letters.registry import RegistryError
-
     out = {}
     for change in changes:
         key, sep, value = change.partition("=")
@@ -89,8 +109,6 @@ def _pairs(changes: list[str]) -> dict[str, str]:
 
 
 def _registry_edit(args) -> int:
-    from faceaudit.core.letters.registry import edit_entry
-
     _repair()  # an edit repairs a damaged local.json first: what can be read is kept, the file set aside
     e = edit_entry(args.name, _pairs(args.changes))
     print(shown(f"{e.id}: corrected {', '.join(e.corrected)} (stored in your data folder)"))
@@ -105,8 +123,6 @@ def _registry_repair(args) -> int:
 
 def _repair() -> bool:
     """Repair a damaged local.json, saying what was kept aside; True when there was something to repair."""
-    from faceaudit.core.letters.registry import local_path, repair_local
-
     kept, dropped = repair_local()
     if kept is None:
         return False
@@ -117,24 +133,18 @@ def _repair() -> bool:
 
 
 def _registry_add(args) -> int:
-    from faceaudit.core.letters.registry import add_entry
-
     e = add_entry(args.id, args.name, args.source, **_pairs(args.changes))
     print(shown(f"added {e.id}: {e.name}"))
     return 0
 
 
 def _registry_reset(args) -> int:
-    from faceaudit.core.letters.registry import reset_entry
-
     reset_entry(args.name)
     print(shown(f"{args.name}: local corrections dropped"))
     return 0
 
 
 def _registry_link(args) -> int:
-    from faceaudit.core.letters.registry import link_dataset
-
     e = link_dataset(open_store(), args.dataset, args.entry)
     print(shown(f"dataset {args.dataset!r} is {e.name} ({e.id})"))
     return 0

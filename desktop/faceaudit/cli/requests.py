@@ -6,7 +6,22 @@ import argparse
 from datetime import date
 
 from faceaudit.cli.common import LAWS, LETTER_TYPES, open_store, parse_date, print_saved, shown
-from faceaudit.core.letters.requests import ANSWER_GROUNDS, REFUSAL_GROUNDS, REPLY_STATUSES, Channel, Status
+from faceaudit.cli.hints import Step, command
+from faceaudit.core.letters.calendar_ics import write_deadlines_ics
+from faceaudit.core.letters.requests import (
+    ANSWER_GROUNDS,
+    REFUSAL_GROUNDS,
+    REPLY_STATUSES,
+    Channel,
+    RequestError,
+    Status,
+    add_reply,
+    add_request,
+    get_request,
+    list_requests,
+    replies,
+    update_request,
+)
 
 __all__ = ["register"]
 
@@ -33,6 +48,9 @@ def register(commands) -> None:
     r_add.add_argument("--lang", default="en", help="language of the letter")
     r_add.add_argument("--sent", type=parse_date, help="the day it was sent (sets the deadline)")
     r_add.add_argument("--notes", default="", help="notes")
+    r_add.add_argument("--reference", default="", help="the reference your letter printed, which a reminder cites")
+    r_add.add_argument("--to", dest="organisation", metavar="ORGANISATION",
+                       help="the platform or developer it went to (registry id)")
     r_add.set_defaults(handler=_requests_add)
     r_upd = req.add_parser("update", help="change status, sent date, extension or add a note",
                            description="Update a request; the deadline follows the sent date and extension.")
@@ -71,21 +89,17 @@ def register(commands) -> None:
     r_ics.set_defaults(handler=_requests_ics)
 
 def _requests_list(args) -> int:
-    from faceaudit.core.letters.requests import list_requests
-
     records = list_requests(open_store())
     if not records:
-        print("no requests yet: faceaudit letter --type erasure --dataset NAME --out letter.pdf")
+        print("no requests yet: " + command(Step.WRITE_LETTER))
     for r in records:
-        flag = f"  OVERDUE: faceaudit requests follow-up {r.id}" if r.overdue else ""
+        flag = f"  OVERDUE: {command(Step.FOLLOW_UP, id=r.id)}" if r.overdue else ""
         print(shown(f"#{r.id:<4} {r.status:<9} {r.type:<14} {r.law:<8} {r.recipient or '-'}"
                     f"  sent {r.sent_date or '-'}  due {r.deadline or '-'}{' (extended)' if r.extended else ''}{flag}"))
     return 0
 
 
 def _requests_show(args) -> int:
-    from faceaudit.core.letters.requests import get_request, replies
-
     store = open_store()
     r = get_request(store, args.id)
     for key, value in r.__dict__.items():
@@ -96,17 +110,16 @@ def _requests_show(args) -> int:
 
 
 def _requests_add(args) -> int:
-    from faceaudit.core.letters.requests import add_request
-
+    if args.sent and args.sent > date.today():
+        raise RequestError(f"the sent date {args.sent.isoformat()} is in the future: record the day you sent it")
     r = add_request(open_store(), args.type, args.law, args.recipient, recipient_email=args.email, channel=args.channel,
-                    lang=args.lang, dataset_name=args.dataset, sent=args.sent, notes=args.notes)
+                    lang=args.lang, dataset_name=args.dataset, sent=args.sent, notes=args.notes,
+                    reference=args.reference, organisation=args.organisation)
     print(f"request {r.id}: {r.status}" + (f", due {r.deadline}" if r.deadline else ""))
     return 0
 
 
 def _requests_update(args) -> int:
-    from faceaudit.core.letters.requests import update_request
-
     r = update_request(open_store(), args.id, status=args.status, sent=args.sent, extended=args.extended,
                        note=args.note, channel=args.channel, received=args.received)
     print(f"request {r.id}: {r.status}" + (f", due {r.deadline}" if r.deadline else ""))
@@ -114,8 +127,6 @@ def _requests_update(args) -> int:
 
 
 def _requests_reply(args) -> int:
-    from faceaudit.core.letters.requests import add_reply
-
     reply = add_reply(open_store(), args.id, args.received or date.today(), args.summary, args.file, args.status,
                       ground=args.ground or "")
     print(f"reply recorded for request {reply.request_id} ({args.status}{', ' + reply.ground if reply.ground else ''})")
@@ -134,9 +145,6 @@ def _requests_follow_up(args) -> int:
 
 
 def _requests_ics(args) -> int:
-    from faceaudit.core.letters.calendar_ics import write_deadlines_ics
-    from faceaudit.core.letters.requests import list_requests
-
     path = write_deadlines_ics(list_requests(open_store()), args.path)
     print(shown(f"wrote {path}"))
     return 0

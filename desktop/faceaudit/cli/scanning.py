@@ -7,7 +7,8 @@ import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
-from faceaudit.core.matching.matches import Decision
+from faceaudit.core.matching.identities import decide_identity, identity_candidates, identity_text
+from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, review
 
 __all__ = ["register"]
 
@@ -28,14 +29,14 @@ def register(commands) -> None:
     review = commands.add_parser("review", help="say whether a candidate is you",
                                  description="Record your decision on a candidate match. For a row of a list "
                                              "(L12), 'me' means the photo it lists shows you: letters cite it as a "
-                                             "photograph of you.")
-    review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, or L and a number for "
-                                         "a row of a list")
+                                             "photograph of you. For an identity of a labelled dataset (I3), "
+                                             "the decision applies to all of its close photos together.")
+    review.add_argument("match_id", help="the candidate's id (from `faceaudit scan`): a number, L and a number for "
+                                         "a row of a list, or I and a number for an identity")
     review.add_argument("decision", choices=[d.value.replace("_", "-") for d in Decision], help="your decision")
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
-    from faceaudit.core.matching.matches import candidates, identifier_candidates
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
@@ -47,10 +48,13 @@ def _scan(args) -> int:
         pass
     found = candidates(store, final.scan_id, dataset=args.name)
     rows = identifier_candidates(store, final.scan_id, dataset=args.name)
+    identities = identity_candidates(store, final.scan_id, dataset=args.name)
     # Named whatever the output: finding nothing in these is no all-clear.
     _say_unchecked(final.unchecked, sys.stderr if args.json else sys.stdout)
     if args.json:
-        json.dump([c.as_json() for c in found] + [r.as_json() for r in rows], sys.stdout, indent=1, ensure_ascii=False)
+        # Identities last: each of their photos is a face above, in its own right.
+        listed = [c.as_json() for c in found] + [r.as_json() for r in rows] + [i.as_json() for i in identities]
+        json.dump(listed, sys.stdout, indent=1, ensure_ascii=False)
         print()
         return 0
     if not found and not rows and final.all_checked:
@@ -59,6 +63,9 @@ def _scan(args) -> int:
     elif not found and not rows:
         print(f"no candidates in what could be searched; {len(final.unchecked)} dataset(s) above could not "
               "really be checked, so this says nothing about them")
+    for i in identities:
+        print(shown(f"#{i.ref:<5} {i.band:<8} {i.dataset}, identity {identity_text(i)}; its photos: "
+                    f"{', '.join(f'#{m}' for m in i.match_ids)} [{i.decision}]"))
     for c in found:
         what = (
             "same photo as one of yours"
@@ -84,8 +91,9 @@ def _say_unchecked(unchecked, out) -> None:
 
 
 def _review(args) -> int:
-    from faceaudit.core.matching.matches import review
-
-    review(open_store(), args.match_id, args.decision)
+    if str(args.match_id).strip()[:1].upper() == "I":
+        decide_identity(open_store(), args.match_id, args.decision)
+    else:
+        review(open_store(), args.match_id, args.decision)
     print(f"match {args.match_id}: {args.decision}")
     return 0

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 
 from faceaudit.cli.common import shown
+from faceaudit.cli.hints import Step, command
+from faceaudit.core.storage import paths
+from faceaudit.core.storage.encryption import LOST_PASSPHRASE, EncryptionError, lock, unlock
+from faceaudit.core.storage.wipe import wipe_all, wipe_plan
 
 __all__ = ["register"]
 
@@ -35,36 +40,27 @@ def register(commands) -> None:
 def _passphrase(args, confirm: bool) -> str:
     if args.passphrase_stdin:
         return sys.stdin.readline().rstrip("\n")
-    import getpass
 
     first = getpass.getpass("Passphrase: ")
     if confirm and getpass.getpass("Passphrase again: ") != first:
-        from faceaudit.core.storage.encryption import EncryptionError
-
         raise EncryptionError("the two passphrases differ; nothing was changed")
     return first
 
 
 def _lock(args) -> int:
-    from faceaudit.core.storage.encryption import LOST_PASSPHRASE, lock
-
     print(f"warning: {LOST_PASSPHRASE}", file=sys.stderr)
     path = lock(_passphrase(args, confirm=True))
-    print(shown(f"locked: the database is now only {path}; run faceaudit unlock to use it again"))
+    print(shown(f"locked: the database is now only {path}; run {command(Step.UNLOCK)} to use it again"))
     return 0
 
 
 def _unlock(args) -> int:
-    from faceaudit.core.storage.encryption import unlock
-
     path = unlock(_passphrase(args, confirm=False))
-    print(shown(f"unlocked: {path} (plain on disk until you run faceaudit lock)"))
+    print(shown(f"unlocked: {path} (plain on disk until you run {command(Step.LOCK)})"))
     return 0
 
 
 def _wipe(args) -> int:
-    from faceaudit.core.storage.wipe import wipe_all, wipe_plan
-
     plan = wipe_plan()
     if not plan:
         print("nothing to delete")
@@ -75,7 +71,6 @@ def _wipe(args) -> int:
     if not args.yes and (not sys.stdin.isatty() or input("Type 'delete' to confirm: ").strip() != "delete"):
         print("nothing deleted", file=sys.stderr)
         return 1
-    from faceaudit.core.storage import paths
 
     home = paths.data_home(create=False)
     wipe_all()

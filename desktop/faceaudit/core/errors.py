@@ -34,6 +34,7 @@ class Action(StrEnum):
     CHOOSE_INDEX_SETTINGS = "choose-index-settings"
     LINK_OR_NAME_RECIPIENT = "link-or-name-recipient"
     SET_RESIDENCE = "set-residence"
+    SET_UP_CLUSTER = "set-up-cluster"
 
 
 class FaceAuditError(Exception):

@@ -38,6 +38,9 @@ __all__ = [
     "MAX_LIST_ENTRY_BYTES",
     "MAX_LIST_NESTING",
     "MAX_PARQUET_ROWS_PER_BYTE",
+    "MAX_COMPANION_BYTES",
+    "MAX_PARQUET_TEXT_BYTES",
+    "MAX_COMPANION_JSON_BYTES",
 ]
 
 #: Largest image we decode, in pixels (width x height). 100 Mpx is beyond any camera photo
@@ -163,3 +166,15 @@ MAX_LIST_NESTING = 32
 #: for ever). (MAX_PARQUET_FOOTER_BYTES, above, bounds the footers of lists of links too: LAION's
 #: shards have footers of tens of KB.)
 MAX_PARQUET_ROWS_PER_BYTE = 64
+
+#: A text file beside photos is read to its end to show it holds no photo and no link (companion
+#: metadata, such as CelebA's 26 MB attribute list) up to this size; a larger one is counted as not read.
+MAX_COMPANION_BYTES = 64 * 1024 * 1024
+
+#: A JSON document beside photos (dataset_info.json, state.json) is parsed as a companion up to this size,
+#: and only after its nesting was counted (at most MAX_LIST_NESTING deep).
+MAX_COMPANION_JSON_BYTES = 1024 * 1024
+
+#: A parquet shard's path or label column, per row group: names and labels, never this large. Checked
+#: in the footer before the column is decompressed (a 400 MB label fits in a 28 KB zstd shard).
+MAX_PARQUET_TEXT_BYTES = 64 * 1024 * 1024

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 
 from PySide6.QtGui import QIcon
@@ -11,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMainWindow
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import EncryptionError, is_locked, unlock
-from faceaudit.core.storage.problems import explain
+from faceaudit.core.storage.faults import sort_error
 from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 from faceaudit.gui.main_window import MainWindow
@@ -62,9 +61,9 @@ def _run(app: QApplication, instance: SingleInstance) -> int:
                                  "unlocked. Start FaceAudit again to enter the passphrase.")
             return 2
         window = create_window()
-    except (FaceAuditError, sqlite3.Error, OSError) as exc:  # a damaged database, a full or read-only disk
-        problem = exc if isinstance(exc, FaceAuditError) else explain(exc)
-        if problem is None:
+    except Exception as exc:  # a damaged database, a full or read-only disk: said; anything else is a bug
+        _fault, problem = sort_error(exc)
+        if not isinstance(problem, FaceAuditError):
             raise
         QMessageBox.critical(None, "FaceAudit", error_text(problem))
         return 2

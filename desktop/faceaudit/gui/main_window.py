@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QFocusEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -23,18 +26,44 @@ from faceaudit.gui.dialogs.shortcuts import ShortcutsDialog
 from faceaudit.gui.pages.datasets import DatasetsPage
 from faceaudit.gui.pages.letters import LettersPage
 from faceaudit.gui.pages.me import MePage
+from faceaudit.gui.pages.protocol import Change, Page
 from faceaudit.gui.pages.requests import RequestsPage
 from faceaudit.gui.pages.review import ReviewPage
 from faceaudit.gui.pages.welcome import WelcomePage
 from faceaudit.gui.support.gc_guard import collect_on_gui_thread
 from faceaudit.gui.support.none_guard import keep_none_alive
 from faceaudit.gui.support.preferences import Preferences
+from faceaudit.gui.widgets.page_parts import Notice
 from faceaudit.gui.wording import error_text
 
 __all__ = ["MainWindow", "PAGES"]
 
+
+@dataclass(frozen=True)
+class _PageEntry:
+    """A page of the sidebar: the window's attribute for it, its title, how it is made, what it shows
+    (it refreshes when work changed that), and which of its signals say that its own work changed something."""
+
+    attribute: str
+    title: str
+    make: Callable[[MainWindow], Page]
+    shows: Change = Change.NONE
+    announces: tuple[tuple[str, Change], ...] = ()
+
+
+#: The sidebar's pages, in order. Adding a page is one module in gui/pages/ and one line here.
+_PAGES = (
+    _PageEntry("me_page", "Me", lambda w: MePage(w.store)),
+    _PageEntry("datasets_page", "Datasets", lambda w: DatasetsPage(w.store, w.preferences),
+               announces=(("indexing_done", Change.DATASETS | Change.FACES),)),
+    _PageEntry("review_page", "Scan & Review", lambda w: ReviewPage(w.store), shows=Change.DATASETS | Change.FACES),
+    _PageEntry("letters_page", "Letters", lambda w: LettersPage(w.store, w.preferences),
+               announces=(("letter_saved", Change.REQUESTS),)),
+    _PageEntry("requests_page", "Requests", lambda w: RequestsPage(w.store), shows=Change.REQUESTS),
+)
+
 #: Sidebar entries, in order.
-PAGES = ("Me", "Datasets", "Scan & Review", "Letters", "Requests")
+PAGES = tuple(entry.title for entry in _PAGES)
 
 
 class _Sidebar(QListWidget):
@@ -65,7 +94,12 @@ class MainWindow(QMainWindow):
 
     Args:
         store: the database, opened in the window's thread.
+
+    Signals:
+        changed(Change): some page's work changed what other pages show; those that show it refresh.
     """
+
+    changed = Signal(object)
 
     def __init__(self, store, parent: QWidget | None = None):
         super().__init__(parent)
@@ -78,20 +112,20 @@ class MainWindow(QMainWindow):
         self.resize(1200, 800)
         self.setMinimumSize(QSize(900, 600))
 
-        self.me_page = MePage(store)
-        self.datasets_page = DatasetsPage(store, self.preferences)
-        self.review_page = ReviewPage(store)
-        self.letters_page = LettersPage(store, self.preferences)
-        self.requests_page = RequestsPage(store)
+        self.pages = QStackedWidget()
+        #: The sidebar's pages, in its order.
+        self.page_list: list[Page] = []
+        for entry in _PAGES:
+            page = entry.make(self)
+            setattr(self, entry.attribute, page)
+            self.page_list.append(page)
+            self.pages.addWidget(page)
+            for signal_name, change in entry.announces:
+                getattr(page, signal_name).connect(lambda *_args, change=change: self.changed.emit(change))
+        self.changed.connect(self._on_changed)
         self.welcome_page = WelcomePage(str(paths.data_home()))
         self.welcome_page.started.connect(self._on_welcome_done)
-        self.datasets_page.indexing_done.connect(self._on_indexing_done)
-        self.letters_page.letter_saved.connect(self._on_letter_saved)
-
-        self.pages = QStackedWidget()
-        for page in (self.me_page, self.datasets_page, self.review_page, self.letters_page, self.requests_page,
-                     self.welcome_page):
-            self.pages.addWidget(page)
+        self.pages.addWidget(self.welcome_page)
         self.sidebar = _Sidebar()
         self.sidebar.addItems(PAGES)
         self.sidebar.setAccessibleName("Pages")
@@ -103,7 +137,6 @@ class MainWindow(QMainWindow):
         settings = QPushButton("Settings…")
         settings.setToolTip("Data folder, face finder, indexing processes, delete all data (Ctrl+,)")
         settings.clicked.connect(self.open_settings)
-        self.settings_button = settings
         side = QWidget()
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(0, 0, 0, 0)
@@ -119,6 +152,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(QLabel(f"Offline: nothing leaves this computer. Data folder: {paths.data_home()}"))
 
         self._build_menus()
+        for entry, page in zip(_PAGES, self.page_list):  # a failure's link to the page where its Action is done
+            for notice in page.findChildren(Notice):
+                notice.here = entry.title
+                notice.page_wanted.connect(self._on_page_wanted)
 
         if not self.preferences.welcome_shown:
             self._side.setVisible(False)
@@ -151,8 +188,12 @@ class MainWindow(QMainWindow):
         return dialog
 
     def stop_work(self) -> None:
-        """Stop every background job; what they did so far is saved."""
-        for page in (self.me_page, self.datasets_page, self.review_page):
+        """Stop every page's background work and wait for it; what it did so far is saved.
+
+        Before a wipe this is what keeps a letter being saved, or a follow-up being drafted, from
+        writing into the data folder after it is deleted.
+        """
+        for page in self.page_list:
             page.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -197,9 +238,7 @@ class MainWindow(QMainWindow):
     def _on_page_chosen(self, row: int) -> None:
         if row < 0:
             return
-        page = self.pages.widget(row)
-        if hasattr(page, "refresh"):
-            page.refresh()
+        self.page_list[row].refresh()
         self.pages.setCurrentIndex(row)
 
     def _on_welcome_done(self) -> None:
@@ -210,11 +249,14 @@ class MainWindow(QMainWindow):
         self.show_page(0)
         self.me_page.add_button.setFocus()
 
-    def _on_indexing_done(self, _name: str) -> None:
-        self.review_page.refresh()
+    def _on_page_wanted(self, title: str) -> None:
+        if title in PAGES:
+            self._go_to(PAGES.index(title))
 
-    def _on_letter_saved(self, _request_id: int) -> None:
-        self.requests_page.refresh()
+    def _on_changed(self, change: Change) -> None:
+        for entry, page in zip(_PAGES, self.page_list):
+            if entry.shows & change:
+                page.refresh()
 
     def _on_wipe_confirmed(self) -> None:
         self.stop_work()

@@ -9,6 +9,7 @@ __all__ = [
     "error_text",
     "os_error_text",
     "ACTION_HINTS",
+    "ACTION_PAGES",
     "BAND_WORDS",
     "BAND_COLORS",
     "BAND_TEXT_COLORS",
@@ -62,7 +63,7 @@ LETTER_WORDS = {
 }
 
 LAW_WORDS = {"gdpr": "GDPR (EU)", "uk-gdpr": "UK GDPR", "ccpa": "CCPA (California)", "ftc": "FTC Act (US)",
-             "bipa": "BIPA (Illinois)"}
+             "bipa": "BIPA (Illinois)", "tdpsa": "TDPSA (Texas)"}
 
 #: How a letter was sent ("sent by"): it decides when it counts as received.
 CHANNEL_WORDS = {"email": "by e-mail", "post": "by post", "web-form": "by web form", "other": "otherwise"}
@@ -189,8 +190,23 @@ ACTION_HINTS = {
     Action.CHOOSE_INDEX_SETTINGS: "Choose other indexing settings.",
     Action.LINK_OR_NAME_RECIPIENT: "Choose which published dataset it is (Dataset is:), or fill in the recipient.",
     Action.SET_RESIDENCE: "Fill in your country (and Land or state) with “Edit my details…” on the Letters page.",
+    Action.SET_UP_CLUSTER: "Indexing on a cluster runs from the command line, with FaceAudit's cluster extra.",
 }
 
+
+#: The page where an Action is done: a failure that names it offers a link there (`Notice.show_failure`).
+ACTION_PAGES = {
+    Action.ADD_REFERENCE: "Me",
+    Action.CONFIRM_REFERENCE: "Me",
+    Action.ADD_DATASET: "Datasets",
+    Action.INDEX_DATASET: "Datasets",
+    Action.CHOOSE_DATASET: "Datasets",
+    Action.REVIEW_MATCHES: "Scan & Review",
+    Action.SET_IDENTITY: "Letters",
+    Action.SET_RESIDENCE: "Letters",
+    Action.SET_SENT_DATE: "Requests",
+    Action.CHOOSE_REQUEST: "Requests",
+}
 
 #: A dataset's state as the Datasets page shows it; the ones that are no all-clear say so.
 STATE_WORDS = {

@@ -13,9 +13,10 @@ import pytest
 from PIL import Image
 
 from faceaudit.core.datasets.sources import FolderSource, SourceError, open_source
-from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListForm, Needles, Role
+from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListForm, Role
 from faceaudit.core.datasets.sources.link_lists.columns import parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import sniff
+from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
 from faceaudit.core.datasets.sources.link_lists.streams import blocks
 from faceaudit.core.datasets.sources.link_lists.text_rows import line_chunks
 from tests.support.link_lists import (

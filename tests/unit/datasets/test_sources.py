@@ -54,10 +54,14 @@ def test_folder_is_listed_recursively_with_stable_posix_keys(tmp_path):
     root = make_folder(tmp_path / "ds", {**LAYOUT, "README.txt": b"hi", "alice/notes.csv": b"a,b"})
     source = open_source(root)
     assert source.kind == "folder"
-    keys = [entry.key for entry in source.entries()]
-    assert keys == sorted(LAYOUT)  # non-images ignored, order stable
-    assert keys == [entry.key for entry in open_source(root).entries()]
-    assert all(entry.problem is None for entry in source.entries())
+    listed = list(source.entries())
+    keys = [entry.key for entry in listed if isinstance(entry, base.Entry)]
+    assert keys == sorted(LAYOUT)  # order stable
+    # Every other file is in the ledger, inspected: two small texts with no photo, link or list in them.
+    assert {(a.key, a.form, a.reason) for a in listed if isinstance(a, base.Aside)} == {
+        ("README.txt", "companion metadata", None), ("alice/notes.csv", "companion metadata", None)}
+    assert listed == list(open_source(root).entries())
+    assert all(entry.problem is None for entry in listed if isinstance(entry, base.Entry))
     assert {key: data for key, (data, _) in read_all(source).items()} == LAYOUT
     assert [label_from_key(key) for key in keys] == ["alice", "alice", "bob", "deeper"]
 
@@ -92,7 +96,10 @@ def test_archives_are_read_in_place(tmp_path, suffix, mode):
     before = snapshot(tmp_path)
     source = open_source(path)
     assert source.kind == ("zip" if mode is None else "tar")
-    assert sorted(entry.key for entry in source.entries()) == sorted(LAYOUT)
+    listed = list(source.entries())
+    assert sorted(entry.key for entry in listed if isinstance(entry, base.Entry)) == sorted(LAYOUT)
+    assert [(a.key, a.form, a.reason) for a in listed if isinstance(a, base.Aside)] == [
+        ("README.txt", "companion metadata", None)]  # read whole: no photo, no link in it
     assert {key: data for key, (data, _) in read_all(source).items()} == LAYOUT
     assert snapshot(tmp_path) == before  # nothing extracted, nothing written
 

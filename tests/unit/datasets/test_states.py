@@ -67,3 +67,22 @@ def test_the_catalog_counts_unavailable_items_that_are_still_in_the_dataset(data
             store.conn.execute("UPDATE datasets SET last_indexed = '2026-01-01' WHERE id = ?", [dataset.id])
         found = get_dataset(store, "d")
     assert found.unavailable == 1 and found.state == state
+
+
+def test_a_not_read_part_of_the_ledger_keeps_a_dataset_from_being_checked():
+    from dataclasses import replace
+
+    from faceaudit.core.datasets.ledger import ITEM_ERRORS, Ledger, NotRead
+
+    ledger = Ledger(2, 300, (NotRead("7-Zip volume", 3, 1_200_000_000), NotRead(ITEM_ERRORS, 2, 30_000)))
+    state, reason = state_of(replace(info(faces=90, errors=2), ledger=ledger), "not an image", 90)
+    assert state == DatasetState.PARTLY_UNREADABLE
+    assert reason.startswith("partly read: 5 files / 1.2 GB not read (7-Zip volumes: 3 files, 1.2 GB; items that "
+                             "could not be read: 2 files, 30.0 KB)")
+    only_volumes = Ledger(0, 0, (NotRead("7-Zip volume", 3, 10), NotRead("Arrow file", 1, 10)))
+    state, reason = state_of(replace(info(items=0, done=0, faces=0), ledger=only_volumes), None, 0)
+    assert state == DatasetState.NOTHING_READABLE
+    assert reason == "it holds 3 7-Zip volumes and 1 Arrow file, which FaceAudit cannot read"
+    # Indexed before the ledger existed (an upgraded database): not checked until it is listed again.
+    state, reason = state_of(replace(info(), ledger_listed=False), None, 100)
+    assert state == DatasetState.PARTLY_UNREADABLE and "index it again" in reason

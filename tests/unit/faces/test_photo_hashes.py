@@ -63,6 +63,10 @@ def test_hashes_fit_sqlite_integers(astronaut_png):
     assert hamming(-1, 0) == 64 and hamming(5, 5) == 0
 
 
-def test_tiny_and_flat_images_hash_without_error():
+def test_tiny_and_flat_images_hash_without_error(astronaut_png):
+    photo = photo_hash(_original(astronaut_png))
     for rgb in (np.zeros((1, 1, 3), np.uint8), np.full((3, 700, 3), 200, np.uint8)):
-        photo_hash(rgb)
+        hashes = photo_hash(rgb)
+        assert len(hashes) == 2 and all(-(2**63) <= int(value) < 2**63 for value in hashes)
+        assert tuple(hashes) == tuple(photo_hash(rgb.copy()))  # the same pixels, the same hashes
+        assert not same_photo(hashes, photo)  # a blank picture is never taken for a real photo

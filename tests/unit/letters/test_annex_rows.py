@@ -9,6 +9,7 @@ from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.letters.annex import FACE, IDENTIFIER, add_reference_thumbnails, confirmed_matches
 from faceaudit.core.letters.claims import CLAIMS
 from faceaudit.core.letters.export import letter_text
+from faceaudit.core.letters.identity import save_identity
 from faceaudit.core.letters.pipeline import LetterChoice, compose, confirmed_counts
 from faceaudit.core.letters.requests import get_request
 from faceaudit.core.letters.types import Evidence
@@ -26,6 +27,7 @@ MINE = "https://www.flickr.com/photos/jdoe/5551234567/"
 @pytest.fixture
 def store(data_home, tmp_path):
     with Store() as store:
+        save_identity(store, country="DE", region="DE-BE")
         add_identifier(store, "flickr:jdoe")
         add_identifier(store, "flickr:12345678@N01")
         rows = [{}] * 40 + [{"photo_url": MINE, "author": "Jane Doe"}] + [{}] * 10 + [

@@ -18,7 +18,7 @@ import pytest
 
 from faceaudit.core.letters.annex import AnnexEntry
 from faceaudit.core.letters.claims import CLAIMS, Case, claims_table
-from faceaudit.core.letters.compose import LetterError, Original, render_letter
+from faceaudit.core.letters.compose import LetterError, Original, languages, render_letter
 from faceaudit.core.letters.identity import Identity
 from faceaudit.core.letters.jurisdiction import offered_laws
 from faceaudit.core.letters.registry import find_entry
@@ -31,6 +31,7 @@ SENDERS = {
     "england": Identity("Jane Doe", "1 High Street\nLondon", "jane@example.org", "GB", "GB-ENG"),
     "california": Identity("Jane Doe", "1 Main St\nSan Francisco, CA", "jane@example.org", "US", "US-CA"),
     "illinois": Identity("Jane Doe", "1 Main St\nChicago, IL", "jane@example.org", "US", "US-IL"),
+    "texas": Identity("Jane Doe", "1 Main St\nAustin, TX", "jane@example.org", "US", "US-TX"),
 }
 #: Datasets of different purposes, statuses, custodian kinds and countries.
 DATASETS = ["lfw", "wider-face", "ffhq", "vggface2", "ms-celeb-1m", "laion-5b", "yfcc100m", "imdb-wiki"]
@@ -59,7 +60,7 @@ def _cases():
     for kind, spec in LETTER_TYPES.items():
         subjects = ORGANISATIONS.get(kind) or (DATASETS + (["okcupid", "clarifai"] if spec.subject is Subject.EITHER
                                                          else []))
-        for entry_id, sender, lang in itertools.product(subjects, SENDERS, ("en", "de")):
+        for entry_id, sender, lang in itertools.product(subjects, SENDERS, languages()):
             entry = find_entry(entry_id)
             identity = SENDERS[sender]
             for law in offered_laws(kind, identity, entry):
@@ -91,7 +92,8 @@ def test_the_matrix_is_broad():
 
 _FOREIGN_CITATION = {
     "ccpa": re.compile(r"Cal\. Civ\. Code § (?!1798\.)"),
-    "bipa": re.compile(r"740 ILCS 14/(?!(10|15)\b)"),
+    "bipa": re.compile(r"740 ILCS 14/(?!(10|15|20)\b)"),
+    "tdpsa": re.compile(r"Tex\. Bus\. & Com\. Code § (?!541\.)"),
     "ftc": re.compile(r"(?<!U\.S\.C\. )§ (?!45\b)"),
     "gdpr": re.compile(r"(Article|Art\.) (\d{3,}|1798)"),
     "uk-gdpr": re.compile(r"(Article|Art\.) (\d{3,}|1798)"),
@@ -107,7 +109,8 @@ def _check(letter, kind):
         if kind not in claim.kinds:
             assert not letter.claims[claim.id]
             continue
-        marker = claim.markers[letter.lang]
+        # A language's markers are in its word list (resources/letters/<lang>/strings.json), else in claims.py.
+        marker = letter.strings.get("markers", {}).get(claim.id) or claim.markers[letter.lang]
         made = letter.claims[claim.id]
         assert made == bool(claim.condition(letter.case))
         if (marker in text) != made:
@@ -129,7 +132,7 @@ def _layout(body: str) -> list[tuple[str, str, str]]:
     return run_together + stray
 
 
-@pytest.mark.parametrize("lang", ["en", "de"])
+@pytest.mark.parametrize("lang", languages())
 def test_every_claim_appears_exactly_when_its_condition_holds(lang):
     failures = []
     for case in CASES:
@@ -142,11 +145,11 @@ def test_every_claim_appears_exactly_when_its_condition_holds(lang):
     assert not failures, failures[:5]
 
 
-def test_follow_ups_without_the_original_leave_dates_to_fill_in():
-    for kind in (LetterKind.REMINDER, LetterKind.DPA_COMPLAINT):
-        letter = render(kind, "gdpr", "en", "lfw", "berlin", Evidence.NONE, Ground.NO_ANSWER, original=None)
-        assert letter.claims["original_unknown"] and "[date: please fill in]" in letter.body
-        assert not _check(letter, kind)
+def test_follow_ups_without_the_original_are_refused_with_how_to_give_it():
+    for kind in (LetterKind.REMINDER, LetterKind.DPA_COMPLAINT, LetterKind.CPPA_COMPLAINT):
+        law, sender = ("ccpa", "california") if kind == LetterKind.CPPA_COMPLAINT else ("gdpr", "berlin")
+        with pytest.raises(LetterError, match=r"--request ID.*faceaudit requests add"):
+            render(kind, law, "en", "ffhq", sender, Evidence.NONE, Ground.NO_ANSWER, original=None)
 
 
 def test_no_found_sentence_without_a_confirmed_match_and_no_enclosure_without_an_annex():
@@ -170,7 +173,10 @@ def test_no_ccpa_for_a_non_californian_and_no_ftc_letter_to_a_university():
         render_letter(LetterKind.CCPA_DELETE, "en", lfw, SENDERS["california"], law="ccpa")
     with pytest.raises(LetterError, match="companies"):
         render_letter(LetterKind.FTC_COMPLAINT, "en", lfw, SENDERS["california"], law="ftc", original=ORIGINAL)
-    assert offered_laws(LetterKind.FTC_COMPLAINT, SENDERS["berlin"], ffhq) == ["ftc"]
+    assert offered_laws(LetterKind.FTC_COMPLAINT, SENDERS["california"], ffhq) == ["ftc"]
+    # ReportFraud.ftc.gov is for people in the US; a Berliner is told of econsumer.gov.
+    with pytest.raises(LetterError, match="econsumer.gov"):
+        render_letter(LetterKind.FTC_COMPLAINT, "en", ffhq, SENDERS["berlin"], law="ftc", original=ORIGINAL)
 
 
 def test_bipa_only_for_illinois_residents_writing_to_a_company():

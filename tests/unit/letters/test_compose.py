@@ -36,7 +36,7 @@ ON = date(2028, 1, 31)
 ORIGINAL = Original("erasure", date(2027, 12, 31), date(2028, 1, 31), "#7")
 #: Articles (or sections) each type must cite; formatted with the law's own citation pattern.
 LEGAL_BASIS = {
-    "erasure": ["17", "9(2)", "14", "19", "12(3)", "17(2)", "18(1)(d)"],
+    "erasure": ["17", "9(2)", "19", "12(3)", "17(2)", "18(1)(d)"],
     "access": ["15", "15(1)(g)", "15(1)(c)"],
     "objection": ["21(1)", "19"],
     "reminder": ["12(3)", "77"],
@@ -49,9 +49,11 @@ LEGAL_BASIS = {
 _GERMAN = {"12(3)": "12 Abs. 3", "15(1)(g)": "15 Abs. 1 lit. g", "15(1)(c)": "15 Abs. 1 lit. c", "21(1)": "21 Abs. 1",
            "9(2)": "9 Abs. 2", "17(2)": "17 Abs. 2", "18(1)(d)": "18 Abs. 1 lit. d"}
 #: Who writes under which law: a Berlin resident (GDPR), an English one (UK GDPR), a Californian (CCPA).
-RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("DE", "DE-BE")}
+RESIDENCE = {"gdpr": ("DE", "DE-BE"), "uk-gdpr": ("GB", "GB-ENG"), "ccpa": ("US", "US-CA"), "ftc": ("US", "US-NY"),
+             "bipa": ("US", "US-IL"), "tdpsa": ("US", "US-TX")}
 #: The dataset each law's letters are about: LFW (a university) for the GDPR, FFHQ (a company) for US laws.
-DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy"}
+DATASET = {"gdpr": "lfw-copy", "uk-gdpr": "lfw-copy", "ccpa": "ffhq-copy", "ftc": "ffhq-copy",
+           "bipa": "msceleb-copy", "tdpsa": "ffhq-copy"}  # BIPA: a company's dataset for recognition
 CASES = [(kind, lang, law) for kind, spec in LETTER_TYPES.items() for law in spec.laws for lang in ("en", "de")
          if spec.subject is not Subject.ORGANISATION]
 
@@ -69,6 +71,8 @@ def _citation(lang: str, law: str, number: str) -> str:
 def store():
     store = store_with_matches()
     add_dataset(store, "ffhq-copy", "/nonexistent/ffhq", [(k, s, "me") for k, s in CONFIRMED], registry_id="ffhq")
+    add_dataset(store, "msceleb-copy", "/nonexistent/msceleb", [(k, s, "me") for k, s in CONFIRMED],
+                registry_id="ms-celeb-1m")
     save_identity(store, name="Jane Doe", address="Hauptstraße 1\n10115 Berlin", email="jane@example.org",
                   country="DE", region="DE-BE")
     return store
@@ -83,18 +87,21 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
                          original=ORIGINAL if follow else None, ground="no-answer" if follow else "", channel="email")
     text = pdf_text(files.pdf)
     strings = letter_strings(lang)
-    numbers = ["1798.130(a)(2)"] if law == "ccpa" and kind == "reminder" else LEGAL_BASIS[kind]
+    numbers = (["1798.130(a)(2)"] if law == "ccpa" and kind == "reminder"
+               else ["15(a)", "15(b)", "15(c)", "15(d)", "20"] if law == "bipa"
+               else ["541.052(b)", "541.151"] if law == "tdpsa" else LEGAL_BASIS[kind])
     for number in numbers:
         assert _citation(lang, law, number) in text, (kind, lang, law, number)
     if kind == "ftc-complaint":
         assert "15 U.S.C. § 45" in text
-    if kind not in ("dpa-complaint", "cppa-complaint", "ftc-complaint"):
+    if kind not in ("dpa-complaint", "cppa-complaint", "ftc-complaint") and law != "bipa":  # BIPA sets no period
         assert files.letter.deadline is not None and format_date(files.letter.deadline, strings) in text
     expected_recipient = {("dpa-complaint", "gdpr"): "Berliner Beauftragte für Datenschutz und Informationsfreiheit",
                           ("dpa-complaint", "uk-gdpr"): "Information Commissioner's Office",
                           ("cppa-complaint", "ccpa"): "California Privacy Protection Agency",
                           ("ftc-complaint", "ftc"): "Federal Trade Commission"}.get(
-        (kind, law), "NVIDIA Corporation" if DATASET[law] == "ffhq-copy" else "University of Massachusetts Amherst")
+        (kind, law), {"ffhq-copy": "NVIDIA Corporation", "msceleb-copy": "Microsoft"}.get(
+            DATASET[law], "University of Massachusetts Amherst"))
     assert expected_recipient in text
     for key, sha in CONFIRMED:
         assert key in text and sha in text
@@ -102,7 +109,7 @@ def test_letter_pdf_has_every_required_part(store, tmp_path, kind, lang, law):
         assert key not in text and sha not in text
     assert strings["page"].format(page=1, pages=len(PdfReader(files.pdf).pages)) in text
     assert "Jane Doe" in text and strings["date_format"].format(day=31, month=strings["months"][0], year=2028) in text
-    assert "lfw-copy" not in text and "ffhq-copy" not in text  # the person's own names for their copies
+    assert "lfw-copy" not in text and "ffhq-copy" not in text and "msceleb-copy" not in text  # names for copies
 
 
 def test_complaints_go_to_the_authority_of_residence(store, tmp_path):
@@ -196,7 +203,7 @@ def test_header_injection_is_impossible(store, tmp_path):
 
 
 def test_missing_contact_asks_the_user_and_unknown_choices_fail(store, tmp_path):
-    letter = render_letter("erasure", "de", find_entry("celeba"), Identity())
+    letter = render_letter("erasure", "de", find_entry("celeba"), Identity(country="DE"))
     assert "[Datenschutzkontakt" not in letter.recipient_lines[0]
     assert any("bitte ergänzen" in line for line in letter.recipient_lines)
     assert letter.sender_name == "[Ihr Name]"
@@ -287,6 +294,8 @@ def test_template_syntax_in_every_user_field_is_never_evaluated(store, tmp_path,
         save_identity(store, **{name: value})
     elif group == "recipient":
         kind, original = ("ftc-complaint", ORIGINAL) if name == "web_form" else ("erasure", None)
+        if kind == "ftc-complaint":  # the FTC takes reports from people in the US
+            save_identity(store, country="US", region="US-NY")
         dataset = "ffhq-copy" if kind == "ftc-complaint" else dataset
         parts = {"name": "Lab", "lines": () if name == "name" else ("Lab", "1 Road"), "email": "", "web_form": ""}
         parts[name] = (value, "1 Road") if name == "lines" else value

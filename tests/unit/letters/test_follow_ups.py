@@ -114,3 +114,51 @@ def test_sent_by_and_receipt_decide_the_deadline(store):
     assert tracked.received_date == date(2026, 1, 12) and tracked.deadline == date(2026, 2, 12)
     with pytest.raises(RequestError):
         update_request(store, first.id, received=date(2026, 1, 1))
+
+
+def test_a_complaint_eml_attaches_the_request_and_the_reminder(tmp_path):
+    from email import message_from_bytes, policy
+
+    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.requests import update_request
+    from tests.support.letter_fixtures import store_with_matches, write_follow_up, write_letter
+
+    store = store_with_matches()
+    save_identity(store, name="Jane Doe", email="jane@example.org", country="DE", region="DE-BE")
+    first = write_letter(store, "erasure", "lfw-copy", "en", tmp_path / "erasure.pdf", law="gdpr")
+    assert first.letter.body.startswith(f"My reference: FA-{first.request_id}")
+    update_request(store, first.request_id, sent=date(2026, 1, 5))
+    reminder = write_follow_up(store, first.request_id, tmp_path / "reminder.pdf", today=date(2026, 2, 20))
+    assert f"FA-{first.request_id}" in reminder.letter.body  # cites the reference the request printed
+    update_request(store, reminder.request_id, sent=date(2026, 2, 20))
+    complaint = write_follow_up(store, reminder.request_id, tmp_path / "complaint.pdf", today=date(2026, 3, 20),
+                                eml_path=tmp_path / "complaint.eml")
+    assert complaint.letter.type == "dpa-complaint"
+    mail = message_from_bytes((tmp_path / "complaint.eml").read_bytes(), policy=policy.default)
+    names = [part.get_filename() for part in mail.iter_attachments()]
+    assert names == ["complaint.pdf", "erasure.pdf", "reminder.pdf"]
+    store.close()
+
+
+def test_a_form_complaint_has_no_mail_recipient_and_says_so(tmp_path):
+    from email import message_from_bytes, policy
+
+    from faceaudit.core.letters.identity import save_identity
+    from faceaudit.core.letters.requests import add_request
+    from tests.support.letter_fixtures import add_dataset, store_with_matches, write_letter
+
+    store = store_with_matches()
+    add_dataset(store, "ffhq-copy", "/nonexistent/ffhq", [], registry_id="ffhq")
+    save_identity(store, name="Jane Doe", email="jane@example.org", country="US", region="US-CA")
+    request = add_request(store, "ccpa-delete", "ccpa", "NVIDIA", dataset_name="ffhq-copy", registry_id="ffhq",
+                          sent=date(2026, 1, 5), reference="FA-9")
+    from faceaudit.core.letters.pipeline import original_of
+    files = write_letter(store, "cppa-complaint", "ffhq-copy", "en", tmp_path / "c.pdf", law="ccpa",
+                         original=original_of(request), parent_id=request.id, ground="no-answer",
+                         eml_path=tmp_path / "c.eml")
+    assert files.letter.recipient.email == "" and files.letter.channel == "web-form"
+    mail = message_from_bytes((tmp_path / "c.eml").read_bytes(), policy=policy.default)
+    assert mail["To"] is None
+    assert "Not to be sent by e-mail" in mail.get_body(("plain",)).get_content()
+    assert "FA-9" in files.letter.body
+    store.close()

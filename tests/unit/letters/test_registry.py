@@ -50,6 +50,9 @@ DOCUMENTED_CONTACTS = {
     "clarifai": ("privacy@clarifai.com", "clarifai.com/privacy-policy"),
     "clearview-ai": ("legal-requests@clearview.ai", "clearview-ai.json"),
     "pimeyes": ("office@pimeyes.com", "tosdr.org"),
+    "multi-pie": ("privacy@andrew.cmu.edu", "sei.cmu.edu/legal/privacy-notice"),
+    "dukemtmc": ("privacy@duke.edu", "oarc.duke.edu/privacy"),
+    "agedb": ("", "imperial.ac.uk/continuing-professional-development"),  # the DPO's postal address
 }
 
 
@@ -64,7 +67,10 @@ def test_registry_contacts_are_only_documented_ones():
 
 def test_registry_facts_are_corrected_and_sourced():
     datasets = [e for e in list_entries() if e.entry_kind == "dataset"]
-    assert len(datasets) >= 30
+    assert len(list_entries()) >= 45 and len(datasets) >= 40
+    for name in ("VoxCeleb", "CACD", "AgeDB", "MORPH", "FERET", "Multi-PIE", "RFW", "Oxford Town Centre", "PIPA",
+                 "IMDb-Face", "DukeMTMC", "UCCS", "Brainwash", "Casual Conversations", "DFDC"):
+        assert find_entry(name).entry_kind == "dataset" and find_entry(name).sources, name
     for name in ("LAION-Face", "IMDB-WIKI", "CelebA-HQ", "VGG Face", "Adience", "YFCC100M", "MS1M-ArcFace", "MS1MV3",
                  "Glint360K", "WebFace260M"):
         assert find_entry(name).entry_kind == "dataset", name

@@ -28,13 +28,13 @@ def test_request_lifecycle_and_overdue_flag():
     store = store_with_matches()
     draft = add_request(store, "erasure", "gdpr", "UMass Amherst", dataset_name="lfw-copy")
     assert draft.status == "draft" and draft.deadline is None
-    sent = update_request(store, draft.id, sent=date(2028, 1, 31))
-    assert sent.status == "sent" and sent.deadline == date(2028, 2, 29)
-    # 30 April 2028 is a Sunday: the extended period ends on Monday 1 May
-    assert update_request(store, draft.id, extended=True).deadline == date(2028, 5, 1)
+    sent = update_request(store, draft.id, sent=date(2024, 1, 31))  # a sent date is never in the future
+    assert sent.status == "sent" and sent.deadline == date(2024, 2, 29)
+    # two further months: 30 April 2024 (the last day of the third month), a Tuesday
+    assert update_request(store, draft.id, extended=True).deadline == date(2024, 4, 30)
     update_request(store, draft.id, extended=False, note="posted, tracking RR123")
-    assert [r.status for r in list_requests(store, today=date(2028, 2, 29))] == ["sent"]
-    assert [r.status for r in list_requests(store, today=date(2028, 3, 1))] == ["overdue"]
+    assert [r.status for r in list_requests(store, today=date(2024, 2, 29))] == ["sent"]
+    assert [r.status for r in list_requests(store, today=date(2024, 3, 1))] == ["overdue"]
     assert "RR123" in get_request(store, draft.id).notes
     ccpa = add_request(store, "ccpa-delete", "ccpa", "Example Inc.", sent=date(2027, 1, 31))
     assert ccpa.deadline == date(2027, 3, 17)
@@ -135,13 +135,19 @@ def test_cli_letter_requests_and_registry(tmp_path, capsys):
     store.close()
     assert main(["identity", "set", "--name", "Jane Doe", "--address", "Street 1\\nTown", "--email", "j@example.org",
                  "--country", "GB", "--region", "GB-ENG"]) == 0
+    # UMass publishes no data-protection address: the letter is refused until one is given.
+    assert main(["letter", "--type", "erasure", "--dataset", "lfw-copy", "--lang", "de", "--law", "uk-gdpr",
+                 "--out", str(tmp_path / "l.pdf")]) == 2
+    assert "no address of University of Massachusetts Amherst" in capsys.readouterr().err
+    assert not (tmp_path / "l.pdf").exists()
     assert main(["letter", "--type", "erasure", "--dataset", "lfw-copy", "--lang", "de", "--law", "uk-gdpr",
                  "--out", str(tmp_path / "l.pdf"), "--text", str(tmp_path / "l.txt"), "--eml", str(tmp_path / "l.eml"),
-                 "--date", "2028-01-31"]) == 0
+                 "--recipient-name", "University of Massachusetts Amherst", "--recipient-address",
+                 "1 Example Road\\nAmherst", "--date", "2028-01-31"]) == 0
     out = capsys.readouterr().out
     assert "2 confirmed match(es)" in out and "2028-03-06" in out  # posted: received 4 February, due 6 March
     assert "Art. 17 UK GDPR" in (tmp_path / "l.txt").read_text(encoding="utf-8")
-    assert main(["requests", "update", "1", "--sent", "2028-01-31"]) == 0
+    assert main(["requests", "update", "1", "--sent", "2026-01-31"]) == 0
     assert main(["requests", "list"]) == 0
     assert main(["requests", "export-ics", str(tmp_path / "d.ics")]) == 0
     assert main(["registry", "edit", "lfw", "contact.email=dpo@example.org"]) == 0

@@ -195,3 +195,26 @@ def test_stranger_model_from_a_sample_agrees_with_all_faces():
     np.testing.assert_allclose(sampled.scale, full.scale, rtol=0.03)
     assert abs(sampled.combined_loc - full.combined_loc) < 0.03
     assert abs(sampled.combined_scale / full.combined_scale - 1) < 0.03
+
+
+def test_exact_candidates_keep_a_bounded_top_per_chunk(data_home):
+    rng = np.random.default_rng(8)
+    embeddings = _people(rng, 6_000)
+    refs = embeddings[:2] + 0.01
+    with Store() as store:
+        v = vectors.load_matrix(store, _add_dataset(store, "d", embeddings))
+        full = vectors.exact_distances(v, refs)
+
+        def keep(block):
+            return block.min(axis=1) < 0.7, block.mean(axis=1)
+
+        rows, distances = vectors.exact_candidates(v, refs, keep, chunk=1000, top=5000)
+        expected = np.nonzero(full.min(axis=1) < 0.7)[0]
+        assert rows.tolist() == expected.tolist() and np.allclose(distances, full[expected], atol=1e-4)
+        # At most `top` rows from each chunk of 1,000: the best by the score, never the whole matrix.
+        rows, distances = vectors.exact_candidates(v, refs, keep, chunk=1000, top=3)
+        assert len(rows) <= 6 * 3 and distances.shape == (len(rows), 2)
+        for start in range(0, 6000, 1000):
+            chunk_rows = expected[(expected >= start) & (expected < start + 1000)]
+            best = chunk_rows[np.argsort(full[chunk_rows].mean(axis=1), kind="stable")[:3]]
+            assert sorted(rows[(rows >= start) & (rows < start + 1000)].tolist()) == sorted(best.tolist())

@@ -178,3 +178,18 @@ def test_cli_wipe_of_a_folder_with_a_strangers_file_deletes_nothing_and_says_why
     assert done.returncode == 2
     assert "holiday.jpg" in done.stderr and "nothing was deleted" in done.stderr
     assert (data_home / "holiday.jpg").exists() and (data_home / "faceaudit.db").exists()
+
+
+def test_index_parts_a_local_ray_made_are_faceaudits_own(data_home):
+    with Store():
+        pass
+    parts = data_home / "index-parts" / "3"
+    parts.mkdir(parents=True)
+    (parts / "data_train-00000-of-00004.parquet.7d7ce94a0cad.part.parquet").write_bytes(b"PAR1")
+    assert data_home / "index-parts" in wipe_plan()
+    (parts / "notes.txt").write_text("mine")
+    with pytest.raises(WipeError, match="notes.txt"):
+        wipe_plan()
+    (parts / "notes.txt").unlink()
+    wipe_all()
+    assert not data_home.exists()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from faceaudit.core.datasets.ledger import Ledger, ledgers, not_read_parts
 from faceaudit.core.datasets.listing import GONE_BUT_DECIDED
 from faceaudit.core.datasets.lists import forget_indexes, open_list
-from faceaudit.core.datasets.sources import Entry, SourceError, form_of, open_source, read_labels_csv
+from faceaudit.core.datasets.sources import Aside, Entry, SourceError, form_of, open_source, read_labels_csv
+from faceaudit.core.datasets.sources.forms import describe
 from faceaudit.core.datasets.sources.link_lists import LinkListSource
 from faceaudit.core.datasets.sources.parquet_shards import ParquetSource, has_image_column
 from faceaudit.core.datasets.states import Aligned, DatasetState, state_of
@@ -46,6 +49,8 @@ class DatasetInfo:
     gaps: tuple[tuple[str, str], ...] = ()
     state: DatasetState = DatasetState.NEW
     reason: str | None = None
+    ledger: Ledger = Ledger()
+    ledger_listed: bool = True
 
     @property
     def indexed(self) -> bool:
@@ -195,7 +200,8 @@ def list_datasets(store: Store) -> list[DatasetInfo]:
         GROUP BY d.id ORDER BY d.id
         """, [GONE_BUT_DECIDED]
     )
-    return [_info(row) for row in rows]
+    coverage = ledgers(store)
+    return [_info(row, coverage.get(row["id"], Ledger())) for row in rows]
 
 
 def get_dataset(store: Store, name: str) -> DatasetInfo:
@@ -211,15 +217,17 @@ def get_dataset(store: Store, name: str) -> DatasetInfo:
 
 
 def dataset_errors(store: Store, name: str, unavailable: bool = False) -> list[dict]:
-    """The items that could not be indexed, with the reason for each.
+    """The not-read part of a dataset's ledger, file by file (key, size, form, reason), ordered by reason:
+    the files no reader took that are not companions, and the items that could not be read.
 
     Args:
         unavailable: the items that could not be read this time instead (kept, read again next index).
     """
     dataset = get_dataset(store, name)
-    status = "unavailable" if unavailable else "error"
-    return store.query("SELECT key, reason FROM items WHERE dataset_id = ? AND status = ? ORDER BY key",
-                       [dataset.id, status])
+    if unavailable:
+        return store.query("SELECT key, size, reason FROM items WHERE dataset_id = ? AND status = 'unavailable'"
+                           " ORDER BY key", [dataset.id])
+    return not_read_parts(store, dataset.id)
 
 
 def removal_impact(store: Store, name: str) -> RemovalImpact:
@@ -267,13 +275,13 @@ def remove_dataset(store: Store, name: str) -> RemovalImpact:
     return impact
 
 
-def _info(row: dict) -> DatasetInfo:
+def _info(row: dict, ledger: Ledger) -> DatasetInfo:
     gaps = tuple((prefix, reason) for prefix, reason in json.loads(row["listing_gaps"] or "[]"))
     info = DatasetInfo(
         id=row["id"], name=row["name"], path=row["path"], kind=row["kind"], items=row["items"],
         done=row["done"], pending=row["pending"], errors=row["errors"], faces=row["faces"],
         model=row["model"], last_indexed=row["last_indexed"], unavailable=row["unavailable"],
-        aligned=row["aligned"] or Aligned.NONE, gaps=gaps,
+        aligned=row["aligned"] or Aligned.NONE, gaps=gaps, ledger=ledger, ledger_listed=not row["ledger_stale"],
     )
     state, reason = state_of(info, row["top_error"], row["photos_with_faces"], row["unread"])
     return replace(info, state=state, reason=reason)
@@ -293,20 +301,33 @@ def _path_problem(store: Store, path: str | os.PathLike, columns: str | None = N
         if _same_path(other["path"], resolved):
             return f"this {'folder' if resolved.is_dir() else 'file'} is already the dataset {other['name']!r}"
     gap = None
+    found: Counter[str] = Counter()
+    companions = 0
     try:
         source = open_list(resolved, columns)[0] if columns else open_source(resolved)
         for record in source.entries():
             if isinstance(record, Entry):
                 return None  # one photo is enough to know it is not empty
+            if isinstance(record, Aside):
+                if record.reason is None:
+                    companions += 1
+                else:
+                    found[record.form] += 1
+                continue
             gap = gap or record  # a part of it that could not be listed
     except SourceError as exc:
         return str(exc)
     except OSError as exc:
         return f"{resolved.name} cannot be read: {exc.strerror or exc}"
+    kind = "folder" if resolved.is_dir() else "archive"
+    if found:
+        return f"the {kind} {resolved.name} holds {describe(dict(found.most_common()))}, which FaceAudit cannot read"
     if gap is not None:
         return f"{resolved.name} cannot be read: {getattr(gap, 'reason', gap)}"
-    kind = "folder" if resolved.is_dir() else "archive"
-    return f"the {kind} {resolved.name} holds no photos (no image file in it, or in its sub-folders)"
+    files = f"{companions:,} file{'s' if companions != 1 else ''}"
+    beside = f" (only companion metadata: {files} with no photo in it)" if companions else \
+        " (no image file in it, or in its sub-folders)"
+    return f"the {kind} {resolved.name} holds no photos{beside}"
 
 
 def _same_path(stored: str, resolved: Path) -> bool:

@@ -14,11 +14,12 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.catalog import get_dataset, list_datasets
 from faceaudit.core.datasets.kept_decisions import attach_decisions
-from faceaudit.core.datasets.listing import face_settings, recorded_settings, sync_listing
+from faceaudit.core.datasets.listing import ListingReport, face_settings, recorded_settings, sync_listing
 from faceaudit.core.datasets.lists import LINK_LIST, index_lists
 from faceaudit.core.datasets.model_embeddings import add_model_embeddings
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
@@ -32,8 +33,9 @@ from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 
-__all__ = ["IndexProgress", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
-           "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError"]
+__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
+           "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError",
+           "write_records", "mark_unread", "list_for_indexing"]
 
 
 class IndexSettingsError(FaceAuditError, ValueError):
@@ -76,13 +78,21 @@ class IndexSettings:
         return cls(detector=recorded.get("detector", "hog"), upsample=int(recorded.get("upsample", 1)))
 
 
+class Phase(StrEnum):
+    """Where an indexing run is."""
+
+    LISTING = "listing"  # bringing the items table in line with the files
+    INDEXING = "indexing"
+    FINISHED = "finished"
+
+
 @dataclass(frozen=True)
 class IndexProgress:
     """A progress point of an indexing run.
 
     Attributes:
         dataset: the dataset's name.
-        phase: "listing", "indexing" or "finished".
+        phase: where the run is.
         done: items finished (indexed or failed) in this dataset, all runs counted.
         total: items in the dataset.
         faces: faces stored for this dataset.
@@ -94,7 +104,7 @@ class IndexProgress:
     """
 
     dataset: str
-    phase: str
+    phase: Phase
     done: int
     total: int
     faces: int
@@ -208,22 +218,12 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     if dataset.kind == LINK_LIST:  # no faces: the list's token index is built instead
         yield from _index_list(store, dataset.id, name)
         return
-    settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
-    looked, square = stored_square_crop(store, dataset.id)
-    engine = _engine(settings, dataset.aligned, square)
-    yield _progress(store, dataset.id, name, "listing")
-    listing = sync_listing(store, dataset.id, engine.settings)
-    _prepare_reads(store, dataset.path, dataset.kind)
+    yield _progress(store, dataset.id, name, Phase.LISTING)
+    engine, listing = list_for_indexing(store, dataset, settings)
     counts = _Counter(store, dataset.id, name, listing.gaps)
     pending = [row[0] for row in store.conn.execute(
         "SELECT key FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id])]
-    if pending and dataset.aligned == "auto" and not looked and learn_square_crop_of(store, dataset.id, engine):
-        # Small square crops of one size: from now on they skip detection (nothing is indexed yet).
-        engine = _engine(settings, dataset.aligned, stored_square_crop(store, dataset.id)[1])
-        with store.transaction():
-            store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
-                               [json.dumps(engine.settings), dataset.id])
-    yield counts.progress("indexing")
+    yield counts.progress(Phase.INDEXING)
     if pending:
         ids = dict(store.conn.execute(
             "SELECT key, id FROM items WHERE dataset_id = ? AND status = 'pending'", [dataset.id]).fetchall())
@@ -236,19 +236,37 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
         try:
             for records in runner:
                 engine.embed_faces([face for record in records for face in record.faces])
-                _write(store, records)
+                write_records(store, records)
                 counts.add(records)
-                yield counts.progress("indexing")
+                yield counts.progress(Phase.INDEXING)
         finally:
             # Stop the workers now, in this thread: left to the garbage collector (switched
             # to the GUI thread in the app) the pool would be shut down late, or elsewhere.
             runner.close()
     if FaceModel.MOBILEFACENET in models_of(chosen_model(store, model)):
         for _step in add_model_embeddings(store, dataset.id, FaceModel.MOBILEFACENET):
-            yield counts.progress("indexing")
+            yield counts.progress(Phase.INDEXING)
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
-    yield counts.progress("finished")
+    yield counts.progress(Phase.FINISHED)
+
+
+def list_for_indexing(store: Store, dataset, settings: IndexSettings | None) -> tuple[FaceEngine, ListingReport]:
+    """What an index does before reading any photo (here, or on a cluster): the engine for the settings
+    (None: the recorded ones), the listing brought in line, and a square-crop dataset's geometry learned."""
+    settings = settings or IndexSettings.recorded(store, dataset.id) or IndexSettings()
+    looked, square = stored_square_crop(store, dataset.id)
+    engine = _engine(settings, dataset.aligned, square)
+    listing = sync_listing(store, dataset.id, engine.settings)
+    _prepare_reads(store, dataset.path, dataset.kind)
+    pending = store.scalar("SELECT 1 FROM items WHERE dataset_id = ? AND status = 'pending' LIMIT 1", [dataset.id])
+    if pending and dataset.aligned == "auto" and not looked and learn_square_crop_of(store, dataset.id, engine):
+        # Small square crops of one size: from now on they skip detection (nothing is indexed yet).
+        engine = _engine(settings, dataset.aligned, stored_square_crop(store, dataset.id)[1])
+        with store.transaction():
+            store.conn.execute("UPDATE datasets SET settings = ? WHERE id = ?",
+                               [json.dumps(engine.settings), dataset.id])
+    return engine, listing
 
 
 def _prepare_reads(store: Store, path: str, kind: str) -> None:
@@ -274,7 +292,7 @@ def _index_list(store: Store, dataset_id: int, name: str) -> Iterator[IndexProgr
         part = last.files_done + (last.read / last.size if last.size else 0)
         rate = part / elapsed
         eta = (last.files - part) / rate if rate and last.file else None
-        yield IndexProgress(name, "indexing" if last.file else "finished", last.files_done, last.files, 0,
+        yield IndexProgress(name, Phase.INDEXING if last.file else Phase.FINISHED, last.files_done, last.files, 0,
                             last.refused, rate, eta)
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset_id])
@@ -292,7 +310,7 @@ def _batches(
             if item_id is None:
                 continue
             if data is None:
-                _unread(store, item_id, problem)
+                mark_unread(store, item_id, problem)
                 counts.note(error=not isinstance(problem, Unreadable), unavailable=isinstance(problem, Unreadable))
                 continue
             copied = twins.copy(item_id, data)
@@ -311,7 +329,9 @@ def _batches(
         twins.flush()
 
 
-def _unread(store: Store, item_id: int, problem: str) -> None:
+def mark_unread(store: Store, item_id: int, problem: str) -> None:
+    """Record why an item was not read: unavailable (read again next time) for an `Unreadable` reason,
+    else an error."""
     with store.transaction():
         if isinstance(problem, Unreadable):  # a read error may pass: looked at again next index
             store.conn.execute("UPDATE items SET status = 'unavailable', prior_status = 'pending', reason = ?"
@@ -384,7 +404,9 @@ class _TwinFinder:
         return self.store.scalar("SELECT n_faces FROM items WHERE id = ?", [item_id]), False
 
 
-def _write(store: Store, records: list[PhotoRecord]) -> None:
+def write_records(store: Store, records: list[PhotoRecord]) -> None:
+    """Store analysed photos (their faces, hashes and status) in one transaction; faces already there
+    are replaced, decisions kept on them re-attached."""
     stamp = now()
     with store.transaction():
         for record in records:
@@ -436,7 +458,7 @@ class _Counter:
         while len(self.samples) > 2 and stamp - self.samples[0][0] > 30:
             self.samples.popleft()
 
-    def progress(self, phase: str) -> IndexProgress:
+    def progress(self, phase: Phase) -> IndexProgress:
         (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
         rate = (d1 - d0) / (t1 - t0) if t1 > t0 and d1 > d0 else 0.0
         left = self.total - self.done
@@ -445,5 +467,5 @@ class _Counter:
                              self.unavailable, tuple(gap.reason for gap in self.gaps))
 
 
-def _progress(store: Store, dataset_id: int, name: str, phase: str) -> IndexProgress:
+def _progress(store: Store, dataset_id: int, name: str, phase: Phase) -> IndexProgress:
     return _Counter(store, dataset_id, name).progress(phase)

@@ -21,18 +21,20 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.base import open_regular
 from faceaudit.core.datasets.sources.link_lists import ListError, ListForm, ListLayout, streams
 from faceaudit.core.datasets.sources.link_lists.prefilter import TOKEN_BYTE
 from faceaudit.core.datasets.sources.link_lists.text_rows import GROUP_BYTES, grouped, line_chunks
-from faceaudit.core.lazy_import import LazyModule
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["Block", "ListIndex", "build_index", "load_index", "read_block", "token_hash", "token_hashes", "tokens_of"]
-
-pa = LazyModule("pyarrow")  # imported when an index is first built, not when the window opens
 
 #: Bloom filter bits per distinct word of a block, and probes per word: about 0.3 % false "maybe"s.
 _BITS_PER_TOKEN = 12
@@ -228,6 +230,8 @@ def build_index(path: str | os.PathLike, layout: ListLayout, folder: str | os.Pa
     Raises:
         ListError: the file cannot be read to its end (nothing is written then).
     """
+    import pyarrow as pa  # pyarrow is imported when an index is first built, not when the window opens
+
     path, folder = Path(path), Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".building-", dir=folder.parent))
@@ -266,6 +270,8 @@ def _remove(folder: Path) -> None:
 
 
 def _parquet_blocks(path: Path, layout: ListLayout):
+    import pyarrow as pa
+
     from faceaudit.core.datasets.sources.link_lists.parquet_rows import open_parquet
 
     parquet = open_parquet(path)
@@ -294,6 +300,7 @@ def _parquet_blocks(path: Path, layout: ListLayout):
 
 def _separated(column: pa.Array) -> memoryview:
     """A column's values as one text, a newline between values (so no word runs from one row into the next)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     newline = pa.scalar("\n", pa.large_string())
@@ -335,9 +342,10 @@ def _text_blocks(path: Path, gzip_index: Path | None):
     else:
         import indexed_gzip
 
-        raw = open(path, "rb")  # noqa: SIM115 - closed with the gzip reader below
+        streams.check_declared_size(path)
+        raw = open_regular(path)  # closed with the gzip reader below
         handle = indexed_gzip.IndexedGzipFile(fileobj=raw, spacing=_GZIP_SPACING)
-        source = _read_all(handle, raw, limit, counter)
+        source = _read_all(handle, raw, limit, counter, path)
     offset = 0
     chunk, first = b"", 1
     try:
@@ -356,9 +364,13 @@ def _text_blocks(path: Path, gzip_index: Path | None):
             raw.close()
 
 
-def _read_all(handle, raw, size: int, counter: streams.Counter) -> Iterator[bytes]:
+def _read_all(handle, raw, size: int, counter: streams.Counter, path: Path) -> Iterator[bytes]:
+    """A gzip list's blocks through indexed_gzip, under the ratio limit that `streams.blocks` applies."""
+    out = 0
     while block := handle.read(size):
         counter.stored = raw.tell()  # compressed bytes read
+        out += len(block)
+        streams.check_ratio(path, out, counter.stored)
         yield block
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceaudit.core.datasets.kept_decisions import detach_decisions
-from faceaudit.core.datasets.sources import Entry, Gap, SourceError, Unreadable, open_source, read_labels_csv
+from faceaudit.core.datasets.ledger import record_ledger
+from faceaudit.core.datasets.sources import Aside, Entry, Gap, SourceError, Unreadable, open_source, read_labels_csv
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store
 
@@ -41,13 +42,11 @@ class ListingReport:
         gaps: the parts of the dataset that could not be listed, with why.
         unavailable: items now unavailable (not readable this time, kept with their faces).
         removed: items forgotten because their files are gone and nobody decided on them.
-        decisions_detached: decisions whose faces are being remade (other settings, changed file).
     """
 
     gaps: tuple[Gap, ...] = ()
     unavailable: int = 0
     removed: int = 0
-    decisions_detached: int = 0
 
 
 def recorded_settings(store: Store, dataset_id: int) -> dict | None:
@@ -68,11 +67,10 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
     row = store.query("SELECT path, kind, labels_csv FROM datasets WHERE id = ?", [dataset_id])[0]
     labels = read_labels_csv(row["labels_csv"]) if row["labels_csv"] else {}
     recorded = recorded_settings(store, dataset_id)
-    detached = 0
     with store.transaction():
         if recorded is not None and face_settings(recorded) != face_settings(engine_settings):
             # Other detector or model: the stored faces are not comparable. Remake them all.
-            detached = detach_decisions(store, dataset_id=dataset_id)
+            detach_decisions(store, dataset_id=dataset_id)
             store.conn.execute("DELETE FROM faces WHERE dataset_id = ?", [dataset_id])
             store.conn.execute("UPDATE items SET status = 'pending', reason = NULL, prior_status = NULL"
                                " WHERE dataset_id = ?", [dataset_id])
@@ -84,19 +82,24 @@ def sync_listing(store: Store, dataset_id: int, engine_settings: dict) -> Listin
     writer = _Writer(store)
     seen: set[str] = set()
     gaps: list[Gap] = []
+    asides: list[Aside] = []
     for record in listed_records(row, bool(known), cache_beside(store.path)):
         if isinstance(record, Gap):
             gaps.append(record)
+            continue
+        if isinstance(record, Aside):
+            asides.append(record)
             continue
         if record.key in seen:
             continue  # a tar archive may hold the same name twice; the first one counts
         seen.add(record.key)
         label = labels.get(record.key) if labels else record.label
-        detached += writer.item(dataset_id, record, label, known.get(record.key))
+        writer.item(dataset_id, record, label, known.get(record.key))
     writer.flush()
     unavailable, removed = _missing(store, dataset_id, known, seen, gaps)
     record_gaps(store, dataset_id, gaps)
-    return ListingReport(tuple(gaps), unavailable, removed, detached)
+    record_ledger(store, dataset_id, asides)
+    return ListingReport(tuple(gaps), unavailable, removed)
 
 
 def face_settings(settings: dict) -> tuple:
@@ -111,7 +114,7 @@ def record_gaps(store: Store, dataset_id: int, gaps: list[Gap]) -> None:
                            [json.dumps([[gap.prefix, gap.reason] for gap in gaps]) if gaps else None, dataset_id])
 
 
-def listed_records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap]:
+def listed_records(row: dict, had_items: bool, cache: Path) -> Iterator[Entry | Gap | Aside]:
     """A dataset's entries and gaps (`row`: its path and recorded kind); a source that cannot be opened
     or breaks off is a gap, not an error, and so is a dataset that lists nothing where it had items."""
     path = Path(row["path"])
@@ -139,8 +142,8 @@ class _Writer:
         self.pending: list[tuple[str | None, list]] = []
         self.since = time.monotonic()
 
-    def item(self, dataset_id: int, entry: Entry, label: str | None, known: tuple | None) -> int:
-        """Queue the write for one listed entry; returns 1 when it detaches decisions (its file changed)."""
+    def item(self, dataset_id: int, entry: Entry, label: str | None, known: tuple | None) -> None:
+        """Queue the write for one listed entry (a changed file's decisions are detached, to be kept)."""
         unreadable = isinstance(entry.problem, Unreadable)
         status = "unavailable" if unreadable else ("error" if entry.problem else "pending")
         if known is None:
@@ -149,7 +152,7 @@ class _Writer:
                         " locator) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, key) DO NOTHING",
                         [dataset_id, entry.key, entry.size, entry.fingerprint, label, status, entry.problem,
                          "pending" if unreadable else None, entry.locator])
-            return 0
+            return
         item_id, fingerprint, old_status, locator = known
         if fingerprint == entry.fingerprint and not unreadable:
             if old_status == "unavailable":  # readable again, and unchanged: back to where it was
@@ -157,16 +160,15 @@ class _Writer:
                             " reason = NULL, prior_status = NULL WHERE id = ?", [item_id])
             if locator != entry.locator:  # the same item, moved inside its archive
                 self._queue("UPDATE items SET locator = ? WHERE id = ?", [entry.locator, item_id])
-            return 0
+            return
         if unreadable:
             self._queue("UPDATE items SET prior_status = CASE WHEN status = 'unavailable' THEN prior_status"
                         " ELSE status END, status = 'unavailable', reason = ? WHERE id = ?", [entry.problem, item_id])
-            return 0
+            return
         self._queue(None, [item_id])  # a changed file: its faces are remade, the decisions on them kept
         self._queue("UPDATE items SET size = ?, fingerprint = ?, label = ?, status = ?, reason = ?, sha256 = NULL,"
                     " prior_status = NULL, locator = ? WHERE id = ?",
                     [entry.size, entry.fingerprint, label, status, entry.problem, entry.locator, item_id])
-        return 1
 
     def _queue(self, sql: str, params: list) -> None:
         self.pending.append((sql, params))

@@ -13,14 +13,18 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from faceaudit.core.datasets.list_index import ListIndex, build_index, load_index
+from faceaudit.core.datasets.ledger import record_ledger
 from faceaudit.core.datasets.listing import listed_records, record_gaps
-from faceaudit.core.datasets.sources.base import Entry, Gap, Unreadable
+from faceaudit.core.datasets.sources.base import Aside, Entry, Gap, Unreadable
 from faceaudit.core.datasets.sources.link_lists import LinkListSource, ListError, ListLayout, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import sniff
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.store import Store, now
+
+if TYPE_CHECKING:  # the token index needs numpy and pyarrow; listing datasets does not
+    from faceaudit.core.datasets.list_index import ListIndex
 
 __all__ = ["ListFile", "ListIndexProgress", "list_source", "open_list", "sync_list_files", "list_files", "file_read",
            "file_searched", "file_refused", "index_lists", "index_of", "forget_indexes", "LINK_LIST"]
@@ -84,10 +88,14 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
         "SELECT id, key, fingerprint, status FROM items WHERE dataset_id = ?", [dataset_id])}
     seen: set[str] = set()
     gaps: list[Gap] = []
+    asides: list[Aside] = []
     with store.transaction():
         for record in listed_records(row, bool(known), paths.cache_beside(store.path)):
             if isinstance(record, Gap):
                 gaps.append(record)
+                continue
+            if isinstance(record, Aside):
+                asides.append(record)
                 continue
             seen.add(record.key)
             _sync_file(store, dataset_id, record, known.get(record.key))
@@ -105,6 +113,7 @@ def sync_list_files(store: Store, dataset_id: int) -> list[ListFile]:
     for item_id in gone:  # a file really gone: its token index goes with it
         shutil.rmtree(index_folder(store, item_id), ignore_errors=True)
     record_gaps(store, dataset_id, gaps)
+    record_ledger(store, dataset_id, asides)
     return list_files(store, dataset_id)
 
 
@@ -191,6 +200,8 @@ def index_folder(store: Store, item_id: int) -> Path:
 
 def index_of(store: Store, file: ListFile, layout: ListLayout) -> ListIndex | None:
     """The token index of a list file, when there is one for this version of the file and these columns."""
+    from faceaudit.core.datasets.list_index import load_index
+
     if file.index_fingerprint != file.fingerprint:
         return None
     index = load_index(index_folder(store, file.item_id))
@@ -205,6 +216,8 @@ def index_lists(store: Store, dataset_id: int) -> Iterator[ListIndexProgress]:
     Yields:
         Progress records; a file that cannot be read to its end is recorded as refused, with the reason.
     """
+    from faceaudit.core.datasets.list_index import build_index, load_index
+
     files = sync_list_files(store, dataset_id)
     source = list_source(store, dataset_id)
     refused = 0

@@ -2,9 +2,10 @@
 all-clear about a dataset whose photos were not really looked at.
 
 A dataset of which no photo could be read, in which no face or far fewer faces than photos were
-found, or of which part could not be listed, is not "checked": a scan that finds nothing in it
-says nothing about the person. A list of links is checked when every one of its files was read
-to its end. The core gives the facts (a state and a reason in plain words);
+found, of which part could not be listed, or whose coverage ledger (`ledger`) has a not-read part
+(files no reader took, items that could not be read), is not "checked": a scan that finds nothing
+in it says nothing about the person. A list of links is checked when every one of its files was
+read to its end and nothing beside them is left unread. The core gives the facts (a state and a reason in plain words);
 the CLI and the GUI word them.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from faceaudit.core.datasets.sources.link_lists import LinkListSource
+from faceaudit.core.datasets.kinds import DatasetKind
 
 if TYPE_CHECKING:
     from faceaudit.core.datasets.catalog import DatasetInfo
@@ -58,12 +59,30 @@ def state_of(info: DatasetInfo, top_error: str | None, photos_with_faces: int,
         unread: items of the dataset not readable this time (kept unavailable, read again at the
             next index); files gone from it that are kept for a decision do not count.
     """
+    ledger = info.ledger
     parts = [reason for _prefix, reason in info.gaps]
     if unread:
         parts.append(f"{unread:,} item{'s' if unread != 1 else ''} could not be read this time")
-    gaps = "; ".join(parts)
-    counts = _list_state if info.kind == LinkListSource.kind else _counts_state
+    counts = _list_state if info.kind == DatasetKind.LINK_LIST else _counts_state
     state, reason = counts(info, top_error, photos_with_faces)
+    if not ledger.whole:
+        if state in (DatasetState.NEW, DatasetState.INDEXING):
+            parts.append(ledger.summary())
+        elif info.items == 0:  # nothing but files no reader takes: name what they are
+            return DatasetState.NOTHING_READABLE, f"it holds {ledger.found()}, which FaceAudit cannot read" + "".join(
+                f"; {part}" for part in parts)
+        elif state == DatasetState.NOTHING_READABLE and ledger.files_not_read == info.errors:
+            pass  # its reason already says that none of its items could be read, and the most common why
+        elif state == DatasetState.READY or state == DatasetState.PARTLY_UNREADABLE:
+            state, reason = DatasetState.PARTLY_UNREADABLE, ledger.summary() + (
+                f" (most often: {top_error})" if top_error and info.errors else "")
+        else:
+            parts.append(ledger.summary())
+    if not info.ledger_listed and state == DatasetState.READY:
+        # Indexed before every file was accounted for: what it holds beside its photos was never looked at.
+        return DatasetState.PARTLY_UNREADABLE, ("its files other than photos have not been accounted for since "
+                                                "FaceAudit was updated: index it again")
+    gaps = "; ".join(parts)
     if gaps:
         if state == DatasetState.READY:
             return DatasetState.PARTLY_UNREADABLE, gaps

@@ -15,7 +15,7 @@ from faceaudit.core.faces.engine import FaceEngine
 from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import photo_hash, sha256_hex
 
-__all__ = ["PhotoRecord", "analyse_photos", "start", "run"]
+__all__ = ["PhotoRecord", "analyse_photos", "engine_from", "start", "run"]
 
 _engine: FaceEngine | None = None
 
@@ -75,6 +75,12 @@ def analyse_photos(engine: FaceEngine, batch: list[tuple[int, bytes]], embed: bo
     return records
 
 
+def engine_from(settings: dict) -> FaceEngine:
+    """The face engine a dataset's recorded settings (`FaceEngine.settings`) describe."""
+    return FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"],
+                      bool(settings.get("cnn_fallback")), settings.get("aligned", "none"), settings.get("square"))
+
+
 def start(settings: dict, overtime=None, seconds_per_file: float | None = None) -> None:
     """Process initializer: build this worker's face engine (models load on first photo).
 
@@ -89,8 +95,7 @@ def start(settings: dict, overtime=None, seconds_per_file: float | None = None) 
     if hasattr(os, "nice"):
         # Indexing is background work: the desktop (and the app's own window) comes first.
         os.nice(10)
-    _engine = FaceEngine(settings["detector"], settings["upsample"], settings["embedder"], settings["device"],
-                         bool(settings.get("cnn_fallback")), settings.get("aligned", "none"), settings.get("square"))
+    _engine = engine_from(settings)
     if overtime is not None and seconds_per_file:
         threading.Thread(target=_watchdog, args=(overtime, seconds_per_file), daemon=True).start()
 

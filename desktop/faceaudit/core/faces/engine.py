@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
 
@@ -11,6 +10,7 @@ from faceaudit.core import limits
 from faceaudit.core.faces import model_files as models
 from faceaudit.core.faces.aligned import geometry_of
 from faceaudit.core.faces.images import downscale_for_detection
+from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine  # declared light, for the CLI
 
 __all__ = [
     "Face",
@@ -29,29 +29,6 @@ __all__ = [
 #: (top, right, bottom, left) in the original photo's pixels, as face_recognition reports them.
 Box = tuple[int, int, int, int]
 
-
-
-class Detector(StrEnum):
-    """How faces are found: HOG is fast; the CNN (dlib's MMOD network) finds more, slowly without a GPU."""
-
-    HOG = "hog"
-    CNN = "cnn"
-
-
-class EmbeddingEngine(StrEnum):
-    """What computes embeddings: dlib itself, the same network through ONNX Runtime, or the fastest here."""
-
-    AUTO = "auto"
-    DLIB = "dlib"
-    ONNX = "onnx"
-
-
-class Device(StrEnum):
-    """Where the ONNX networks run."""
-
-    AUTO = "auto"
-    CPU = "cpu"
-    CUDA = "cuda"
 
 
 DETECTORS = tuple(Detector)

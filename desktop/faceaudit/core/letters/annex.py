@@ -17,13 +17,15 @@ from faceaudit.core.datasets.catalog import DatasetError, read_item_bytes
 from faceaudit.core.faces.crops import face_crop_jpeg
 from faceaudit.core.faces.images import ImageError, decode_image
 from faceaudit.core.faces.photo_hashes import sha256_hex
+from faceaudit.core.matching.bands import Band
+from faceaudit.core.matching.confirmed import confirmed_face_rows, confirmed_list_rows, reference_thumbnail
 from faceaudit.core.matching.matches import ROW_PREFIX
 from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
 __all__ = ["AnnexEntry", "FACE", "IDENTIFIER", "confirmed_matches", "add_face_crops", "add_reference_thumbnails",
-           "distance_text", "models_provenance", "scan_date_text", "row_strings", "locator_text", "shown_fields",
-           "matched_text"]
+           "distance_text", "identity_text", "models_provenance", "scan_date_text", "row_strings", "locator_text",
+           "shown_fields", "matched_text"]
 
 #: The kinds of annex entry.
 FACE, IDENTIFIER = "face", "identifier"
@@ -66,6 +68,8 @@ class AnnexEntry:
     exact_photo: bool
     scan_date: str
     label: str | None = None
+    #: The identity the photo was found as (labelled datasets): label, photos, close, expected.
+    identity: dict | None = None
     crop: bytes | None = None
     reference: bytes | None = None
     kind: str = FACE
@@ -102,40 +106,19 @@ def confirmed_matches(store: Store, dataset: str | None = None) -> list[AnnexEnt
         Entries ordered by dataset and item key. A missing SHA-256 is computed from the
         dataset's file when it can still be read.
     """
-    sql = (
-        "SELECT m.id, m.item_id, m.distance, m.band, m.exact_photo, m.reference_face_id, m.first_seen,"
-        " m.model AS seen_by,"
-        " d.name AS dataset, d.path, d.model, d.settings, d.last_indexed, i.key, i.sha256, i.label,"
-        " COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
-        " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started"
-        " FROM matches m JOIN datasets d ON d.id = m.dataset_id JOIN items i ON i.id = m.item_id"
-        " LEFT JOIN faces f ON f.item_id = m.item_id AND f.idx = m.face_idx"
-        " LEFT JOIN scans s ON s.id = m.scan_id"
-        " WHERE m.decision = 'me'"
-    )
-    params: list = []
-    if dataset:
-        sql += " AND d.name = ?"
-        params.append(dataset)
-    rows = store.query(sql + " ORDER BY d.name, i.key, m.face_idx", params)
+    rows = confirmed_face_rows(store, dataset)
     return [_entry(store, row) for row in rows] + _row_entries(store, dataset)
 
 
 def _row_entries(store: Store, dataset: str | None) -> list[AnnexEntry]:
     """Rows of lists of links that I confirmed name me, as annex entries of kind IDENTIFIER."""
-    sql = ("SELECT m.*, d.name AS dataset, d.path, d.settings, s.started AS scan_started FROM identifier_matches m"
-           " JOIN datasets d ON d.id = m.dataset_id LEFT JOIN scans s ON s.id = m.scan_id WHERE m.decision = 'me'")
-    params: list = []
-    if dataset:
-        sql += " AND d.name = ?"
-        params.append(dataset)
     out = []
-    for row in store.query(sql + " ORDER BY d.name, m.file, m.position, m.id", params):
+    for row in confirmed_list_rows(store, dataset):
         fields = json.loads(row["fields"])
         key = row["file"] if row["locator"] == "whole file" else f"{row['file']}, {row['locator']}"
         out.append(AnnexEntry(
             match_id=row["id"], dataset=row["dataset"], version=_version(row), key=key, sha256="-", box=None,
-            model="-", distance=None, band="listed", exact_photo=False,
+            model="-", distance=None, band=Band.LISTED, exact_photo=False,
             scan_date=(row["scan_started"] or row["first_seen"] or "")[:10], kind=IDENTIFIER, file=row["file"],
             locator=row["locator"], matched=tuple(_shown(m) for m in json.loads(row["matched"])), url=row["url"],
             fields=fields))
@@ -207,9 +190,7 @@ def add_reference_thumbnails(store: Store, entries: list[AnnexEntry]) -> list[An
         if entry.kind != FACE:  # a row's id is not a face match's
             out.append(entry)
             continue
-        face_id = store.scalar("SELECT reference_face_id FROM matches WHERE id = ?", [entry.match_id])
-        thumb = store.scalar("SELECT thumbnail FROM reference_faces WHERE id = ?", [face_id]) if face_id else None
-        out.append(replace(entry, reference=thumb))
+        out.append(replace(entry, reference=reference_thumbnail(store, entry.match_id)))
     return out
 
 
@@ -221,7 +202,9 @@ def _entry(store: Store, row: dict) -> AnnexEntry:
         model=_MODEL_NAMES.get(row["seen_by"] or "dlib", row["seen_by"]), distance=row["distance"],
         band=row["band"] or "-",
         exact_photo=bool(row["exact_photo"]), scan_date=(row["scan_started"] or row["first_seen"] or "")[:10],
-        label=row["label"])
+        label=row["label"], identity=None if row["identity_label"] is None else {
+            "label": row["identity_label"], "photos": row["identity_photos"], "close": row["identity_close"],
+            "expected": row["identity_expected"]})
 
 
 #: Which model saw a match, as the annex names it (a match from before the choice existed is dlib's).
@@ -272,6 +255,14 @@ def distance_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str:
     band = labels.get("bands", {}).get(entry.band, entry.band)
     text = f"{distance} ({band})"
     return f"{text}; {labels['exact']}" if entry.exact_photo else text
+
+
+def identity_text(entry: AnnexEntry, labels: dict, decimal: str = ".") -> str | None:
+    """The identity a photo was found as, in the letter's language (None for a photo found alone)."""
+    if not entry.identity:
+        return None
+    expected = f"{entry.identity['expected']:.2g}".replace(".", decimal)
+    return labels["identity_evidence"].format(**{**entry.identity, "expected": expected})
 
 
 def scan_date_text(entry: AnnexEntry, strings: dict) -> str:

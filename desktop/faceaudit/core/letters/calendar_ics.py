@@ -33,7 +33,8 @@ def deadlines_ics(requests: list[RequestRecord], stamp: datetime | None = None) 
         )
         lines += [
             "BEGIN:VEVENT",
-            f"UID:faceaudit-request-{record.id}-{record.deadline:%Y%m%d}@faceaudit.invalid",
+            # One UID per request: an extension moves the same event instead of adding a second one.
+            f"UID:faceaudit-request-{record.id}@faceaudit.invalid",
             f"DTSTAMP:{stamp}",
             f"DTSTART;VALUE=DATE:{record.deadline:%Y%m%d}",
             f"DTEND;VALUE=DATE:{record.deadline + timedelta(days=1):%Y%m%d}",

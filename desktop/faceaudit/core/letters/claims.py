@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from faceaudit.core.letters.jurisdiction import in_eea
+from faceaudit.core.letters.applicability import Period, ccpa_lookback_limited, duties_at_collection, in_eea
 from faceaudit.core.letters.types import Evidence, Ground, Law, LetterKind, Purpose, RecipientKind
 
 __all__ = ["Case", "Claim", "CLAIMS", "claim_flags", "claims_table", "bdsg_applies", "outside_reach"]
@@ -44,6 +44,8 @@ class Case:
         deletion_event: a developer's reported deletion of those photos and models.
         shared_events: a platform's reported disclosures of user photos.
         authority_by_residence: a complaint goes to the authority FaceAudit chose by residence.
+        collected: when the recipient got the photos (None: not known; nothing is assumed).
+        platform_used: the sender said they had an account on the platform (--account or --via).
     """
 
     kind: str
@@ -66,6 +68,8 @@ class Case:
     deletion_event: dict | None = None
     shared_events: tuple[dict, ...] = field(default_factory=tuple)
     authority_by_residence: bool = False
+    collected: Period | None = None
+    platform_used: bool = False
 
     @property
     def evidence(self) -> str:
@@ -152,8 +156,10 @@ CLAIMS: tuple[Claim, ...] = (
        "the annex shows the sender's own reference photos (a separate opt-in)",
        "Art. 5(1)(b) and (e) GDPR: used only to verify, deleted afterwards", GDPR_TEXT,
        "my own reference photos", "meine eigenen Vergleichsfotos"),
-    _c("biometric", _REQUESTS | {K.DPA_COMPLAINT}, lambda c: c.purpose == Purpose.RECOGNITION and c.law != Law.BIPA,
-       "the registry says the dataset or service is for recognising people (BIPA letters use BIPA's own terms)",
+    _c("biometric", _REQUESTS | {K.DPA_COMPLAINT}, lambda c: c.purpose == Purpose.RECOGNITION and c.law != Law.BIPA
+       and not (c.kind == K.DPA_COMPLAINT and c.evidence == Evidence.NONE),
+       "the registry says the dataset or service is for recognising people (BIPA letters use BIPA's own terms; a "
+       "complaint only with a confirmed match)",
        "Art. 4(14), Art. 9(1) GDPR; Cal. Civ. Code § 1798.140(c) 'biometric information'", GDPR_TEXT,
        "biometric data within the meaning of", "biometrische Daten im Sinne von"),
     _c("ftc_biometric", {K.FTC_COMPLAINT}, lambda c: c.purpose == Purpose.RECOGNITION,
@@ -166,12 +172,15 @@ CLAIMS: tuple[Claim, ...] = (
        "Art. 4(1) GDPR (personal data); Art. 4(14) only for processing that identifies", GDPR_TEXT,
        "not to recognise people", "nicht, um Personen wiederzuerkennen"),
     _c("art14", {K.ERASURE, K.ACCESS, K.OBJECTION, K.DPA_COMPLAINT, K.DEVELOPER_ERASURE},
-       lambda c: c.law in _GDPR_LAWS and c.kind != K.PLATFORM_ACCESS,
-       "a GDPR letter to whoever holds data the sender never gave them",
+       lambda c: c.law in _GDPR_LAWS and duties_at_collection(c.collected)
+       and not (c.kind == K.DPA_COMPLAINT and c.evidence == Evidence.NONE),
+       "a GDPR letter to whoever holds data the sender never gave them, collected on or after 25 May 2018 "
+       "(--collected); a complaint only with a confirmed match",
        "Art. 14 GDPR (information where data are not obtained from the data subject)", GDPR_TEXT,
        "did not obtain these data from me", "nicht bei mir erhoben"),
-    _c("art13", {K.PLATFORM_ACCESS}, lambda c: c.law in _GDPR_LAWS,
-       "a GDPR letter to the platform where the sender had an account",
+    _c("art13", {K.PLATFORM_ACCESS}, lambda c: c.law in _GDPR_LAWS and duties_at_collection(c.collected),
+       "a GDPR letter to the platform where the sender had an account, about data collected on or after 25 May "
+       "2018 (--collected)",
        "Art. 13 GDPR (information where data are collected from the data subject)", GDPR_TEXT,
        "from me when I used your service", "bei der Nutzung Ihres Dienstes bei mir erhoben"),
     _c("account", _ORGANISATION_LETTERS | _FOLLOW_UPS, lambda c: bool(c.account),
@@ -237,10 +246,16 @@ CLAIMS: tuple[Claim, ...] = (
        "Cal. Code Regs. tit. 11, § 7021(a)",
        "https://advisori.com/cpra/%C2%A7-7021-timelines-for-responding-to-requests-to-delete-requests-to-correct-and-requests-to-know/",
        "10 business days", "10 Geschäftstagen"),
-    _c("bipa_resident", {K.DEVELOPER_ERASURE}, lambda c: c.law == Law.BIPA and c.sender_region.upper() == "US-IL",
-       "a BIPA letter, written only for an Illinois resident to a private company",
-       "740 ILCS 14/15(a), (b), (d)", "https://ilga.gov/legislation/ilcs/fulltext?DocName=074000140K15",
+    _c("bipa_resident", {K.DEVELOPER_ERASURE, K.ERASURE},
+       lambda c: c.law == Law.BIPA and c.sender_region.upper() == "US-IL",
+       "a BIPA letter, written only for an Illinois resident to a private entity that uses faces for recognition",
+       "740 ILCS 14/15(a)-(d); 14/20 (right of action, named without promising damages)", "https://ilga.gov/legislation/ilcs/fulltext?DocName=074000140K15",
        "I am an Illinois resident", "wohne in Illinois"),
+    _c("tdpsa_resident", {K.ERASURE, K.ACCESS}, lambda c: c.law == Law.TDPSA and c.sender_region.upper() == "US-TX",
+       "a Texas Data Privacy and Security Act letter, written only for a Texas resident to a business",
+       "Tex. Bus. & Com. Code §§ 541.001 ('consumer'), 541.051",
+       "https://codes.findlaw.com/tx/business-and-commerce-code/bus-com-sect-541-051/",
+       "I am a Texas resident", "wohne in Texas"),
     _c("bdsg", _REQUESTS, bdsg_applies,
        "a GDPR letter where the BDSG governs the recipient (established in Germany, or outside the EU/EEA and "
        "writing to a sender in Germany): court at the sender's residence",
@@ -296,9 +311,25 @@ CLAIMS: tuple[Claim, ...] = (
        "biometric information collected without the consumer's knowledge)",
        "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=1798.105",
        "I do not accept the refusal", "Diese Ablehnung akzeptiere ich nicht"),
-    _c("original_unknown", _FOLLOW_UPS - {K.FTC_COMPLAINT}, lambda c: not c.original,
-       "the follow-up does not know the earlier request: the dates are left for the sender to fill in",
-       "the sender's own records", "FaceAudit requests", "[date: please fill in]", "[Datum: bitte ergänzen]"),
+    _c("infringement", {K.DPA_COMPLAINT}, lambda c: c.evidence != Evidence.NONE,
+       "a complaint states infringements only where the sender confirmed a match",
+       "Art. 77(1) GDPR (the data subject considers that the processing infringes the Regulation)", GDPR_TEXT,
+       "In my view the controller infringes", "Nach meiner Auffassung verstößt"),
+    _c("look_into", {K.DPA_COMPLAINT}, lambda c: c.evidence == Evidence.NONE,
+       "nothing is confirmed: the complaint asks the authority to look into the matter and asserts no infringement",
+       "Art. 57(1)(f) GDPR (the authority handles and investigates complaints)", GDPR_TEXT,
+       "to look into", "zu prüfen, ob"),
+    _c("used_platform", _ORGANISATION_LETTERS, lambda c: c.platform_used,
+       "the sender said they had an account on the platform (--account or --via); never assumed",
+       "the sender's own statement", "FaceAudit letter options", "uploaded photographs of myself",
+       "ein Konto bei"),
+    _c("ccpa_lookback", {K.PLATFORM_ACCESS, K.CCPA_KNOW},
+       lambda c: c.law == Law.CCPA and ccpa_lookback_limited(c.collected),
+       "a CCPA request to know about data collected before 1 January 2022 (or at an unknown time): it covers what "
+       "is held now and the 12 months before the request",
+       "Cal. Civ. Code § 1798.130(a)(2)(B)",
+       "https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=1798.130",
+       "12 months", "12 Monate"),
     _c("cppa_next", {K.REMINDER}, lambda c: c.law == Law.CCPA,
        "a CCPA reminder announces a complaint to the CPPA (not the FTC)",
        "Cal. Civ. Code § 1798.199.45 (the Agency investigates complaints)", "https://privacy.ca.gov/submit-a-complaint",

@@ -9,7 +9,7 @@ claim's words only when `claims.<id>` is set.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -19,17 +19,22 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.letters.annex import AnnexEntry
+from faceaudit.core.letters.applicability import Period, controller_for, no_law_left, parse_collected
 from faceaudit.core.letters.claims import Case, claim_flags
 from faceaudit.core.letters.deadlines import REMINDER_DAYS, acknowledgment_due, deadline, next_working_day, received_on
 from faceaudit.core.letters.identity import Identity
-from faceaudit.core.letters.jurisdiction import Authority, complaint_authority, default_law, law_refusal
+from faceaudit.core.letters.jurisdiction import Authority, complaint_authority, default_law, law_refusal, with_article
 from faceaudit.core.letters.registry import RegistryEntry
 from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, LetterKind, LetterType, RecipientRole, Subject
 from faceaudit.core.storage.resources import resources_dir
 
-__all__ = ["LetterError", "default_recipient_for", "Recipient", "Original", "Letter", "languages",
-           "render_letter", "format_date", "format_number", "letter_strings", "plural", "authority_recipient"]
+__all__ = ["LetterError", "default_recipient_for", "Recipient", "Original", "Letter", "languages", "render_letter",
+           "placeholder_in_recipient", "format_date", "format_number", "letter_strings", "plural",
+           "authority_recipient"]
 
+
+#: Follow-ups that state what happened to an earlier request: refused without it.
+_NEEDS_ORIGINAL = (LetterKind.REMINDER, LetterKind.DPA_COMPLAINT, LetterKind.CPPA_COMPLAINT)
 
 #: Days a letter under a law without an answer period (BIPA) asks for, stated as the sender's own date.
 _REQUESTED_DAYS = 30
@@ -92,6 +97,7 @@ class Letter:
     claims: dict = field(default_factory=dict)
     case: Case | None = None
     channel: str = "email"
+    reference: str = ""
 
     @property
     def date_text(self) -> str:
@@ -135,7 +141,8 @@ def letter_strings(lang: str) -> dict:
 
 def format_date(day: date, strings: dict) -> str:
     """A date written out as the language writes it (e.g. '28 February 2028', '28. Februar 2028')."""
-    return strings["date_format"].format(day=day.day, month=strings["months"][day.month - 1], year=day.year)
+    number = strings.get("first_day", 1) if day.day == 1 else day.day  # French writes "1er juin"
+    return strings["date_format"].format(day=number, month=strings["months"][day.month - 1], year=day.year)
 
 
 def format_number(value: float, strings: dict, digits: int = 3) -> str:
@@ -151,7 +158,8 @@ def plural(n: int, forms: dict) -> str:
 def render_letter(kind: str, lang: str, entry: RegistryEntry, identity: Identity, *, law: str | None = None,
                   annex: list[AnnexEntry] | None = None, on: date | None = None, recipient: Recipient | None = None,
                   original: Original | None = None, details: str = "", ground: str = "", account: str = "",
-                  platform: RegistryEntry | None = None, channel: str = "email") -> Letter:
+                  platform: RegistryEntry | None = None, channel: str = "email", collected: Period | None = None,
+                  platform_used: bool = False, reference: str = "") -> Letter:
     """Render one letter.
 
     Args:
@@ -170,13 +178,18 @@ def render_letter(kind: str, lang: str, entry: RegistryEntry, identity: Identity
         account: the writer's account ID at the platform.
         platform: for a letter to a developer, the platform where the writer had the account.
         channel: how the letter will be sent (the deadline counts from its expected receipt).
+        collected: when the recipient got the photos (decides which duties of that time are claimed).
+        platform_used: the writer said they had an account on the platform (account ID or platform named).
+        reference: the reference this letter prints, which its reminder and complaint cite.
 
     Raises:
         LetterError: unknown type, language or law, a law that does not reach this writer or
             recipient (the message says why), or a template problem.
     """
     spec = _spec(kind)
+    entry = controller_for(entry, identity)
     law = _law(kind, spec, law, identity, entry)
+    _check_facts(kind, original, account, platform_used)
     strings = letter_strings(lang)
     on = on or date.today()
     annex = list(annex or [])
@@ -188,19 +201,22 @@ def render_letter(kind: str, lang: str, entry: RegistryEntry, identity: Identity
     recipient = recipient or default_recipient_for(spec, law, entry, authority)
     case = _case(kind, law, lang, entry, identity, annex, original, ground, account, platform,
                  authority_by_residence=spec.to is RecipientRole.AUTHORITY and authority is not None
-                 and not recipient_given)
+                 and not recipient_given, collected=collected, platform_used=platform_used or bool(account.strip()))
     received = received_on(on, channel)
     due = _letter_deadline(kind, spec, law, received, original, identity)
     context = _context(case, spec, strings, entry, identity, recipient, original, details, account, platform,
                        on=on, received=received, due=due, authority=authority, authority_note=authority_note)
     text = _render(lang, kind, context)
     subject, _, body = text.strip("\n").partition("\n")
+    if reference and spec.to is not RecipientRole.AUTHORITY:
+        body = strings["reference_line"].format(reference=reference) + "\n\n" + body.lstrip("\n")
     return Letter(
         type=kind, lang=lang, law=law, date=on, subject=subject.strip(), body=_tidy(body),
         sender_name=identity.name or strings["placeholder_name"],
         sender_lines=identity.address_lines() or [strings["placeholder_address"]], sender_email=identity.email,
         recipient=recipient, recipient_lines=_recipient_lines(recipient, spec, strings), deadline=due,
-        annex=annex, strings=strings, dataset_title=entry.name, claims=context["claims"], case=case, channel=channel)
+        annex=annex, strings=strings, dataset_title=entry.name, claims=context["claims"], case=case, channel=channel,
+        reference=reference)
 
 
 def _spec(kind: str) -> LetterType:
@@ -216,25 +232,40 @@ def _law(kind: str, spec: LetterType, law: str | None, identity: Identity, entry
         raise LetterError(f"a {kind} letter is about a dataset; for {entry.name} choose platform-access or "
                           "developer-erasure")
     if law is not None and law not in spec.laws:
-        raise LetterError(f"a {kind} letter is written under {' or '.join(spec.laws)}, not {law}")
+        raise LetterError(f"{with_article(kind)} letter is written under {' or '.join(spec.laws)}, not {law}")
     chosen = law or default_law(kind, identity, entry)
     if chosen is None:
         reasons = "; ".join(filter(None, (law_refusal(kind, each, identity, entry) for each in spec.laws)))
-        raise LetterError(f"no law FaceAudit writes under reaches this {kind} letter: {reasons}")
+        left = no_law_left(kind, identity, entry)
+        raise LetterError(f"no law FaceAudit writes under reaches this {kind} letter: {reasons}"
+                          + (f"; {left}" if left else ""))
     refusal = law_refusal(kind, chosen, identity, entry)
     if refusal:
         raise LetterError(f"not written under {chosen}: {refusal}")
     return chosen
 
 
+def _check_facts(kind: str, original: Original | None, account: str, platform_used: bool) -> None:
+    """Refuse a letter that would state a fact the writer has not given (never a placeholder)."""
+    if kind in _NEEDS_ORIGINAL and original is None:
+        raise LetterError(f"{with_article(kind)} letter follows a request you sent: give it with --request ID (a "
+                          "tracked request with its sent date); one you sent outside FaceAudit is recorded first with "
+                          "`faceaudit requests add --type ... --law ... --recipient ... --sent DATE`")
+    if kind == LetterKind.PLATFORM_ACCESS and not (account.strip() or platform_used):
+        raise LetterError("a platform-access letter says that you had an account on the platform: give its ID or "
+                          "the e-mail address it was registered with (--account)")
+
+
 def _case(kind, law, lang, entry, identity, annex, original, ground, account, platform, *,
-          authority_by_residence) -> Case:
+          authority_by_residence, collected=None, platform_used=False) -> Case:
     faces = sum(1 for a in annex if getattr(a, "kind", "face") == "face")
     received = deletion = None
     shared: tuple = ()
     if kind == LetterKind.DEVELOPER_ERASURE and platform is not None:
         received = next(iter(entry.events_of("received-photos", platform.id)), None)
         deletion = next(iter(entry.events_of("deletion-reported", platform.id)), None) if received else None
+        if collected is None and received and received.get("year"):  # the public report says when
+            collected = parse_collected(str(received["year"]))
     if kind == LetterKind.PLATFORM_ACCESS:
         shared = tuple(entry.events_of("shared-photos"))
     return Case(kind=kind, law=law, lang=lang, faces=faces, rows=len(annex) - faces,
@@ -243,7 +274,8 @@ def _case(kind, law, lang, entry, identity, annex, original, ground, account, pl
                 status=entry.status, custodian_kind=entry.custodian_kind, custodian_country=entry.custodian_country,
                 sender_country=identity.country, sender_region=identity.region, original=original is not None,
                 ground=ground, account=account.strip(), received_event=received, deletion_event=deletion,
-                shared_events=shared, authority_by_residence=authority_by_residence)
+                shared_events=shared, authority_by_residence=authority_by_residence, collected=collected,
+                platform_used=platform_used and (kind == LetterKind.PLATFORM_ACCESS or platform is not None))
 
 
 def _context(case, spec, strings, entry, identity, recipient, original, details, account, platform, *, on, received,
@@ -312,7 +344,14 @@ def _tidy(body: str) -> str:
             paragraphs[-1] += "\n" + paragraph
         else:
             paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs) + "\n"
+    return "\n\n".join(_end_list(paragraph) for paragraph in paragraphs) + "\n"
+
+
+def _end_list(paragraph: str) -> str:
+    """A list whose last item a template left with ";" or "," (an item after it left out) ends with a full stop."""
+    if paragraph.split("\n")[-1].startswith("- ") and paragraph.rstrip()[-1:] in (";", ","):
+        return paragraph.rstrip()[:-1].rstrip("\u00a0 ") + "."
+    return paragraph
 
 
 @lru_cache(maxsize=8)
@@ -346,7 +385,11 @@ def default_recipient_for(spec: LetterType, law: str, entry: RegistryEntry,
                           authority: Authority | None = None) -> Recipient:
     """The registry's contact for letters to custodians and organisations; the authority for complaints."""
     if spec.to is RecipientRole.AUTHORITY:
-        return authority_recipient(authority) if authority else Recipient()
+        if authority is None:
+            return Recipient()
+        found = authority_recipient(authority)
+        # Text for the authority's complaint form: no mail recipient (the .eml says where it goes).
+        return replace(found, email="") if spec.form_only and found.web_form else found
     contact = entry.contact
     name = contact.get("name") or ""
     lines = [entry.custodian] + ([name] if name and name != entry.custodian else []) + _split(contact.get("postal", ""))
@@ -359,11 +402,19 @@ def _recipient_lines(recipient: Recipient, spec: LetterType, strings: dict) -> l
     if not lines or lines == ["unknown"]:
         lines = [strings["placeholder_authority" if spec.to is RecipientRole.AUTHORITY else "placeholder_recipient"]]
     postal = len(lines) > 1
-    if not postal and not recipient.email:
+    if not postal and not recipient.email and recipient.web_form and spec.form_only:
+        lines.append(strings["by_web_form"].format(url=recipient.web_form))  # text for a form: no address
+    elif not postal and not recipient.email:
         lines.append(strings["placeholder_address"])
     if recipient.email:
         lines.append(strings["by_email"].format(email=recipient.email))
     return lines
+
+
+def placeholder_in_recipient(letter: Letter) -> bool:
+    """The letter would print "[address: please fill in]" (or an unknown recipient or authority)."""
+    words = {letter.strings[key] for key in ("placeholder_address", "placeholder_recipient", "placeholder_authority")}
+    return any(line in words for line in letter.recipient_lines)
 
 
 def _letter_deadline(kind: str, spec: LetterType, law: str, received: date, original: Original | None,

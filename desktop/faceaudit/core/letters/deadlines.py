@@ -62,6 +62,7 @@ PERIODS: dict[str, Period] = {
     "ftc": Period(),
     # BIPA sets retention and destruction duties, not a period to answer a letter.
     "bipa": Period(),
+    "tdpsa": Period(days=45, extension_days=45, citation="Tex. Bus. & Com. Code § 541.052(b)"),
 }
 LAWS = tuple(PERIODS)
 
@@ -87,6 +88,9 @@ def _holidays(country: str, region: str, year: int):
         return {}
     import holidays  # 0.17 s of imports: loaded when a deadline is first counted, not when the window opens
 
+    from faceaudit.core.letters.identity import holiday_region
+
+    region = holiday_region(region)  # GB-LND keeps England's holidays
     subdivision = region.split("-", 1)[1] if region.upper().startswith(country.upper() + "-") else None
     try:
         return holidays.country_holidays(country.upper(), subdiv=subdivision, years=year)

@@ -16,6 +16,7 @@ from faceaudit.core.letters.annex import (
     FACE,
     IDENTIFIER,
     distance_text,
+    identity_text,
     locator_text,
     matched_text,
     models_provenance,
@@ -48,6 +49,8 @@ def letter_text(letter: Letter) -> str:
             parts += [f"{number}. {letter.dataset_title} ({entry.version})", f"   {entry.key}"]
             if entry.label:
                 parts.append(f"   {labels['label']}: {entry.label}")
+            if entry.identity:
+                parts.append(f"   {labels['identity']}: {identity_text(entry, labels, decimal)}")
             parts += [f"   {labels['sha256']}: {entry.sha256}", f"   {labels['box']}: {entry.box_text}",
                       f"   {labels['model']}: {entry.model}",
                       f"   {labels['distance']}: {distance_text(entry, labels, decimal)}",
@@ -83,8 +86,10 @@ def write_letter_text(letter: Letter, path: str | os.PathLike) -> Path:
     return write_private(Path(path), letter_text(letter).encode("utf-8"))
 
 
-def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf") -> EmailMessage:
-    """The letter as an e-mail draft: text body, PDF attached. It is never sent.
+def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "letter.pdf",
+                 extra: list[tuple[str, bytes]] | None = None) -> EmailMessage:
+    """The letter as an e-mail draft: text body, PDF attached (and, for a follow-up, the letters it follows,
+    `extra` as (file name, PDF bytes)). It is never sent; text for a web form has no recipient and says so.
 
     Header values are set through the e-mail library, which encodes non-ASCII text and
     refuses line breaks, so nothing a person typed can add headers.
@@ -98,9 +103,13 @@ def letter_email(letter: Letter, pdf: bytes | None = None, pdf_name: str = "lett
     message["Date"] = format_datetime(datetime.combine(letter.date, time(9, 0), tzinfo=UTC))
     message["X-Unsent"] = "1"  # opens as a draft in Outlook and Thunderbird
     body = letter_text(letter) if not pdf else _email_body(letter)
+    if letter.recipient.web_form and not letter.recipient.email:
+        body = letter.strings["web_form_note"].format(url=letter.recipient.web_form) + "\n\n" + body
     message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
     if pdf:
         message.add_attachment(pdf, maintype="application", subtype="pdf", filename=pdf_name)
+    for name, data in extra or []:
+        message.add_attachment(data, maintype="application", subtype="pdf", filename=name)
     return message
 
 
@@ -131,9 +140,9 @@ def _breaks_a_header(char: str) -> bool:
 
 
 def write_letter_eml(letter: Letter, path: str | os.PathLike, pdf: bytes | None = None,
-                     pdf_name: str = "letter.pdf") -> Path:
+                     pdf_name: str = "letter.pdf", extra: list[tuple[str, bytes]] | None = None) -> Path:
     """Write the `.eml` draft (private to its owner)."""
-    return write_private(Path(path), letter_email(letter, pdf, pdf_name).as_bytes())
+    return write_private(Path(path), letter_email(letter, pdf, pdf_name, extra).as_bytes())
 
 
 def _email_body(letter: Letter) -> str:

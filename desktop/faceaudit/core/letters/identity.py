@@ -16,7 +16,7 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.storage.store import Store
 
 __all__ = ["Identity", "IdentityError", "SETTINGS", "load_identity", "save_identity", "normalise_residence",
-           "country_name", "residence_name", "email_problem"]
+           "holiday_region", "country_name", "residence_name", "email_problem"]
 
 #: Declared settings: key -> (default, what it is).
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -108,8 +108,13 @@ def normalise_residence(country: str, region: str = "") -> tuple[str, str]:
     Raises:
         IdentityError: a country or region the ISO lists (as the holidays library has them) lack.
     """
-    country, region = country.strip(), region.strip().upper().replace("_", "-")
+    country, region = country.strip(), region.strip()
     code = _country_code(country) if country else ""
+    named = _region_by_name(region, code)
+    if named:
+        region = named
+        code = code or named.split("-")[0]
+    region = region.upper().replace("_", "-")
     if region and "-" not in region:
         if not code:
             raise IdentityError(f"{region!r}: give the region as an ISO 3166-2 code such as DE-BE or US-CA")
@@ -120,10 +125,46 @@ def normalise_residence(country: str, region: str = "") -> tuple[str, str]:
             raise IdentityError(f"region {region} is not in {code}")
         code = code or _country_code(prefix)
         subdivisions = _subdivisions().get(code, [])
-        if subdivisions and sub not in subdivisions:
+        if subdivisions and sub not in subdivisions and region not in _EXTRA_REGIONS:
             raise IdentityError(f"{region!r} is not an ISO 3166-2 region of {code}; "
                                 f"for example {code}-{subdivisions[0]}")
     return code, region
+
+
+#: ISO 3166-2 codes people give that the holidays library does not list, with their English name and
+#: the subdivision whose public holidays they keep (None: the country's).
+_EXTRA_REGIONS: dict[str, tuple[str, str | None]] = {
+    "FR-75C": ("Paris", None), "GB-LND": ("London", "ENG"), "GB-BIR": ("Birmingham", "ENG"),
+    "GB-MAN": ("Manchester", "ENG"), "GB-EDH": ("Edinburgh", "SCT"), "GB-GLG": ("Glasgow", "SCT"),
+    "GB-CRF": ("Cardiff", "WLS"), "GB-BFS": ("Belfast", "NIR"),
+}
+
+
+def holiday_region(region: str) -> str:
+    """The region whose public holidays count: GB-LND keeps England's (GB-ENG); FR-75C France's."""
+    extra = _EXTRA_REGIONS.get(region.upper())
+    if extra is None:
+        return region
+    return f"{region[:2].upper()}-{extra[1]}" if extra[1] else ""
+
+
+def _region_by_name(text: str, country: str) -> str:
+    """"Berlin" -> "DE-BE", "London" -> "GB-LND": a region given by its name ("" when none matches one)."""
+    import holidays
+
+    folded = re.sub(r"[^a-z]", "", text.casefold())
+    if not folded or re.fullmatch(r"([a-z]{2}-)?[a-z0-9]{1,3}", text.strip().casefold()):  # a code, not a name
+        return ""
+    found = {code for code, (name, _sub) in _EXTRA_REGIONS.items()
+             if re.sub(r"[^a-z]", "", name.casefold()) == folded and (not country or code.startswith(country))}
+    for each in ([country] if country else ("DE", "AT", "CH", "FR", "GB", "US", "ES", "IT", "NL", "BE")):
+        try:
+            aliases = getattr(holidays.country_holidays(each), "subdivisions_aliases", {}) or {}
+        except (NotImplementedError, KeyError):
+            continue
+        found |= {f"{each}-{code}" for name, code in aliases.items()
+                  if re.sub(r"[^a-z]", "", name.casefold()) == folded}
+    return found.pop() if len(found) == 1 else ""
 
 
 def _country_code(text: str) -> str:

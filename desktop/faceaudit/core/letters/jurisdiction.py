@@ -1,10 +1,8 @@
 """Which laws a letter may invoke, for this sender and this recipient, and which authority takes a complaint.
 
-A law is offered only where its facts are true for the sender: the CCPA for a California resident
-writing to a business; the FTC Act about companies; BIPA for an Illinois resident writing to a
-private company; the GDPR unless both sender and recipient are known to be outside the EU/EEA
-(Art. 3); the UK GDPR unless both are known to be outside the UK. Where a law is not offered the
-reason says why, in words a person can act on.
+Whether a law reaches the sender and the recipient is decided in `applicability.py` (one rule for
+every letter type); this module adds the letter type's own laws and the authority a complaint goes
+to. Where a law is not offered the reason says why, in words a person can act on.
 """
 
 from __future__ import annotations
@@ -14,23 +12,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from faceaudit.core.letters.identity import Identity, country_name, residence_name
+from faceaudit.core.letters.applicability import EEA, controller_for, in_eea, refusal
+from faceaudit.core.letters.identity import Identity
 from faceaudit.core.letters.registry import RegistryEntry
-from faceaudit.core.letters.types import LETTER_TYPES, Law, LetterKind, RecipientKind
+from faceaudit.core.letters.types import LETTER_TYPES, Law, RecipientKind
 from faceaudit.core.storage.resources import resources_dir
 
 __all__ = ["EEA", "Authority", "LawOption", "law_options", "offered_laws", "default_law", "law_refusal",
-           "complaint_authority", "authorities", "bipa_applies", "in_eea"]
-
-#: EU member states and the EEA states Iceland, Liechtenstein and Norway (ISO 3166-1 alpha-2).
-EEA = frozenset(("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-                 "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO"))
-
-
-def in_eea(country: str) -> bool:
-    """True for an EU/EEA country code."""
-    return country.upper() in EEA
-
+           "complaint_authority", "authorities", "bipa_applies", "in_eea", "with_article"]
 
 @dataclass(frozen=True)
 class Authority:
@@ -173,42 +162,12 @@ def _option(kind: str, law: str, identity: Identity, entry: RegistryEntry | None
     spec = LETTER_TYPES.get(kind)
     if spec is None or law not in spec.laws:
         laws = " or ".join(spec.laws) if spec else "no law"
-        return LawOption(law, False, f"a {kind} letter is written under {laws}")
-    country, region = identity.country.upper(), identity.region.upper()
-    recipient_kind = entry.custodian_kind if entry else ""
-    recipient_country = (entry.custodian_country if entry else "").upper()
-    to_authority = kind in (LetterKind.DPA_COMPLAINT, LetterKind.CPPA_COMPLAINT, LetterKind.FTC_COMPLAINT)
-    if law == Law.CCPA:
-        if region != "US-CA":
-            where = (f"your residence is set to {residence_name(country, region)}" if (region or country)
-                     else "your residence is not set")
-            return LawOption(law, False, f"the CCPA protects California residents; {where}")
-        if not to_authority and recipient_kind != RecipientKind.COMPANY:
-            return LawOption(law, False, "the CCPA binds businesses; this recipient is "
-                             f"{_kind_words(recipient_kind)}")
-    elif law == Law.FTC:
-        if recipient_kind != RecipientKind.COMPANY:
-            return LawOption(law, False, "the FTC Act reaches companies (unfair or deceptive practices in commerce); "
-                             f"this recipient is {_kind_words(recipient_kind)}")
-    elif law == Law.BIPA:
-        if region != "US-IL":
-            return LawOption(law, False, "BIPA protects Illinois residents; "
-                             + (f"your residence is set to {residence_name(country, region)}" if (region or country)
-                                else "your residence is not set"))
-        if recipient_kind != RecipientKind.COMPANY:
-            return LawOption(law, False, "BIPA binds private entities; this recipient is "
-                             f"{_kind_words(recipient_kind)}")
-    elif law == Law.GDPR and country and not in_eea(country) and recipient_country and not in_eea(recipient_country):
-        return LawOption(law, False, f"the GDPR reaches controllers in the EU/EEA, or outside it when they "
-                         f"process data of people in the EU/EEA (Art. 3); you live in: {country_name(country)}; the "
-                         f"recipient is established in: {country_name(recipient_country)}")
-    elif law == Law.UK_GDPR and country and country != "GB" and recipient_country and recipient_country != "GB":
-        return LawOption(law, False, f"the UK GDPR reaches controllers in the UK, or outside it when they "
-                         f"process data of people in the UK (Art. 3 UK GDPR); you live in: {country_name(country)}; "
-                         f"the recipient is established in: {country_name(recipient_country)}")
-    return LawOption(law, True)
+        return LawOption(law, False, f"{with_article(kind)} letter is written under {laws}, not {law}")
+    controller = controller_for(entry, identity) if entry is not None else None
+    reason = refusal(kind, law, identity, controller)
+    return LawOption(law, reason is None, reason or "")
 
 
-def _kind_words(kind: str) -> str:
-    return {RecipientKind.UNIVERSITY: "a university", RecipientKind.PUBLIC_BODY: "a public body",
-            RecipientKind.OTHER: "not known to be a company", "": "not known to be a company"}.get(kind, kind)
+def with_article(word: str) -> str:
+    """"an erasure", "a reminder": the indefinite article English puts before a word."""
+    return ("an " if word[:1].lower() in "aeiou" else "a ") + word

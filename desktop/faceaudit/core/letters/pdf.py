@@ -11,6 +11,7 @@ from faceaudit.core.letters.annex import (
     IDENTIFIER,
     AnnexEntry,
     distance_text,
+    identity_text,
     locator_text,
     matched_text,
     models_provenance,
@@ -255,6 +256,9 @@ def _annex_entry(pdf: FPDF, number: int, entry: AnnexEntry, strings: dict, title
             (labels["scan"], scan_date_text(entry, strings), False)]
     if entry.label:
         rows.insert(1, (labels["label"], entry.label, False))
+    if entry.identity:
+        rows.insert(2 if entry.label else 1,
+                    (labels["identity"], identity_text(entry, labels, strings.get("decimal_separator", ".")), False))
     _labelled(pdf, rows, text_width)
     bottom = pdf.get_y()
     if has_image:

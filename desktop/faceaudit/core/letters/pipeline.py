@@ -16,12 +16,14 @@ from pathlib import Path
 
 from faceaudit.core.errors import Action
 from faceaudit.core.letters.annex import AnnexEntry, add_face_crops, add_reference_thumbnails, confirmed_matches
+from faceaudit.core.letters.applicability import parse_collected
 from faceaudit.core.letters.compose import (
     Letter,
+    LetterError,
     Original,
     Recipient,
-    authority_recipient,
     default_recipient_for,
+    placeholder_in_recipient,
     render_letter,
 )
 from faceaudit.core.letters.export import check_email_draft, write_letter_eml, write_letter_text
@@ -35,8 +37,16 @@ from faceaudit.core.letters.registry import (
     find_entry,
     find_organisation,
 )
-from faceaudit.core.letters.requests import RequestError, RequestRecord, add_request, follow_up, get_request
+from faceaudit.core.letters.requests import (
+    RequestError,
+    RequestRecord,
+    add_request,
+    follow_up,
+    get_request,
+    next_reference,
+)
 from faceaudit.core.letters.types import LETTER_TYPES, EntryKind, RecipientRole, Subject
+from faceaudit.core.matching.confirmed import confirmed_counts  # the letters offer it under their own name
 from faceaudit.core.storage.private_files import write_private
 from faceaudit.core.storage.store import Store
 
@@ -68,6 +78,7 @@ class LetterChoice:
         parent_id: the tracked request this letter follows up.
         ground: what happened to the earlier request (Ground), for reminders and complaints.
         channel: how the letter will be sent (Channel); the deadline counts from its receipt.
+        collected: when the recipient got the photos, YYYY[-MM[-DD]] ("" not known: nothing is assumed).
     """
 
     kind: str
@@ -87,6 +98,7 @@ class LetterChoice:
     match_ids: tuple[str, ...] | None = None
     ground: str = ""
     channel: str | None = None
+    collected: str = ""
 
 
 @dataclass(frozen=True)
@@ -133,7 +145,7 @@ def compose(store: Store, choice: LetterChoice, *, with_pictures: bool = False) 
 
 def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = None,
          text: str | os.PathLike | None = None, eml: str | os.PathLike | None = None, track: bool = True,
-         request_id: int | None = None) -> SavedLetter:
+         request_id: int | None = None, allow_placeholder: bool = False) -> SavedLetter:
     """Write the letter in the formats asked for (private to their owner) and record it as a draft request.
 
     Args:
@@ -141,6 +153,8 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
             PDF as an attachment.
         track: record the letter as a draft request.
         request_id: the request an earlier save of the same draft recorded (no new one is made).
+        allow_placeholder: write the letter even though the recipient's address would print as
+            "[address: please fill in]" (the preview shows it; a saved letter is refused by default).
 
     Raises:
         RegistryError, LetterError, FontError: as raised by the steps.
@@ -149,19 +163,29 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
     # app's window (which composes previews through this module) should not wait for it.
     from faceaudit.core.letters.pdf import letter_pdf_bytes
 
-    letter = _render(store, choice, _annex(store, choice, with_pictures=True))
+    reference = get_request(store, request_id).reference if request_id is not None else next_reference(store)
+    letter = _render(store, choice, _annex(store, choice, with_pictures=True), reference if track else "")
     if eml:
         check_email_draft(letter)  # all or nothing: refused before the PDF is written
+    if not allow_placeholder and placeholder_in_recipient(letter):
+        raise LetterError(
+            f"no address of {letter.recipient.name or 'the recipient'} is known (none is published): give a postal "
+            "address or an e-mail address (--recipient-address, --recipient-email; in the window the Address and "
+            "E-mail fields), or record one for every letter with `faceaudit registry edit ENTRY contact.email=...`")
     saved = SavedLetter(letter, request_id)
     pdf_bytes = letter_pdf_bytes(letter) if pdf or eml else None
     if pdf:
         saved.pdf = write_private(pdf, pdf_bytes)
     if text:
         saved.text = write_letter_text(letter, text)
+    earlier, missing = _earlier_letters(store, choice.parent_id)
     if eml:
         attachment = Path(pdf).name if pdf else Path(eml).stem + ".pdf"
-        saved.eml = write_letter_eml(letter, eml, pdf_bytes, attachment)
+        saved.eml = write_letter_eml(letter, eml, pdf_bytes, attachment, extra=earlier)
     saved.notes = _notes(store, choice, letter)
+    if eml:
+        saved.notes += [Note(f"the earlier letter {path} was not found: attach it to the e-mail yourself")
+                        for path in missing]
     if track and request_id is None:
         first = saved.paths[0] if saved.paths else None
         entry = letter_entry(store, choice)
@@ -173,7 +197,7 @@ def save(store: Store, choice: LetterChoice, *, pdf: str | os.PathLike | None = 
             letter_path=str(first) if first else None, parent_id=choice.parent_id,
             organisation=entry.id if entry.is_organisation else None, account=choice.account,
             evidence=letter.case.evidence if letter.case else "", match_ids=[a.ref for a in letter.annex],
-            sender_country=identity.country, sender_region=identity.region).id
+            sender_country=identity.country, sender_region=identity.region, reference=letter.reference).id
     return saved
 
 
@@ -223,17 +247,15 @@ def default_recipient(store: Store, kind: str, law: str | None, dataset: str = "
     spec = LETTER_TYPES[kind]
     entry = letter_entry(store, LetterChoice(kind, dataset, organisation=organisation))
     law = law or spec.laws[0]
-    if spec.to is RecipientRole.AUTHORITY:
-        authority, _why = complaint_authority(law, load_identity(store), entry)
-        return authority_recipient(authority) if authority else Recipient()
-    return default_recipient_for(spec, law, entry)
+    authority = complaint_authority(law, load_identity(store), entry)[0] if spec.to is RecipientRole.AUTHORITY else None
+    return default_recipient_for(spec, law, entry, authority)
 
 
 def original_of(record: RequestRecord) -> Original | None:
     """The earlier request as a follow-up letter refers to it (None until it has a sent date)."""
     if record.sent_date is None:
         return None
-    return Original(record.type, record.sent_date, record.deadline, f"#{record.id}")
+    return Original(record.type, record.sent_date, record.deadline, record.reference)
 
 
 def follow_up_choice(store: Store, request_id: int, *, today: date | None = None,
@@ -249,23 +271,14 @@ def follow_up_choice(store: Store, request_id: int, *, today: date | None = None
         raise RequestError(f"request {step.request.id} has no sent date", action=Action.SET_SENT_DATE,
                            subject=step.request.id)
     record = step.request
-    return LetterChoice(kind=step.kind, dataset=record.dataset_name or (record.registry_id or ""),
+    # A reminder goes where the request went (the address the person gave, when the registry has none).
+    to_same = (Recipient(name=record.recipient, email=record.recipient_email)
+               if LETTER_TYPES[step.kind].to is RecipientRole.CUSTODIAN and record.recipient_email else None)
+    return LetterChoice(kind=step.kind, dataset=record.dataset_name or (record.registry_id or ""), recipient=to_same,
                         organisation=record.organisation, account=record.account, lang=record.lang, law=step.law,
                         include_crops=include_crops, on=today, original=original,
                         parent_id=get_request(store, request_id).id, ground=step.ground,
                         match_ids=tuple(record.match_ids) if record.match_ids is not None else None)
-
-
-def confirmed_counts(store: Store) -> list[tuple[str, int]]:
-    """(dataset, number of matches confirmed as me) for each dataset that has any, by name: faces and rows of
-    lists of links."""
-    rows = store.query("SELECT name, SUM(n) AS n FROM ("
-                       " SELECT d.name, COUNT(*) AS n FROM matches m JOIN datasets d ON d.id = m.dataset_id"
-                       " WHERE m.decision = 'me' GROUP BY d.name"
-                       " UNION ALL SELECT d.name, COUNT(*) FROM identifier_matches m JOIN datasets d"
-                       " ON d.id = m.dataset_id WHERE m.decision = 'me' GROUP BY d.name)"
-                       " GROUP BY name ORDER BY name")
-    return [(row["name"], row["n"]) for row in rows]
 
 
 def citable_matches(store: Store, dataset: str) -> list[AnnexEntry]:
@@ -305,14 +318,40 @@ def _annex(store: Store, choice: LetterChoice, with_pictures: bool) -> list[Anne
     return annex
 
 
-def _render(store: Store, choice: LetterChoice, annex: list[AnnexEntry]) -> Letter:
+def _render(store: Store, choice: LetterChoice, annex: list[AnnexEntry], reference: str | None = None) -> Letter:
     entry = letter_entry(store, choice)
+    try:
+        collected = parse_collected(choice.collected) if choice.collected else None
+    except ValueError as error:
+        raise LetterError(str(error)) from None
     recipient = choice.recipient
-    channel = choice.channel or ("email" if (recipient.email if recipient else entry.contact.get("email")) else "post")
+    channel = choice.channel or ("web-form" if LETTER_TYPES[choice.kind].form_only else
+                                 "email" if (recipient.email if recipient else entry.contact.get("email")) else "post")
     return render_letter(choice.kind, choice.lang, entry, load_identity(store), law=choice.law, annex=annex,
                          on=choice.on, recipient=recipient, original=choice.original, details=choice.details,
                          ground=choice.ground, account=choice.account, platform=platform_for(entry, choice.via),
-                         channel=channel)
+                         channel=channel, collected=collected, platform_used=bool(choice.via or choice.account.strip()),
+                         reference=next_reference(store) if reference is None else reference)
+
+
+def _earlier_letters(store: Store, parent_id: int | None) -> tuple[list[tuple[str, bytes]], list[str]]:
+    """The letters a follow-up follows (the request, then the reminder), as (file name, bytes) to attach, and the
+    paths of those whose file is gone."""
+    found: list[tuple[str, bytes]] = []
+    missing: list[str] = []
+    seen: set[int] = set()
+    while parent_id is not None and parent_id not in seen:
+        seen.add(parent_id)
+        record = get_request(store, parent_id)
+        if record.letter_path:
+            path = Path(record.letter_path)
+            pdf = path if path.suffix.lower() == ".pdf" else path.with_suffix(".pdf")
+            if pdf.is_file():
+                found.insert(0, (pdf.name, pdf.read_bytes()))
+            else:
+                missing.insert(0, str(pdf))
+        parent_id = record.parent_id
+    return found, missing
 
 
 def _notes(store: Store, choice: LetterChoice, letter: Letter) -> list[Note]:

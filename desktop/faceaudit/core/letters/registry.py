@@ -54,6 +54,9 @@ class RegistryEntry:
         extra: fields this version does not know, kept as they are.
         distribution: how a dataset published as a list of links is had: {"form": "link-list", "files":
             [{"name", "format", "note"}]} (the file to download, its format, what it holds); empty otherwise.
+        controllers: an organisation's controller per region where it differs from the custodian:
+            [{"region": "EEA" or an ISO country code, "custodian", "custodian_country", "contact", "source"}]
+            (OkCupid: MTCH Technology Services Limited, Dublin, for people in the EU/EEA).
     """
 
     id: str
@@ -79,6 +82,7 @@ class RegistryEntry:
     origin: str = "bundled"
     corrected: list[str] = field(default_factory=list)
     distribution: dict = field(default_factory=dict)
+    controllers: list[dict] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -325,8 +329,19 @@ def _entry(data: dict) -> RegistryEntry:
     known = {f.name for f in fields(RegistryEntry)} - {"extra"}
     contact = {key: data.get("contact", {}).get(key, "") for key in CONTACT_FIELDS}
     extra = {k: v for k, v in data.items() if k not in known and not k.startswith("_")}
-    return RegistryEntry(**{k: v for k, v in data.items() if k in known and k != "contact"}, contact=contact,
-                         extra=extra)
+    values = {k: v for k, v in data.items() if k in known and k not in ("contact", "sources")}
+    return RegistryEntry(**values, contact=contact, sources=_unique_sources(data.get("sources", [])), extra=extra)
+
+
+def _unique_sources(sources: list) -> list:
+    """The sources once each: an entry corrected or merged may name the same document twice."""
+    seen, out = set(), []
+    for source in sources:
+        key = (source.get("url") or source.get("title", "")).rstrip("/") if isinstance(source, dict) else str(source)
+        if key not in seen:
+            seen.add(key)
+            out.append(source)
+    return out
 
 
 def _fold(text: str) -> str:

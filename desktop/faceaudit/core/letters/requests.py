@@ -12,7 +12,7 @@ from faceaudit.core.letters.deadlines import REMINDER_DAYS, deadline, is_overdue
 from faceaudit.core.letters.types import COMPLAINT_KINDS, LETTER_TYPES, Ground, Law, LetterKind
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["RequestRecord", "Reply", "RequestError", "Status", "Channel", "REPLY_STATUSES",
+__all__ = ["next_reference", "RequestRecord", "Reply", "RequestError", "Status", "Channel", "REPLY_STATUSES",
            "FOLLOW_UP_STATUSES", "AWAITING_STATUSES", "FollowUp", "may_follow_up", "awaiting_answer", "add_request",
            "update_request", "get_request", "list_requests", "refresh_overdue", "add_reply", "replies",
            "follow_up", "request_deadline", "REFUSAL_GROUNDS", "ANSWER_GROUNDS"]
@@ -68,6 +68,7 @@ class RequestRecord:
         organisation: the registry id of the platform or developer written to.
         match_ids: the matches the letter cited, as `AnnexEntry.ref` gives them ("12" a face match,
             "L12" a row of a list of links); None: not recorded.
+        reference: the reference the letter printed ("FA-12"); "" for letters that printed none.
     """
 
     id: int
@@ -94,6 +95,7 @@ class RequestRecord:
     account: str = ""
     evidence: str = ""
     match_ids: list[str] | None = None
+    reference: str = ""
 
     @property
     def overdue(self) -> bool:
@@ -146,7 +148,7 @@ def add_request(store: Store, kind: str, law: str, recipient: str, *, recipient_
                 registry_id: str | None = None, sent: date | None = None, notes: str = "",
                 letter_path: str | None = None, parent_id: int | None = None, organisation: str | None = None,
                 account: str = "", evidence: str = "", match_ids: list[str] | None = None,
-                sender_country: str = "", sender_region: str = "") -> RequestRecord:
+                sender_country: str = "", sender_region: str = "", reference: str = "") -> RequestRecord:
     """Record a letter as a request: a draft, or sent when `sent` is given.
 
     Raises:
@@ -162,14 +164,21 @@ def add_request(store: Store, kind: str, law: str, recipient: str, *, recipient_
         cursor = store.conn.execute(
             "INSERT INTO requests (type, law, lang, recipient, recipient_email, channel, dataset_name, registry_id,"
             " parent_id, sent_date, deadline, status, notes, letter_path, created, updated, sender_country,"
-            " sender_region, organisation, account, evidence, match_ids)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " sender_region, organisation, account, evidence, match_ids, reference)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [kind, law, lang, recipient, recipient_email, channel, dataset_name, registry_id, parent_id,
              _iso(sent), _iso(request_deadline(kind, law, sent, channel=channel, country=sender_country,
                                                region=sender_region)),
              "sent" if sent else "draft", notes, letter_path, stamp, stamp, sender_country, sender_region,
-             organisation, account, evidence, None if match_ids is None else json.dumps(sorted(map(str, match_ids)))])
+             organisation, account, evidence, None if match_ids is None else json.dumps(sorted(map(str, match_ids))),
+             reference])
     return get_request(store, cursor.lastrowid)
+
+
+def next_reference(store: Store) -> str:
+    """The reference the next tracked letter prints ("FA-13"): unique among this person's requests."""
+    last = store.scalar("SELECT MAX(id) FROM requests") or 0
+    return f"FA-{last + 1}"
 
 
 def update_request(store: Store, request_id: int, *, status: str | None = None, sent: date | None = None,
@@ -187,6 +196,9 @@ def update_request(store: Store, request_id: int, *, status: str | None = None, 
         RequestError: unknown request, status or channel, or a receipt before the sent date.
     """
     record = get_request(store, request_id)
+    if sent is not None and sent > date.today():
+        raise RequestError(f"the sent date {sent.isoformat()} is in the future: record it on the day you send the "
+                           "letter", subject=request_id)
     if status is not None:
         _check_choice("status", status, Status)
     if channel is not None:
@@ -353,6 +365,6 @@ def _record(row: dict) -> RequestRecord:
         deadline=day(row["deadline"]), extended=bool(row["extended"]), status=row["status"], notes=row["notes"],
         letter_path=row["letter_path"], created=row["created"], received_date=day(row["received_date"]),
         sender_country=row["sender_country"], sender_region=row["sender_region"], organisation=row["organisation"],
-        account=row["account"], evidence=row["evidence"],
+        account=row["account"], evidence=row["evidence"], reference=row.get("reference") or "",
         # Recorded before rows could be cited, ids were numbers: face matches (their refs are the numbers).
         match_ids=[str(ref) for ref in json.loads(row["match_ids"])] if row["match_ids"] else None)

@@ -36,6 +36,7 @@ class Law(StrEnum):
     CCPA = "ccpa"
     FTC = "ftc"
     BIPA = "bipa"
+    TDPSA = "tdpsa"  # Texas Data Privacy and Security Act (Tex. Bus. & Com. Code ch. 541)
 
 
 class RecipientRole(StrEnum):
@@ -120,28 +121,30 @@ class LetterType:
         to: whom it is addressed to.
         answer_due: the letter sets the recipient a statutory period.
         subject: whether it is about a dataset, an organisation, or either.
+        form_only: the text is for the authority's web form; it has no mail recipient.
     """
 
     laws: tuple[Law, ...]
     to: RecipientRole = RecipientRole.CUSTODIAN
     answer_due: bool = True
     subject: Subject = Subject.DATASET
+    form_only: bool = False
 
 
 _GDPR = (Law.GDPR, Law.UK_GDPR)
 
 LETTER_TYPES: dict[LetterKind, LetterType] = {
-    LetterKind.ERASURE: LetterType(_GDPR),
-    LetterKind.ACCESS: LetterType(_GDPR),
+    LetterKind.ERASURE: LetterType((*_GDPR, Law.BIPA, Law.TDPSA)),
+    LetterKind.ACCESS: LetterType((*_GDPR, Law.TDPSA)),
     LetterKind.OBJECTION: LetterType(_GDPR),
     LetterKind.REMINDER: LetterType((*_GDPR, Law.CCPA), subject=Subject.EITHER),
     LetterKind.DPA_COMPLAINT: LetterType(_GDPR, to=RecipientRole.AUTHORITY, answer_due=False, subject=Subject.EITHER),
     LetterKind.CCPA_DELETE: LetterType((Law.CCPA,)),
     LetterKind.CCPA_KNOW: LetterType((Law.CCPA,)),
     LetterKind.CPPA_COMPLAINT: LetterType((Law.CCPA,), to=RecipientRole.AUTHORITY, answer_due=False,
-                                          subject=Subject.EITHER),
+                                          subject=Subject.EITHER, form_only=True),
     LetterKind.FTC_COMPLAINT: LetterType((Law.FTC,), to=RecipientRole.AUTHORITY, answer_due=False,
-                                         subject=Subject.EITHER),
+                                         subject=Subject.EITHER, form_only=True),
     LetterKind.PLATFORM_ACCESS: LetterType((*_GDPR, Law.CCPA), subject=Subject.ORGANISATION),
     LetterKind.DEVELOPER_ERASURE: LetterType((*_GDPR, Law.CCPA, Law.BIPA), subject=Subject.ORGANISATION),
 }

@@ -7,8 +7,10 @@ on LFW (bench/calibration.py).
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["Band", "band_of", "stranger_share", "MATCH_DISTANCE", "SAME_PHOTO_DISTANCE", "STRONG_EXPECTED",
            "POSSIBLE_EXPECTED", "WEAK_EXPECTED", "POSSIBLE_SHARE_OF_STRANGERS", "match_distance"]
@@ -20,6 +22,7 @@ class Band(StrEnum):
     STRONG = "strong"
     POSSIBLE = "possible"
     WEAK = "weak"
+    LISTED = "listed"  # a row of a list of links names me: no face, so no confidence; never a face's band
 
 
 #: The model's own threshold: faces of one person lie within 0.6 of each other.
@@ -42,6 +45,8 @@ POSSIBLE_SHARE_OF_STRANGERS = 0.2
 def stranger_share(expected_sorted: np.ndarray) -> np.ndarray:
     """For faces in rank order, the expected share of strangers among the faces ranked up to
     each (step-up: never more than that of a face ranked lower)."""
+    import numpy as np  # here: Band is the CLI's vocabulary, and `faceaudit --help` loads no numpy
+
     if len(expected_sorted) == 0:
         return expected_sorted
     share = expected_sorted / np.arange(1, len(expected_sorted) + 1)

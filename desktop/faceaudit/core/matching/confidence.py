@@ -6,10 +6,11 @@ this reference, in this dataset. We put each distance on that scale (a z-score: 
 near-side spreads below the typical stranger), combine the best few references, and ask how
 many of the dataset's N faces would score this well by chance: N x P(stranger scores <= z).
 
-P comes from a table measured on LFW (`bench/calibration.py --fit`, shipped in
-resources/calibration/stranger_tail.json: aggregate counts only, no faces). Checked on people
-the table was not measured on, the estimates are within 1.25x of the strangers seen; the
-earlier overall spread (MAD) with a bell curve was up to 260x too confident (docs/accuracy.md).
+P comes from a calibration measured on LFW per face model (`bench/calibration.py --fit`,
+shipped as resources/calibration/<model>/stranger_tail.json: aggregate counts only, no faces):
+an empirical table where strangers are many, and below it a generalised Pareto (extreme-value)
+tail, which holds the band limits at millions of faces where a straight-line extension of the
+table let up to 32x too many strangers in (docs/accuracy.md, bench/bands_at_scale.py).
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from functools import cache
 
 import numpy as np
 
+from faceaudit.core.faces.model_files import EMBEDDING_MODEL
+
 __all__ = ["StrangerModel", "fit_stranger_model", "expected_lookalikes", "combine", "stranger_tail",
-           "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE", "tail_file", "calibration",
-           "calibration_value"]
+           "tail_from_table", "tail_file", "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE",
+           "calibration", "calibration_value"]
 
 #: Below this many dataset faces the dataset's own distances are too few to describe
 #: strangers, and the prior below is used instead.
@@ -38,13 +41,8 @@ PRIOR = {"loc": 0.807, "scale": 0.083, "rho": 0.88}
 #: The combined score is the mean z-score of this many best references (or all, if fewer).
 COMBINED_REFERENCES = 3
 
-#: The measured stranger tail of dlib's model, relative to the resources folder.
-TAIL_FILE = "calibration/stranger_tail.json"
-
-
-def tail_file(model: str = "dlib") -> str:
-    """The calibration file of a model ("dlib", "mobilefacenet", or "both" for their fusion)."""
-    return TAIL_FILE if model == "dlib" else f"calibration/stranger_tail.{model}.json"
+#: The measured stranger tail of a face model, relative to the resources folder.
+TAIL_FILE = "calibration/{model}/stranger_tail.json"
 
 #: Faces nearer than this to a reference are left out when describing strangers (about 1 in
 #: 5,000 strangers is this close on LFW; most photos of the user are).
@@ -68,7 +66,7 @@ class StrangerModel:
         combined_scale: spread of the combined score of strangers.
         empirical: True when measured on the dataset itself, False when the prior was used.
         references: how many references the combined score averages (picks the tail table).
-        model: whose distances these are (picks the calibration file).
+        model: whose distances these are (picks the calibration; None: dlib's).
     """
 
     loc: np.ndarray
@@ -77,7 +75,7 @@ class StrangerModel:
     combined_scale: float
     empirical: bool
     references: int = 1
-    model: str = "dlib"
+    model: str | None = None
 
 
 def combine(z: np.ndarray) -> np.ndarray:
@@ -88,12 +86,13 @@ def combine(z: np.ndarray) -> np.ndarray:
     return best.mean(axis=1)
 
 
-def fit_stranger_model(distances: np.ndarray, model: str = "dlib") -> StrangerModel:
+def fit_stranger_model(distances: np.ndarray, model: str | None = None) -> StrangerModel:
     """Describe stranger distances for these references in this dataset.
 
     Args:
         distances: faces x references distance matrix.
-        model: whose distances (another model's own-photo distance and prior come from its calibration file).
+        model: whose distances (None: dlib's); another model's own-photo distance and prior come from its
+            calibration file.
     """
     faces, refs = distances.shape
     used = min(COMBINED_REFERENCES, refs)
@@ -118,30 +117,57 @@ def fit_stranger_model(distances: np.ndarray, model: str = "dlib") -> StrangerMo
     return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used, model)
 
 
-def expected_lookalikes(combined: np.ndarray, null: StrangerModel, dataset_faces: int) -> np.ndarray:
+def expected_lookalikes(combined: np.ndarray, null: StrangerModel, dataset_faces: int,
+                        model: str | None = None) -> np.ndarray:
     """Expected number of strangers among `dataset_faces` who score at least this well."""
     t = (np.asarray(combined, np.float64) - null.combined_loc) / null.combined_scale
-    return dataset_faces * stranger_tail(t, null.references, null.model)
+    return dataset_faces * stranger_tail(t, null.references, model or null.model)
 
 
-def stranger_tail(t: np.ndarray, references: int = 1, model: str = "dlib") -> np.ndarray:
-    """P(a stranger's standardised combined score <= t), from the table measured on LFW.
+def stranger_tail(t: np.ndarray, references: int = 1, model: str | None = None) -> np.ndarray:
+    """P(a stranger's standardised combined score <= t), from the face model's calibration."""
+    return tail_from_table(_table(min(max(references, 1), COMBINED_REFERENCES), model or EMBEDDING_MODEL),
+                           np.asarray(t, np.float64))
 
-    Between table points the log-probability is interpolated linearly; below the table it
-    continues along the slope of its last unit (a heavier tail than a Gaussian's: it errs
-    towards more look-alikes); above the table it follows the normal curve.
+
+def tail_from_table(table: dict, t: np.ndarray) -> np.ndarray:
+    """P(stranger t' <= t) by one calibration table.
+
+    Between table points the log-probability is interpolated linearly. Below the table's first
+    point u, the generalised Pareto tail: P = P(u) (1 + xi (u - t) / sigma) ** (-1 / xi), the
+    extreme-value law of how far beyond a low threshold the lowest scores go (fitted on the
+    strangers beyond u). A table without one (an old file) continues along the slope of its first
+    unit. Above the table, the normal curve.
     """
-    grid, log_tail = _table(min(max(references, 1), COMBINED_REFERENCES), model)
-    t = np.asarray(t, np.float64)
+    grid, log_tail = np.asarray(table["t"], np.float64), np.asarray(table["log10_tail"], np.float64)
     inside = np.interp(t, grid, log_tail)
-    step = grid[1] - grid[0]
-    span = max(1, int(round(1.0 / step)))
-    slope = (log_tail[span] - log_tail[0]) / (grid[span] - grid[0])
-    below = log_tail[0] + slope * (t - grid[0])
-    result = np.where(t < grid[0], below, inside)
+    gpd = table.get("gpd")
+    if gpd:
+        excess = np.maximum(gpd["u"] - t, 0.0)
+        xi, sigma = gpd["xi"], gpd["sigma"]
+        if xi > 1e-9:
+            shape = -np.log10(1.0 + xi * excess / sigma) / xi
+        else:
+            shape = -excess / sigma / math.log(10)
+        below = gpd["log10_pu"] + shape
+        start = gpd["u"]
+        inside = np.where(t < grid[0], np.interp(t, [start, grid[0]], [gpd["log10_pu"], log_tail[0]]), inside)
+    else:
+        step = grid[1] - grid[0]
+        span = max(1, int(round(1.0 / step)))
+        slope = (log_tail[span] - log_tail[0]) / (grid[span] - grid[0])
+        start = grid[0]
+        below = log_tail[0] + slope * (t - grid[0])
+    result = np.where(t < start, below, inside)
     upper = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in np.ravel(t)]).reshape(t.shape) if t.size else t
     result = np.where(t > grid[-1], np.log10(np.maximum(upper, 1e-300)), result)
     return np.minimum(10.0 ** result, 1.0)
+
+
+def tail_file(model: str | None = None) -> str:
+    """The calibration file of a face model ("dlib" or None: dlib's; "mobilefacenet"; "both" for their fusion),
+    relative to the resources folder."""
+    return TAIL_FILE.format(model=EMBEDDING_MODEL if model in (None, "dlib") else model)
 
 
 @cache
@@ -151,9 +177,9 @@ def _calibration_file(model: str) -> dict:
     return json.loads((resources_dir() / tail_file(model)).read_text())
 
 
-def calibration(model: str = "dlib") -> tuple[float, dict]:
+def calibration(model: str | None = None) -> tuple[float, dict]:
     """(own-photo distance, prior) of a model: dlib's are above; another model's file carries its own."""
-    if model == "dlib":
+    if model in (None, "dlib", EMBEDDING_MODEL):
         return OWN_PHOTO_DISTANCE, PRIOR
     return float(calibration_value(model, "own_photo_distance")), calibration_value(model, "prior")
 
@@ -164,10 +190,14 @@ def calibration_value(model: str, name: str):
 
 
 @cache
-def _table(references: int, model: str = "dlib") -> tuple[np.ndarray, np.ndarray]:
-    tables = _calibration_file(model)["tables"]
-    table = tables[str(min(references, max(int(k) for k in tables)))]
-    return np.asarray(table["t"], np.float64), np.asarray(table["log10_tail"], np.float64)
+def _table(references: int, model: str) -> dict:
+    from faceaudit.core.storage.resources import resources_dir
+
+    path = resources_dir() / tail_file(model)
+    if not path.exists():
+        raise LookupError(f"no stranger calibration for the face model {model}")
+    tables = json.loads(path.read_text())["tables"]
+    return tables[str(min(references, max(int(k) for k in tables)))]
 
 
 def _robust(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

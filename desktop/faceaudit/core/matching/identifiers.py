@@ -22,7 +22,7 @@ from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.matching.urls import flickr_ref, is_nsid, normalise_account, normalise_name, split_url, url_key
 from faceaudit.core.storage.store import Store, now
 
-__all__ = ["IdentifierKind", "Identifier", "IdentifierError", "parse_identifier", "add_identifier",
+__all__ = ["IdentifierKind", "IdentifierSource", "Identifier", "IdentifierError", "parse_identifier", "add_identifier",
            "list_identifiers", "remove_identifier", "file_hashes", "add_photo_hashes", "HashProgress"]
 
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
@@ -40,6 +40,14 @@ class IdentifierKind(StrEnum):
     MD5 = "md5"
 
 
+class IdentifierSource(StrEnum):
+    """Where an identifier came from."""
+
+    TYPED = "typed"  # the person typed it
+    PHOTO_HASHES = "photo-hashes"  # the hashes of a folder of photos the person once uploaded
+    REFERENCE_PHOTO = "reference-photo"  # the hashes of one of my reference photos (not stored apart)
+
+
 class IdentifierError(FaceAuditError, ValueError):
     """Text that is not an identifier FaceAudit understands, or one that does not exist."""
 
@@ -54,14 +62,14 @@ class Identifier:
             folded name, lower-case hex).
         label: how it is shown: what the person typed, or which photo a hash comes from.
         id: its row in the database; None for the hashes of a reference photo (removed with the photo).
-        source: "typed", "photo-hashes" (from a folder of photos), or "reference-photo".
+        source: where it came from.
     """
 
     kind: IdentifierKind
     value: str
     label: str
     id: int | None = None
-    source: str = "typed"
+    source: IdentifierSource = IdentifierSource.TYPED
 
 
 def parse_identifier(text: str) -> Identifier:
@@ -120,7 +128,7 @@ def _address(value: str, typed: str) -> Identifier:
     return Identifier(IdentifierKind.URL, url_key(parts), f"url:{value}")
 
 
-def add_identifier(store: Store, text: str, source: str = "typed") -> Identifier:
+def add_identifier(store: Store, text: str, source: IdentifierSource = IdentifierSource.TYPED) -> Identifier:
     """Parse and keep an identifier (adding one already kept returns it unchanged).
 
     Raises:
@@ -130,20 +138,21 @@ def add_identifier(store: Store, text: str, source: str = "typed") -> Identifier
     return _keep(store, found, source)
 
 
-def _keep(store: Store, found: Identifier, source: str) -> Identifier:
+def _keep(store: Store, found: Identifier, source: IdentifierSource) -> Identifier:
     with store.transaction():
         store.conn.execute(
             "INSERT INTO my_identifiers (kind, value, label, source, added) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (kind, value) DO NOTHING", [found.kind.value, found.value, found.label, source, now()])
     row = store.conn.execute("SELECT id, label, source FROM my_identifiers WHERE kind = ? AND value = ?",
                              [found.kind.value, found.value]).fetchone()
-    return Identifier(found.kind, found.value, row[1], row[0], row[2])
+    return Identifier(found.kind, found.value, row[1], row[0], IdentifierSource(row[2]))
 
 
 def list_identifiers(store: Store, with_reference_photos: bool = True) -> list[Identifier]:
     """Every identifier: those kept, in the order added, then the hashes of my reference photos."""
-    kept = [Identifier(IdentifierKind(row[1]), row[2], row[3], row[0], row[4]) for row in store.conn.execute(
-        "SELECT id, kind, value, label, source FROM my_identifiers ORDER BY id")]
+    rows = store.conn.execute("SELECT id, kind, value, label, source FROM my_identifiers ORDER BY id")
+    kept = [Identifier(IdentifierKind(kind), value, label, id_, IdentifierSource(source))
+            for id_, kind, value, label, source in rows]
     if not with_reference_photos:
         return kept
     seen = {(i.kind, i.value) for i in kept}
@@ -152,7 +161,7 @@ def list_identifiers(store: Store, with_reference_photos: bool = True) -> list[I
             if digest and (kind, digest.lower()) not in seen:
                 seen.add((kind, digest.lower()))
                 kept.append(Identifier(kind, digest.lower(), f"{kind} of reference photo {name}",
-                                       source="reference-photo"))
+                                       source=IdentifierSource.REFERENCE_PHOTO))
     return kept
 
 
@@ -211,18 +220,24 @@ def add_photo_hashes(store: Store, folder: str | os.PathLike) -> Iterator[HashPr
     photos = added = 0
     unreadable: list[str] = []
     before = store.scalar("SELECT COUNT(*) FROM my_identifiers")
+    inside = root.resolve()
     for dirpath, _dirs, files in walk(root):  # no recursion: a very deep folder is walked too
         for name in files:
             if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
                 continue
             path = Path(dirpath, name)
             try:
-                sha256, md5 = file_hashes(path)
+                if path.is_symlink():
+                    # Only the folder I named is read: a link out of it (to /etc/shadow, say) is not followed.
+                    target = path.resolve(strict=True)
+                    if not target.is_relative_to(inside):
+                        raise OSError("a symbolic link out of the folder: not followed")
+                sha256, md5 = file_hashes(target if path.is_symlink() else path)
             except OSError as exc:
                 unreadable.append(f"{path.relative_to(root)}: {exc.strerror or exc}")
                 continue
             for kind, digest in ((IdentifierKind.SHA256, sha256), (IdentifierKind.MD5, md5)):
-                _keep(store, Identifier(kind, digest, f"{kind}:{digest}"), "photo-hashes")
+                _keep(store, Identifier(kind, digest, f"{kind}:{digest}"), IdentifierSource.PHOTO_HASHES)
             photos += 1
             added = store.scalar("SELECT COUNT(*) FROM my_identifiers") - before
             yield HashProgress(photos, added, tuple(unreadable))

@@ -11,7 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
+from faceaudit.core.datasets import list_index
 from faceaudit.core.datasets.list_index import ListIndex, token_hash
 from faceaudit.core.datasets.lists import (
     LINK_LIST,
@@ -106,7 +108,8 @@ def search_lists(store: Store, scan_id: int | None, datasets: list[dict],
                 elif blocks is None:
                     steps = source.search(file.key, layout, matcher.needles, matcher)
                 else:
-                    steps = source.search_blocks(file.key, layout, blocks, index.gzip_index(), matcher.needles, matcher)
+                    read = partial(_read_block, source.file_path(file.key), index.gzip_index())
+                    steps = source.search_blocks(file.key, layout, blocks, read, matcher.needles, matcher)
                 for step in steps:
                     found += _keep(store, dataset["id"], scan_id, step.rows, layout.roles, carried)
                     if step.finished:
@@ -188,3 +191,7 @@ def _keep(store: Store, dataset_id: int, scan_id: int | None, rows: tuple[FoundR
 def _url_of(row: FoundRow, roles: dict[str, Role]) -> str | None:
     """The row's address: its first address column with a value (FFHQ's photo page comes first)."""
     return next((row.record[c] for c in row.record if roles.get(c) is Role.URL and row.record[c].strip()), None)
+
+
+def _read_block(path, gzip_index, block) -> bytes:
+    return list_index.read_block(path, block, gzip_index)

@@ -15,8 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-import numpy as np
-
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.matching.bands import Band
 from faceaudit.core.storage.store import Store, from_blob, now
@@ -126,7 +124,7 @@ class RowCandidate:
     fields: dict[str, str] = field(default_factory=dict)
 
     #: A row names me exactly: it has no confidence band, and is listed in a group of its own.
-    band = "listed"
+    band = Band.LISTED
     also_in: tuple[str, ...] = ()
     copies: tuple[int, ...] = ()
 
@@ -340,6 +338,8 @@ def distances_to_references(store: Store, match_id: int) -> dict[int, float]:
                         " AND f.idx = m.face_idx WHERE m.id = ?", [match_id])
     if blob is None:
         return {}
+    import numpy as np  # here: Decision is the CLI's vocabulary, and `faceaudit --help` loads no numpy
+
     face = from_blob(blob)
     rows = store.conn.execute("SELECT id, embedding FROM reference_faces ORDER BY id").fetchall()
     return {ref_id: float(np.linalg.norm(from_blob(embedding) - face)) for ref_id, embedding in rows}

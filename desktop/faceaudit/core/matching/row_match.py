@@ -13,7 +13,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from faceaudit.core.datasets.sources.link_lists import Needles, Role
+from faceaudit.core.datasets.sources.link_lists import Role
+from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
 from faceaudit.core.matching.identifiers import Identifier, IdentifierKind
 from faceaudit.core.matching.urls import (
     base58_encode,

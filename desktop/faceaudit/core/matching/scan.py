@@ -19,9 +19,10 @@ from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.face_models import FaceModel, ModelChoice, chosen_model, models_of
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
-from faceaudit.core.matching.bands import SAME_PHOTO_DISTANCE, band_of, match_distance, stranger_share
+from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, match_distance, stranger_share
 from faceaudit.core.matching.confidence import combine, fit_stranger_model, stranger_tail
 from faceaudit.core.matching.identifiers import list_identifiers
+from faceaudit.core.matching.identities import IdentityEvidence, identity_evidence
 from faceaudit.core.matching.list_scan import search_lists
 from faceaudit.core.matching.matches import inherit_decisions
 from faceaudit.core.matching.references import model_references, reference_matrix
@@ -265,6 +266,20 @@ def _scan_dataset(store: Store, dataset_id: int, references: dict[str, tuple[lis
                 "expected_lookalikes": float(expected[face]), "band": band, "exact_photo": 0,
                 "reference_face_id": ref_ids[int(distances[face].argmin())], "model": choice,
             }
+        near = ratio * MATCH_DISTANCE  # within its model's own limit, on dlib's scale
+        for evidence, identity_id in _identities(store, dataset_id, scan_id, stored.item_ids[at], expected / n_faces,
+                                                 near):
+            for face in evidence.faces:
+                row = int(at[face])
+                key = (int(stored.item_ids[row]), int(stored.idxs[row]))
+                if key not in results:  # close as one of the identity's photos, not on its own
+                    results[key] = {
+                        "dataset_id": dataset_id, "item_id": key[0], "face_idx": key[1], "scan_id": scan_id,
+                        "distance": round(float(minimum[face]), 6), "combined": float(t[face]),
+                        "agree": int((distances[face] <= first.limit).sum()), "n_references": len(ref_ids),
+                        "expected_lookalikes": float(expected[face]), "band": "weak", "exact_photo": 0,
+                        "reference_face_id": ref_ids[int(distances[face].argmin())], "model": choice}
+                results[key]["identity_id"] = identity_id
     for row in _exact_photos(store, dataset_id, *references[FaceModel.DLIB], scan_id):
         key = (row["item_id"], row["face_idx"])
         if key in results:
@@ -307,38 +322,75 @@ def _fused(store: Store, views: dict[str, _View], references: dict):
             references[FaceModel.DLIB][0])
 
 
+
+def _identities(store: Store, dataset_id: int, scan_id: int, item_ids: np.ndarray, p: np.ndarray,
+                minimum: np.ndarray) -> list[tuple[IdentityEvidence, int]]:
+    """Identity-level evidence where the dataset labels its photos, recorded; empty where it does not."""
+    counts = dict(store.conn.execute(
+        "SELECT i.label, COUNT(DISTINCT f.item_id) FROM faces f JOIN items i ON i.id = f.item_id"
+        " WHERE f.dataset_id = ? AND i.label IS NOT NULL AND i.label != '' GROUP BY i.label", [dataset_id]).fetchall())
+    if not counts or not len(item_ids):
+        return []
+    label_of: dict[int, str] = {}
+    wanted = sorted({int(i) for i in item_ids})
+    for start in range(0, len(wanted), 900):
+        part = wanted[start:start + 900]
+        label_of.update(store.conn.execute(f"SELECT id, label FROM items WHERE id IN ({','.join('?' * len(part))})"
+                                           " AND label IS NOT NULL AND label != ''", part).fetchall())
+    labels = np.array([label_of.get(int(i)) for i in item_ids], dtype=object)
+    found = identity_evidence(labels, item_ids, p, minimum, counts, len(counts))
+    out = []
+    stamp = now()
+    with store.transaction():
+        for evidence in found:
+            store.conn.execute(
+                "INSERT INTO identity_matches (dataset_id, label, scan_id, photos, close, expected, band, first_seen)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dataset_id, label) DO UPDATE SET"
+                " scan_id = excluded.scan_id, photos = excluded.photos, close = excluded.close,"
+                " expected = excluded.expected, band = excluded.band",
+                [dataset_id, evidence.label, scan_id, evidence.photos, evidence.close, evidence.expected,
+                 evidence.band.value, stamp])
+            out.append((evidence, store.scalar("SELECT id FROM identity_matches WHERE dataset_id = ? AND label = ?",
+                                               [dataset_id, evidence.label])))
+    return out
+
+
 def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray, model: str = "dlib"):
     """Rows worth an exact look, and the stranger model, from the compact float16 matrix.
 
     Up to vectors.APPROX_THRESHOLD faces every distance is computed (float16 storage, float32
-    arithmetic: within about 1e-4 of exact, so the margins below lose nothing). Beyond it, the
-    stranger model comes from an exact random sample and the candidates from the approximate
-    index's nearest faces of each reference (see vectors.py for what that can miss).
+    arithmetic: within about 1e-4 of exact, so the margins below lose nothing), chunk by chunk,
+    keeping each chunk's candidates only. Beyond it, the candidates come from the approximate
+    index's nearest faces of each reference (see vectors.py for what that can miss). The stranger
+    model comes from an exact fixed random sample of the faces (all of them up to SAMPLE_SIZE): it
+    gives the same medians and 2 % points as every face within sampling error (~1e-3 of a distance).
     """
+    null = fit_stranger_model(vectors.stranger_sample(stored, refs), model)
     if len(stored) > vectors.APPROX_THRESHOLD:
-        null = fit_stranger_model(vectors.stranger_sample(stored, refs), model)
         nearest, _ = vectors.approx_search(stored, refs, k=1000)
         return np.unique(nearest[nearest >= 0]), null
-    rough = vectors.exact_distances(stored, refs)
-    # The stranger model needs a fair sample, not every face: beyond SAMPLE_SIZE faces a fixed
-    # random sample of them (as on the approximate path) gives the same medians and 2 % points
-    # within sampling error (~1e-3 of a distance), in a fraction of the time (0.48 s at 1M).
-    null = fit_stranger_model(rough[vectors.sample_rows(len(rough))], model)
     limit = match_distance(model)
     z_limit = null.combined_loc - 1.5 * null.combined_scale
-    # A face's combined score is the mean of its best z-scores, so it is never below its best
-    # one: only faces with some reference nearer than the limit can pass (exact, and it saves
-    # sorting every face's references). Column by column: 4x faster than reducing along rows.
     limits = null.loc + null.scale * (z_limit + 0.01)
-    closest = rough[:, 0].copy()
-    some_near = rough[:, 0] < limits[0]
-    for r in range(1, rough.shape[1]):
-        np.minimum(closest, rough[:, r], out=closest)
-        some_near |= rough[:, r] < limits[r]
-    rows = np.nonzero(some_near | (closest <= limit + 1e-3))[0]
-    rough_combined = combine((rough[rows] - null.loc) / null.scale)
-    keep = (rough_combined < z_limit + 0.01) | (closest[rows] <= limit + 1e-3)
-    return rows[keep], null
+
+    def keep(block: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # A face's combined score is the mean of its best z-scores, so it is never below its best
+        # one: only faces with some reference nearer than the limit can pass.
+        # Column by column: 4x faster than reducing along rows of a narrow matrix.
+        closest = block[:, 0].copy()
+        mask = block[:, 0] < limits[0]
+        for r in range(1, block.shape[1]):
+            np.minimum(closest, block[:, r], out=closest)
+            mask |= block[:, r] < limits[r]
+        mask |= closest <= limit + 1e-3
+        score = np.full(len(block), np.inf, np.float32)
+        rows = np.nonzero(mask)[0]
+        score[rows] = combine((block[rows] - null.loc) / null.scale)
+        mask[rows] = (score[rows] < z_limit + 0.01) | (closest[rows] <= limit + 1e-3)
+        return mask, score
+
+    rows, _ = vectors.exact_candidates(stored, refs, keep)
+    return rows, null
 
 
 def _exact_photos(store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int) -> list[dict]:
@@ -384,14 +436,15 @@ def _store_matches(store: Store, rows: list[dict]) -> None:
         for row in rows:
             store.conn.execute(
                 "INSERT INTO matches (dataset_id, item_id, face_idx, scan_id, distance, combined, agree, n_references,"
-                " expected_lookalikes, band, exact_photo, reference_face_id, first_seen, model)"
+                " expected_lookalikes, band, exact_photo, reference_face_id, identity_id, first_seen, model)"
                 " VALUES (:dataset_id, :item_id, :face_idx, :scan_id, :distance, :combined, :agree, :n_references,"
-                " :expected_lookalikes, :band, :exact_photo, :reference_face_id, :first_seen, :model)"
+                " :expected_lookalikes, :band, :exact_photo, :reference_face_id, :identity_id, :first_seen, :model)"
                 " ON CONFLICT (item_id, face_idx) DO UPDATE SET scan_id = excluded.scan_id,"
                 " distance = excluded.distance, combined = excluded.combined, agree = excluded.agree,"
                 " n_references = excluded.n_references, expected_lookalikes = excluded.expected_lookalikes,"
                 " band = excluded.band, exact_photo = excluded.exact_photo,"
-                " reference_face_id = excluded.reference_face_id, model = excluded.model", {**row, "first_seen": stamp})
+                " reference_face_id = excluded.reference_face_id, identity_id = excluded.identity_id,"
+                " model = excluded.model", {"identity_id": None, **row, "first_seen": stamp})
 
 
 def latest_scan(store: Store) -> dict | None:

@@ -13,13 +13,10 @@ fails to open.
 
 from __future__ import annotations
 
+import io
 import os
 import sqlite3
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from faceaudit.core import limits
 from faceaudit.core.errors import Action, FaceAuditError
@@ -34,7 +31,8 @@ from faceaudit.core.storage.lock_journal import (
 )
 from faceaudit.core.storage.private_files import open_private
 
-__all__ = ["EncryptionError", "DataLocked", "encrypted_path", "is_locked", "lock", "unlock", "LOST_PASSPHRASE"]
+__all__ = ["EncryptionError", "DataLocked", "encrypted_path", "is_locked", "lock", "unlock", "LOST_PASSPHRASE",
+           "seal_bytes", "open_sealed", "is_sealed"]
 
 MAGIC = b"FAUDENC1"
 CHECK = b"faceaudit-key-check"
@@ -146,7 +144,39 @@ def unlock(passphrase: str, database: Path | None = None) -> Path:
     return database
 
 
+def seal_bytes(passphrase: str, plain: bytes) -> bytes:
+    """`plain` sealed in the database's format (for files made elsewhere with the same privacy: index parts)."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    _check_passphrase(passphrase)
+    salt, prefix = os.urandom(16), os.urandom(8)
+    header = MAGIC + bytes(SCRYPT) + salt + prefix
+    aead = AESGCM(_key(passphrase, salt, SCRYPT))
+    sealed = [header, aead.encrypt(prefix + b"\xff" * 4, CHECK, header + b"check")]
+    for number, piece, last in _pieces(io.BytesIO(plain)):
+        sealed.append(aead.encrypt(_nonce(prefix, number), piece, _ad(header, number, last)))
+    return b"".join(sealed)
+
+
+def is_sealed(head: bytes) -> bool:
+    """True when a file starting with `head` is sealed in this format."""
+    return head.startswith(MAGIC)
+
+
+def open_sealed(source: Path, passphrase: str) -> bytes:
+    """The plain bytes of a file `seal_bytes` made.
+
+    Raises:
+        EncryptionError: a wrong passphrase, or the file is damaged or was changed.
+    """
+    sink = io.BytesIO()
+    _decrypt_to(source, passphrase, None, sink)
+    return sink.getvalue()
+
+
 def _seal(passphrase: str, plain_fd: int, temp: Path) -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # here: every command checks the lock, few use it
+
     salt, prefix = os.urandom(16), os.urandom(8)
     header = MAGIC + bytes(SCRYPT) + salt + prefix
     aead = AESGCM(_key(passphrase, salt, SCRYPT))
@@ -205,7 +235,10 @@ def _when(path: Path) -> str:
     return datetime.fromtimestamp(path.stat().st_mtime).isoformat(sep=" ", timespec="minutes")
 
 
-def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
+def _decrypt_to(source: Path, passphrase: str, target: Path | None, sink=None) -> None:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     with open(source, "rb") as encrypted:
         header = encrypted.read(len(MAGIC) + 3 + 16 + 8)
         if len(header) < len(MAGIC) + 27 or not header.startswith(MAGIC):
@@ -218,7 +251,7 @@ def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
             aead.decrypt(prefix + b"\xff" * 4, encrypted.read(len(CHECK) + _TAG), header + b"check")
         except InvalidTag:
             raise EncryptionError("wrong passphrase (or the file's header was changed); nothing was changed") from None
-        out = open_private(target) if target else None
+        out = open_private(target) if target else sink
         try:
             for number, piece, last in _pieces(encrypted, CHUNK + _TAG):
                 try:
@@ -228,11 +261,11 @@ def _decrypt_to(source: Path, passphrase: str, target: Path | None) -> None:
                                           " nothing was changed") from None
                 if out:
                     out.write(plain)
-            if out:
+            if target:
                 out.flush()
                 os.fsync(out.fileno())
         finally:
-            if out:
+            if target:
                 out.close()
 
 
@@ -257,6 +290,8 @@ def _ad(header: bytes, number: int, last: bool) -> bytes:
 
 
 def _key(passphrase: str, salt: bytes, params: tuple[int, ...]) -> bytes:
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     log_n, r, p = params
     return Scrypt(salt=salt, length=32, n=2**log_n, r=r, p=p).derive(passphrase.encode("utf-8"))
 

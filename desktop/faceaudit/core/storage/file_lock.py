@@ -71,11 +71,6 @@ class FileLock:
         finally:
             os.close(fd)
 
-    @property
-    def held(self) -> bool:
-        """True while this object holds the lock."""
-        return self._fd is not None
-
     def __enter__(self) -> FileLock:
         return self
 

@@ -91,7 +91,7 @@ class Journal:
         sync_folder(self.database.parent)
         self.begun = True
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type, *_exc) -> None:
         try:
             if self.begun and exc_type is not None:
                 _settle(self.database)

@@ -223,6 +223,16 @@ def _m020_letter_facts(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m080_request_reference(db: sqlite_utils.Database) -> None:
+    # The reference a letter prints ("FA-12"), so that its reminder and complaint cite what the
+    # recipient has in hand; the letter it follows up and the reminder travel with a complaint.
+    _script(db,
+        """
+        ALTER TABLE requests ADD COLUMN reference TEXT NOT NULL DEFAULT '';
+        """
+    )
+
+
 def _m030_identifiers(db: sqlite_utils.Database) -> None:
     # My identifiers besides my face: accounts, photo addresses, names and file hashes, searched
     # for in datasets published as lists of links. The MD5 of each reference photo is kept from
@@ -286,7 +296,51 @@ def _m041_face_crops(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX face_crops_used ON face_crops (used)")
 
 
-#: (number, name, function). Append only; never edit a migration that has shipped.
+def _m060_ledger(db: sqlite_utils.Database) -> None:
+    # The coverage ledger's files and members that no reader took as photos or a list: companion
+    # metadata (reason NULL: inspected, no photo and no identifier in it) or not read, with why and
+    # its size. Rewritten by each listing; items (photos, list files) stay in `items`.
+    db.execute(
+        "CREATE TABLE ledger ("
+        " dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+        " key TEXT NOT NULL, size INTEGER NOT NULL, form TEXT NOT NULL, reason TEXT,"
+        " PRIMARY KEY (dataset_id, key))")
+    # A dataset indexed before the ledger existed has files nobody accounted for: it is not checked until
+    # it is listed again (which clears this). Datasets added from now on start with a ledger.
+    db.execute("ALTER TABLE datasets ADD COLUMN ledger_stale INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE datasets SET ledger_stale = 1 WHERE last_indexed IS NOT NULL")
+def _m070_identity_matches(db: sqlite_utils.Database) -> None:
+    # Identity-level evidence in labelled datasets (core/matching/identities.py): an identity whose
+    # photos, together, are close to my references; its close photos are face matches that point
+    # at it, so that they are confirmed or rejected together and a letter cites the identity.
+    _script(db,
+        """
+        CREATE TABLE identity_matches (
+            id INTEGER PRIMARY KEY,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            label TEXT NOT NULL, scan_id INTEGER REFERENCES scans(id),
+            photos INTEGER NOT NULL, close INTEGER NOT NULL, expected REAL NOT NULL, band TEXT NOT NULL,
+            first_seen TEXT NOT NULL,
+            UNIQUE (dataset_id, label)
+        );
+        CREATE INDEX identity_matches_scan ON identity_matches (scan_id);
+        ALTER TABLE matches ADD COLUMN identity_id INTEGER REFERENCES identity_matches(id) ON DELETE SET NULL;
+        CREATE INDEX matches_identity ON matches (identity_id);
+        """
+    )
+
+
+def _m110_index_parts(db: sqlite_utils.Database) -> None:
+    # Index parts made on a cluster and brought home (core/datasets/part_import.py): one row per
+    # shard, so an import run again skips a part already in (same digest, same shard fingerprint)
+    # and says why one was refused.
+    db.execute(
+        "CREATE TABLE index_parts ("
+        " dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+        " shard TEXT NOT NULL, fingerprint TEXT, digest TEXT, status TEXT NOT NULL, reason TEXT,"
+        " items INTEGER, faces INTEGER, imported_at TEXT NOT NULL, PRIMARY KEY (dataset_id, shard))")
+
+
 def _m050_model_embeddings(db: sqlite_utils.Database) -> None:
     # A second face model's numbers beside dlib's (kept in faces.embedding): one row per face and
     # model, for dataset faces and my reference faces. Adding or removing them bumps the dataset's
@@ -318,6 +372,7 @@ def _m050_model_embeddings(db: sqlite_utils.Database) -> None:
     )
 
 
+#: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
     (2, "data-protection requests and their replies", _m002_requests),
@@ -334,6 +389,10 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (40, "reference faces I confirmed as me", _m040_confirmed_references),
     (41, "a small cache of face crops for review", _m041_face_crops),
     (50, "a second face model's embeddings beside dlib's, and which model saw a match", _m050_model_embeddings),
+    (60, "the coverage ledger: files no reader took, companion or not read", _m060_ledger),
+    (70, "identities of labelled datasets whose photos together are close to mine", _m070_identity_matches),
+    (80, "requests: the reference the letter printed", _m080_request_reference),
+    (110, "index parts imported from a cluster, one per shard", _m110_index_parts),
 ]
 
 

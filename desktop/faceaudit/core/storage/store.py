@@ -8,14 +8,14 @@ import threading
 import weakref
 from datetime import UTC, datetime
 from pathlib import Path
-
-import numpy as np
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.encryption import DataLocked, is_locked
 from faceaudit.core.storage.lock_journal import finish_interrupted
-from faceaudit.core.storage.migrations import apply_migrations
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["Store", "now", "to_blob", "from_blob", "close_stores", "BUSY_TIMEOUT_S"]
 
@@ -27,11 +27,15 @@ def now() -> str:
 
 def to_blob(vector: np.ndarray) -> bytes:
     """An embedding as little-endian float32 bytes."""
+    import numpy as np  # here, not at the top: `faceaudit dataset list` opens the store without numpy
+
     return np.asarray(vector, dtype="<f4").tobytes()
 
 
 def from_blob(blob: bytes) -> np.ndarray:
     """An embedding back from its bytes."""
+    import numpy as np
+
     return np.frombuffer(blob, dtype="<f4")
 
 
@@ -50,6 +54,12 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
+        # Imported here, not at the top: a module that only needs this one's names (`now`, the
+        # vocabularies beside a store function) then costs `faceaudit --help` no database library.
+        import sqlite_utils
+
+        from faceaudit.core.storage.migrations import apply_migrations
+
         self.path = Path(path) if path else paths.database_path()
         #: What was done about a lock or unlock cut off earlier (naming the good copy), or None.
         self.recovered = finish_interrupted(self.path)
@@ -129,7 +139,7 @@ class _Transaction:
         self.conn.execute("BEGIN IMMEDIATE")
         return self.conn
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type, *_exc):
         if exc_type is None:
             self.conn.execute("COMMIT")
         elif self.conn.in_transaction:  # SQLite has already rolled back after some errors (a full disk)

@@ -32,6 +32,7 @@ KNOWN = (
 KNOWN_FOLDERS = {
     "cache": ("vectors-*", ".vectors-*.tmp", "*.onnx", "*.onnx*.tmp"),
     "registry": ("local.json", "local.json.tmp", "local.json.damaged-*"),
+    "index-parts": (),  # index parts a local Ray made (`index NAME --cluster`), a folder per dataset id
 }
 #: Folders of FaceAudit's own inside those (name patterns), and what it writes inside them: the
 #: names of its files, and its own folders inside (same form).
@@ -42,6 +43,7 @@ KNOWN_SUBFOLDERS = {
         # token indexes of lists of links: one folder per list file (its item id), built aside first
         "list-index": ((), {"[0-9]*": _TOKEN_INDEX, ".building-*": _TOKEN_INDEX}),
     },
+    "index-parts": {"[0-9]*": (("*.part.parquet", "*.part.parquet.*.tmp"), {})},
 }
 
 

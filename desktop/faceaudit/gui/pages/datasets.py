@@ -30,7 +30,7 @@ from faceaudit.core.datasets.catalog import (
     removal_impact,
     remove_dataset,
 )
-from faceaudit.core.datasets.indexing import IndexProgress
+from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.gui.dialogs.add_dataset import DATASET_FILE_FILTER, AddDatasetDialog
 from faceaudit.gui.widgets.indexing_panel import IndexingPanel
@@ -123,7 +123,7 @@ class DatasetsPage(QWidget):
         self.errors.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.errors.horizontalHeader().setStretchLastSection(True)
         self.errors.setWordWrap(False)
-        self.errors.setAccessibleName("Files that could not be indexed")
+        self.errors.setAccessibleName("Files that were not read")
         errors_box = QWidget()
         errors_layout = QVBoxLayout(errors_box)
         errors_layout.setContentsMargins(0, 0, 0, 0)
@@ -338,7 +338,8 @@ class DatasetsPage(QWidget):
         for row, error in enumerate(rows):
             self.errors.setItem(row, 0, QTableWidgetItem(error["key"]))
             self.errors.setItem(row, 1, QTableWidgetItem(error["reason"] or ""))
-        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} could not be indexed" if name else ""
+        # The ledger's not-read part: items that could not be indexed and files no reader takes.
+        title = f"{name}: {len(failed)} file{'s' if len(failed) != 1 else ''} not read" if name else ""
         if away:
             title += (f"; {len(away):,} could not be read this time (they keep their faces and your decisions, and"
                       " are read again the next time you index)")
@@ -348,7 +349,7 @@ class DatasetsPage(QWidget):
 
     def _on_index_progress(self, progress: IndexProgress) -> None:
         self._last_progress = progress
-        if progress.phase != "listing":
+        if progress.phase != Phase.LISTING:
             self._update_row(progress)
 
     def _on_index_finished(self, name: str) -> None:

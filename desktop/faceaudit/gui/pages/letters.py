@@ -132,6 +132,11 @@ class LettersPage(QWidget):
             self.notice.show_error(error_text(exc))
             return
         self.notice.clear_message()
+        placeholders = (letter.strings["placeholder_address"], letter.strings["placeholder_recipient"],
+                        letter.strings.get("placeholder_authority", ""))
+        if any(line in placeholders for line in letter.recipient_lines):
+            # Never "all the details" while the letter would print "[address: please fill in]".
+            self.identity.show_identity(who, [*missing_details(who, choice.kind), "the recipient's address or e-mail"])
         self.preview.show_text(letter_text(letter))
         self.preview.enable_saving(self._saving is None)
 
@@ -165,6 +170,7 @@ class LettersPage(QWidget):
 
     def stop(self) -> None:
         """Wait for a save in progress (when the window closes): a letter is written whole or not at all."""
+        self._preview_timer.stop()  # a preview due later would read a store that may be closed by then
         if self._saving is not None:
             self._saving.stop()
         self.form.stop()
@@ -211,7 +217,7 @@ class LettersPage(QWidget):
     def _on_save_failed(self, message: str) -> None:
         self._saving = None
         self.preview.enable_saving(True)
-        self.notice.show_error(f"The letter was not saved. {message}")
+        self.notice.show_failure(message, before="The letter was not saved. ")
 
     def _on_open_mail(self) -> None:
         if not self.open_in_mail():

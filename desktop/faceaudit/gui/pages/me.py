@@ -245,7 +245,7 @@ class MePage(QWidget):
         self._start_next()
 
     def _on_job_failed(self, message: str) -> None:
-        self.notice.show_error(message)
+        self.notice.show_failure(message)
         self._on_job_finished()
 
     def _on_face_chosen(self, path: str, number: int) -> None:

@@ -232,7 +232,7 @@ class RequestsPage(QWidget):
 
     def _on_follow_up_failed(self, message: str) -> None:
         self._drafting = None
-        self.notice.show_error(f"No follow-up was drafted. {message}")
+        self.notice.show_failure(message, before="No follow-up was drafted. ")
 
     def _on_export_ics(self) -> None:
         suggested = str(Path.home() / "faceaudit-deadlines.ics")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from faceaudit.core.datasets.catalog import list_datasets
 from faceaudit.core.datasets.crops_cache import FaceRef
 from faceaudit.core.matching.identifiers import list_identifiers
+from faceaudit.core.matching.identities import IdentityCandidate, identity_candidates, identity_text
 from faceaudit.core.matching.matches import (
     Candidate,
     Decision,
@@ -223,7 +224,7 @@ class ReviewPage(QWidget):
     def open_large(self, candidate: Candidate | None = None) -> PhotoDialog | None:
         """Show the current candidate's photo in a window of its own (window-modal, not blocking)."""
         candidate = candidate or self.grid.current()
-        if candidate is None:
+        if candidate is None or kind_of(candidate) == "identity":  # no photo of its own: its photos are on the grid
             return None
         image, box = self.panel.photo.picture()
         dialog = PhotoDialog(f"{candidate.dataset} / {candidate.key}", image, box, self)
@@ -295,6 +296,12 @@ class ReviewPage(QWidget):
             self.detail.setCurrentWidget(self.panel)
             self.panel.show_nothing(self._empty_text())
             return
+        if kind_of(candidate) == "identity":
+            self.detail.setCurrentWidget(self.panel)
+            self.panel.show_nothing(f"{candidate.dataset}, identity {identity_text(candidate)}.\n\n"
+                                    f"Its {candidate.close} close photos are on the grid too; a decision here "
+                                    "applies to all of them together.")
+            return
         if kind_of(candidate) != "face":
             self.row.show_row(candidate)
             self.detail.setCurrentWidget(self.row)
@@ -340,7 +347,8 @@ class ReviewPage(QWidget):
     # -- helpers ---------------------------------------------------------------------------
 
     def _apply(self, chosen: list[Candidate | RowCandidate], decision: str) -> None:
-        ids = [c.ref for c in chosen] + [copy for c in chosen for copy in c.copies]
+        # An identity is decided through its close photos (its `copies`).
+        ids = [c.ref for c in chosen if kind_of(c) != "identity"] + [copy for c in chosen for copy in c.copies]
         previous = decide(self.store, ids, decision)
         if previous:
             self._undo = (self._undo + [(previous, decision, len(chosen))])[-_UNDO_DEPTH:]
@@ -377,8 +385,8 @@ class ReviewPage(QWidget):
     def _reload(self, keep: int | str | None = None) -> None:
         dataset = self.dataset_filter.currentData()
         decisions = _SHOW[self.show_filter.currentText()]
-        listed: list[Candidate | RowCandidate] = one_per_photo(
-            [c for c in candidates(self.store) if dataset is None or c.dataset == dataset])
+        listed: list[Candidate | RowCandidate | IdentityCandidate] = identity_candidates(self.store, dataset=dataset)
+        listed += one_per_photo([c for c in candidates(self.store) if dataset is None or c.dataset == dataset])
         listed += identifier_candidates(self.store, dataset=dataset)
         everything = len(listed)
         decided = sum(1 for c in listed if c.decision != Decision.UNREVIEWED)

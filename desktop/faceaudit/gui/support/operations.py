@@ -38,8 +38,8 @@ class _Receiver(QObject):
     def on_cancelled(self) -> None:
         self._job._end("cancelled")
 
-    @Slot(str)
-    def on_failed(self, message: str) -> None:
+    @Slot(object)
+    def on_failed(self, message: str) -> None:  # a Failure: its words, and the error with its Action
         self._job._end("failed", message)
 
 
@@ -52,7 +52,8 @@ class Job:
         progress: called with each record the generator yields.
         finished: called when the generator ran to its end.
         cancelled: called when it stopped after `cancel`.
-        failed: called with a message meant for the person.
+        failed: called with a message meant for the person (a `Failure`: a str that keeps the error and
+            its Action).
         ended: called after any of the three ends (for the page's own bookkeeping).
     """
 
@@ -86,9 +87,15 @@ class Job:
         self._worker.cancel()
 
     def stop(self, wait_ms: int = 30000) -> None:
-        """Cancel and wait for the thread (when the window closes); work already saved stays saved."""
+        """Cancel and wait for the thread (the window closes, the data is wiped, the work is superseded).
+
+        Work already saved stays saved. Nothing the job reports after this reaches its callbacks:
+        they would act on a page that is closing, or on a store that is closed.
+        """
         if self.running:
             stop_worker(self._worker, self._thread, wait_ms)
+        self.running = False
+        self._callbacks = dict.fromkeys(self._callbacks)
 
     def _progress(self, record: object) -> None:
         if self._callbacks["progress"]:

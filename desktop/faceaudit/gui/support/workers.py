@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import traceback
 from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from faceaudit.core.errors import FaceAuditError
-from faceaudit.core.storage.problems import explain
+from faceaudit.core.storage.faults import Fault
 from faceaudit.core.storage.store import Store
-from faceaudit.gui.wording import error_text, os_error_text
+from faceaudit.gui.support.failures import Failure
 
 __all__ = ["GeneratorWorker", "running_jobs", "start_worker", "stop_worker", "wait_for_jobs"]
 
@@ -31,13 +29,14 @@ class GeneratorWorker(QObject):
         progress(object): a record the generator yielded.
         finished(): the generator ran to its end.
         cancelled(): the work stopped early because `cancel` was called.
-        failed(str): the work stopped on an error; the text is meant for the person.
+        failed(Failure): the work stopped on an error: a `str` meant for the person, with the error and
+            its Action kept (gui/support/failures.py).
     """
 
     progress = Signal(object)
     finished = Signal()
     cancelled = Signal()
-    failed = Signal(str)
+    failed = Signal(object)
 
     def __init__(self, factory: GeneratorFactory, parent: QObject | None = None):
         super().__init__(parent)
@@ -78,31 +77,21 @@ class GeneratorWorker(QObject):
                             break
                 finally:
                     generator.close()
-        except FaceAuditError as exc:
-            self.failed.emit(error_text(exc))
-            return
-        except (sqlite3.Error, OSError) as exc:  # the disk or the database: a damaged file, a full disk
-            problem = explain(exc)
-            if problem is not None:
-                self.failed.emit(error_text(problem))
-            elif isinstance(exc, OSError):  # a file or folder the work needed: the person can act on it
-                self.failed.emit(os_error_text(exc))
-            else:
-                traceback.print_exc()
-                self.failed.emit(f"Something went wrong: {exc}")
-            return
-        except Exception as exc:  # noqa: BLE001 - a bug: say so plainly, keep the details for the log
-            traceback.print_exc()
-            self.failed.emit(f"Something went wrong: {exc}")
+        except Exception as exc:  # noqa: BLE001 - sorted (core/storage/faults.py): a bug is said plainly too
+            failure = Failure(exc)
+            if failure.fault is Fault.BUG:
+                traceback.print_exc()  # the details, for the report
+            self.failed.emit(failure)
             return
         (self.cancelled if self._cancel.is_set() else self.finished).emit()
 
 
-class _Job(QObject):
+class _RunningThread(QObject):
     """Keeps a worker and its thread alive until the thread has ended, then lets both go.
 
-    Jobs are held by this module, not by a widget: a window or page deleted while its work
-    still runs must not delete a running QThread (Qt aborts the process then). The job lives
+    Not a job: a page's job is an `operations.Job`, and what it runs is in `support/jobs.py`.
+    These are held by this module, not by a widget: a window or page deleted while its work
+    still runs must not delete a running QThread (Qt aborts the process then). This object lives
     in the window's thread, so `thread.finished` reaches it there.
     """
 
@@ -119,8 +108,8 @@ class _Job(QObject):
         self.deleteLater()
 
 
-#: Jobs whose thread has not ended yet.
-_jobs: set[_Job] = set()
+#: Workers whose thread has not ended yet.
+_jobs: set[_RunningThread] = set()
 
 
 def running_jobs() -> int:
@@ -145,7 +134,9 @@ def start_worker(factory: GeneratorFactory, *, progress=None, finished=None, can
     Args:
         factory: builds the generator from the worker thread's Store.
         progress: slot for each yielded record. Pass methods of objects that live in the
-            window's thread (never lambdas), so that they run there.
+            window's thread (never lambdas: a lambda would run in the worker's thread), so that they
+            run there. `operations.Job` does this for the pages: it takes any callable, lambdas
+            included, and passes its GUI-thread receiver's methods here.
         finished: slot for a normal end.
         cancelled: slot for an end after `cancel`.
         failed: slot for an error message.
@@ -166,7 +157,7 @@ def start_worker(factory: GeneratorFactory, *, progress=None, finished=None, can
         # window's thread waits in stop_worker.
         signal.connect(thread.quit, Qt.ConnectionType.DirectConnection)
     thread.started.connect(worker.run)
-    _Job(worker, thread)
+    _RunningThread(worker, thread)
     thread.start()
     return worker, thread
 

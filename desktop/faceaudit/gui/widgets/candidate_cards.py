@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QFrame, QWidget
 from faceaudit.core.datasets.crops_cache import FaceRef
 from faceaudit.gui.wording import BAND_COLORS, DECISION_MARKS, DECISION_WORDS
 
-__all__ = ["CandidateCard", "FaceCard", "RowCard", "CARD_KINDS", "register_card", "card_for", "kind_of"]
+__all__ = ["CandidateCard", "FaceCard", "RowCard", "IdentityCard", "CARD_KINDS", "register_card", "card_for", "kind_of"]
 
 _PAD = 6
 
@@ -252,8 +252,48 @@ class RowCard(CandidateCard):
                         f"\nYour decision: {DECISION_WORDS.get(candidate.decision, candidate.decision)}")
 
 
+class IdentityCard(CandidateCard):
+    """An identity of a labelled dataset whose photos, together, are close to mine: how many of its
+    photos, and how many stranger identities would be this close. Deciding on it decides on all of
+    its close photos (they are on the grid too)."""
+
+    def caption(self) -> list[str]:
+        return [self.candidate.dataset, self.candidate.label]
+
+    def paint_picture(self, painter: QPainter, area: QRect) -> None:
+        palette = self.palette()
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase))
+        painter.drawRect(area)
+        candidate = self.candidate
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setPen(palette.color(QPalette.ColorRole.Text))
+        lines = [("Identity", bold), (candidate.label, self.font()),
+                 (f"{candidate.close} of its {candidate.photos} photos", self.font()), ("close to yours", self.font()),
+                 (f"strangers: {candidate.expected:.2g}", self.font())]
+        inner, line, y = area.adjusted(8, 8, -8, -12), self.fontMetrics().lineSpacing(), area.top() + 8
+        for text, font in lines:
+            if y + line > inner.bottom():
+                break
+            painter.setFont(font)
+            shown = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, inner.width())
+            painter.drawText(QRect(inner.left(), y, inner.width(), line),
+                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+            y += line
+
+    def _describe(self) -> None:
+        from faceaudit.core.matching.identities import identity_text
+
+        candidate = self.candidate
+        self.setAccessibleName(f"{candidate.dataset}: identity {candidate.label}")
+        self.setAccessibleDescription(f"{candidate.band} identity, {DECISION_WORDS.get(candidate.decision, '')}")
+        self.setToolTip(f"{candidate.dataset}, identity {identity_text(candidate)}"
+                        f"\nA decision here applies to all {candidate.close} of its close photos.")
+
+
 #: Candidate kind -> card class.
-CARD_KINDS: dict[str, type[CandidateCard]] = {"face": FaceCard, "identifier": RowCard}
+CARD_KINDS: dict[str, type[CandidateCard]] = {"face": FaceCard, "identifier": RowCard, "identity": IdentityCard}
 
 
 def register_card(kind: str, card: type[CandidateCard]) -> None:

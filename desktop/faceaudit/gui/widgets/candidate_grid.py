@@ -27,7 +27,22 @@ _DECISION_KEYS = {Qt.Key.Key_Y: "me", Qt.Key.Key_N: "not_me", Qt.Key.Key_U: "uns
 _GROUP_WORDS = {Band.STRONG: "Strong: very unlikely to be a stranger",
                 Band.POSSIBLE: "Possible: could be you, could be a look-alike",
                 Band.WEAK: "Weak: most likely look-alikes",
-                "listed": "Rows of lists of links that name you (no face to compare)"}
+                "listed": "Rows of lists of links that name you (no face to compare)",
+                "identities": "Identities whose photos, together, look like you (a decision covers all their photos)"}
+#: Groups after the bands, in this order.
+_LATER_GROUPS = ("listed", "identities")
+
+
+def _group(candidate) -> str:
+    """The group a candidate is listed in: its band, or its own (`group`) for kinds listed apart."""
+    return getattr(candidate, "group", candidate.band)
+
+
+def _group_rank(candidate) -> int:
+    group, bands = _group(candidate), list(Band)
+    if group in bands:
+        return bands.index(group)
+    return len(bands) + (_LATER_GROUPS.index(group) if group in _LATER_GROUPS else len(_LATER_GROUPS))
 
 
 class CandidateGrid(QScrollArea):
@@ -84,7 +99,7 @@ class CandidateGrid(QScrollArea):
         """
         keep = keep if keep is not None else (self.current().ref if self.current() is not None else None)
         chosen = {self._cards[n].candidate.ref for n in self._selected if n < len(self._cards)}
-        order = sorted(candidates, key=lambda c: list(Band).index(c.band) if c.band in list(Band) else len(Band))
+        order = sorted(candidates, key=_group_rank)
         cards = []
         for candidate in order:
             card = self._by_id.pop(candidate.ref, None)
@@ -295,7 +310,7 @@ class CandidateGrid(QScrollArea):
         self._rows = []
         groups: dict[str, list[int]] = {}
         for n, card in enumerate(self._cards):
-            groups.setdefault(card.candidate.band, []).append(n)
+            groups.setdefault(_group(card.candidate), []).append(n)
         for band in list(self._headers):
             if band not in groups:
                 self._headers.pop(band).deleteLater()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from faceaudit.core.matching.identifiers import (
     IdentifierError,
     IdentifierKind,
+    IdentifierSource,
     add_identifier,
     add_photo_hashes,
     list_identifiers,
@@ -140,14 +141,15 @@ class IdentifiersPanel(QWidget):
         """Reload the identifiers from the database."""
         found = list_identifiers(self.store)
         self.list.clear()
-        for identifier in (i for i in found if i.source == "typed"):
+        for identifier in (i for i in found if i.source == IdentifierSource.TYPED):
             item = QListWidgetItem(f"{_KIND_WORDS[identifier.kind]}:  {_shown(identifier)}")
             item.setData(Qt.ItemDataRole.UserRole, identifier.id)
             self.list.addItem(item)
             if identifier.id == select:
                 self.list.setCurrentItem(item)
-        folder = sum(1 for i in found if i.source == "photo-hashes") // 2
-        references = sum(1 for i in found if i.source == "reference-photo" and i.kind is IdentifierKind.SHA256)
+        folder = sum(1 for i in found if i.source == IdentifierSource.PHOTO_HASHES) // 2
+        references = sum(1 for i in found
+                         if i.source == IdentifierSource.REFERENCE_PHOTO and i.kind is IdentifierKind.SHA256)
         parts = []
         if folder:
             parts.append(f"fingerprints of {folder} photo{'s' if folder != 1 else ''} you uploaded")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
-from faceaudit.core.datasets.indexing import IndexProgress
+from faceaudit.core.datasets.indexing import IndexProgress, Phase
 from faceaudit.core.durations import format_duration
 from faceaudit.gui.support import jobs
 from faceaudit.gui.support.operations import Job, run_generator
@@ -90,7 +90,7 @@ class IndexingPanel(QWidget):
     def progress_words(self) -> str:
         """How far indexing is, in words ("120 of 1,000 photos, 118 faces · 3.1 photos/s · about 4m left")."""
         p = self._last
-        if p is None or p.phase == "listing":
+        if p is None or p.phase == Phase.LISTING:
             return ""
         words = f"{p.done:,} of {p.total:,} photos, {p.faces:,} faces"
         if p.rate > 0:
@@ -99,7 +99,7 @@ class IndexingPanel(QWidget):
 
     def _on_progress(self, progress: IndexProgress) -> None:
         self._last = progress
-        if progress.phase == "listing":
+        if progress.phase == Phase.LISTING:
             self.text.setText(f"Indexing {progress.dataset}: listing the files…")
             self.bar.setRange(0, 0)
         else:

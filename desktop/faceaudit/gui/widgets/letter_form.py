@@ -26,7 +26,6 @@ from faceaudit.core.letters.pipeline import (
     confirmed_counts,
     default_recipient,
     laws_for,
-    platform_for,
 )
 from faceaudit.core.letters.registry import (
     RegistryError,
@@ -102,6 +101,12 @@ class LetterForm(QWidget):
         self.account.setAccessibleName("Your account ID")
         self.account.setPlaceholderText("your user name or account ID there")
         self.account.textChanged.connect(self._on_text_edited)
+        self.collected = QLineEdit()
+        self.collected.setAccessibleName("When they got your photos")
+        self.collected.setPlaceholderText("year they got your photos, e.g. 2014 (optional)")
+        self.collected.setToolTip("YYYY, YYYY-MM or YYYY-MM-DD: duties that did not exist then are not claimed "
+                                  "(Art. 13/14 GDPR before 25 May 2018; the CCPA's look-back)")
+        self.collected.textChanged.connect(self._on_text_edited)
         self.via = QComboBox()
         self.via.setAccessibleName("Platform where you had the account")
         self.via.setToolTip("Where you had the account whose photos the developer got")
@@ -147,6 +152,7 @@ class LetterForm(QWidget):
         self.fields.addRow("Dataset is:", self.registry)
         self.fields.addRow("Your account:", self.account)
         self.fields.addRow("Account at:", self.via)
+        self.fields.addRow("Photos received:", self.collected)
         self.fields.addRow("Cites:", self.cited)
         self.fields.addRow("", self.cited_note)
         self.fields.addRow("To:", self.recipient_name)
@@ -235,7 +241,7 @@ class LetterForm(QWidget):
                             account=self.account.text().strip(), via=self.via.currentData() if organisation else None,
                             lang=self.lang.currentData(), law=self.law.currentData(), recipient=self._recipient(),
                             include_crops=self.crops.isChecked(), include_references=self.my_photos.isChecked(),
-                            match_ids=self.cited_ids() if dataset else None)
+                            match_ids=self.cited_ids() if dataset else None, collected=self.collected.text().strip())
 
     def show_contact_hint(self) -> None:
         """Say how the recipient can be reached, or that an address must be filled in."""
@@ -271,10 +277,9 @@ class LetterForm(QWidget):
         self.fields.setRowVisible(self.account, is_org)
         developer = is_org and find_organisation(organisation).entry_kind == EntryKind.DEVELOPER
         self.fields.setRowVisible(self.via, developer)
-        if developer:
-            default = platform_for(find_organisation(organisation), None)
+        if developer:  # an account is stated only when the person names the platform: nothing is assumed
             self.via.blockSignals(True)
-            self.via.setCurrentIndex(max(0, self.via.findData(default.id if default else None)))
+            self.via.setCurrentIndex(0)
             self.via.blockSignals(False)
         if dataset is not None:
             try:

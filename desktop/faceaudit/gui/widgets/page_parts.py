@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QDropEvent, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,6 +18,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from faceaudit.gui.wording import ACTION_PAGES
 
 __all__ = ["PageHeader", "Notice", "dropped_paths", "make_button", "make_row_table", "decision_row", "breakable",
            "keep_text_in_sight"]
@@ -42,12 +45,30 @@ class PageHeader(QWidget):
 
 
 class Notice(QLabel):
-    """A one-line message inside a page (errors in plain words, never a traceback)."""
+    """A one-line message inside a page (errors in plain words, never a traceback).
+
+    Signals:
+        page_wanted(str): the person clicked the link a failure's Action names (the page's title).
+    """
+
+    page_wanted = Signal(str)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWordWrap(True)
         self.setVisible(False)
+        #: The title of the page this notice is on (set by the window): no link leads back to it.
+        self.here = ""
+        self.linkActivated.connect(self.page_wanted)
+
+    def show_failure(self, failure: str, before: str = "") -> None:
+        """Show a failure (from a background job); when its Action is done on a page, with a link to that page."""
+        page = ACTION_PAGES.get(getattr(failure, "action", None))
+        if page is None or page == self.here:
+            self.show_error(before + failure)
+            return
+        self.show_error(f"{html.escape(before + failure)} <a href=\"{html.escape(page)}\">Open {html.escape(page)}</a>")
+        self.setTextFormat(Qt.TextFormat.RichText)
 
     def show_error(self, text: str) -> None:
         """Show a problem the person can act on."""
@@ -65,6 +86,7 @@ class Notice(QLabel):
         self.setVisible(False)
 
     def _show(self, text: str) -> None:
+        self.setTextFormat(Qt.TextFormat.AutoText)
         self.setText(text)
         self.setVisible(bool(text))
 

@@ -45,8 +45,3 @@ class UndoBar(QFrame):
         self.message.setText(text)
         self.show()
         self._timer.start()
-
-    @property
-    def remaining_ms(self) -> int:
-        """Milliseconds until the bar hides (-1 when hidden)."""
-        return self._timer.remainingTime() if self.isVisible() else -1

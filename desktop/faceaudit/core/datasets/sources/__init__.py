@@ -24,6 +24,7 @@ from faceaudit.core.datasets.sources.arrow_files import ArrowSource
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     IMAGE_SUFFIXES,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -31,6 +32,7 @@ from faceaudit.core.datasets.sources.base import (
     Unreadable,
 )
 from faceaudit.core.datasets.sources.folder import FOLDER_FORMS, FolderSource
+from faceaudit.core.datasets.sources.forms import Role, detect, sample_of
 from faceaudit.core.datasets.sources.image_table import ImageTableSource
 from faceaudit.core.datasets.sources.labels import label_from_key, read_labels_csv
 from faceaudit.core.datasets.sources.link_lists import LinkListSource
@@ -42,7 +44,7 @@ from faceaudit.core.datasets.sources.tar_archive import TarSource
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
 from faceaudit.core.datasets.sources.zip_archive import ZIP_PACK_FORM, ZipSource
 
-__all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "form_of",
+__all__ = ["Entry", "Gap", "Aside", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "open_source", "form_of",
            "label_from_key", "read_labels_csv"]
 
 
@@ -82,13 +84,16 @@ def open_source(path: str | os.PathLike, kind: str | None = None, cache: str | o
         raise SourceError(f"{path} does not exist or is not a file or folder")
     name = path.name.lower()
     try:
-        with open(path, "rb") as handle:
-            head = handle.read(16)
+        # A FIFO or a device is refused here, before it is opened; a split zip's first part is looked for.
+        sample = sample_of(path, [name for name in (path.stem + ".z01",) if (path.parent / name).exists()])
     except OSError as exc:
         raise SourceError(f"{path.name} cannot be read: {exc.strerror or exc}") from None
-    form = unreadable_form(name, head)
+    form = unreadable_form(name, sample.head)
     if form:
         raise SourceError(unreadable_reason(path, form))
+    detected = detect(sample)
+    if detected is not None and detected.role is Role.UNREADABLE:
+        raise SourceError(f"{path.name} is a {detected.name}, which FaceAudit cannot read: {detected.why}")
     for reader in sorted(_FILE_FORMS, key=lambda reader: not name.endswith(reader.suffixes)):
         try:
             if reader.is_one(path):

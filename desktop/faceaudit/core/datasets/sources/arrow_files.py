@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     Entry,
     Gap,
@@ -28,6 +29,7 @@ from faceaudit.core.datasets.sources.base import (
     make_locator,
     place_of,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.hub_metadata import features_from_schema
 from faceaudit.core.datasets.sources.labels import identity_names
 from faceaudit.core.datasets.sources.parquet_shards import _image_column, _label_column
@@ -73,7 +75,7 @@ def _features(path: Path, schema) -> dict:
 
 
 class ArrowSource(Source):
-    kind = "arrow"
+    kind = DatasetKind.ARROW
     suffixes = (".arrow",)
 
     @staticmethod
@@ -249,3 +251,5 @@ def _clean(path) -> str:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+register(Form("Arrow file", "Arrow files", Role.PART, 22, lambda sample: recognise(sample.head), kind="arrow"))

@@ -6,6 +6,7 @@ import json
 import lzma
 import os
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -17,7 +18,8 @@ from pyzstd import ZstdError as _ZstdError
 from faceaudit.core.datasets.sources.unreadable import unreadable_form
 from faceaudit.core.errors import FaceAuditError
 
-__all__ = ["Entry", "Gap", "Unreadable", "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify",
+__all__ = ["Entry", "Gap", "Aside", "Unreadable", "open_regular",
+           "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify",
            "safe_key", "first_of_each", "read_bounded", "file_fingerprint", "make_locator", "place_of", "walk",
            "DAMAGE", "NESTED", "NESTED_SHARD", "LINK", "CHANGED", "SHARD_KINDS"]
 
@@ -71,6 +73,25 @@ class Gap:
 
     prefix: str
     reason: str
+
+
+@dataclass(frozen=True)
+class Aside:
+    """A file or archive member that no reader takes as photos or as a list: companion metadata (inspected:
+    no photo, no identifier in it), or not read, with why. The ledger keeps one per file, so that every
+    byte of a dataset is accounted for.
+
+    Attributes:
+        key: its name in the dataset, as an Entry's would be.
+        size: bytes.
+        form: what it is, in words the detector gives ("7-Zip volume", "text file", "unrecognised file").
+        reason: why it is not read; None for a companion.
+    """
+
+    key: str
+    size: int
+    form: str
+    reason: str | None = None
 
 
 class Unreadable(str):
@@ -153,7 +174,9 @@ def classify(name: str) -> str | None:
         return "recordio"
     if unreadable_form(lower):
         return "unreadable"
-    if os.path.splitext(lower)[1] in IMAGE_SUFFIXES:
+    base = lower.rsplit("/", 1)[-1]
+    # A WebDataset member may be named `.jpg` (an empty sample key): its suffix is still `.jpg`.
+    if "." in base and base[base.rfind("."):] in IMAGE_SUFFIXES:
         return "image"
     return None
 
@@ -199,11 +222,11 @@ def safe_key(name: str) -> str:
     return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def first_of_each(entries: Iterable[Entry | Gap]) -> Iterator[Entry | Gap]:
+def first_of_each(entries: Iterable[Entry | Gap | Aside]) -> Iterator[Entry | Gap | Aside]:
     """Entries with a key seen before dropped: an archive may hold one name twice, the first counts."""
     seen: set[str] = set()
     for entry in entries:
-        if isinstance(entry, Gap):
+        if not isinstance(entry, Entry):
             yield entry
         elif entry.key not in seen:
             seen.add(entry.key)
@@ -236,6 +259,23 @@ def walk(root: str | os.PathLike, errors: list | None = None) -> Iterator[tuple[
             (dirs if is_dir else files).append(child.name)
         yield top, dirs, files
         stack.extend(os.path.join(top, name) for name in reversed(dirs))
+
+
+def open_regular(path: str | os.PathLike):
+    """A regular file opened for binary reading; anything else (a FIFO, a socket, a device) is refused
+    without blocking: opened with O_NONBLOCK and checked on the descriptor, before any read.
+
+    Raises:
+        OSError: it cannot be opened, or is not a regular file.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{Path(path).name} is not a regular file (a FIFO, socket or device): not read")
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_bounded(handle, limit: int) -> bytes:

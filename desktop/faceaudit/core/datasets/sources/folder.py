@@ -17,10 +17,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.arrow_files import ArrowSource
+from faceaudit.core.datasets.sources.aside import COMPANION, aside_of
 from faceaudit.core.datasets.sources.base import (
     CHANGED,
     DAMAGE,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -32,6 +35,7 @@ from faceaudit.core.datasets.sources.base import (
     read_bounded,
     safe_key,
 )
+from faceaudit.core.datasets.sources.forms import Role, detect, sample_of
 from faceaudit.core.datasets.sources.image_table import ImageTableSource
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.lmdb_env import LmdbSource
@@ -53,7 +57,7 @@ _FORM_SAMPLE = 2_000
 
 
 class FolderSource(Source):
-    kind = "folder"
+    kind = DatasetKind.FOLDER
 
     def _walk(self) -> Iterator[tuple[str, Path, str] | Gap]:
         """(key, path, what it is) of every file that is a photo or a part, in a stable order: files
@@ -81,9 +85,10 @@ class FolderSource(Source):
                     is_folder = child.is_dir()  # a link to a folder counts as one, and is not followed
                 except OSError:
                     is_folder = False
-                if is_folder:
-                    if not child.is_symlink():
-                        subfolders.append((Path(child.path), prefix + safe_key(child.name) + "/"))
+                if is_folder and child.is_symlink():
+                    yield prefix + safe_key(child.name), Path(child.path), _LINKED_FOLDER
+                elif is_folder:
+                    subfolders.append((Path(child.path), prefix + safe_key(child.name) + "/"))
                 else:
                     files.append(child)
             # A verification file (`lfw.bin`) belongs to the RecordIO pack beside it.
@@ -91,8 +96,7 @@ class FolderSource(Source):
             pack = "property" in names or any(name.endswith(".rec") for name in names)
             for child, name in zip(files, names, strict=True):
                 kind = _kind_of(name, Path(child.path)) or ("verification" if pack and name.endswith(".bin") else None)
-                if kind:
-                    yield prefix + safe_key(child.name), Path(child.path), kind
+                yield prefix + safe_key(child.name), Path(child.path), kind or _part_by_content(Path(child.path))
             stack.extend(reversed(subfolders))
 
     def form(self) -> str:
@@ -105,6 +109,16 @@ class FolderSource(Source):
                 kinds[kind] += 1
         return _FOLDER_FORMS.get(frozenset(kinds), "folder with archives")
 
+    def walk_parts(self) -> Iterator[tuple[str, Path, str] | Gap]:
+        """(key, path, what it is) of every photo and part (archive, shard, pack), and a Gap for each
+        folder that cannot be read: the units a cluster indexes one by one (see datasets/shards). Files no
+        reader takes are left to the ledger (`entries` gives them as `Aside`s)."""
+        return (record for record in self._walk() if isinstance(record, Gap) or record[2] not in _ASIDE)
+
+    def part(self, key: str, full: Path, kind: str) -> Source | list | None:
+        """The reader of one part `walk_parts` gave, or the entries that say why it is not read."""
+        return self._part(key, full, kind)
+
     # -- listing ---------------------------------------------------------------------------
 
     def entries(self) -> Iterator[Entry | Gap]:
@@ -116,6 +130,9 @@ class FolderSource(Source):
                 key, full, kind = record
                 if kind == "image":
                     yield self._photo(key, full)
+                    continue
+                if kind in _ASIDE:
+                    yield aside_of(key, full)
                     continue
                 part = self._part(key, full, kind)
                 if isinstance(part, Source):
@@ -161,9 +178,14 @@ class FolderSource(Source):
             if kind == "table":
                 return ImageTableSource(full, prefix=f"{key}/", cache=self.cache)
             if kind == "parquet":
-                # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a part.
+                # A parquet file without images beside shards (img2dataset's per-shard metadata) is not a
+                # part of the photos: the ledger takes it as what it is (a list, or companion metadata).
                 if has_image_column(full) is False:
-                    return None
+                    if full.with_suffix(".tar").is_file():
+                        # img2dataset's per-shard metadata: like a WebDataset sidecar, it describes the photos
+                        # of the shard beside it (read as items), its URLs theirs. Inspected: no image column.
+                        return [Aside(key, info.st_size, COMPANION)]
+                    return [aside_of(key, full)]
                 return ParquetSource(full, prefix=f"{key} ", cache=self.cache, root=self.path)
             if kind == "recordio":
                 return RecordIOSource(full, prefix=f"{key} ", cache=self.cache)
@@ -192,6 +214,8 @@ class FolderSource(Source):
             if isinstance(record, Gap):
                 continue  # its items stay unread; the next listing marks them unavailable
             key, full, kind = record
+            if kind in _ASIDE:
+                continue
             if kind == "image":
                 if key not in wanted:
                     continue
@@ -234,12 +258,22 @@ class FolderSource(Source):
             candidate = self.path / key[:cut]
             kind = _kind_of(candidate.name, candidate) or (
                 "verification" if candidate.suffix.lower() == ".bin" else None)
-            if kind and kind != "image" and candidate.is_file():
+            if kind is None and candidate.is_file():
+                kind = _part_by_content(candidate)
+            if kind and kind not in ("image", *_ASIDE) and candidate.is_file():
                 part = self._part(key[:cut], candidate, kind)
                 if isinstance(part, Source):
                     return part.read_one(key, locator)
                 break
         return super().read_one(key, locator)
+
+
+#: What `_walk` says of a file no name-based reader takes (the detector looks at it), and of a link to a folder.
+_OTHER = "other"
+_LINKED_FOLDER = "linked folder"
+_ASIDE = (_OTHER, _LINKED_FOLDER)
+#: Parts the detector may find by content whatever their name.
+_PART_KINDS = ("archive", "parquet", "recordio", "arrow", "table")
 
 
 def _kind_of(name: str, full: Path) -> str | None:
@@ -285,6 +319,16 @@ _FOLDER_FORMS = {
 }
 #: Every form a folder may be recorded as.
 FOLDER_FORMS = frozenset(_FOLDER_FORMS.values())
+
+
+def _part_by_content(path: Path) -> str:
+    """The kind of a part whose name does not say it (a zip or tar without its suffix), from its first bytes
+    (the detector); `_OTHER` for anything else, which the ledger records."""
+    try:
+        form = detect(sample_of(path))
+    except OSError:
+        return _OTHER
+    return form.kind if form is not None and form.role is Role.PART and form.kind in _PART_KINDS else _OTHER
 
 
 def _names_two_levels(root: Path) -> Iterator[str]:

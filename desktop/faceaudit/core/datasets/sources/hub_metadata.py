@@ -10,9 +10,11 @@ YAML library): a small, bounded line reader.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
+
+from faceaudit.core.datasets.sources.base import open_regular
+from faceaudit.core.datasets.sources.companions import loads_bounded
 
 __all__ = ["features_from_schema", "class_names"]
 
@@ -27,7 +29,7 @@ def features_from_schema(metadata: dict[bytes, bytes] | None) -> dict:
     if not raw or len(raw) > _MAX_CARD_BYTES:
         return {}
     try:
-        info = json.loads(raw)
+        info = loads_bounded(raw, _MAX_CARD_BYTES)  # nesting counted first: 100,000 deep is refused, no recursion
     except ValueError:
         return {}
     features = info.get("info", {}).get("features") if isinstance(info, dict) else None
@@ -59,7 +61,8 @@ def _from_info(path: Path, column: str) -> list[str] | None:
     try:
         if not path.is_file() or path.stat().st_size > _MAX_CARD_BYTES:
             return None
-        info = json.loads(path.read_text(encoding="utf-8"))
+        with open_regular(path) as handle:
+            info = loads_bounded(handle.read(_MAX_CARD_BYTES + 1), _MAX_CARD_BYTES)
     except (OSError, ValueError):
         return None
     if not isinstance(info, dict):

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     Entry,
     Gap,
@@ -34,6 +35,7 @@ from faceaudit.core.datasets.sources.base import (
     place_of,
     safe_key,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 
 __all__ = ["ImageTableSource", "recognise", "decode_image_text"]
 
@@ -96,7 +98,7 @@ def _is_msceleb(columns: list[bytes]) -> bool:
 
 
 class ImageTableSource(Source):
-    kind = "image table"
+    kind = DatasetKind.IMAGE_TABLE
     suffixes = (".tsv", ".csv", ".txt")
 
     @staticmethod
@@ -243,3 +245,5 @@ def _image(text: bytes) -> tuple[bytes | None, str | None]:
         return None, f"image larger than the {limits.MAX_MEMBER_BYTES // 2**20} MiB limit"
     return data, None
 
+register(Form("table of embedded photos", "tables of embedded photos", Role.PART, 15,
+              lambda sample: recognise(sample.head), kind="table"))

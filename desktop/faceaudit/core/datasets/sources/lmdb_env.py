@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, Unreadable, safe_key
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
 
 __all__ = ["LmdbSource", "recognise"]
@@ -39,7 +41,7 @@ def _is_image(head: bytes) -> bool:
 class LmdbSource(Source):
     """An LMDB environment: a folder with `data.mdb`, or the data file itself."""
 
-    kind = "lmdb"
+    kind = DatasetKind.LMDB
     suffixes = (".mdb",)
 
     @staticmethod
@@ -131,3 +133,5 @@ class LmdbSource(Source):
         if len(value) > limits.MAX_MEMBER_BYTES or not _is_image(value[:_HEAD]):
             raise SourceError(f"{key}: not an encoded image within the limits")
         return value
+
+register(Form("LMDB file", "LMDB files", Role.PART, 22, lambda sample: recognise(sample.head), kind="lmdb"))

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     Entry,
     Gap,
@@ -30,6 +31,7 @@ from faceaudit.core.datasets.sources.base import (
     make_locator,
     place_of,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.hub_metadata import class_names, features_from_schema
 from faceaudit.core.datasets.sources.labels import identity_names
 
@@ -133,7 +135,7 @@ class ParquetSource(Source):
         root: the dataset's folder, where a README.md or dataset_info.json may name the classes.
     """
 
-    kind = "parquet"
+    kind = DatasetKind.PARQUET
     suffixes = (".parquet",)
 
     @staticmethod
@@ -183,6 +185,7 @@ class ParquetSource(Source):
             for group, (first, rows) in enumerate(layout.groups):
                 paths, labels = [None] * rows, [None] * rows
                 if columns:
+                    _check_text_columns(shard, group, columns)
                     table = shard.read_row_group(group, columns=columns)
                     if table.num_rows != rows:
                         raise ParquetRefused(f"row group {group} holds {table.num_rows:,} rows, "
@@ -285,6 +288,20 @@ def _check_groups(shard, image_column: str, file_size: int) -> list[tuple[int, i
     return groups
 
 
+def _check_text_columns(shard, group: int, columns: list[str]) -> None:
+    """Refuse a row group whose path or label column declares more bytes than names and labels need (a
+    400 MB label in a 28 KB zstd shard), before it is decompressed."""
+    meta = shard.metadata
+    row_group = meta.row_group(group)
+    for index in range(meta.num_columns):
+        if meta.schema.column(index).path in columns:
+            declared = row_group.column(index).total_uncompressed_size
+            if not 0 <= declared <= limits.MAX_PARQUET_TEXT_BYTES:
+                raise ParquetRefused(f"row group {group}'s column {meta.schema.column(index).path} declares "
+                                     f"{declared:,} bytes of names or labels, over the "
+                                     f"{limits.MAX_PARQUET_TEXT_BYTES // 2**20} MiB limit")
+
+
 def _stream_group(shard, group: int, layout: _Layout, rows: set[int]) -> Iterator[tuple[int, bytes | None, str | None]]:
     """(row in group, image bytes, image path) for the wanted rows of one row group, in small batches."""
     columns = [layout.image] + ([layout.path] if layout.path else [])
@@ -331,3 +348,6 @@ def _clean(path: str) -> str:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+register(Form("parquet file", "parquet files", Role.PART, 30, lambda sample: sample.head.startswith(b"PAR1"),
+              kind="parquet"))

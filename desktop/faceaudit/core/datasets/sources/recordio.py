@@ -19,14 +19,19 @@ from __future__ import annotations
 
 import math
 import struct
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, make_locator, place_of
 from faceaudit.core.datasets.sources.blobs import Blob, FileBlob
+from faceaudit.core.datasets.sources.forms import Form, Role, register
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["RecordIOSource", "RecordDamaged", "MAGIC", "is_recordio"]
 
@@ -36,6 +41,10 @@ _IR_HEADER = struct.Struct("<IfQQ")
 _LENGTH_MASK = (1 << 29) - 1
 _HEAD_LABELS = 16  # extra labels read while listing (the first one is the label that matters)
 _MAX_IDX_LINE = 64
+#: Digits of an `.idx` number: 18 fit in 64 bits (a 23-digit offset would overflow).
+_MAX_DIGITS = 18
+#: The fewest bytes a record takes (its frame header): an `.idx` with more lines than the pack can hold is a lie.
+_SMALLEST_RECORD = 8
 
 
 class RecordDamaged(ValueError):
@@ -144,7 +153,7 @@ class RecordIOSource(Source):
         index: the `.idx` beside it (default: the file of the same name beside `path`).
     """
 
-    kind = "recordio"
+    kind = DatasetKind.RECORDIO
     suffixes = (".rec",)
 
     @staticmethod
@@ -182,6 +191,8 @@ class RecordIOSource(Source):
 
     def _walk(self, want: Callable[[str], bool]) -> Iterator[tuple[Entry | Gap, bytes | None]]:
         """Every record (with its image when `want(key)`), then the `.idx` lines that found none."""
+        import numpy as np  # here: the catalog lists datasets without numpy
+
         offsets, numbers, problem = self._load_index()
         found = np.zeros(len(offsets), bool)
         size, fingerprint = self.blob.size, self.blob.fingerprint
@@ -226,6 +237,8 @@ class RecordIOSource(Source):
         return f"{self.prefix}record {number}" if number is not None else f"{self.prefix}record at byte {offset}"
 
     def _unmatched(self, offsets, numbers, found, problem) -> Iterator[tuple[Entry, None]]:
+        import numpy as np
+
         if problem:
             return
         for slot in np.nonzero(~found)[0]:
@@ -239,26 +252,41 @@ class RecordIOSource(Source):
 
     def _load_index(self) -> tuple[np.ndarray, np.ndarray, str | None]:
         """The `.idx` as (offsets ascending, their record numbers); empty when absent or unreadable."""
+        import numpy as np
+
         empty = np.zeros(0, np.int64)
         if self.index is None:
             return empty, empty, None
-        offsets, numbers = [], []
+        # 8 bytes a line, not a Python int's 36: a 30-million-line index stays small. And no more lines than
+        # the pack can hold records (each at least a frame header and an image header).
+        offsets, numbers = array("q"), array("q")
+        most = min(limits.MAX_SHARD_ITEMS, self.blob.size // _SMALLEST_RECORD + 1)
         try:
             with self.index.open() as handle:
                 for line_number, line in enumerate(_lines(handle), 1):
                     fields = line.split()
-                    if len(fields) != 2 or not all(f.isdigit() for f in fields):
-                        raise ValueError(f"line {line_number} is not 'number offset'")
+                    if len(fields) != 2 or not all(f.isdigit() and len(f) <= _MAX_DIGITS for f in fields):
+                        raise ValueError(f"line {line_number} is not 'number offset' (two whole numbers of at most "
+                                         f"{_MAX_DIGITS} digits)")
                     numbers.append(int(fields[0]))
                     offsets.append(int(fields[1]))
-                    if len(numbers) > limits.MAX_SHARD_ITEMS:
-                        raise ValueError(f"more than {limits.MAX_SHARD_ITEMS:,} lines")
+                    if len(numbers) > most:
+                        raise ValueError(f"it has more lines than {self.blob.name} can hold records ({most:,})")
         except (OSError, ValueError) as exc:
             # Records are still all found by the scan, numbered by their order in the pack.
             return empty, empty, f"{self.index.name} not used: {exc}"
-        offsets_array = np.asarray(offsets, np.int64)
+        offsets_array = np.frombuffer(offsets, np.int64)
+        numbers_array = np.frombuffer(numbers, np.int64)
+        for values, what in ((numbers_array, "record number"), (offsets_array, "offset")):
+            unique, counts = np.unique(values, return_counts=True)
+            if len(unique) < len(values):
+                # Two lines with one number would give two records one key, and one would hide the other;
+                # the sequential pass (keys by order in the pack) reads every record instead.
+                twice = int(unique[np.argmax(counts)])
+                return empty, empty, (f"{self.index.name} not used: {what} {twice:,} is listed {int(counts.max()):,} "
+                                      "times")
         order = np.argsort(offsets_array, kind="stable")
-        return offsets_array[order], np.asarray(numbers, np.int64)[order], None
+        return offsets_array[order], numbers_array[order], None
 
     # -- one record ------------------------------------------------------------------------
 
@@ -282,6 +310,8 @@ class RecordIOSource(Source):
 
 
 def _slot(offsets: np.ndarray, offset: int) -> int | None:
+    import numpy as np
+
     if not len(offsets):
         return None
     slot = int(np.searchsorted(offsets, offset))
@@ -289,6 +319,8 @@ def _slot(offsets: np.ndarray, offset: int) -> int | None:
 
 
 def _next_offset(offsets: np.ndarray, offset: int) -> int | None:
+    import numpy as np
+
     slot = int(np.searchsorted(offsets, offset, side="right"))
     return int(offsets[slot]) if slot < len(offsets) else None
 
@@ -309,3 +341,6 @@ def _lines(handle) -> Iterator[str]:
             raise ValueError("an over-long line")
     if buffer.strip():
         yield buffer.decode("ascii")
+
+register(Form("RecordIO pack", "RecordIO packs", Role.PART, 30, lambda sample: is_recordio(sample.head[:8]),
+              kind="recordio"))

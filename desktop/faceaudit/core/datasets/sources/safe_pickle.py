@@ -234,4 +234,12 @@ class _Machine:
     def _memo_get(self, index: int) -> None:
         if index not in self.memo:
             raise PickleRefused(f"a memo entry {index} that was never stored")
-        self._push(self.memo[index])
+        value = self.memo[index]
+        if isinstance(value, BytesAt):
+            # Each image of a verification file is its own bytes: a reference to one already read would let
+            # a 2-byte opcode add an item (a 6 MB file, millions of items). Refused at the first one.
+            raise PickleRefused(f"byte {self.pos} refers again to an image already read (a memo reference): "
+                                "a verification file holds each image once")
+        if isinstance(value, list | tuple):
+            self._count()  # a container shared twice still counts against the limit of items
+        self._push(value)

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
@@ -32,6 +33,7 @@ from faceaudit.core.datasets.sources.base import (
     place_of,
     safe_key,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.handoff import Stopped, in_thread
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.unreadable import unreadable_form, unreadable_reason
@@ -50,7 +52,7 @@ def recognise(sample: bytes, path: Path | str = "") -> bool:
 
 
 class SevenZipSource(Source):
-    kind = "7z"
+    kind = DatasetKind.SEVEN_ZIP
     suffixes = (".7z", ".7z.001")
 
     @staticmethod
@@ -308,3 +310,7 @@ def _kind_problem(name: str) -> str | None:
 def _reason(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text if len(text) <= 300 else text[:297] + "..."
+
+register(Form("7-Zip archive", "7-Zip archives", Role.PART, 21, lambda sample: recognise(sample.head), kind="archive"))
+register(Form("7-Zip volume", "7-Zip volumes", Role.PART, 20,
+              lambda sample: SEVEN_ZIP_VOLUME.match(sample.name) is not None, kind="volume"))

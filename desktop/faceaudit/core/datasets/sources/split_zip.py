@@ -8,10 +8,12 @@ start of the volume its local header is on. The volumes are read end to end thro
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 
 from faceaudit.core.datasets.sources.base import SourceError
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.volumes import ZIP_VOLUME, Volumes, split_zip_volumes
 
 __all__ = ["open_zip", "disks_of", "recognise", "last_volume"]
@@ -86,3 +88,7 @@ def _reset_ends(archive: zipfile.ZipFile) -> None:
         return
     for info, following in zip(infos, infos[1:] + [None], strict=True):
         info._end_offset = following.header_offset if following is not None else archive.start_dir
+
+register(Form("split zip part", "split zip parts", Role.PART, 20,
+              lambda sample: recognise(sample.head) or re.search(r"\.z\d{2,}$", sample.name) is not None
+              or (sample.name.endswith(".zip") and sample.name[:-4] + ".z01" in sample.beside), kind="archive"))

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import contextlib
 import json
+import lzma
+import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources import gzip_index
+from faceaudit.core.datasets.sources.aside import aside_of_member
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
     NESTED,
     NESTED_SHARD,
     SHARD_KINDS,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -33,6 +38,7 @@ from faceaudit.core.datasets.sources.base import (
     place_of,
     safe_key,
 )
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.streams import CompressionBomb, ForwardStream, Truncated, compression_of
 from faceaudit.core.datasets.sources.tar_reader import (
@@ -53,10 +59,12 @@ _BROKEN = (TarDamaged, Truncated, CompressionBomb, *DAMAGE)
 _LABEL_FIELDS = ("label", "identity", "name", "person", "celebrity", "class")
 #: Members of one WebDataset sample kept back at most, waiting for their sidecars.
 _MAX_GROUP = 64
+#: Bytes of a member no reader takes that are read to inspect it (a companion must be read whole).
+_INSPECT = limits.MAX_COMPANION_JSON_BYTES
 
 
 class TarSource(Source):
-    kind = "tar"
+    kind = DatasetKind.TAR
     suffixes = (".tar", ".tgz", ".tar.gz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst", ".tzst")
 
     @staticmethod
@@ -105,10 +113,15 @@ class TarSource(Source):
                         yield from self._flush(group, sidecar_label, archive)
                         group, sample_key, sidecar_label = [], key, None
                     if member.is_regular and member.problem is None and _is_sidecar(member):
-                        label = _sidecar_label(member, stream.read(member.size))
-                        sidecar_label = sidecar_label or label
+                        data = stream.read(member.size)
+                        sidecar_label = sidecar_label or _sidecar_label(member, data)
+                        yield self._aside(member, data, len(data) == member.size, links=True)
                         continue
-                    if member.is_dir or not classify(member.name):
+                    if member.is_dir:
+                        continue
+                    if not classify(member.name):
+                        data = stream.read(min(member.size, _INSPECT)) if member.is_regular else b""
+                        yield self._aside(member, data, len(data) == member.size)
                         continue
                     try:
                         ratio_problem = self._skip(stream, member)
@@ -136,6 +149,14 @@ class TarSource(Source):
         if member.is_regular and stream.skip(member.size) < member.size:
             raise Truncated(f"the archive ends inside {member.name!r}")
         return _ratio_problem(member.size, stream.raw_pos - before)
+
+    def _aside(self, member: TarMember, data: bytes, whole: bool, links: bool = False) -> Aside:
+        """A member no reader takes, for the ledger: a sidecar or text inspected whole, or not read."""
+        key = self.prefix + safe_key(member.name)
+        problem = member.problem or (None if member.is_regular else _member_problem(member))
+        if problem:
+            return Aside(key, member.size, "special member", problem)
+        return aside_of_member(key, member.name, member.size, data, whole, links=links)
 
     def _flush(self, group, label, archive: str) -> Iterator[Entry]:
         for member, problem in group:
@@ -286,3 +307,17 @@ def _sidecar_label(member: TarMember, data: bytes) -> str | None:
             if isinstance(value, str | int) and not isinstance(value, bool) and str(value).strip():
                 return str(value).strip()[:200]
     return None
+
+
+def _tar_sample(sample) -> bool:
+    """A tar archive from its first bytes: a plain tar's first header, or a gzip or xz stream whose first
+    512 bytes, undone, are one (bzip2 needs a whole 900 KB block: such a tar is known by its name only)."""
+    head = sample.head
+    if compression_of(head[:6]) == "gzip":
+        head = zlib.decompressobj(31).decompress(head, 512)
+    elif compression_of(head[:6]) == "xz":
+        head = lzma.LZMADecompressor().decompress(head, 512)
+    return len(head) >= 512 and looks_like_tar_header(head[:512])
+
+
+register(Form("tar archive", "tar archives", Role.PART, 30, _tar_sample, kind="archive"))

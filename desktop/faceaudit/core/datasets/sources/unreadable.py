@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["unreadable_form", "unreadable_reason"]
+__all__ = ["unreadable_form", "unreadable_reason", "unreadable_why"]
 
 #: (name, test on the lower-case file name, why it is not read). The names are how these forms
 #: are published: FFHQ's original StyleGAN release is TFRecord (`ffhq-r08.tfrecords`, or sharded
@@ -34,8 +34,13 @@ def unreadable_form(name: str, head: bytes = b"") -> str | None:
     return None
 
 
+def unreadable_why(form: str) -> str:
+    """Why a form's files are not read (its images are ...)."""
+    return next(why for name, _pattern, why in _FORMS if name == form)
+
+
 def unreadable_reason(path: Path | str, form: str) -> str:
     """Why a file of this form is not read, in plain words."""
-    why = next(why for name, _pattern, why in _FORMS if name == form)
+    why = unreadable_why(form)
     return (f"{Path(path).name} is a {form} file: FaceAudit recognises this form but cannot read it ({why}); "
             "the same dataset published as photos, zip/tar archives, parquet shards or RecordIO can be read")

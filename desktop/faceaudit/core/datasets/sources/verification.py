@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, make_locator, place_of
 from faceaudit.core.datasets.sources.blobs import Blob, FileBlob
 from faceaudit.core.datasets.sources.safe_pickle import BytesAt, PickleRefused, scan_verification_pickle
@@ -22,7 +23,7 @@ __all__ = ["VerificationSource"]
 class VerificationSource(Source):
     """A `.bin` verification file beside a RecordIO pack (a file of its own, or a zip member)."""
 
-    kind = "verification"
+    kind = DatasetKind.VERIFICATION
 
     def __init__(self, path: Path, prefix: str | None = None, cache: Path | None = None, blob: Blob | None = None):
         self.blob = blob or FileBlob(path, path.name)

@@ -13,12 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.datasets.sources.aside import aside_of_member
 from faceaudit.core.datasets.sources.base import (
     DAMAGE,
     LINK,
     NESTED,
     NESTED_SHARD,
     SHARD_KINDS,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -28,6 +31,7 @@ from faceaudit.core.datasets.sources.base import (
     read_bounded,
 )
 from faceaudit.core.datasets.sources.blobs import ZipMemberBlob
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
 from faceaudit.core.datasets.sources.recordio import RecordIOSource
 from faceaudit.core.datasets.sources.split_zip import last_volume, open_zip
@@ -39,10 +43,12 @@ __all__ = ["ZipSource", "ZIP_PACK_FORM"]
 
 #: The form of a zip that holds a RecordIO pack, as `form_of` names it.
 ZIP_PACK_FORM = "RecordIO pack (zip)"
+#: Bytes of a member no reader takes that are read to inspect it (a companion must be read whole).
+_INSPECT = limits.MAX_COMPANION_JSON_BYTES
 
 
 class ZipSource(Source):
-    kind = "zip"
+    kind = DatasetKind.ZIP
     suffixes = (".zip", ".z01")
 
     @staticmethod
@@ -68,9 +74,10 @@ class ZipSource(Source):
                 return ZIP_PACK_FORM
         return self.kind
 
-    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry | Source, zipfile.ZipInfo]]:
-        """Each photo member as an Entry, and each pack file inside as the Source that reads it."""
-        archive_size = archive.fp.length if isinstance(archive.fp, Volumes) else self.path.stat().st_size
+    def _listing(self, archive: zipfile.ZipFile) -> Iterator[tuple[Entry | Source | None, zipfile.ZipInfo]]:
+        """Each photo member as an Entry, each pack file inside as the Source that reads it, and None for
+        a member no reader takes."""
+        archive_size = _size_of(archive, self.path)
         total = 0
         seen: set[str] = set()
         infos = sorted(archive.infolist(), key=lambda i: i.filename)
@@ -82,7 +89,10 @@ class ZipSource(Source):
             folder = str(PurePosixPath(info.filename).parent)
             if kind is None and info.filename.lower().endswith(".bin") and folder in packs:
                 kind = "verification"
-            if info.is_dir() or not kind:
+            if info.is_dir():
+                continue
+            if not kind:
+                yield None, info  # no reader takes it: `entries` puts it in the ledger
                 continue
             key = self.prefix + info.filename
             if key in seen:
@@ -120,11 +130,26 @@ class ZipSource(Source):
             yield Gap(self.prefix, f"{exc}; none of its members could be listed")
             return
         with archive:
-            for item, _info in self._listing(archive):
+            for item, info in self._listing(archive):
                 if isinstance(item, Source):
                     yield from item.entries()
+                elif item is None:
+                    yield self._aside(archive, info)
                 else:
                     yield item
+
+    def _aside(self, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Aside:
+        """A member no reader takes, for the ledger: inspected whole when small enough, else not read."""
+        key = self.prefix + info.filename
+        problem = _zip_problem(info, 0, _size_of(archive, self.path))
+        if problem:
+            return Aside(key, info.file_size, "refused member", problem)
+        try:
+            with archive.open(info) as handle:
+                data = handle.read(_INSPECT)
+        except DAMAGE as exc:
+            return Aside(key, info.file_size, "damaged member", f"cannot read member: {exc}")
+        return aside_of_member(key, info.filename, info.file_size, data, len(data) == info.file_size)
 
     def read(self, wanted):
         wanted = set(wanted)
@@ -138,6 +163,8 @@ class ZipSource(Source):
             for item, info in self._listing(archive):
                 if not wanted:
                     return
+                if item is None:
+                    continue
                 if isinstance(item, Source):
                     mine = {key for key in wanted if key.startswith(item.prefix)}
                     if mine:
@@ -169,6 +196,11 @@ class ZipSource(Source):
         return super().read_one(key, locator)
 
 
+def _size_of(archive: zipfile.ZipFile, path: Path) -> int:
+    """The archive's bytes: all its volumes' for a split zip."""
+    return archive.fp.length if isinstance(archive.fp, Volumes) else path.stat().st_size
+
+
 def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | None:
     if info.flag_bits & 0x1:
         return "encrypted member"
@@ -184,3 +216,6 @@ def _zip_problem(info: zipfile.ZipInfo, total: int, archive_size: int) -> str | 
     if info.compress_size and info.file_size / info.compress_size > limits.MAX_COMPRESSION_RATIO:
         return f"zip bomb refused: compression ratio {info.file_size // info.compress_size}:1"
     return None
+
+register(Form("zip archive", "zip archives", Role.PART, 31,
+              lambda sample: sample.head.startswith((b"PK\x03\x04", b"PK\x05\x06")), kind="archive"))

@@ -113,12 +113,6 @@ class _Stream:
             raise DatFormatError(f"unknown alias_tensor version {version} at {self.pos}")
         return tuple(self.int() for _ in range(4))
 
-    def expect(self, *names: str) -> str:
-        name = self.str()
-        if name not in names:
-            raise DatFormatError(f"expected one of {names}, found {name!r} at {self.pos}")
-        return name
-
 
 def _read_con(s: _Stream, name: str) -> Layer:
     params = s.tensor().ravel()

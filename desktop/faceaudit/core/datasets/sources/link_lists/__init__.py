@@ -10,11 +10,15 @@ space-separated), JSON Lines, JSON documents and parquet, each possibly gzip-, b
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.datasets.sources.aside import aside_of
 from faceaudit.core.datasets.sources.base import (
     IMAGE_SUFFIXES,
+    Aside,
     Entry,
     Gap,
     Source,
@@ -23,14 +27,17 @@ from faceaudit.core.datasets.sources.base import (
     safe_key,
     walk,
 )
+from faceaudit.core.datasets.sources.forms import not_regular
 from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, parse_column_spec
 from faceaudit.core.datasets.sources.link_lists.layout import ListForm, ListLayout, sniff
-from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
 from faceaudit.core.datasets.sources.link_lists.rows import FoundRow, SearchStep, Verify
 from faceaudit.core.datasets.sources.parquet_shards import has_image_column
 
-__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "Needles", "FoundRow", "SearchStep",
+if TYPE_CHECKING:  # prefilter needs numpy: the catalog, which lists datasets, does not
+    from faceaudit.core.datasets.sources.link_lists.prefilter import Needles
+
+__all__ = ["LinkListSource", "ListError", "Role", "ListForm", "ListLayout", "FoundRow", "SearchStep",
            "Verify", "parse_column_spec", "LIST_SUFFIXES", "NO_IMAGES"]
 
 LIST_SUFFIXES = (".txt", ".csv", ".tsv", ".tab", ".json", ".jsonl", ".ndjson", ".parquet", ".lst", ".list")
@@ -53,7 +60,7 @@ class LinkListSource(Source):
         roles: the person's column choice, {column: role}, used for every file; None to find them.
     """
 
-    kind = "link-list"
+    kind = DatasetKind.LINK_LIST
     suffixes = _SUFFIXES
 
     def __init__(self, path: Path, roles: Mapping[str, Role] | None = None, prefix: str = "",
@@ -82,28 +89,37 @@ class LinkListSource(Source):
             return f"cannot be read: {exc.strerror or exc}"
         return None
 
-    def files(self, errors: list | None = None) -> Iterator[tuple[str, Path]]:
-        """(key, path) of every list file, in a stable order (folders that cannot be read go to `errors`)."""
+    def files(self, errors: list | None = None, others: list | None = None) -> Iterator[tuple[str, Path]]:
+        """(key, path) of every list file, in a stable order (folders that cannot be read go to `errors`,
+        and (key, path) of every other file to `others`, for the ledger)."""
         if not self.path.is_dir():
             yield self.path.name, self.path
             return
         for root, dirs, names in walk(self.path, errors):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            dirs[:] = sorted(dirs)
             for name in sorted(names):
+                full = Path(root, name)
+                key = safe_key(full.relative_to(self.path).as_posix())
                 if not name.startswith(".") and name.lower().endswith(_SUFFIXES):
-                    full = Path(root, name)
-                    yield safe_key(full.relative_to(self.path).as_posix()), full
+                    yield key, full
+                elif others is not None:
+                    others.append((key, full))
 
-    def entries(self) -> Iterator[Entry | Gap]:
-        """Every list file, and a Gap for each folder that could not be read (what it held is not gone)."""
+    def entries(self) -> Iterator[Entry | Gap | Aside]:
+        """Every list file, an Aside for every other file (companion or not read), and a Gap for each
+        folder that could not be read (what it held is not gone)."""
         errors: list[tuple[str, OSError]] = []
-        for key, full in self.files(errors):
+        others: list[tuple[str, Path]] = []
+        for key, full in self.files(errors, others):
             try:
-                info = full.stat()
+                info = full.lstat() if full != self.path else full.stat()
             except OSError as exc:  # may pass (a disk away, a permission): read again at the next index
                 yield Entry(key, 0, "?", Unreadable(f"cannot read: {exc.strerror or exc}"))
                 continue
-            yield Entry(key, info.st_size, f"{info.st_size}:{info.st_mtime_ns}")
+            problem = not_regular(info)  # a FIFO named like a list would block its reader for ever
+            yield Entry(key, info.st_size if problem is None else 0, f"{info.st_size}:{info.st_mtime_ns}", problem)
+        for key, full in others:
+            yield aside_of(key, full)
         for folder, exc in errors:
             part = Path(folder).relative_to(self.path).as_posix()
             prefix = "" if part == "." else safe_key(part) + "/"
@@ -149,16 +165,16 @@ class LinkListSource(Source):
         search = {ListForm.PARQUET: search_parquet, ListForm.JSON: search_json}.get(layout.form, search_lines)
         yield from search(self.file_path(key), key, layout, needles, verify)
 
-    def search_blocks(self, key: str, layout: ListLayout, blocks: list, gzip_index: Path | None, needles: Needles,
-                      verify: Verify) -> Iterator[SearchStep]:
+    def search_blocks(self, key: str, layout: ListLayout, blocks: list, read_block: Callable[[Any], bytes],
+                      needles: Needles, verify: Verify) -> Iterator[SearchStep]:
         """Search only some blocks of a list file (those its token index points to).
 
         Args:
             blocks: the blocks (see `datasets.list_index.Block`): row groups of a parquet file, byte ranges of
                 whole lines of a text list; a JSON document is searched whole.
-            gzip_index: seek points of a gzip text list (from its token index).
+            read_block: the bytes of one block of a text list (the token index above reads them, with a
+                gzip file's seek points; a source never imports the index built on it).
         """
-        from faceaudit.core.datasets.list_index import read_block
         from faceaudit.core.datasets.sources.link_lists.parquet_rows import search_parquet
         from faceaudit.core.datasets.sources.link_lists.text_rows import search_blocks
 
@@ -171,36 +187,7 @@ class LinkListSource(Source):
             else:
                 yield SearchStep(0, 0, finished=True)
         else:
-            yield from search_blocks(path, key, layout, blocks, lambda b: read_block(path, b, gzip_index), needles,
-                                     verify)
-
-    def read_rows(self, key: str, locators: Iterable[str]) -> dict[str, dict[str, str]]:
-        """Some rows of a list file again, by locator ("line 17", "entry 12345", "row 9"): for showing them.
-
-        Raises:
-            ListError: the file cannot be read any more.
-        """
-        from faceaudit.core.datasets.sources.link_lists.json_rows import entries
-        from faceaudit.core.datasets.sources.link_lists.parquet_rows import read_parquet_rows
-        from faceaudit.core.datasets.sources.link_lists.text_rows import read_lines
-
-        wanted = set(locators)
-        layout = self.layout(key)
-        path = self.file_path(key)
-        if layout.form is ListForm.JSON:
-            from faceaudit.core.datasets.sources.link_lists.json_rows import record_of_entry
-
-            found = {}
-            for locator, _number, raw in entries(path):
-                if locator in wanted:
-                    found[locator] = record_of_entry(raw, locator)
-                    if len(found) == len(wanted):
-                        break
-            return found
-        kind = "row" if layout.form is ListForm.PARQUET else "line"
-        numbers = {int(loc.split()[1]) for loc in wanted if loc.startswith(kind + " ")}
-        reader = read_parquet_rows if layout.form is ListForm.PARQUET else read_lines
-        return {f"{kind} {n}": record for n, record in reader(path, layout, numbers).items()}
+            yield from search_blocks(path, key, layout, blocks, read_block, needles, verify)
 
 
 def _is_photo_table(path: Path) -> bool:
@@ -248,4 +235,6 @@ def _folder_refusal(path: Path) -> str | None:
             return None
         except ListError as exc:
             reasons.append(f"{candidate.name}: {exc}")
+        except OSError as exc:  # a FIFO or a device named like a list: refused, never opened for reading
+            reasons.append(f"{candidate.name}: {exc.strerror or exc}")
     return "none of its first list files can be read: " + "; ".join(reasons)

@@ -12,6 +12,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.forms import SAMPLE_BYTES, Sample, detect
+from faceaudit.core.datasets.sources.forms import Role as FormRole
 from faceaudit.core.datasets.sources.link_lists import streams
 from faceaudit.core.datasets.sources.link_lists.columns import ListError, Role, detect_roles, looks_like_url
 from faceaudit.core.datasets.sources.link_lists.rows import decode_text, flatten
@@ -88,6 +90,9 @@ def sniff(path: str | os.PathLike, roles: Mapping[str, Role] | None = None) -> L
         raise ListError("UTF-16 text: save the list as UTF-8 to search it")
     if b"\x00" in sample:
         raise ListError("binary data, not a list of links")
+    form = detect(Sample(path.name.lower(), sample[:SAMPLE_BYTES], len(sample)))
+    if form is not None and form.role is FormRole.UNREADABLE:  # photos first: a table of base64 photos is no list
+        raise ListError(f"it is a {form.name}, which FaceAudit cannot read: {form.why}")
     _check_long_line(path, sample)
     text = sample.removeprefix(b"\xef\xbb\xbf")
     first = text.lstrip()[:1]

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from faceaudit.core.lazy_import import LazyModule
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 __all__ = ["Needles", "TOKEN_BYTE"]
-
-# pyarrow is imported when a list is first searched, not when the window (which lists datasets) opens.
-pa = LazyModule("pyarrow")
-pc = LazyModule("pyarrow.compute")
 
 #: Needles per RE2 pattern: beyond a few hundred literals RE2's automaton outgrows its memory
 #: budget and falls back to a slow matcher (1,000 hashes took 228 s on 100 MB; 200 took 0.2 s).
@@ -112,6 +110,9 @@ class Needles:
 
     def _hits(self, bounds: np.ndarray, data) -> np.ndarray:
         """For each piece data[bounds[i]:bounds[i + 1]], whether it holds a needle (one RE2 call per pattern)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         pieces = pa.Array.from_buffers(pa.large_binary(), len(bounds) - 1,
                                        [None, pa.py_buffer(np.ascontiguousarray(bounds, np.int64)),
                                         data if isinstance(data, pa.Buffer) else pa.py_buffer(data)])
@@ -123,6 +124,9 @@ class Needles:
 
     def rows(self, column: pa.Array) -> np.ndarray:
         """Indices of the values of a text column that contain a literal needle (nulls never do)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         if not self._re2 or len(column) == 0:
             return np.zeros(0, np.int64)
         column = _as_large_binary(column)
@@ -142,6 +146,9 @@ class Needles:
 
     def hash_rows(self, column: pa.Array) -> np.ndarray:
         """Indices of the values of a column that are one of the hashes (whole value, any case)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         if not self.hashes or len(column) == 0:
             return np.zeros(0, np.int64)
         values = pc.utf8_lower(pc.utf8_trim_whitespace(pc.cast(column, pa.large_string())))
@@ -155,6 +162,9 @@ def _re2_escape(needle: bytes) -> str:
 
 
 def _as_large_binary(column: pa.Array) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     if pa.types.is_dictionary(column.type):

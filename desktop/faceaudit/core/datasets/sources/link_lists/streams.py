@@ -9,10 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from faceaudit.core import limits
+from faceaudit.core.datasets.sources.base import open_regular
+from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.handoff import in_thread
 from faceaudit.core.datasets.sources.link_lists.columns import ListError
 
-__all__ = ["is_gzip", "compression", "blocks", "head", "read_range", "Counter"]
+__all__ = ["is_gzip", "compression", "blocks", "head", "read_range", "Counter", "check_declared_size", "check_ratio"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 #: Streams other than gzip, by their first bytes (YFCC100M's `yfcc100m_dataset.bz2`, `.jsonl.zst` dumps).
@@ -23,13 +25,13 @@ _READ = 1 << 20
 
 def is_gzip(path: str | os.PathLike) -> bool:
     """True when the file starts with gzip's magic bytes (its name does not matter)."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO named like a list must not block us for ever
         return handle.read(2) == _GZIP_MAGIC
 
 
 def compression(path: str | os.PathLike) -> str | None:
     """'gzip', 'bzip2' or 'zstd' from the file's first bytes (its name does not matter); None for plain."""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:  # a FIFO named like a list must not block us for ever
         head = handle.read(4)
     if head.startswith(_GZIP_MAGIC):
         return "gzip"
@@ -59,12 +61,34 @@ def blocks(path: str | os.PathLike, size: int, counter: Counter | None = None) -
         yield from _threaded(_undo(path, kind, size, counter))
         return
     if kind is None:
-        with open(path, "rb") as handle:
+        with open_regular(path) as handle:
             while block := handle.read(size):
                 counter.stored += len(block)
                 yield block
         return
+    check_declared_size(path)
     yield from _threaded(_gunzip(path, size, counter))
+
+
+def check_declared_size(path: str | os.PathLike) -> None:
+    """Refuse a gzip bomb before its text is searched or indexed: when the trailer declares more than the ratio
+    limit allows, the stream is inflated once without looking at it, which stops as soon as it is over the
+    limit (a trailer that lies low is caught while reading anyway: the limit is applied to what comes out).
+
+    Raises:
+        ListError: it expands beyond the limit, or is damaged or cut short (a cut file's last bytes are no
+            trailer).
+    """
+    path = Path(path)
+    with open_regular(path) as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size < 18:
+            return
+        handle.seek(size - 4)
+        declared = int.from_bytes(handle.read(4), "little")  # the last member's size, modulo 4 GiB
+    if declared > limits.MAX_COMPRESSION_RATIO * size + limits.RATIO_CHECK_FLOOR_BYTES:
+        for _block in _gunzip(path, _READ * 4, Counter()):
+            pass
 
 
 def head(path: str | os.PathLike, size: int) -> bytes:
@@ -80,7 +104,7 @@ def head(path: str | os.PathLike, size: int) -> bytes:
 def _gunzip(path: Path, size: int, counter: Counter) -> Iterator[bytes]:
     inflater = zlib.decompressobj(wbits=31)
     out, members, started = 0, 0, False
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         pending = b""
         while True:
             if not pending:
@@ -103,15 +127,16 @@ def _gunzip(path: Path, size: int, counter: Counter) -> Iterator[bytes]:
                 inflater = zlib.decompressobj(wbits=31)
                 members, started = members + 1, False
             out += len(block)
-            _check_ratio(path, out, counter.stored)
+            check_ratio(path, out, counter.stored)
             if block:
                 yield block
     if started:
         raise ListError(f"{path.name} is cut short: its gzip stream ends early")
 
 
-def _check_ratio(path: Path, out: int, stored: int) -> None:
-    if out > limits.MAX_COMPRESSION_RATIO * stored + (64 << 20):
+def check_ratio(path: Path, out: int, stored: int) -> None:
+    """Refuse a stream that has expanded beyond the ratio limit (bytes out against bytes stored, over a floor)."""
+    if out > limits.MAX_COMPRESSION_RATIO * stored + limits.RATIO_CHECK_FLOOR_BYTES:
         raise ListError(f"{path.name} expands more than {limits.MAX_COMPRESSION_RATIO}-fold: "
                         "a decompression bomb, not a list")
 
@@ -124,7 +149,7 @@ def _undo(path: Path, kind: str, size: int, counter: Counter) -> Iterator[bytes]
 
     make = bz2.BZ2Decompressor if kind == "bzip2" else pyzstd.ZstdDecompressor
     decoder, out, fresh = make(), 0, True
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         pending = b""
         while True:
             if decoder.needs_input and not pending:
@@ -144,7 +169,7 @@ def _undo(path: Path, kind: str, size: int, counter: Counter) -> Iterator[bytes]
             if decoder.eof:  # the next stream starts in what is left
                 pending, decoder, fresh = decoder.unused_data, make(), True
             out += len(block)
-            _check_ratio(path, out, counter.stored)
+            check_ratio(path, out, counter.stored)
             if block:
                 yield block
 
@@ -171,3 +196,11 @@ def _threaded(source: Iterator[bytes]) -> Iterator[bytes]:
             put(block)
 
     return in_thread(produce, 2, "faceaudit-gunzip")
+
+
+# bzip2 and zstd streams are lists to this reader (YFCC100M's `.bz2`, `.jsonl.zst` dumps); a tar inside one is
+# known by its name (`.tar.bz2`, `.tar.zst`) and read as an archive.
+register(Form("zstd stream", "zstd streams", Role.LIST, 22, lambda sample: sample.head.startswith(_OTHER_MAGIC["zstd"]),
+              why="a zstd file that holds no list FaceAudit reads"))
+register(Form("bzip2 stream", "bzip2 streams", Role.LIST, 22, lambda sample: sample.head.startswith(b"BZh")
+              and sample.head[4:10] == b"1AY&SY", why="a bzip2 file that holds no list FaceAudit reads"))
