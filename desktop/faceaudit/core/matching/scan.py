@@ -303,7 +303,7 @@ def _single(store: Store, view: _View, references: dict):
 def _fused(store: Store, views: dict[str, _View], references: dict):
     """Both models' scores fused: each model's standardised score t (how far below a typical stranger of
     my references in this dataset, in its own near-side spreads), averaged; how many strangers would
-    average as low comes from the table bench/calibration.py --fit --model both measured on LFW.
+    average as low comes from the fusion's own table measured on LFW (resources/calibration/both/).
     A face is close enough for strong or possible when either model finds it within its own limit.
     Faces that one model has no numbers for are left to the other model's scan."""
     dlib, second = views[FaceModel.DLIB], views[FaceModel.MOBILEFACENET]
