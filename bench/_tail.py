@@ -28,18 +28,19 @@ def fit_gpd(excess: np.ndarray) -> tuple[float, float]:
     return float(xi), float(sigma)
 
 
-def fit_table(low_t: np.ndarray, hist: np.ndarray, edges: np.ndarray, pairs: int, top: float = 0.0) -> dict:
+def fit_table(low_t: np.ndarray, hist: np.ndarray, edges: np.ndarray, pairs: int, top: float = 0.0,
+              step: float = GRID_STEP) -> dict:
     """One tail table from the sorted stranger scores below some level (`low_t`), the histogram
     of all of them (`hist` over `edges`) and the number of pairs.
 
-    The empirical log10 tail on a grid of GRID_STEP down to where TAIL_EXCEEDANCES strangers
+    The empirical log10 tail on a grid of `step` down to where TAIL_EXCEEDANCES strangers
     remain; below that point u, the generalised Pareto fit of how far beyond u strangers go.
     """
     p_u = TAIL_EXCEEDANCES / pairs
     u = float(low_t[TAIL_EXCEEDANCES - 1])
     excess = u - low_t[:TAIL_EXCEEDANCES]
     xi, sigma = fit_gpd(excess[excess > 0])
-    grid = np.arange(math.ceil(u / GRID_STEP) * GRID_STEP, top + 1e-9, GRID_STEP)
+    grid = np.arange(math.ceil(u / step) * step, top + 1e-9, step)
     cumulative = np.concatenate([[0], np.cumsum(hist)])
     from_hist = cumulative[np.clip(np.searchsorted(edges, grid - 1e-9), 0, len(edges) - 1)]
     counts = np.where(grid < low_t[-1], np.searchsorted(low_t, grid, side="right"), from_hist)

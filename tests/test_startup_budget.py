@@ -63,6 +63,9 @@ WINDOW_MAY_LOAD = {"PySide6", "shiboken6", "shibokensupport", "signature_bootstr
                    "numpy", "PIL",  # thumbnails and pictures
                    "jinja2", "markupsafe",  # letter templates
                    "platformdirs",
+                   # the Letters page words why a law does or does not reach a letter with the recipient's
+                   # country name (core/letters/identity.country_name reads the holidays registry's names)
+                   "holidays",
                    # zstd's error class is in sources.base.DAMAGE (the one list of stream errors), so the
                    # catalog loads pyzstd (about 0.2 s on a busy machine): a candidate for deferring
                    "pyzstd", "backports", "typing_extensions"}

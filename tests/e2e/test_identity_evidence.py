@@ -17,6 +17,7 @@ import pytest
 from faceaudit.core.datasets.catalog import add_dataset
 from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.letters.annex import confirmed_matches
+from faceaudit.core.letters.identity import save_identity
 from faceaudit.core.letters.registry import link_dataset
 from faceaudit.core.matching.identities import decide_identity, identity_candidates
 from faceaudit.core.matching.matches import candidates
@@ -47,6 +48,7 @@ def labelled(lfw, tmp_path_factory):
         (folder / name).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, folder / name / path.name)
     store = Store(base / "home" / "faceaudit.db")
+    save_identity(store, country="DE", region="DE-BE")  # a GDPR letter to LFW (US) reaches a sender in the EU
     for name, path in (("folder", folder), ("parquet", hub_parquet(photos, base / "lfw-hub", shards=2))):
         add_dataset(store, path, name)
         for progress in index_dataset(store, name, workers=2):

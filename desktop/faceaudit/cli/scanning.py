@@ -7,7 +7,6 @@ import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
-from faceaudit.core.matching.identities import decide_identity, identity_candidates, identity_text
 from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, review
 
 __all__ = ["register"]
@@ -37,6 +36,7 @@ def register(commands) -> None:
     review.set_defaults(handler=_review)
 
 def _scan(args) -> int:
+    from faceaudit.core.matching.identities import identity_candidates, identity_text  # numpy
     from faceaudit.core.matching.scan import scan
 
     store = open_store()
@@ -92,6 +92,8 @@ def _say_unchecked(unchecked, out) -> None:
 
 def _review(args) -> int:
     if str(args.match_id).strip()[:1].upper() == "I":
+        from faceaudit.core.matching.identities import decide_identity  # numpy: not for --help
+
         decide_identity(open_store(), args.match_id, args.decision)
     else:
         review(open_store(), args.match_id, args.decision)

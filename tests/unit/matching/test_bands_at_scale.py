@@ -5,6 +5,11 @@ stranger pairs per bin of the combined score t, no faces); the calibration is th
 fitted on the other half (bench/calibration.py --fit). A dataset of N faces puts a band's limit L
 at the t* where N x P(t*) = L; the strangers a scan lets in are N x the held-out share of stranger
 pairs at or below t* (its own tail fit where fewer than 10 pairs are that low).
+
+Identities the same way (`identity`: the held-out half's stranger identity pairs per bin of
+log(centre distance), per size class): at 85,000 identities (MS1M's count) a band's limit sits at
+the distance d* where 85,000 x P(d*) = L, and the stranger identities a scan lets in are 85,000 x
+the held-out share at or below d*.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import pytest
 from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 from faceaudit.core.matching import confidence
 from faceaudit.core.matching.bands import POSSIBLE_EXPECTED, STRONG_EXPECTED
+from faceaudit.core.matching.identities import MIN_PHOTOS, identity_tail
 
 HELDOUT = json.loads(Path(__file__).with_name(f"heldout_{EMBEDDING_MODEL}.json").read_text())
 MIN_SEEN = 10
@@ -34,15 +40,19 @@ def _threshold(faces: int, limit: float, k: int) -> float:
     return lo
 
 
-def _strangers_per_scan(k: int, faces: int, limit: float) -> float:
-    entry, edges = HELDOUT["k"][str(k)], np.array(HELDOUT["edges"])
-    t_star = _threshold(faces, limit, k)
-    seen = float(np.interp(t_star, edges, np.concatenate([[0], np.cumsum(entry["strangers_near"])])))
+def _heldout_rate(x: float, edges: list, counts: list, pairs: int, fit: dict) -> float:
+    """The held-out share of stranger pairs at or below x; its own tail fit where under MIN_SEEN are."""
+    seen = float(np.interp(x, np.array(edges), np.concatenate([[0], np.cumsum(counts)])))
     if seen >= MIN_SEEN:
-        return faces * seen / entry["stranger_pairs"]
-    fit = entry["tail_fit"]
+        return seen / pairs
     own_tail = {"t": [fit["u"], fit["u"] + 1], "log10_tail": [fit["log10_pu"], 0.0], "gpd": fit}
-    return faces * float(confidence.tail_from_table(own_tail, np.array([t_star]))[0])
+    return float(confidence.tail_from_table(own_tail, np.array([x]))[0])
+
+
+def _strangers_per_scan(k: int, faces: int, limit: float) -> float:
+    entry = HELDOUT["k"][str(k)]
+    return faces * _heldout_rate(_threshold(faces, limit, k), HELDOUT["edges"], entry["strangers_near"],
+                                 entry["stranger_pairs"], entry["tail_fit"])
 
 
 def test_the_aggregate_holds_no_faces():
@@ -63,3 +73,41 @@ def test_strangers_per_scan_stay_within_twice_the_design(faces, k, limit):
         # needlessly heavy either (that would cost recall). With three, the held-out half's own
         # tail is lighter than the calibration's (shape 0 against 0.06): the bands err on the safe side.
         assert ratio >= 0.5, f"{faces:,} faces, {k} reference(s): {ratio:.2f}x the design {limit}"
+
+
+IDENTITIES = 85_000
+
+
+def _identity_limit(photos: int, limit: float) -> float:
+    lo, hi = 1e-6, 2.0
+    for _ in range(60):
+        mid = (lo * hi) ** 0.5
+        if IDENTITIES * identity_tail(np.array([mid]), np.array([photos]))[0] <= limit:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
+def _stranger_identities(entry: dict, limit: float) -> float:
+    log_d = float(np.log(_identity_limit(entry["photos"][0], limit)))
+    return IDENTITIES * _heldout_rate(log_d, HELDOUT["identity"]["edges"], entry["strangers"], entry["pairs"],
+                                      entry["tail_fit"])
+
+
+@pytest.mark.parametrize("limit", [STRONG_EXPECTED, POSSIBLE_EXPECTED])
+def test_stranger_identities_stay_within_twice_the_design(limit):
+    classes = [c for c in HELDOUT["identity"]["classes"] if (c["photos"][1] or MIN_PHOTOS) >= MIN_PHOTOS]
+    assert classes and all(c["pairs"] > 100_000 for c in classes)
+    for entry in classes:
+        ratio = _stranger_identities(entry, limit) / limit
+        assert ratio <= 2.0, f"identities of {entry['photos']} photos: {ratio:.2f}x the design {limit}"
+
+
+def test_identities_of_five_photos_or_more_are_found_in_possible():
+    """The held-out people (>= 5 photos in the dataset, 3 references): at least 95 % within possible."""
+    aggregate = HELDOUT["identity"]
+    assert aggregate["own_photos_min"] >= 5
+    edges, own = np.array(aggregate["edges"]), np.array(aggregate["own"])
+    found = own[edges[1:] <= np.log(_identity_limit(aggregate["own_photos_min"], POSSIBLE_EXPECTED))].sum()
+    assert found / own.sum() >= 0.95

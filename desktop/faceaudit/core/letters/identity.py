@@ -150,11 +150,11 @@ def holiday_region(region: str) -> str:
 
 def _region_by_name(text: str, country: str) -> str:
     """"Berlin" -> "DE-BE", "London" -> "GB-LND": a region given by its name ("" when none matches one)."""
-    import holidays
-
     folded = re.sub(r"[^a-z]", "", text.casefold())
     if not folded or re.fullmatch(r"([a-z]{2}-)?[a-z0-9]{1,3}", text.strip().casefold()):  # a code, not a name
         return ""
+    import holidays  # only for a name (0.17 s of imports): an empty region or a code needs none
+
     found = {code for code, (name, _sub) in _EXTRA_REGIONS.items()
              if re.sub(r"[^a-z]", "", name.casefold()) == folded and (not country or code.startswith(country))}
     for each in ([country] if country else ("DE", "AT", "CH", "FR", "GB", "US", "ES", "IT", "NL", "BE")):

@@ -1,29 +1,41 @@
 """Identity-level evidence where a dataset labels who is in each photo: an identity's photos as a set.
 
-A person who is in a labelled dataset is usually there many times. Each of an identity's photos
-has a tail probability p (the chance that a stranger's photo scores as well, `confidence`); the
-identity's evidence is the Simes combination of its n photos' p: min over m of n p_(m) / m; the
-photos carrying it are all m best with n p_(m) / m within the band's limit ("23 of its 87
-photos are close to yours"). Photos of one stranger are
-alike, so their p are positively dependent, for which Simes' combination stays a valid
-probability. The expected number of stranger identities as close is then the number of
-identities in the dataset times it: identities, not photos, set the count, so a dataset of 5.8M
-photos of 85,000 people asks 70 times less of each identity than of each photo
-(bench/bands_at_scale.py measures it on held-out LFW people).
+A person who is in a labelled dataset is usually there many times. One stranger's photos look
+alike to my references too (their scores correlate at about 0.9), so counting an identity's close
+photos adds little evidence; where its photos *centre* lies does. The identity's statistic is the
+distance between two centres: the mean of my references' unit-length embeddings and the mean of
+its photos' (one face per photo: the one nearest my centre), each scaled to unit length. The
+chance that a stranger identity of as many photos comes this close is a tail measured once per
+face model on LFW's people (`identity_tail`; bench/bands_at_scale.py --fit-identities), and the
+expected number of stranger identities as close is the dataset's number of identities times it:
+identities, not photos, set the count.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
+from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 from faceaudit.core.matching.bands import MATCH_DISTANCE, POSSIBLE_EXPECTED, STRONG_EXPECTED, Band
+from faceaudit.core.matching.confidence import tail_from_table
 from faceaudit.core.matching.matches import decide
 from faceaudit.core.storage.store import Store
 
-__all__ = ["IdentityEvidence", "IdentityCandidate", "simes", "identity_evidence", "identity_candidates",
-           "decide_identity", "identity_text"]
+__all__ = ["IdentityEvidence", "IdentityCandidate", "unit_centre", "centre_distances", "identity_tail",
+           "identity_evidence", "identity_candidates", "decide_identity", "identity_text", "IDENTITY_TAIL_FILE",
+           "MIN_PHOTOS"]
+
+#: Per face model: the stranger identities' tail of log(centre distance), per size class.
+IDENTITY_TAIL_FILE = "calibration/{model}/identity_tail.json"
+#: Identities of fewer photos are left to their photo's own evidence: a one-photo identity is a
+#: photo, and held out its centre tail lets 2.5x the design's stranger identities into "strong"
+#: (bench/bands_at_scale.py), while the photo bands hold.
+MIN_PHOTOS = 2
+_CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -33,10 +45,11 @@ class IdentityEvidence:
     Attributes:
         label: the identity as the dataset names it (folder, ClassLabel name, MID).
         photos: its photos with a face in the dataset.
-        close: how many of them carry the evidence.
+        close: how many of them are within the model's match distance of a reference.
         expected: stranger identities expected to be this close, in this dataset.
         band: strong or possible.
         faces: positions (in the arrays given to `identity_evidence`) of the close photos' faces.
+        distance: between its centre and my references' centre.
     """
 
     label: str
@@ -45,63 +58,112 @@ class IdentityEvidence:
     expected: float
     band: Band
     faces: tuple[int, ...]
+    distance: float = 0.0
 
 
-def simes(p_sorted: np.ndarray, n: int) -> tuple[float, int]:
-    """(min over m of n p_(m) / m, the m reaching it) for the smallest p of n, sorted ascending."""
-    if len(p_sorted) == 0:
-        return 1.0, 0
-    values = n * np.asarray(p_sorted, np.float64) / np.arange(1, len(p_sorted) + 1)
-    m = int(np.argmin(values))
-    return float(min(values[m], 1.0)), m + 1
+def unit_centre(embeddings: np.ndarray) -> np.ndarray:
+    """The mean of the rows scaled to unit length, itself scaled to unit length."""
+    rows = np.asarray(embeddings, np.float64)
+    mean = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).mean(axis=0)
+    return mean / np.linalg.norm(mean)
 
 
-def identity_evidence(labels: np.ndarray, item_ids: np.ndarray, p: np.ndarray, minimum: np.ndarray,
-                      photos_of: dict[str, int], identities: int) -> list[IdentityEvidence]:
-    """The identities whose photos, as a set, fall in the strong or possible band.
+def centre_distances(matrix: np.ndarray, item_ids: np.ndarray, label_codes: np.ndarray, labels: int,
+                     refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per label: the distance between its unit centre and my references', and its photos.
+
+    Args:
+        matrix: (N, d) face embeddings (float16 or float32; read chunk by chunk).
+        item_ids: per face, its photo.
+        label_codes: per face, its photo's label as a number 0..labels-1 (-1: unlabelled).
+        labels: how many labels there are.
+        refs: my references' embeddings.
+
+    A photo with several faces counts once, by its face nearest my centre (the one that may be me).
+    """
+    centre = unit_centre(refs)
+    cosine = np.empty(len(matrix), np.float64)
+    for start in range(0, len(matrix), _CHUNK):
+        block = np.asarray(matrix[start:start + _CHUNK], np.float64)
+        cosine[start:start + _CHUNK] = block @ centre / np.maximum(np.linalg.norm(block, axis=1), 1e-12)
+    order = np.lexsort((-cosine, item_ids))
+    first = np.ones(len(order), bool)
+    first[1:] = item_ids[order][1:] != item_ids[order][:-1]
+    chosen = np.zeros(len(matrix), bool)
+    chosen[order[first]] = True
+    chosen &= label_codes >= 0
+    sums = np.zeros((labels, matrix.shape[1]), np.float64)
+    photos = np.bincount(label_codes[chosen], minlength=labels)
+    for start in range(0, len(matrix), _CHUNK):
+        rows = np.nonzero(chosen[start:start + _CHUNK])[0] + start
+        if not len(rows):
+            continue
+        block = np.asarray(matrix[rows], np.float64)
+        block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+        codes = label_codes[rows]
+        by_code = np.argsort(codes, kind="stable")
+        unique, starts = np.unique(codes[by_code], return_index=True)
+        sums[unique] += np.add.reduceat(block[by_code], starts, axis=0)
+    length = np.linalg.norm(sums, axis=1)
+    cos = np.where(length > 0, sums @ centre / np.maximum(length, 1e-12), -1.0)
+    return np.sqrt(np.maximum(2.0 - 2.0 * cos, 0.0)), photos
+
+
+def identity_tail(distance: np.ndarray, photos: np.ndarray, model: str | None = None) -> np.ndarray:
+    """P(a stranger identity of this many photos has its centre at most this far from mine).
+
+    The tail of log(distance) per size class (stranger identities of many photos come closer than
+    single photos: their centre is a person's mean, without one photo's noise): measured on LFW
+    where its pairs are many, an extreme-value (generalised Pareto) law below.
+    """
+    distance, photos = np.asarray(distance, np.float64), np.asarray(photos)
+    out = np.ones(len(distance))
+    log_d = np.log(np.maximum(distance, 1e-9))
+    for table in _identity_tables(model or EMBEDDING_MODEL):
+        low, high = table["photos"]
+        mask = (photos >= low) & (photos <= (high if high is not None else np.inf))
+        if mask.any():
+            out[mask] = tail_from_table(table, log_d[mask])
+    return out
+
+
+@cache
+def _identity_tables(model: str) -> tuple[dict, ...]:
+    from faceaudit.core.storage.resources import resources_dir
+
+    path = resources_dir() / IDENTITY_TAIL_FILE.format(model=model)
+    if not path.exists():
+        raise LookupError(f"no stranger identity calibration for the face model {model}")
+    return tuple(json.loads(path.read_text())["classes"])
+
+
+def identity_evidence(labels: np.ndarray, minimum: np.ndarray, distance: dict[str, float],
+                      photos_of: dict[str, int], model: str | None = None) -> list[IdentityEvidence]:
+    """The identities whose centre falls in the strong or possible band.
 
     Args:
         labels: per candidate face, its photo's label (None where unlabelled).
-        item_ids: per candidate face, its photo.
-        p: per candidate face, its tail probability (expected look-alikes / dataset faces).
         minimum: per candidate face, its distance to the nearest reference.
-        photos_of: per label, its photos with a face in the dataset (the n of Simes).
-        identities: labels in the dataset.
+        distance: per label, its centre's distance to my references' centre (`centre_distances`).
+        photos_of: per label, its photos with a face in the dataset; their number is the
+            dataset's identities (all of them count, those under MIN_PHOTOS too).
 
-    The faces not given count as p = 1 (they were not close enough to be candidates). A photo
-    with several candidate faces counts once, by its best face times its candidate faces (a
-    photo is a stranger's or mine, not each of its faces).
+    An identity counts when some of its photos are within the model's match distance of a
+    reference; those are its close photos.
     """
-    best: dict[tuple[str, int], tuple[float, int, int]] = {}
-    for position, (label, item) in enumerate(zip(labels, item_ids)):
-        if label is None:
-            continue
-        key = (label, int(item))
-        old = best.get(key)
-        if old is None or p[position] < old[0]:
-            best[key] = (float(p[position]), position, (old[2] if old else 0) + 1)
-        else:
-            best[key] = (old[0], old[1], old[2] + 1)
-    by_label: dict[str, list[tuple[float, int]]] = {}
-    for (label, _), (value, position, faces) in best.items():
-        by_label.setdefault(label, []).append((min(1.0, value * faces), position))
-    out = []
-    for label, photos in by_label.items():
-        photos.sort()
-        n = max(photos_of.get(label, len(photos)), len(photos))
-        p_sorted = np.array([v for v, _ in photos])
-        combined, _ = simes(p_sorted, n)
-        expected = identities * combined
-        band = Band.STRONG if expected <= STRONG_EXPECTED else Band.POSSIBLE if expected <= POSSIBLE_EXPECTED else None
-        if band is None:
-            continue
-        # The photos that carry it: every m-th best photo within the band's limit (the step-up
-        # count, as Benjamini and Hochberg's), not only the m where the minimum falls.
-        limit = (STRONG_EXPECTED if band == Band.STRONG else POSSIBLE_EXPECTED) / identities
-        within = np.nonzero(n * p_sorted / np.arange(1, len(p_sorted) + 1) <= limit * (1 + 1e-9))[0]
-        chosen = tuple(position for _, position in photos[:int(within[-1]) + 1])
-        if any(minimum[f] <= MATCH_DISTANCE for f in chosen):
-            out.append(IdentityEvidence(label, n, len(chosen), expected, band, chosen))
+    names = [label for label in distance if photos_of.get(label, 0) >= MIN_PHOTOS]
+    if not names:
+        return []
+    p = identity_tail(np.array([distance[n] for n in names]), np.array([photos_of[n] for n in names]), model)
+    expected = dict(zip(names, len(photos_of) * p))
+    close: dict[str, list[int]] = {}
+    for position, label in enumerate(labels):
+        if minimum[position] <= MATCH_DISTANCE and expected.get(label, np.inf) <= POSSIBLE_EXPECTED:
+            close.setdefault(label, []).append(position)
+    out = [IdentityEvidence(label, photos_of[label], len(faces), float(expected[label]),
+                            Band.STRONG if expected[label] <= STRONG_EXPECTED else Band.POSSIBLE, tuple(faces),
+                            float(distance[label]))
+           for label, faces in close.items()]
     return sorted(out, key=lambda e: e.expected)
 
 

@@ -22,7 +22,7 @@ from faceaudit.core.matching import vectors
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, match_distance, stranger_share
 from faceaudit.core.matching.confidence import combine, fit_stranger_model, stranger_tail
 from faceaudit.core.matching.identifiers import list_identifiers
-from faceaudit.core.matching.identities import IdentityEvidence, identity_evidence
+from faceaudit.core.matching.identities import IdentityEvidence, centre_distances, identity_evidence
 from faceaudit.core.matching.list_scan import search_lists
 from faceaudit.core.matching.matches import inherit_decisions
 from faceaudit.core.matching.references import model_references, reference_matrix
@@ -267,8 +267,10 @@ def _scan_dataset(store: Store, dataset_id: int, references: dict[str, tuple[lis
                 "reference_face_id": ref_ids[int(distances[face].argmin())], "model": choice,
             }
         near = ratio * MATCH_DISTANCE  # within its model's own limit, on dlib's scale
-        for evidence, identity_id in _identities(store, dataset_id, scan_id, stored.item_ids[at], expected / n_faces,
-                                                 near):
+        # Identities are weighed by dlib's numbers (their calibration is dlib's), whatever the model.
+        dlib_stored = first.stored if first.model == FaceModel.DLIB else vectors.load_matrix(store, dataset_id)
+        for evidence, identity_id in _identities(store, dataset_id, scan_id, dlib_stored, references[FaceModel.DLIB][1],
+                                                 stored.item_ids[at], near):
             for face in evidence.faces:
                 row = int(at[face])
                 key = (int(stored.item_ids[row]), int(stored.idxs[row]))
@@ -323,22 +325,28 @@ def _fused(store: Store, views: dict[str, _View], references: dict):
 
 
 
-def _identities(store: Store, dataset_id: int, scan_id: int, item_ids: np.ndarray, p: np.ndarray,
-                minimum: np.ndarray) -> list[tuple[IdentityEvidence, int]]:
-    """Identity-level evidence where the dataset labels its photos, recorded; empty where it does not."""
-    counts = dict(store.conn.execute(
-        "SELECT i.label, COUNT(DISTINCT f.item_id) FROM faces f JOIN items i ON i.id = f.item_id"
-        " WHERE f.dataset_id = ? AND i.label IS NOT NULL AND i.label != '' GROUP BY i.label", [dataset_id]).fetchall())
-    if not counts or not len(item_ids):
+def _identities(store: Store, dataset_id: int, scan_id: int, stored: vectors.DatasetVectors, refs: np.ndarray,
+                item_ids: np.ndarray, minimum: np.ndarray) -> list[tuple[IdentityEvidence, int]]:
+    """Identity-level evidence where the dataset labels its photos, recorded; empty where it does not.
+
+    Every labelled face counts (an identity's centre is all its photos'); the candidates (`item_ids`,
+    `minimum`) give its close photos.
+    """
+    label_of = dict(store.conn.execute("SELECT id, label FROM items WHERE dataset_id = ? AND label IS NOT NULL"
+                                       " AND label != ''", [dataset_id]).fetchall())
+    if not label_of or not len(item_ids):
         return []
-    label_of: dict[int, str] = {}
-    wanted = sorted({int(i) for i in item_ids})
-    for start in range(0, len(wanted), 900):
-        part = wanted[start:start + 900]
-        label_of.update(store.conn.execute(f"SELECT id, label FROM items WHERE id IN ({','.join('?' * len(part))})"
-                                           " AND label IS NOT NULL AND label != ''", part).fetchall())
+    names = sorted(set(label_of.values()))
+    code_of = {name: code for code, name in enumerate(names)}
+    labelled = np.array(sorted(label_of), np.int64)
+    code_by_item = np.array([code_of[label_of[int(i)]] for i in labelled], np.int64)
+    at = np.minimum(np.searchsorted(labelled, stored.item_ids), len(labelled) - 1)
+    codes = np.where(labelled[at] == stored.item_ids, code_by_item[at], -1)
+    distance, photos = centre_distances(stored.matrix, stored.item_ids, codes, len(names), refs)
+    photos_of = {name: int(photos[c]) for c, name in enumerate(names) if photos[c]}
     labels = np.array([label_of.get(int(i)) for i in item_ids], dtype=object)
-    found = identity_evidence(labels, item_ids, p, minimum, counts, len(counts))
+    found = identity_evidence(labels, minimum, {name: float(distance[c]) for c, name in enumerate(names)
+                                                if photos[c]}, photos_of)
     out = []
     stamp = now()
     with store.transaction():

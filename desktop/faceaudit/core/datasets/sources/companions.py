@@ -14,8 +14,6 @@ import json
 import re
 from pathlib import Path
 
-import numpy as np
-
 from faceaudit.core import limits
 from faceaudit.core.datasets.sources.base import open_regular
 
@@ -35,6 +33,8 @@ LIST_BESIDE_PHOTOS = ("a list of links beside photos (its rows are not searched 
 
 def json_depth(data: bytes) -> int:
     """How deep a JSON text nests, counted without parsing it (brackets inside strings do not count)."""
+    import numpy as np  # loaded when a JSON is first measured: `faceaudit --help` and the catalog need none
+
     bare = np.frombuffer(_STRING.sub(b'""', data), dtype=np.uint8)
     if not bare.size:
         return 0
