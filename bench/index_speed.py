@@ -1,5 +1,8 @@
 """Indexing speed: FaceAudit's `faceaudit index` vs face_recognition's own CLI, same 1,000 LFW images.
 
+FaceAudit runs twice: with dlib's model alone (`--model dlib`) and with both models (`--model both`:
+dlib's numbers, then MobileFaceNet's ArcFace crops and numbers for every face).
+
 Both run on the same copied folder in the same run, with two processes each
 (`face_recognition --cpus 2`, `faceaudit index --workers 2`), from a cold start. Afterwards
 the faces FaceAudit stored are compared with face_recognition's API on every image: same
@@ -47,12 +50,13 @@ def run_face_recognition(known: Path, unknown: Path) -> tuple[float, dict[str, i
     return seconds, faces
 
 
-def run_faceaudit(unknown: Path, home: Path) -> float:
+def run_faceaudit(unknown: Path, home: Path, model: str = "dlib") -> float:
     env = {**os.environ, "FACEAUDIT_HOME": str(home)}
     subprocess.run([_tool("faceaudit"), "dataset", "add", str(unknown), "--name", "bench"], env=env,
                    check=True, capture_output=True)
     start = time.perf_counter()
-    subprocess.run([_tool("faceaudit"), "index", "--workers", "2"], env=env, check=True, capture_output=True)
+    subprocess.run([_tool("faceaudit"), "index", "--workers", "2", "--model", model], env=env, check=True,
+                   capture_output=True)
     return time.perf_counter() - start
 
 
@@ -103,6 +107,7 @@ def main() -> int:
 
         peer_seconds, peer_faces = run_face_recognition(known, unknown)
         ours_seconds = run_faceaudit(unknown, work / "home")
+        both_seconds = run_faceaudit(unknown, work / "home-both", "both")
         ours = faceaudit_faces(work / "home")
         same_counts = sum(peer_faces.get(p.name, 0) == len(ours.get(p.name, [])) for p in images)
         agree, compared, worst = compare(images, ours)
@@ -111,7 +116,10 @@ def main() -> int:
         print(f"images: {n} LFW photos, 2 processes each, cold start (machine: {os.cpu_count()} CPUs)")
         print(f"face_recognition --cpus 2 : {peer_seconds:7.1f} s  {n / peer_seconds:6.1f} images/s")
         print(f"faceaudit index --workers 2: {ours_seconds:7.1f} s  {n / ours_seconds:6.1f} images/s")
+        print(f"faceaudit index --workers 2 --model both: {both_seconds:7.1f} s  {n / both_seconds:6.1f} images/s")
         print(f"speed ratio (faceaudit / face_recognition): {peer_seconds / ours_seconds:.2f}x")
+        print(f"speed ratio (both models / dlib alone): {ours_seconds / both_seconds:.2f}x; "
+              f"(both models / face_recognition): {peer_seconds / both_seconds:.2f}x")
         print(f"face counts equal to the peer CLI's: {same_counts}/{n} images")
         print(f"boxes equal to face_recognition's API: {agree}/{compared} images; "
               f"max |embedding difference| {worst:.2e} ({'within' if worst <= 1e-4 else 'NOT within'} 1e-4)")

@@ -40,6 +40,9 @@ def freeze(uv: str, sync: bool) -> Path:
     """Run PyInstaller on packaging/faceaudit.spec; returns dist/FaceAudit."""
     if sync:
         subprocess.run([uv, "sync", "--frozen", "--quiet", "--group", "packaging"], cwd=ROOT, check=True)
+    # The second face model is made at set-up; a bundle without it would run with dlib alone.
+    subprocess.run([uv, "run", "--frozen", "--no-sync", "python", str(ROOT / "packaging" / "fetch_models.py")],
+                   cwd=ROOT, check=True)
     subprocess.run([uv, "run", "--frozen", "--no-sync", "pyinstaller", "--noconfirm", "--clean",
                     "--log-level", "WARN", "--distpath", str(DIST), "--workpath", str(WORK),
                     str(ROOT / "packaging" / "faceaudit.spec")], cwd=ROOT, check=True)

@@ -17,13 +17,15 @@ PEOPLE = 24
 STRANGERS = 260
 
 
-def test_the_shipped_tail_table_is_aggregate_and_decreasing():
-    data = json.loads((resources_dir() / confidence.tail_file()).read_text())
+@pytest.mark.parametrize("model", ["dlib", "mobilefacenet", "both"])
+def test_the_shipped_tail_table_is_aggregate_and_decreasing(model):
+    data = json.loads((resources_dir() / confidence.tail_file(model)).read_text())
+    assert set(data["tables"]) == {"1", "2", "3"}
     for table in data["tables"].values():
         assert len(table["t"]) == len(table["log10_tail"]) < 100  # a curve, never embeddings
         assert np.all(np.diff(table["log10_tail"]) >= 0) and table["log10_tail"][-1] <= 0
     t = np.linspace(-12, 2, 200)
-    tail = confidence.stranger_tail(t, 1)
+    tail = confidence.stranger_tail(t, 1, model)
     assert np.all(np.diff(tail) >= 0) and tail[0] > 0 and tail[-1] <= 1
 
 

@@ -124,13 +124,18 @@ def test_up_and_down_keep_the_column(qtbot, review_window):
 
 
 def test_side_panel_compares_with_every_reference_and_zooms(qtbot, review_window):
+    from faceaudit.gui.wording import model_limit
+
     page = review_window.review_page
     page.grid.set_current(0)
     qtbot.waitUntil(lambda: not page.loading_pictures, timeout=30_000)
     panel = page.panel
     faces = panel.references.faces()
     assert len(faces) == 3 and all(face.distance is not None and face.distance < 0.6 for face in faces)
-    assert "3 of your 3 reference faces are within 0.6" in panel.details.text()
+    # The panel's distance is the one of the model that saw the candidate, and so is its limit.
+    limit = f"{model_limit(page.grid.current().model):.2f}".rstrip("0")
+    assert f"3 of your 3 reference faces are within {limit}" in panel.details.text()
+    assert "Found by " in panel.details.text()
     assert panel.photo.has_image and panel.photo.picture()[1] is not None  # the whole photo, the face boxed
     framed = panel.photo.view()
     assert framed.width() < panel.photo.picture()[0].width()  # framed on the face, not the whole photo

@@ -8,7 +8,6 @@ the HOG face box, which is the closest we have to MTCNN on this machine.
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +15,6 @@ import numpy as np
 from faceaudit.core.faces.aligned import ARCFACE_112, align_to_template, similarity
 
 __all__ = ["five_points", "arcface_crop", "template_box_of", "hog_box"]
-
-
-@functools.cache
-def _predictor68():
-    import dlib
-    import face_recognition_models
-
-    return dlib.shape_predictor(face_recognition_models.pose_predictor_model_location())
 
 
 def hog_box(rgb: np.ndarray, upsample: int = 1):
@@ -38,10 +29,10 @@ def hog_box(rgb: np.ndarray, upsample: int = 1):
 
 
 def five_points(rgb: np.ndarray, box) -> np.ndarray:
-    """The 5 ArcFace landmarks of the face in `box` (a dlib rectangle), from the 68-point model."""
-    shape = _predictor68()(rgb, box)
-    points = np.array([(shape.part(i).x, shape.part(i).y) for i in range(68)], np.float64)
-    return np.array([points[36:42].mean(axis=0), points[42:48].mean(axis=0), points[30], points[48], points[54]])
+    """The 5 ArcFace landmarks of the face in `box` (a dlib rectangle), from the 68-point model (the app's own)."""
+    from faceaudit.core.faces.mobilefacenet import five_points as app_five_points
+
+    return app_five_points(rgb, (box.top(), box.right(), box.bottom(), box.left()))
 
 
 def arcface_crop(photo: Path, size: tuple[int, int] = (112, 112)) -> np.ndarray | None:

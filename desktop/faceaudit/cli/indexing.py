@@ -9,6 +9,7 @@ from faceaudit.cli.hints import Step, command
 from faceaudit.cli.progress import ProgressBar
 from faceaudit.core.datasets.catalog import DatasetState, get_dataset
 from faceaudit.core.datasets.kinds import DatasetKind
+from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
 from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
 from faceaudit.core.limits import MAX_UPSAMPLE
 
@@ -30,6 +31,10 @@ def register(commands) -> None:
     index.add_argument("--engine", choices=list(EmbeddingEngine), help="embedding engine (default auto)")
     index.add_argument("--device", choices=list(Device),
                        help="where the ONNX engine runs (default auto: a CUDA GPU if onnxruntime-gpu finds one)")
+    index.add_argument("--model", choices=list(MODEL_CHOICES),
+                       help="face model(s) to embed with: dlib, mobilefacenet or both (dlib's numbers are always made;"
+                            " mobilefacenet and both add MobileFaceNet's, to old faces too; default: the one chosen in"
+                            " Settings, else the best measured)")
     index.add_argument("--cluster", nargs="?", const="", metavar="ADDRESS",
                        help="index on a Ray cluster (the 'cluster' extra; a local Ray when no address is given),"
                        " one task per shard, each part imported as it finishes")
@@ -53,10 +58,14 @@ def _index(args) -> int:
         plan = {args.name: settings_with(store, get_dataset(store, args.name).id, **changes)}
     else:  # every dataset with its own settings; refused before anything when options would change one
         plan = settings_for_all(store, **changes)
+    chosen = chosen_model(store, args.model)
+    if args.model and chosen != args.model:
+        print(f"{args.model} is not set up on this computer (run python3 run.py app or cli once online): indexing "
+              "with dlib's face model alone")
     for name, settings in plan.items():
         bar = ProgressBar(f"indexing {shown(name)}")
         last = None
-        for last in index_dataset(store, name, settings, workers=args.workers):
+        for last in index_dataset(store, name, settings, workers=args.workers, model=args.model):
             if last.phase != Phase.LISTING:
                 bar.update(last.done, last.total, last.rate, last.eta_seconds,
                            f"{last.faces} faces, {last.errors} errors")

@@ -6,6 +6,7 @@ import json
 import sys
 
 from faceaudit.cli.common import open_store, see_hint, shown
+from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
 from faceaudit.core.letters.cited_decisions import decide_checked
 from faceaudit.core.matching.matches import Decision, candidates, identifier_candidates, one_per_photo
 
@@ -20,6 +21,9 @@ def register(commands) -> None:
                                            "(faceaudit me id add) and list the rows found.")
     scan.add_argument("name", nargs="?", help="dataset name (default: every dataset)")
     scan.add_argument("--json", action="store_true", help="print a JSON array, one object per candidate")
+    scan.add_argument("--model", choices=list(MODEL_CHOICES),
+                      help="face model: dlib, mobilefacenet, or both fused (default: the one chosen in Settings, "
+                           "else the best measured; see README, Face models)")
     scan.set_defaults(handler=_scan)
 
     review = commands.add_parser("review", help="say whether a candidate is you",
@@ -41,7 +45,10 @@ def _scan(args) -> int:
 
     store = open_store()
     final = None
-    for final in scan(store, [args.name] if args.name else None):
+    if args.model and chosen_model(store, args.model) != args.model:
+        print(f"{args.model} is not set up on this computer (run python3 run.py app or cli once online): scanning "
+              "with dlib's face model alone", file=sys.stderr)
+    for final in scan(store, [args.name] if args.name else None, model=args.model):
         pass
     # One photo, one line: copies in several datasets are folded, with the photo's one band.
     found = [c for c in one_per_photo(candidates(store, final.scan_id)) if not args.name or args.name in c.datasets]
@@ -76,7 +83,8 @@ def _scan(args) -> int:
             else f", about {c.expected_lookalikes:.2g} strangers would look this close"
         )
         also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
-        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}{also}: {what}{odds} [{c.decision}]"))
+        print(shown(f"#{c.id:<5} {c.band:<8} {c.dataset}/{c.key}{also}: {what}{odds} [{c.decision}]"
+                    f" ({c.model or 'dlib'})"))
     for r in rows:
         print(shown(f"#{r.ref:<5} {'row':<8} {r.dataset}/{r.key}: names {', '.join(r.matched)}"
                     + (f" - {r.url}" if r.url else "") + f" [{r.decision}]"))

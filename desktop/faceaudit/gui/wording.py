@@ -99,23 +99,44 @@ def lookalike_sentence(expected: float | None, exact_photo: bool, dataset_faces:
     return f"About 1 in {_round(one_in):,} strangers in this dataset would look this close."
 
 
-def distance_sentence(distance: float | None, agree: int, n_references: int, weak: bool = False) -> str | None:
+#: Which face model saw a candidate, in words.
+MODEL_WORDS = {"dlib": "dlib's face model", "mobilefacenet": "MobileFaceNet",
+               "both": "dlib's face model and MobileFaceNet together"}
+
+
+def model_limit(model: str | None) -> float:
+    """The distance under which the model that measured a candidate's distance calls two faces one person
+    (a fused candidate's distance is dlib's)."""
+    from faceaudit.core.matching.bands import match_distance
+
+    return match_distance("mobilefacenet") if model == "mobilefacenet" else match_distance("dlib")
+
+
+def _cut(limit: float) -> str:
+    return f"{limit:.2f}".rstrip("0")
+
+
+def distance_sentence(distance: float | None, agree: int, n_references: int, model: str | None = None,
+                      weak: bool = False) -> str | None:
     """How close the candidate's face is to mine, and how many of my faces are that close, in words.
 
     Args:
+        model: the face model that measured the distance (its own "same person" limit is used).
         weak: the candidate is rated weak: closeness is then never worded as "the same person"
             (strangers this close are common in a dataset this size).
     """
     if distance is None:
         return None
-    if weak:
-        limit = ("within 0.6, but rated weak: many strangers in a dataset this size are this close" if distance <= 0.6
-                 else "over 0.6: the face model would call it another person")
+    cut = model_limit(model)
+    if distance > cut:
+        limit = f"over {_cut(cut)}: the face model would call it another person"
+    elif weak:
+        limit = f"within {_cut(cut)}, but rated weak: many strangers in a dataset this size are this close"
     else:
-        limit = ("within 0.6: the face model would call it the same person" if distance <= 0.6
-                 else "over 0.6: the face model would call it another person")
+        limit = f"within {_cut(cut)}: the face model would call it the same person"
     return (f"Distance to your nearest reference face {distance:.2f} ({limit}); {agree} of your {n_references} "
-            f"reference face{'s' if n_references != 1 else ''} {'is' if agree == 1 else 'are'} within 0.6.")
+            f"reference face{'s' if n_references != 1 else ''} {'is' if agree == 1 else 'are'} within {_cut(cut)}. "
+            f"Found by {MODEL_WORDS.get(model or 'dlib', model)}.")
 
 
 def second_look_reasons(candidate, dataset_faces: int) -> list[str]:
@@ -123,15 +144,16 @@ def second_look_reasons(candidate, dataset_faces: int) -> list[str]:
     reasons = []
     if candidate.expected_lookalikes is not None and dataset_faces > 0:
         reasons.append(lookalike_sentence(candidate.expected_lookalikes, False, dataset_faces))
+    cut = model_limit(getattr(candidate, "model", None))
     if candidate.n_references and candidate.agree < candidate.n_references:
         reasons.append(f"Only {candidate.agree} of your {candidate.n_references} reference faces "
-                       f"{'is' if candidate.agree == 1 else 'are'} within 0.6 of it.")
-    if candidate.distance is not None and candidate.distance > 0.6:
-        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away: past 0.6, the face "
-                       "model calls two faces different people.")
-    elif candidate.distance is not None and candidate.distance > 0.5:
-        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away, near the 0.6 limit "
-                       "past which the face model calls two faces different people.")
+                       f"{'is' if candidate.agree == 1 else 'are'} within {_cut(cut)} of it.")
+    if candidate.distance is not None and candidate.distance > cut:
+        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away: past {_cut(cut)}, the "
+                       "face model calls two faces different people.")
+    elif candidate.distance is not None and candidate.distance > cut * 5 / 6:
+        reasons.append(f"Even your nearest reference face is {candidate.distance:.2f} away, near the {_cut(cut)} "
+                       "limit past which the face model calls two faces different people.")
     return reasons or ["The scan rated it weak: strangers this close are common in a dataset this size."]
 
 

@@ -21,12 +21,14 @@ from faceaudit.core.datasets.index_lock import Indexer, index_lock
 from faceaudit.core.datasets.kept_decisions import attach_decisions
 from faceaudit.core.datasets.listing import ListingReport, face_settings, recorded_settings, sync_listing
 from faceaudit.core.datasets.lists import LINK_LIST, index_lists
+from faceaudit.core.datasets.model_embeddings import add_model_embeddings
 from faceaudit.core.datasets.pool import WorkerStartError, run_inline, run_pool
 from faceaudit.core.datasets.sources import SourceError, Unreadable, open_source
 from faceaudit.core.datasets.square_crops import learn_square_crop_of, stored_square_crop
 from faceaudit.core.datasets.worker import PhotoRecord
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.engine import Detector, Device, EmbeddingEngine, FaceEngine
+from faceaudit.core.faces.face_models import FaceModel, chosen_model, models_of
 from faceaudit.core.faces.photo_hashes import sha256_hex
 from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
@@ -188,7 +190,8 @@ def check_workers(workers: int | None) -> None:
 
 
 def index_dataset(store: Store, name: str, settings: IndexSettings | None = None, workers: int | None = None,
-                  batch_size: int = 8, who: str = Indexer.COMMAND) -> Iterator[IndexProgress]:
+                  batch_size: int = 8, who: str = Indexer.COMMAND, model: str | None = None
+                  ) -> Iterator[IndexProgress]:
     """Index (or finish indexing, or update) a dataset; one indexer per dataset across processes (`index_lock`).
 
     Args:
@@ -199,11 +202,11 @@ def index_dataset(store: Store, name: str, settings: IndexSettings | None = None
     """
     dataset_id = get_dataset(store, name).id
     with index_lock(store, dataset_id, name, who):
-        yield from _index_unlocked(store, name, settings, workers, batch_size)
+        yield from _index_unlocked(store, name, settings, workers, batch_size, model)
 
 
 def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = None, workers: int | None = None,
-                    batch_size: int = 8) -> Iterator[IndexProgress]:
+                    batch_size: int = 8, model: str | None = None) -> Iterator[IndexProgress]:
     """Index (or finish indexing, or update) a dataset.
 
     Args:
@@ -214,6 +217,10 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
             every face; the decisions on them are kept (see kept_decisions).
         workers: worker processes (0 = in this process); default one per core.
         batch_size: photos per batch sent to a worker and written per transaction.
+        model: "dlib", "mobilefacenet" or "both" (default: the one chosen in Settings, see
+            `face_models.chosen_model`). dlib's numbers are always made (faces are found and kept
+            with them); with MobileFaceNet, every face that lacks its numbers gets them after, old
+            faces too, without touching a face or a decision (`model_embeddings`).
 
     Yields:
         Progress records; stop iterating (close the generator) to cancel. Work already
@@ -253,6 +260,9 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
             # Stop the workers now, in this thread: left to the garbage collector (switched
             # to the GUI thread in the app) the pool would be shut down late, or elsewhere.
             runner.close()
+    if FaceModel.MOBILEFACENET in models_of(chosen_model(store, model)):
+        for _step in add_model_embeddings(store, dataset.id, FaceModel.MOBILEFACENET):
+            yield counts.progress(Phase.INDEXING)
     with store.transaction():
         store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
     yield counts.progress(Phase.FINISHED)

@@ -5,7 +5,11 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-__all__ = ["model_path", "hog_detector", "cnn_detector", "shape_predictor", "dlib_encoder", "EMBEDDING_MODEL"]
+__all__ = ["model_path", "hog_detector", "cnn_detector", "shape_predictor", "shape_predictor_68", "dlib_encoder",
+           "EMBEDDING_MODEL", "models_dir", "ENV_MODELS"]
+
+#: Overrides where the models made at set-up are looked for (packaging/fetch_models.py honours it too).
+ENV_MODELS = "FACEAUDIT_MODELS"
 
 #: Identity of the 128-d embedding model. The dlib build and FaceAudit's ONNX port of the same
 #: network produce the same numbers, so both carry this name; a scan refuses to mix others.
@@ -15,11 +19,12 @@ _FILES = {
     "recognition": "dlib_face_recognition_resnet_model_v1.dat",
     "cnn": "mmod_human_face_detector.dat",
     "shape5": "shape_predictor_5_face_landmarks.dat",
+    "shape68": "shape_predictor_68_face_landmarks.dat",
 }
 
 
 def model_path(name: str) -> Path:
-    """The path of one of the bundled model files ("recognition", "cnn" or "shape5")."""
+    """The path of one of the bundled model files ("recognition", "cnn", "shape5" or "shape68")."""
     from importlib.resources import files
 
     return Path(str(files("face_recognition_models") / "models" / _FILES[name]))
@@ -47,6 +52,22 @@ def shape_predictor():
     import dlib
 
     return dlib.shape_predictor(str(model_path("shape5")))
+
+
+def models_dir() -> Path:
+    """Where the models made at set-up live: `$FACEAUDIT_MODELS`, else `models/` in a frozen bundle,
+    else `.models/` at the root of the source tree (ignored by git)."""
+    from faceaudit.core.storage.resources import bundled_dir
+
+    return bundled_dir(ENV_MODELS, "models", ".models")
+
+
+@functools.cache
+def shape_predictor_68():
+    """dlib's 68-point landmark model, which places the ArcFace crop (eyes, nose tip, mouth corners)."""
+    import dlib
+
+    return dlib.shape_predictor(str(model_path("shape68")))
 
 
 @functools.cache

@@ -24,8 +24,8 @@ from faceaudit.core.storage.resources import resources_dir
 from faceaudit.core.storage.store import Store
 
 __all__ = ["AnnexEntry", "FACE", "IDENTIFIER", "confirmed_matches", "add_face_crops", "add_reference_thumbnails",
-           "distance_text", "identity_text", "scan_date_text", "row_strings", "locator_text", "shown_fields",
-           "matched_text"]
+           "distance_text", "identity_text", "models_provenance", "scan_date_text", "row_strings", "locator_text",
+           "shown_fields", "matched_text"]
 
 #: The kinds of annex entry.
 FACE, IDENTIFIER = "face", "identifier"
@@ -199,11 +199,26 @@ def _entry(store: Store, row: dict) -> AnnexEntry:
     return AnnexEntry(
         match_id=row["id"], dataset=row["dataset"], version=_version(row), key=row["key"],
         sha256=row["sha256"] or _sha256_from_file(store, row) or "not recorded", box=box,
-        model=row["model"] or "unknown", distance=row["distance"], band=row["band"] or "-",
+        model=_MODEL_NAMES.get(row["seen_by"] or "dlib", row["seen_by"]), distance=row["distance"],
+        band=row["band"] or "-",
         exact_photo=bool(row["exact_photo"]), scan_date=(row["scan_started"] or row["first_seen"] or "")[:10],
         label=row["label"], identity=None if row["identity_label"] is None else {
             "label": row["identity_label"], "photos": row["identity_photos"], "close": row["identity_close"],
             "expected": row["identity_expected"]})
+
+
+#: Which model saw a match, as the annex names it (a match from before the choice existed is dlib's).
+_MODEL_NAMES = {"dlib": "dlib ResNet", "mobilefacenet": "MobileFaceNet", "both": "dlib ResNet + MobileFaceNet, fused"}
+
+
+def models_provenance(entries: list[AnnexEntry]) -> list[str]:
+    """For each face model that saw one of the entries: where its weights come from, what trained it and its
+    file's hash, in plain words (English whatever the letter's language: the facts are quoted as they are)."""
+    from faceaudit.core.faces.face_models import FaceModel, provenance
+
+    seen = {e.model for e in entries if e.kind == FACE}
+    used = [m for m in FaceModel if any(_MODEL_NAMES[m].split(" ")[0] in name for name in seen)]
+    return [provenance(m).text for m in used]
 
 
 def _version(row: dict) -> str:

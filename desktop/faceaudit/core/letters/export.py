@@ -20,6 +20,7 @@ from faceaudit.core.letters.annex import (
     identity_text,
     locator_text,
     matched_text,
+    models_provenance,
     row_strings,
     scan_date_text,
     shown_fields,
@@ -57,6 +58,8 @@ def letter_text(letter: Letter) -> str:
                       f"   {labels['model']}: {entry.model}",
                       f"   {labels['distance']}: {distance_text(entry, labels, decimal)}",
                       f"   {labels['scan']}: {scan_date_text(entry, strings)}", ""]
+        if faces:
+            parts += ["", strings["annex_models"], "", *[f"{text}\n" for text in models_provenance(faces)]]
         if rows:
             parts += ["", words["title"], "", words["intro"], ""]
         for offset, entry in enumerate(rows, 1):

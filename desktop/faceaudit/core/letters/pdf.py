@@ -14,6 +14,7 @@ from faceaudit.core.letters.annex import (
     identity_text,
     locator_text,
     matched_text,
+    models_provenance,
     row_strings,
     scan_date_text,
     shown_fields,
@@ -176,6 +177,8 @@ def _annex(pdf: FPDF, letter: Letter) -> None:
         _annex_heading(pdf, strings["annex_title"], strings["annex_intro"], new_page=True)
         for number, entry in enumerate(faces, 1):
             _annex_entry(pdf, number, entry, strings, letter.dataset_title)
+        _annex_heading(pdf, strings["annex_models"], "\n\n".join(models_provenance(faces)),
+                       new_page=pdf.will_page_break(60))
     if rows:
         words = row_strings(letter.lang)
         _annex_heading(pdf, words["title"], words["intro"], new_page=not faces or pdf.will_page_break(60))

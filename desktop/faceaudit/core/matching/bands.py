@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["Band", "band_of", "stranger_share", "MATCH_DISTANCE", "SAME_PHOTO_DISTANCE", "STRONG_EXPECTED",
-           "POSSIBLE_EXPECTED", "WEAK_EXPECTED", "POSSIBLE_SHARE_OF_STRANGERS"]
+           "POSSIBLE_EXPECTED", "WEAK_EXPECTED", "POSSIBLE_SHARE_OF_STRANGERS", "match_distance"]
 
 
 class Band(StrEnum):
@@ -53,12 +53,24 @@ def stranger_share(expected_sorted: np.ndarray) -> np.ndarray:
     return np.minimum.accumulate(share[::-1])[::-1]
 
 
-def band_of(expected: float, minimum: float, share: float = 1.0) -> Band | None:
-    if expected <= STRONG_EXPECTED and minimum <= MATCH_DISTANCE:
+def match_distance(model: str = "dlib") -> float:
+    """A model's own threshold for "one person" (another model's is in its calibration file, measured
+    by bench/calibration.py --fit: the distance that as many LFW strangers pass as pass dlib's 0.6)."""
+    if model == "dlib":
+        return MATCH_DISTANCE
+    from faceaudit.core.matching.confidence import calibration_value
+
+    return float(calibration_value(model, "match_distance"))
+
+
+def band_of(expected: float, minimum: float, share: float = 1.0, limit: float = MATCH_DISTANCE) -> Band | None:
+    """The band of a face: `expected` strangers as close, its `minimum` distance (under the model's `limit`
+    to be strong or possible), and `share`, the expected share of strangers up to its rank."""
+    if expected <= STRONG_EXPECTED and minimum <= limit:
         return Band.STRONG
-    if minimum <= MATCH_DISTANCE and (expected <= POSSIBLE_EXPECTED or
-                                      (share <= POSSIBLE_SHARE_OF_STRANGERS and expected <= WEAK_EXPECTED)):
+    if minimum <= limit and (expected <= POSSIBLE_EXPECTED or
+                             (share <= POSSIBLE_SHARE_OF_STRANGERS and expected <= WEAK_EXPECTED)):
         return Band.POSSIBLE
-    if expected <= WEAK_EXPECTED or minimum <= MATCH_DISTANCE:
+    if expected <= WEAK_EXPECTED or minimum <= limit:
         return Band.WEAK
     return None

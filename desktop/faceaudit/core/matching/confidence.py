@@ -25,7 +25,8 @@ import numpy as np
 from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 
 __all__ = ["StrangerModel", "fit_stranger_model", "expected_lookalikes", "combine", "stranger_tail",
-           "tail_from_table", "tail_file", "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE"]
+           "tail_from_table", "tail_file", "MIN_EMPIRICAL_FACES", "PRIOR", "COMBINED_REFERENCES", "TAIL_FILE",
+           "calibration", "calibration_value"]
 
 #: Below this many dataset faces the dataset's own distances are too few to describe
 #: strangers, and the prior below is used instead.
@@ -65,6 +66,7 @@ class StrangerModel:
         combined_scale: spread of the combined score of strangers.
         empirical: True when measured on the dataset itself, False when the prior was used.
         references: how many references the combined score averages (picks the tail table).
+        model: whose distances these are (picks the calibration; None: dlib's).
     """
 
     loc: np.ndarray
@@ -73,6 +75,7 @@ class StrangerModel:
     combined_scale: float
     empirical: bool
     references: int = 1
+    model: str | None = None
 
 
 def combine(z: np.ndarray) -> np.ndarray:
@@ -83,39 +86,42 @@ def combine(z: np.ndarray) -> np.ndarray:
     return best.mean(axis=1)
 
 
-def fit_stranger_model(distances: np.ndarray) -> StrangerModel:
+def fit_stranger_model(distances: np.ndarray, model: str | None = None) -> StrangerModel:
     """Describe stranger distances for these references in this dataset.
 
     Args:
         distances: faces x references distance matrix.
+        model: whose distances (None: dlib's); another model's own-photo distance and prior come from its
+            calibration file.
     """
     faces, refs = distances.shape
     used = min(COMBINED_REFERENCES, refs)
+    own_photo, prior = calibration(model)
     # Faces this close to a reference are most likely the user's own photos: they would pull
     # the near-side spread towards the user, so the description of strangers leaves them out.
-    strangers = distances[distances.min(axis=1) > OWN_PHOTO_DISTANCE]
+    strangers = distances[distances.min(axis=1) > own_photo]
     if len(strangers) >= MIN_EMPIRICAL_FACES:
         loc, scale = _robust(strangers)
         combined = combine((strangers - loc) / scale)
         c_loc, c_scale = _robust(combined[:, None])
-        return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), True, used)
-    loc = np.full(refs, PRIOR["loc"], np.float32)
-    scale = np.full(refs, PRIOR["scale"], np.float32)
+        return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), True, used, model)
+    loc = np.full(refs, prior["loc"], np.float32)
+    scale = np.full(refs, prior["scale"], np.float32)
     # Strangers' z-scores against several photos of one person are correlated; simulate them.
     rng = np.random.default_rng(0)
-    rho = PRIOR["rho"]
+    rho = prior["rho"]
     shared = rng.standard_normal((_SIMULATION_DRAWS, 1))
     own = rng.standard_normal((_SIMULATION_DRAWS, refs))
     simulated = combine(math.sqrt(rho) * shared + math.sqrt(1 - rho) * own)
     c_loc, c_scale = _robust(simulated[:, None])
-    return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used)
+    return StrangerModel(loc, scale, float(c_loc[0]), float(c_scale[0]), False, used, model)
 
 
 def expected_lookalikes(combined: np.ndarray, null: StrangerModel, dataset_faces: int,
                         model: str | None = None) -> np.ndarray:
     """Expected number of strangers among `dataset_faces` who score at least this well."""
     t = (np.asarray(combined, np.float64) - null.combined_loc) / null.combined_scale
-    return dataset_faces * stranger_tail(t, null.references, model)
+    return dataset_faces * stranger_tail(t, null.references, model or null.model)
 
 
 def stranger_tail(t: np.ndarray, references: int = 1, model: str | None = None) -> np.ndarray:
@@ -159,8 +165,28 @@ def tail_from_table(table: dict, t: np.ndarray) -> np.ndarray:
 
 
 def tail_file(model: str | None = None) -> str:
-    """The calibration file of a face model, relative to the resources folder."""
-    return TAIL_FILE.format(model=model or EMBEDDING_MODEL)
+    """The calibration file of a face model ("dlib" or None: dlib's; "mobilefacenet"; "both" for their fusion),
+    relative to the resources folder."""
+    return TAIL_FILE.format(model=EMBEDDING_MODEL if model in (None, "dlib") else model)
+
+
+@cache
+def _calibration_file(model: str) -> dict:
+    from faceaudit.core.storage.resources import resources_dir
+
+    return json.loads((resources_dir() / tail_file(model)).read_text())
+
+
+def calibration(model: str | None = None) -> tuple[float, dict]:
+    """(own-photo distance, prior) of a model: dlib's are above; another model's file carries its own."""
+    if model in (None, "dlib", EMBEDDING_MODEL):
+        return OWN_PHOTO_DISTANCE, PRIOR
+    return float(calibration_value(model, "own_photo_distance")), calibration_value(model, "prior")
+
+
+def calibration_value(model: str, name: str):
+    """One value a model's calibration file carries beside its tables."""
+    return _calibration_file(model)[name]
 
 
 @cache

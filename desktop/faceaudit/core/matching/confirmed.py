@@ -22,7 +22,7 @@ def confirmed_face_rows(store: Store, dataset: str | None = None) -> list[dict]:
     """
     sql = (
         "SELECT m.id, m.item_id, m.distance, m.band, m.exact_photo, m.reference_face_id, m.first_seen,"
-        " d.name AS dataset, d.path, d.model, d.settings, d.last_indexed, i.key, i.sha256, i.label,"
+        " m.model AS seen_by, d.name AS dataset, d.path, d.model, d.settings, d.last_indexed, i.key, i.sha256, i.label,"
         " COALESCE(f.top, m.top) AS top, COALESCE(f.right, m.right) AS right,"
         " COALESCE(f.bottom, m.bottom) AS bottom, COALESCE(f.left, m.left) AS left, s.started AS scan_started,"
         " im.label AS identity_label, im.photos AS identity_photos, im.close AS identity_close,"

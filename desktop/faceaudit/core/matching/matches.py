@@ -77,6 +77,8 @@ class Candidate:
     also_in: tuple[str, ...] = ()
     #: The matches of those copies (a decision on this candidate applies to them too).
     copies: tuple[int, ...] = ()
+    #: Which face model saw it: "dlib", "mobilefacenet" or "both" (None: a scan made before there was a choice).
+    model: str | None = None
     #: How each copy's dataset rated it alone, (dataset, band), when the photo is in several; `band`
     #: is then the photo's one band, the most convincing of these (filled by `one_per_photo`).
     rated: tuple[tuple[str, str], ...] = ()
@@ -103,7 +105,7 @@ class Candidate:
                 "box": list(self.box) if self.box else None, "distance": self.distance, "agree": self.agree,
                 "n_references": self.n_references, "expected_lookalikes": self.expected_lookalikes,
                 "band": self.band, "exact_photo": self.exact_photo, "decision": self.decision,
-                "also_in": list(self.also_in), "copies": list(self.copies)}
+                "also_in": list(self.also_in), "copies": list(self.copies), "model": self.model or "dlib"}
 
 
 @dataclass(frozen=True)
@@ -437,4 +439,4 @@ def _candidate(row: dict) -> Candidate:
         distance=row["distance"], agree=row["agree"], n_references=row["n_references"],
         expected_lookalikes=row["expected_lookalikes"], band=row["band"], exact_photo=bool(row["exact_photo"]),
         decision=row["decision"], reference_face_id=row["reference_face_id"], scan_id=row["scan_id"],
-        sha256=row["sha256"], item_id=row["item_id"], face_idx=row["face_idx"])
+        sha256=row["sha256"], item_id=row["item_id"], face_idx=row["face_idx"], model=row.get("model"))

@@ -11,6 +11,7 @@ import numpy as np
 from faceaudit.core.errors import FaceAuditError
 from faceaudit.core.faces.crops import box_within_crop, face_crop_jpeg
 from faceaudit.core.faces.engine import REFERENCE_JITTER, Face, FaceEngine
+from faceaudit.core.faces.face_models import FaceModel, is_available
 from faceaudit.core.faces.images import ImageError, decode_image, read_photo_file
 from faceaudit.core.faces.photo_hashes import md5_hex, photo_hash, sha256_hex
 from faceaudit.core.matching.bands import MATCH_DISTANCE
@@ -140,6 +141,10 @@ def add_reference(store: Store, path: str | os.PathLike, face_number: int | None
             "model": engine.settings["model"],
             "embedding": to_blob(face.embedding), "thumbnail": _thumbnail(rgb, face.box),
         }).last_pk
+        second = _mobilefacenet_embedding(rgb, face.box)
+        if second is not None:
+            store.db["reference_embeddings"].insert({"reference_face_id": face_id, "model": FaceModel.MOBILEFACENET,
+                                                     "embedding": to_blob(second)})
     return next(r for r in list_references(store) if r.id == face_id)
 
 
@@ -203,6 +208,33 @@ def remove_reference(store: Store, face_id: int) -> None:
         raise ReferenceError(f"no reference with id {face_id}")
     with store.transaction():
         store.conn.execute("DELETE FROM reference_photos WHERE id = ?", [photo_id])
+
+
+def _mobilefacenet_embedding(rgb: np.ndarray, box) -> np.ndarray | None:
+    """MobileFaceNet's numbers for my face, when set-up made the model (else dlib's alone are kept)."""
+    if not is_available(FaceModel.MOBILEFACENET):
+        return None
+    from faceaudit.core.faces.mobilefacenet import MobileFaceNet, arcface_crop
+
+    return MobileFaceNet().embed(arcface_crop(rgb, box)[None])[0]
+
+
+def model_references(store: Store, model: str, ref_ids: list[int]) -> tuple[list[int], np.ndarray]:
+    """(ids, embeddings) of those of `ref_ids` that have `model`'s embedding ("dlib": all of them).
+
+    A reference added before MobileFaceNet was set up has dlib's numbers only: the photo itself
+    is not kept, so adding it again is the only way to give it the second model's.
+    """
+    if model == FaceModel.DLIB:
+        rows = store.conn.execute("SELECT id, embedding FROM reference_faces ORDER BY id").fetchall()
+    else:
+        rows = store.conn.execute("SELECT reference_face_id, embedding FROM reference_embeddings WHERE model = ?"
+                                  " ORDER BY reference_face_id", [model]).fetchall()
+    wanted = set(ref_ids)
+    rows = [r for r in rows if r[0] in wanted]
+    if not rows:
+        return [], np.zeros((0, 128), np.float32)
+    return [r[0] for r in rows], np.stack([from_blob(r[1]) for r in rows])
 
 
 def reference_matrix(store: Store) -> tuple[list[int], np.ndarray, list[str]]:

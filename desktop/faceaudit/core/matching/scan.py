@@ -14,22 +14,24 @@ import numpy as np
 
 from faceaudit.core.datasets.catalog import DatasetInfo, DatasetState, list_datasets
 from faceaudit.core.datasets.lists import LINK_LIST
+from faceaudit.core.datasets.model_embeddings import missing_count
 from faceaudit.core.errors import Action, FaceAuditError
+from faceaudit.core.faces.face_models import FaceModel, ModelChoice, chosen_model, models_of
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
-from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, stranger_share
-from faceaudit.core.matching.confidence import combine, expected_lookalikes, fit_stranger_model
+from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, match_distance, stranger_share
+from faceaudit.core.matching.confidence import combine, fit_stranger_model, stranger_tail
 from faceaudit.core.matching.identifiers import list_identifiers
 from faceaudit.core.matching.identities import IdentityEvidence, centre_distances, identity_evidence
 from faceaudit.core.matching.list_scan import search_lists
 from faceaudit.core.matching.matches import inherit_decisions
-from faceaudit.core.matching.references import reference_matrix
+from faceaudit.core.matching.references import model_references, reference_matrix
 from faceaudit.core.storage.store import Store, from_blob, now
 
 __all__ = ["ScanProgress", "ScanError", "Unchecked", "scan", "latest_scan", "partly_indexed", "unchecked_of"]
 
-METHOD = ("z-normalised distance (median, near-side spread), mean of best 3 references, "
-          "stranger tail measured on LFW, false discovery rate")
+METHOD = ("z-normalised distance per face model (median, near-side spread), mean of best 3 references, "
+          "stranger tail measured on LFW, false discovery rate; both models: standardised scores averaged")
 #: Never list more weak candidates than this per dataset.
 _MAX_WEAK = 200
 
@@ -81,9 +83,14 @@ class ScanProgress:
         return not self.unchecked
 
 
-def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]:
+def scan(store: Store, names: list[str] | None = None, model: str | None = None) -> Iterator[ScanProgress]:
     """Compare my reference faces with every face of the chosen (default: all) datasets, and
     search the chosen lists of links for my identifiers.
+
+    Args:
+        store: the database.
+        names: the datasets (default all).
+        model: "dlib", "mobilefacenet" or "both" (see `chosen_model`); each candidate records it.
 
     Yields:
         One progress record per face dataset, several per list, and a final one; candidates are
@@ -94,6 +101,7 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         ScanError: nothing to look for (no reference face, and no identifier for a chosen list),
             no dataset, or an unknown dataset name.
     """
+    choice = model
     ref_ids, refs, models = reference_matrix(store)
     identifiers = list_identifiers(store)
     no_face = None if ref_ids else _no_reference(store)
@@ -115,9 +123,19 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
     not_searched |= {d["name"]: "a list of links, and you have no identifiers to look for" for d in lists
                      if not identifiers}
     model = models[0] if models else None
+    explicit, choice = choice is not None, chosen_model(store, choice)
+    # dlib's are always there: copies of my photos are recognised by them, whatever the model.
+    references = {FaceModel.DLIB: (ref_ids, refs)} | {m: model_references(store, m, ref_ids)
+                                                      for m in models_of(ModelChoice.BOTH)}
+    if ref_ids and not all(references[m][0] for m in models_of(choice)):
+        # References added before MobileFaceNet was set up have dlib's numbers only (their photos are not kept).
+        if explicit:
+            raise ScanError(f"none of your reference photos has {choice}'s numbers yet: add them again, or scan "
+                            "with dlib", action=Action.ADD_REFERENCE)
+        choice = ModelChoice.DLIB
     scan_id = store.db["scans"].insert({
         "started": now(), "datasets": json.dumps([d["name"] for d in datasets]), "n_references": len(ref_ids),
-        "model": model, "method": METHOD,
+        "model": model, "method": METHOD, "models": choice,
     }).last_pk
     found = faces_seen = 0
     for number, dataset in enumerate(datasets, 1):
@@ -132,8 +150,15 @@ def scan(store: Store, names: list[str] | None = None) -> Iterator[ScanProgress]
         if dataset["model"] and dataset["model"] != model:
             raise ScanError(f"dataset {dataset['name']!r} was indexed with {dataset['model']}, my references with "
                             f"{model}: index it again before scanning")
+        used = choice
+        if choice != ModelChoice.DLIB and missing_count(store, dataset["id"]):
+            # Indexed before MobileFaceNet was there (or a photo could not be read again for it).
+            if explicit:
+                raise ScanError(f"some faces of dataset {dataset['name']!r} have no {FaceModel.MOBILEFACENET} "
+                                "numbers yet: index it again to add them", action=Action.INDEX_DATASET)
+            used = ModelChoice.DLIB
         try:
-            rows, n_faces = _scan_dataset(store, dataset["id"], ref_ids, refs, scan_id)
+            rows, n_faces = _scan_dataset(store, dataset["id"], references, scan_id, used)
         except LookupError as exc:
             raise ScanError(str(exc)) from None
         _store_matches(store, rows)
@@ -180,61 +205,124 @@ def unchecked_of(infos: Iterable[DatasetInfo], not_searched: dict[str, str]) -> 
     return tuple(out)
 
 
-def _scan_dataset(
-    store: Store, dataset_id: int, ref_ids: list[int], refs: np.ndarray, scan_id: int
-) -> tuple[list[dict], int]:
-    stored = vectors.load_matrix(store, dataset_id)
+@dataclass(frozen=True)
+class _View:
+    """One model's look at a dataset: its matrix, the stranger model of my references, the rows worth a look."""
+
+    model: str
+    stored: vectors.DatasetVectors
+    null: object
+    rows: np.ndarray
+    limit: float
+
+    def exact(self, store: Store, rows: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(exact distances, standardised combined score t) of some rows."""
+        distances = vectors.refine(store, self.stored, rows, refs, self.model)
+        combined = combine((distances - self.null.loc) / self.null.scale)
+        return distances, (combined - self.null.combined_loc) / self.null.combined_scale
+
+
+def _view(store: Store, dataset_id: int, model: str, refs: np.ndarray) -> _View | None:
+    stored = vectors.load_matrix(store, dataset_id, model=model)
+    if not len(stored):
+        return None
+    rows, null = _preselect(stored, refs, model)
+    return _View(model, stored, null, rows, match_distance(model))
+
+
+#: A face is looked at closely when its standardised score is this far below a typical stranger's.
+_T_LIMIT = -1.5
+
+
+def _scan_dataset(store: Store, dataset_id: int, references: dict[str, tuple[list[int], np.ndarray]], scan_id: int,
+                  choice: str) -> tuple[list[dict], int]:
+    """Candidates of one dataset by one model, or by both fused (see `_fused`)."""
+    models = models_of(choice)
+    views = {m: _view(store, dataset_id, m, references[m][1]) for m in models}
+    first = views[models[0]]
+    n_faces = len(first.stored) if first else 0
     results: dict[tuple[int, int], dict] = {}
-    n_faces = len(stored)
-    if n_faces:
-        rows, null = _preselect(stored, refs)
-        distances = vectors.refine(store, stored, rows, refs)  # exact float32 for the few that matter
-        item_ids, idxs = stored.item_ids[rows], stored.idxs[rows]
-        combined = combine((distances - null.loc) / null.scale)
-        minimum = distances.min(axis=1)
-        # Only faces that could be listed need the (slow, exact) tail probability.
-        z_limit = null.combined_loc - 1.5 * null.combined_scale
-        shortlist = np.nonzero((combined < z_limit) | (minimum <= MATCH_DISTANCE))[0]
-        expected = expected_lookalikes(combined[shortlist], null, n_faces)
+    if first is not None and all(views.values()):
+        scored = _fused(store, views, references) if len(models) == 2 else _single(store, first, references)
+        face_ids, distances, minimum, ratio, t, expected, ref_ids = scored
+        stored = first.stored
+        at = np.searchsorted(stored.face_ids, face_ids)
         order = np.argsort(expected, kind="stable")
         share = stranger_share(expected[order])
         weak = 0
-        for rank, position in enumerate(order):
-            face = shortlist[position]
-            band = band_of(float(expected[position]), float(minimum[face]), float(share[rank]))
+        for rank, face in enumerate(order):
+            band = band_of(float(expected[face]), float(ratio[face]), float(share[rank]), limit=1.0)
             if band is None:
                 continue
             if band == "weak":
                 weak += 1
                 if weak > _MAX_WEAK:
                     continue
-            results[(int(item_ids[face]), int(idxs[face]))] = {
-                "dataset_id": dataset_id, "item_id": int(item_ids[face]), "face_idx": int(idxs[face]),
-                "scan_id": scan_id, "distance": round(float(minimum[face]), 6), "combined": float(combined[face]),
-                "agree": int((distances[face] <= MATCH_DISTANCE).sum()), "n_references": len(ref_ids),
-                "expected_lookalikes": float(expected[position]), "band": band, "exact_photo": 0,
-                "reference_face_id": ref_ids[int(distances[face].argmin())],
+            row = int(at[face])
+            results[(int(stored.item_ids[row]), int(stored.idxs[row]))] = {
+                "dataset_id": dataset_id, "item_id": int(stored.item_ids[row]), "face_idx": int(stored.idxs[row]),
+                "scan_id": scan_id, "distance": round(float(minimum[face]), 6), "combined": float(t[face]),
+                "agree": int((distances[face] <= first.limit).sum()), "n_references": len(ref_ids),
+                "expected_lookalikes": float(expected[face]), "band": band, "exact_photo": 0,
+                "reference_face_id": ref_ids[int(distances[face].argmin())], "model": choice,
             }
-        for evidence, identity_id in _identities(store, dataset_id, scan_id, stored, refs, item_ids[shortlist],
-                                                 minimum[shortlist]):
-            for position in evidence.faces:
-                face = shortlist[position]
-                key = (int(item_ids[face]), int(idxs[face]))
+        near = ratio * MATCH_DISTANCE  # within its model's own limit, on dlib's scale
+        # Identities are weighed by dlib's numbers (their calibration is dlib's), whatever the model.
+        dlib_stored = first.stored if first.model == FaceModel.DLIB else vectors.load_matrix(store, dataset_id)
+        for evidence, identity_id in _identities(store, dataset_id, scan_id, dlib_stored, references[FaceModel.DLIB][1],
+                                                 stored.item_ids[at], near):
+            for face in evidence.faces:
+                row = int(at[face])
+                key = (int(stored.item_ids[row]), int(stored.idxs[row]))
                 if key not in results:  # close as one of the identity's photos, not on its own
                     results[key] = {
                         "dataset_id": dataset_id, "item_id": key[0], "face_idx": key[1], "scan_id": scan_id,
-                        "distance": round(float(minimum[face]), 6), "combined": float(combined[face]),
-                        "agree": int((distances[face] <= MATCH_DISTANCE).sum()), "n_references": len(ref_ids),
-                        "expected_lookalikes": float(expected[position]), "band": "weak", "exact_photo": 0,
-                        "reference_face_id": ref_ids[int(distances[face].argmin())]}
+                        "distance": round(float(minimum[face]), 6), "combined": float(t[face]),
+                        "agree": int((distances[face] <= first.limit).sum()), "n_references": len(ref_ids),
+                        "expected_lookalikes": float(expected[face]), "band": "weak", "exact_photo": 0,
+                        "reference_face_id": ref_ids[int(distances[face].argmin())], "model": choice}
                 results[key]["identity_id"] = identity_id
-    for row in _exact_photos(store, dataset_id, ref_ids, refs, scan_id):
+    for row in _exact_photos(store, dataset_id, *references[FaceModel.DLIB], scan_id):
         key = (row["item_id"], row["face_idx"])
         if key in results:
             results[key].update(exact_photo=1, band="strong")
         else:
-            results[key] = row
+            results[key] = {**row, "model": choice}
     return list(results.values()), n_faces
+
+
+def _single(store: Store, view: _View, references: dict):
+    """One model's scores: (face ids, distances, minimum, minimum / the model's limit, expected strangers, ref ids)."""
+    distances, t = view.exact(store, view.rows, references[view.model][1])
+    minimum = distances.min(axis=1) if len(distances) else np.zeros(0, np.float32)
+    # Only faces that could be listed need the (slow, exact) tail probability.
+    short = np.nonzero((t < _T_LIMIT) | (minimum <= view.limit))[0]
+    expected = len(view.stored) * stranger_tail(t[short], view.null.references, view.model)
+    return (view.stored.face_ids[view.rows[short]], distances[short], minimum[short], minimum[short] / view.limit,
+            t[short], expected, references[view.model][0])
+
+
+def _fused(store: Store, views: dict[str, _View], references: dict):
+    """Both models' scores fused: each model's standardised score t (how far below a typical stranger of
+    my references in this dataset, in its own near-side spreads), averaged; how many strangers would
+    average as low comes from the fusion's own table measured on LFW (resources/calibration/both/).
+    A face is close enough for strong or possible when either model finds it within its own limit.
+    Faces that one model has no numbers for are left to the other model's scan."""
+    dlib, second = views[FaceModel.DLIB], views[FaceModel.MOBILEFACENET]
+    both = np.intersect1d(dlib.stored.face_ids, second.stored.face_ids)
+    looked = np.union1d(dlib.stored.face_ids[dlib.rows], second.stored.face_ids[second.rows])
+    face_ids = np.intersect1d(looked, both)
+    scores = {m: v.exact(store, np.searchsorted(v.stored.face_ids, face_ids), references[m][1])
+              for m, v in views.items()}
+    (d_dlib, t_dlib), (d_second, t_second) = scores[FaceModel.DLIB], scores[FaceModel.MOBILEFACENET]
+    t = (t_dlib + t_second) / 2
+    minimum = d_dlib.min(axis=1) if len(d_dlib) else np.zeros(0, np.float32)
+    ratio = np.minimum(minimum / dlib.limit, (d_second.min(axis=1) if len(d_second) else minimum) / second.limit)
+    short = np.nonzero((t < _T_LIMIT) | (ratio <= 1.0))[0]
+    expected = len(dlib.stored) * stranger_tail(t[short], dlib.null.references, ModelChoice.BOTH)
+    return (face_ids[short], d_dlib[short], minimum[short], ratio[short], t[short], expected,
+            references[FaceModel.DLIB][0])
+
 
 
 def _identities(store: Store, dataset_id: int, scan_id: int, stored: vectors.DatasetVectors, refs: np.ndarray,
@@ -275,7 +363,7 @@ def _identities(store: Store, dataset_id: int, scan_id: int, stored: vectors.Dat
     return out
 
 
-def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray):
+def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray, model: str = "dlib"):
     """Rows worth an exact look, and the stranger model, from the compact float16 matrix.
 
     Up to vectors.APPROX_THRESHOLD faces every distance is computed (float16 storage, float32
@@ -285,10 +373,11 @@ def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray):
     model comes from an exact fixed random sample of the faces (all of them up to SAMPLE_SIZE): it
     gives the same medians and 2 % points as every face within sampling error (~1e-3 of a distance).
     """
-    null = fit_stranger_model(vectors.stranger_sample(stored, refs))
+    null = fit_stranger_model(vectors.stranger_sample(stored, refs), model)
     if len(stored) > vectors.APPROX_THRESHOLD:
         nearest, _ = vectors.approx_search(stored, refs, k=1000)
         return np.unique(nearest[nearest >= 0]), null
+    limit = match_distance(model)
     z_limit = null.combined_loc - 1.5 * null.combined_scale
     limits = null.loc + null.scale * (z_limit + 0.01)
 
@@ -301,11 +390,11 @@ def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray):
         for r in range(1, block.shape[1]):
             np.minimum(closest, block[:, r], out=closest)
             mask |= block[:, r] < limits[r]
-        mask |= closest <= MATCH_DISTANCE + 1e-3
+        mask |= closest <= limit + 1e-3
         score = np.full(len(block), np.inf, np.float32)
         rows = np.nonzero(mask)[0]
         score[rows] = combine((block[rows] - null.loc) / null.scale)
-        mask[rows] = (score[rows] < z_limit + 0.01) | (closest[rows] <= MATCH_DISTANCE + 1e-3)
+        mask[rows] = (score[rows] < z_limit + 0.01) | (closest[rows] <= limit + 1e-3)
         return mask, score
 
     rows, _ = vectors.exact_candidates(stored, refs, keep)
@@ -355,15 +444,15 @@ def _store_matches(store: Store, rows: list[dict]) -> None:
         for row in rows:
             store.conn.execute(
                 "INSERT INTO matches (dataset_id, item_id, face_idx, scan_id, distance, combined, agree, n_references,"
-                " expected_lookalikes, band, exact_photo, reference_face_id, identity_id, first_seen)"
+                " expected_lookalikes, band, exact_photo, reference_face_id, identity_id, first_seen, model)"
                 " VALUES (:dataset_id, :item_id, :face_idx, :scan_id, :distance, :combined, :agree, :n_references,"
-                " :expected_lookalikes, :band, :exact_photo, :reference_face_id, :identity_id, :first_seen)"
+                " :expected_lookalikes, :band, :exact_photo, :reference_face_id, :identity_id, :first_seen, :model)"
                 " ON CONFLICT (item_id, face_idx) DO UPDATE SET scan_id = excluded.scan_id,"
                 " distance = excluded.distance, combined = excluded.combined, agree = excluded.agree,"
                 " n_references = excluded.n_references, expected_lookalikes = excluded.expected_lookalikes,"
                 " band = excluded.band, exact_photo = excluded.exact_photo,"
-                " reference_face_id = excluded.reference_face_id, identity_id = excluded.identity_id",
-                {"identity_id": None, **row, "first_seen": stamp})
+                " reference_face_id = excluded.reference_face_id, identity_id = excluded.identity_id,"
+                " model = excluded.model", {"identity_id": None, **row, "first_seen": stamp})
 
 
 def latest_scan(store: Store) -> dict | None:

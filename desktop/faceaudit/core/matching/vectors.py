@@ -93,7 +93,7 @@ class DatasetVectors:
         return len(self.face_ids)
 
 
-def load_matrix(store: Store, dataset_id: int, folder: Path | None = None) -> DatasetVectors:
+def load_matrix(store: Store, dataset_id: int, folder: Path | None = None, model: str = "dlib") -> DatasetVectors:
     """The dataset's embedding matrix, built (or rebuilt when its faces changed) on first use.
 
     Args:
@@ -101,6 +101,8 @@ def load_matrix(store: Store, dataset_id: int, folder: Path | None = None) -> Da
         dataset_id: which dataset.
         folder: where the files live; default the `cache` folder beside the database they are
             derived from (the data folder's cache for the user's own database).
+        model: whose embeddings: "dlib" (faces.embedding) or another model's (face_embeddings);
+            a face without that model's embedding is not in its matrix.
     """
     folder = Path(folder) if folder else _cache_beside(store)
     own_read = not store.conn.in_transaction
@@ -108,19 +110,20 @@ def load_matrix(store: Store, dataset_id: int, folder: Path | None = None) -> Da
         store.conn.execute("BEGIN")
     try:
         count, max_id, generation = store.conn.execute(
-            "SELECT COUNT(*), MAX(id), (SELECT generation FROM face_generations WHERE dataset_id = ?)"
-            " FROM faces WHERE dataset_id = ?", [dataset_id, dataset_id]).fetchone()
+            "SELECT COUNT(*), MAX(face_id), (SELECT generation FROM face_generations WHERE dataset_id = ?)"
+            f" FROM ({_rows_sql(model)})", [dataset_id, *_rows_args(model, dataset_id)]).fetchone()
         # The database's own path is part of the key: two databases never share a matrix.
         origin = store.path.resolve()
-        key = hashlib.sha256(f"{_FORMAT}:{origin}:{count}:{max_id}:{generation}".encode()).hexdigest()[:16]
+        key = hashlib.sha256(f"{_FORMAT}:{origin}:{model}:{count}:{max_id}:{generation}".encode()).hexdigest()[:16]
         if count == 0:
             empty = np.zeros(0, np.int64)
             return DatasetVectors(dataset_id, key, empty, empty, empty, np.zeros((0, 128), np.float16),
                                   np.zeros(0, np.float32), None)
-        stem = folder / f"vectors-{dataset_id}-{key}"
+        prefix = "vectors" if model == "dlib" else f"vectors-{model}"  # dlib's keep their earlier names
+        stem = folder / f"{prefix}-{dataset_id}-{key}"
         if not Path(f"{stem}.f16.npy").exists():
-            _build(store, dataset_id, count, stem)
-            _remove_stale(folder, dataset_id, key)
+            _build(store, dataset_id, count, stem, model)
+            _remove_stale(folder, dataset_id, key, prefix)
     finally:
         if own_read:
             store.conn.execute("COMMIT")
@@ -223,7 +226,20 @@ def nearest(distances: np.ndarray, k: int) -> np.ndarray:
     return np.take_along_axis(part, order, axis=1)
 
 
-def refine(store: Store, vectors: DatasetVectors, rows: np.ndarray, refs: np.ndarray) -> np.ndarray:
+def _rows_sql(model: str) -> str:
+    """(face_id, item_id, idx, embedding) of a dataset's faces for one model, in face id order."""
+    if model == "dlib":
+        return "SELECT id AS face_id, item_id, idx, embedding FROM faces WHERE dataset_id = ? ORDER BY id"
+    return ("SELECT f.id AS face_id, f.item_id, f.idx, e.embedding FROM face_embeddings e JOIN faces f"
+            " ON f.id = e.face_id WHERE e.dataset_id = ? AND e.model = ? ORDER BY f.id")
+
+
+def _rows_args(model: str, dataset_id: int) -> list:
+    return [dataset_id] if model == "dlib" else [dataset_id, model]
+
+
+def refine(store: Store, vectors: DatasetVectors, rows: np.ndarray, refs: np.ndarray,
+           model: str = "dlib") -> np.ndarray:
     """Exact float32 distances (len(rows), R) of some rows, from the embeddings stored in SQLite.
 
     Raises:
@@ -236,8 +252,12 @@ def refine(store: Store, vectors: DatasetVectors, rows: np.ndarray, refs: np.nda
     found: dict[int, bytes] = {}
     for start in range(0, len(wanted), 900):
         part = [int(i) for i in wanted[start:start + 900]]
-        found.update(store.conn.execute(
-            f"SELECT id, embedding FROM faces WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+        marks = ",".join("?" * len(part))
+        if model == "dlib":
+            found.update(store.conn.execute(f"SELECT id, embedding FROM faces WHERE id IN ({marks})", part).fetchall())
+        else:
+            found.update(store.conn.execute(f"SELECT face_id, embedding FROM face_embeddings WHERE model = ?"
+                                            f" AND face_id IN ({marks})", [model, *part]).fetchall())
     if len(found) < len(set(wanted.tolist())):
         raise LookupError("the dataset's faces changed during the scan: scan again")
     matrix = np.frombuffer(b"".join(found[int(i)] for i in wanted), dtype="<f4").reshape(len(rows), -1)
@@ -318,9 +338,8 @@ def _approx_index(vectors: DatasetVectors, threads: int):
     return _OPEN_INDEXES.setdefault(str(path), index)
 
 
-def _build(store: Store, dataset_id: int, count: int, stem: Path) -> None:
-    cursor = store.conn.execute(
-        "SELECT id, item_id, idx, embedding FROM faces WHERE dataset_id = ? ORDER BY id", [dataset_id])
+def _build(store: Store, dataset_id: int, count: int, stem: Path, model: str = "dlib") -> None:
+    cursor = store.conn.execute(_rows_sql(model), _rows_args(model, dataset_id))
     first = cursor.fetchmany(_READ_BATCH)
     dim = len(first[0][3]) // 4
     temps = {part: _temp_path(Path(f"{stem}.{part}.npy")) for part in ("ids", "norms", "f16")}
@@ -358,7 +377,7 @@ def _cache_beside(store: Store) -> Path:
     return paths.cache_beside(store.path)
 
 
-def _remove_stale(folder: Path, dataset_id: int, key: str) -> None:
-    for old in folder.glob(f"vectors-{dataset_id}-*"):
-        if not old.name.startswith(f"vectors-{dataset_id}-{key}."):
+def _remove_stale(folder: Path, dataset_id: int, key: str, prefix: str = "vectors") -> None:
+    for old in folder.glob(f"{prefix}-{dataset_id}-*"):
+        if not old.name.startswith(f"{prefix}-{dataset_id}-{key}."):
             old.unlink(missing_ok=True)  # a scan that still maps it keeps its (unlinked) copy

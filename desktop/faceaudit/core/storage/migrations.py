@@ -341,6 +341,37 @@ def _m110_index_parts(db: sqlite_utils.Database) -> None:
         " items INTEGER, faces INTEGER, imported_at TEXT NOT NULL, PRIMARY KEY (dataset_id, shard))")
 
 
+def _m050_model_embeddings(db: sqlite_utils.Database) -> None:
+    # A second face model's numbers beside dlib's (kept in faces.embedding): one row per face and
+    # model, for dataset faces and my reference faces. Adding or removing them bumps the dataset's
+    # generation, so a cached matrix of that model is rebuilt. Matches say which model saw them.
+    _script(db,
+        """
+        CREATE TABLE face_embeddings (
+            face_id INTEGER NOT NULL REFERENCES faces(id) ON DELETE CASCADE,
+            dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+            model TEXT NOT NULL, embedding BLOB NOT NULL,
+            PRIMARY KEY (face_id, model)
+        );
+        CREATE INDEX face_embeddings_dataset ON face_embeddings (dataset_id, model);
+        CREATE TABLE reference_embeddings (
+            reference_face_id INTEGER NOT NULL REFERENCES reference_faces(id) ON DELETE CASCADE,
+            model TEXT NOT NULL, embedding BLOB NOT NULL,
+            PRIMARY KEY (reference_face_id, model)
+        );
+        CREATE TRIGGER face_embeddings_insert_generation AFTER INSERT ON face_embeddings BEGIN
+            INSERT INTO face_generations (dataset_id, generation) VALUES (NEW.dataset_id, 1)
+                ON CONFLICT (dataset_id) DO UPDATE SET generation = generation + 1;
+        END;
+        CREATE TRIGGER face_embeddings_delete_generation AFTER DELETE ON face_embeddings BEGIN
+            UPDATE face_generations SET generation = generation + 1 WHERE dataset_id = OLD.dataset_id;
+        END;
+        ALTER TABLE matches ADD COLUMN model TEXT;
+        ALTER TABLE scans ADD COLUMN models TEXT;
+        """
+    )
+
+
 #: (number, name, function). Append only; never edit a migration that has shipped.
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _m001_initial),
@@ -357,6 +388,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (31, "link-list files and the rows my identifiers found in them", _m031_list_matches),
     (40, "reference faces I confirmed as me", _m040_confirmed_references),
     (41, "a small cache of face crops for review", _m041_face_crops),
+    (50, "a second face model's embeddings beside dlib's, and which model saw a match", _m050_model_embeddings),
     (60, "the coverage ledger: files no reader took, companion or not read", _m060_ledger),
     (70, "identities of labelled datasets whose photos together are close to mine", _m070_identity_matches),
     (80, "requests: the reference the letter printed", _m080_request_reference),

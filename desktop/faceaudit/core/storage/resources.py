@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ["resources_dir", "ENV_RESOURCES"]
+__all__ = ["resources_dir", "bundled_dir", "ENV_RESOURCES"]
 
 ENV_RESOURCES = "FACEAUDIT_RESOURCES"
 
@@ -18,10 +18,16 @@ def resources_dir() -> Path:
         `$FACEAUDIT_RESOURCES` when set; else the folder next to a frozen executable
         (PyInstaller's `_MEIPASS`); else `resources/` at the root of the source tree.
     """
-    override = os.environ.get(ENV_RESOURCES)
+    return bundled_dir(ENV_RESOURCES, "resources", "resources")
+
+
+def bundled_dir(variable: str, in_bundle: str, in_source: str) -> Path:
+    """A folder that ships with FaceAudit: `$variable` when set; else `in_bundle` next to a frozen
+    executable (PyInstaller's `_MEIPASS`); else `in_source` at the root of the source tree."""
+    override = os.environ.get(variable)
     if override:
         return Path(override).expanduser()
     frozen = getattr(sys, "_MEIPASS", None)
     if frozen:
-        return Path(frozen) / "resources"
-    return Path(__file__).resolve().parents[4] / "resources"
+        return Path(frozen) / in_bundle
+    return Path(__file__).resolve().parents[4] / in_source

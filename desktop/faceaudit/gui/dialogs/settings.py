@@ -16,9 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from faceaudit.core.faces.face_models import MODEL_SETTING, available_choice, chosen_model
 from faceaudit.core.storage import paths
 from faceaudit.core.storage.wipe import WipeError, wipe_plan
-from faceaudit.gui.support.preferences import DETECTOR_LABELS
+from faceaudit.gui.support.preferences import DETECTOR_LABELS, MODEL_LABELS, model_provenance_text
 from faceaudit.gui.widgets.page_parts import breakable, keep_text_in_sight
 from faceaudit.gui.wording import error_text
 
@@ -72,6 +73,22 @@ class SettingsDialog(QDialog):
         self.detector.setCurrentIndex(max(0, self.detector.findData(preferences.detector)))
         self.detector.setToolTip("Fast finds most faces; thorough also finds small and turned faces, slowly without "
                                  "a graphics card. Changing it re-indexes a dataset the next time you index it")
+        self.face_model = QComboBox()
+        for choice, label in MODEL_LABELS.items():
+            usable = available_choice(choice) == choice
+            self.face_model.addItem(label if usable else f"{label} (not set up on this computer)", choice)
+            if not usable:  # listed, so the person sees it exists, but not chosen
+                self.face_model.model().item(self.face_model.count() - 1).setEnabled(False)
+        self.face_model.setCurrentIndex(max(0, self.face_model.findData(chosen_model(store))))
+        self.face_model.setAccessibleName("Face model")
+        self.face_model.setToolTip("Which network compares faces. MobileFaceNet finds far more of your photos among "
+                                   "millions of strangers than dlib; both, fused, keeps look-alikes out best. "
+                                   "Indexing adds what a dataset lacks")
+        provenance_text = QLabel(model_provenance_text())
+        provenance_text.setWordWrap(True)
+        provenance_text.setAccessibleName("Where the face models come from")
+        provenance_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.provenance_text = provenance_text
         self.workers = QSpinBox()
         self.workers.setRange(1, 64)
         self.workers.setValue(preferences.workers)
@@ -85,6 +102,10 @@ class SettingsDialog(QDialog):
         where.addWidget(folder_help)
         form.addRow("Data folder:", where)
         form.addRow("Face finder:", self.detector)
+        models = QVBoxLayout()
+        models.addWidget(self.face_model)
+        models.addWidget(provenance_text)
+        form.addRow("Face model:", models)
         form.addRow("Indexing processes:", self.workers)
         form.addRow("", wipe)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -101,6 +122,7 @@ class SettingsDialog(QDialog):
         self.preferences.detector = self.detector.currentData()
         self.preferences.workers = self.workers.value()
         self.preferences.save(self.store)
+        self.store.set_setting(MODEL_SETTING, self.face_model.currentData())
         super().accept()
 
     def ask_to_wipe(self) -> QMessageBox:

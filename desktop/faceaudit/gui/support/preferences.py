@@ -6,10 +6,24 @@ from dataclasses import dataclass, fields
 
 from faceaudit.core.datasets.indexing import default_workers
 
-__all__ = ["Preferences", "DETECTOR_LABELS"]
+__all__ = ["Preferences", "DETECTOR_LABELS", "MODEL_LABELS", "model_provenance_text"]
 
 #: Detector name -> what the person sees: what each finder is like, not what its method is called.
 DETECTOR_LABELS = {"hog": "Fast", "cnn": "Thorough (slow without a graphics card)"}
+#: Face model choice -> what the person sees.
+MODEL_LABELS = {"both": "Both, fused (finds the most of your photos in large datasets)",
+                "mobilefacenet": "MobileFaceNet", "dlib": "dlib"}
+
+
+def model_provenance_text() -> str:
+    """Where each face model's weights come from, what trained it, and its file's hash, in plain words."""
+    import re
+
+    from faceaudit.core.faces.face_models import FaceModel, provenance
+
+    text = "\n\n".join(provenance(model).text for model in FaceModel)
+    # A hash is one 64-letter word: a narrow window may break it every 16 letters (zero-width spaces).
+    return re.sub(r"[0-9a-f]{64}", lambda m: "\u200b".join(re.findall(".{16}", m.group())), text)
 
 
 def _default_workers() -> int:

@@ -111,7 +111,8 @@ class CandidatePanel(QWidget):
         weak = needs_second_look(candidate)
         self.references_title.setText(_WEAK_REFERENCES_TITLE if weak else _REFERENCES_TITLE)
         self.references.show_faces(references, weak=weak)
-        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references, weak=weak),
+        facts = [distance_sentence(candidate.distance, candidate.agree, candidate.n_references,
+                                   getattr(candidate, "model", None), weak=weak),
                  lookalike_sentence(candidate.expected_lookalikes, candidate.exact_photo, dataset_faces)]
         self.details.setText("\n".join(fact for fact in facts if fact))
         self.show_decision(candidate.decision)
