@@ -45,12 +45,18 @@ class Embeddings:
     metric: str = "euclidean"
     #: The model's own same-person threshold ("strong" and "possible" need a reference this near).
     match_distance: float = MATCH_DISTANCE
+    #: Whose distances (its own-photo distance is read from its calibration file; None: dlib's).
+    model: str | None = None
+    #: For the fusion: each model's embeddings of the same photos, in the same rows (the scan averages
+    #: their combined scores, as the app's does); identity, plain and refs are the first part's.
+    parts: tuple = ()
 
 
-def load(path, metric: str = "euclidean", match_distance: float = MATCH_DISTANCE) -> Embeddings:
-    """The photos with a face (others dropped) from an embeddings .npz."""
+def load(path, metric: str = "euclidean", match_distance: float = MATCH_DISTANCE, model: str | None = None,
+         keep: np.ndarray | None = None) -> Embeddings:
+    """The photos with a face (others dropped; `keep`: these rows of the file instead) from an embeddings .npz."""
     with np.load(path) as data:
-        ok = ~np.isnan(data["plain"][:, 0])
+        ok = ~np.isnan(data["plain"][:, 0]) if keep is None else keep
         plain = data["plain"][ok]
         jittered, mirrored = data["jittered"][ok], data["mirrored"][ok]
         identity = data["identity"][ok]
@@ -58,7 +64,22 @@ def load(path, metric: str = "euclidean", match_distance: float = MATCH_DISTANCE
             "mirrored": (plain + mirrored) / 2}
     if metric == "cosine":
         refs = {k: v / np.linalg.norm(v, axis=1, keepdims=True) for k, v in refs.items()}
-    return Embeddings(identity, plain, refs, metric, match_distance)
+    return Embeddings(identity, plain, refs, metric, match_distance, model)
+
+
+def fused(paths: dict[str, object]) -> Embeddings:
+    """The fusion of several models' embeddings files (model -> path, all in sorted LFW path order): the
+    photos where every model found a face, each model with the app's metric and own match distance."""
+    from faceaudit.core.matching.bands import match_distance
+
+    keep = None
+    for path in paths.values():
+        with np.load(path) as data:
+            ok = ~np.isnan(data["plain"][:, 0])
+        keep = ok if keep is None else keep & ok
+    parts = tuple(load(path, "euclidean", match_distance(model), model, keep) for model, path in paths.items())
+    first = parts[0]
+    return Embeddings(first.identity, first.plain, first.refs, first.metric, first.match_distance, "both", parts)
 
 
 def from_arguments(parser) -> tuple:
@@ -70,15 +91,36 @@ def from_arguments(parser) -> tuple:
 
     parser.add_argument("--embeddings", help="another face model's embeddings of every LFW photo (the layout of "
                         "bench/_lfw_all.py); default: dlib's, computed once and cached under bench/.cache")
-    parser.add_argument("--model", default=EMBEDDING_MODEL, help="the face model's name (its calibration folder)")
-    parser.add_argument("--metric", default="euclidean", choices=("euclidean", "cosine"))
-    parser.add_argument("--match-distance", type=float, default=MATCH_DISTANCE,
-                        help="the model's own same-person distance")
+    parser.add_argument("--model", default=EMBEDDING_MODEL,
+                        help="the face model's name (its calibration folder); 'mobilefacenet' reads "
+                             "bench/_lfw_mfn.py's cache by default; 'both' fuses dlib's and MobileFaceNet's caches "
+                             "as the app's scan does")
+    parser.add_argument("--metric", default="euclidean", choices=("euclidean", "cosine"),
+                        help="euclidean: the app's (MobileFaceNet's unit vectors included)")
+    parser.add_argument("--match-distance", type=float, default=None,
+                        help="the model's own same-person distance (default: the app's, bands.match_distance)")
     args = parser.parse_args()
+    if args.model == "both":
+        import _lfw_mfn
+
+        paths = {"dlib": _lfw_all.cache_path(), "mobilefacenet": _lfw_mfn.cache_path()}
+        _lfw_all.lfw_all()
+        _lfw_mfn.lfw_mfn()
+        key = cache_key(paths["dlib"]) + "-" + cache_key(paths["mobilefacenet"])
+        return fused(paths), key, args.model, args
+    if args.model == "mobilefacenet" and not args.embeddings:
+        import _lfw_mfn
+
+        args.embeddings = str(_lfw_mfn.cache_path())
+        _lfw_mfn.lfw_mfn()
     path = args.embeddings or _lfw_all.cache_path()
     if not args.embeddings:
         _lfw_all.lfw_all()
-    return load(path, args.metric, args.match_distance), cache_key(path), args.model, args
+    if args.match_distance is None:
+        from faceaudit.core.matching.bands import match_distance
+
+        args.match_distance = MATCH_DISTANCE if args.model == EMBEDDING_MODEL else match_distance(args.model)
+    return load(path, args.metric, args.match_distance, args.model), cache_key(path), args.model, args
 
 
 def distance(a: np.ndarray, b: np.ndarray, metric: str) -> np.ndarray:
@@ -173,16 +215,24 @@ def scans(emb: Embeddings, half: int, k: int, variant: str = "jittered", min_pho
     for person, rows in reference_sets(emb, half, k, min_photos):
         keep = np.ones(len(emb.plain), bool)
         keep[rows] = False
-        d = distance(emb.plain[keep], emb.refs[variant][rows], emb.metric)
-        null = confidence.fit_stranger_model(d)
-        combined = confidence.combine((d - null.loc) / null.scale)
-        t = (combined - null.combined_loc) / null.combined_scale
+        scored = [_score(part, keep, rows, variant) for part in (emb.parts or (emb,))]
+        # The fusion (core/matching/scan.py `_fused`): the models' t averaged; near when either model is.
+        t = np.mean([t for t, _ in scored], axis=0)
+        near = np.any([near for _, near in scored], axis=0)
         identity = emb.identity[keep]
         own = identity == person
         suspect = np.zeros(len(emb.plain), bool)
         suspect[excluded.get(person, [])] = True
         strangers = ~own & ~suspect[keep]
-        yield Scan(person, t, d.min(axis=1) <= emb.match_distance, strangers, own, identity)
+        yield Scan(person, t, near, strangers, own, identity)
+
+
+def _score(emb: Embeddings, keep: np.ndarray, rows: np.ndarray, variant: str) -> tuple[np.ndarray, np.ndarray]:
+    """One model's combined score t of every kept photo against the reference rows, and whether it is near."""
+    d = distance(emb.plain[keep], emb.refs[variant][rows], emb.metric)
+    null = confidence.fit_stranger_model(d, emb.model)
+    combined = confidence.combine((d - null.loc) / null.scale)
+    return (combined - null.combined_loc) / null.combined_scale, d.min(axis=1) <= emb.match_distance
 
 
 _SUSPECTS: dict[int, list] = {}

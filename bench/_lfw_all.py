@@ -26,6 +26,20 @@ def reference_slots(identity: np.ndarray) -> np.ndarray:
     return slot
 
 
+def lfw_paths(limit: int | None = None) -> list[str]:
+    """LFW-relative paths of every photo (or the first `limit`), in sorted order."""
+    return sorted(str(p.relative_to(LFW)) for p in LFW.glob("*/*.jpg"))[:limit]
+
+
+def empty_layout(paths: list[str], dimensions: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The cache's arrays for these photos, embeddings all NaN, and which photos are reference slots."""
+    identity = np.array([p.split("/")[0] for p in paths])
+    n = len(paths)
+    out = {"paths": np.array(paths), "identity": identity,
+           **{key: np.full((n, dimensions), np.nan, np.float32) for key in ("plain", "jittered", "mirrored")}}
+    return out, reference_slots(identity)
+
+
 def cache_path(count: int = 13_233):
     """Where `lfw_all` keeps every LFW photo's embeddings."""
     return CACHE / f"{_VERSION}-{count}.npz"
@@ -39,7 +53,7 @@ def lfw_all(limit: int | None = None) -> dict[str, np.ndarray]:
         jittered (REFERENCE_JITTER copies averaged) and mirrored (the chip flipped left-right);
         NaN elsewhere.
     """
-    paths = sorted(str(p.relative_to(LFW)) for p in LFW.glob("*/*.jpg"))[:limit]
+    paths = lfw_paths(limit)
     target = cache_path(len(paths))
     if target.exists():
         with np.load(target) as data:
@@ -47,11 +61,7 @@ def lfw_all(limit: int | None = None) -> dict[str, np.ndarray]:
     sys.path.insert(0, str(REPO / "desktop"))
     from faceaudit.core.faces.engine import FaceEngine
 
-    identity = np.array([p.split("/")[0] for p in paths])
-    slot = reference_slots(identity)
-    n = len(paths)
-    out = {"paths": np.array(paths), "identity": identity,
-           **{key: np.full((n, 128), np.nan, np.float32) for key in ("plain", "jittered", "mirrored")}}
+    out, slot = empty_layout(paths, 128)
     engine = FaceEngine("hog", 1, "onnx")
     pending: list[tuple[int, np.ndarray]] = []
 

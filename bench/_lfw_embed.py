@@ -32,8 +32,9 @@ def _worker_init() -> None:
     _cnn = FaceEngine("cnn", 1, "onnx")
 
 
-def _detect(path: str):
-    """HOG faces; the CNN detector where HOG finds none; the central face's chip."""
+def central_detection(path: str):
+    """(rgb, HOG faces found, source, (box, score) of the central face or None): HOG faces; the CNN
+    detector where HOG finds none (in a worker started by `_worker_init`)."""
     from faceaudit.core.faces.engine import central_face
     from faceaudit.core.faces.images import decode_image
 
@@ -45,9 +46,15 @@ def _detect(path: str):
     if not found:
         found, source = _cnn.detect(rgb), 2
     pick = central_face([box for box, _ in found], width, height)
-    if pick is None:
+    return rgb, hog_faces, source, None if pick is None else found[pick]
+
+
+def _detect(path: str):
+    """`central_detection`'s face as a dlib chip."""
+    rgb, hog_faces, source, central = central_detection(path)
+    if central is None:
         return hog_faces, 0, None, 0, 0.0
-    box, score = found[pick]
+    box, score = central
     face = _hog.face_at(rgb, box, score)
     return hog_faces, source, face.chip, face.size, face.sharpness
 

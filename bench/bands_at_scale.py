@@ -1,6 +1,7 @@
 """Do the bands hold their design rates at millions of faces? Held-out LFW, before and after.
 
-Usage: python bench/bands_at_scale.py [--embeddings X.npz --model NAME --metric cosine]
+Usage: python bench/bands_at_scale.py [--model dlib_face_recognition_resnet_model_v1|mobilefacenet|both]
+       [--no-before] [--write-heldout] [--embeddings X.npz --metric M --match-distance D]
 
 Protocol (bench/_heldout.py): LFW's identities split in two seeded halves; the calibration is
 fitted on half 0 (bench/calibration.py --fit), everything here is measured on half 1: each
@@ -26,6 +27,10 @@ held-out share of stranger identity pairs at or below d* (below 10 seen: the hel
 generalised Pareto fit of log distance at d*). BEFORE: the Simes combination of the photos' tail
 probabilities (the first version).
 
+MobileFaceNet (--model mobilefacenet) and the fusion (--model both, bench/_heldout.py `fused`) are
+measured the same way at the photo level; identities are weighed by dlib's numbers whatever the
+model (core/matching/scan.py), so the identity level is measured for dlib only ("identity": null).
+
 Last line: one JSON object (references = 3 as the headline).
 """
 
@@ -45,6 +50,7 @@ from _facedata import REPO, require_facedata
 from calibration import install
 
 sys.path.insert(0, str(REPO / "desktop"))
+from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 from faceaudit.core.matching import confidence
 from faceaudit.core.matching.bands import POSSIBLE_EXPECTED, STRONG_EXPECTED
 from faceaudit.core.matching.identities import IDENTITY_TAIL_FILE
@@ -101,8 +107,14 @@ def heldout_aggregate(emb, key: str, model: str) -> dict:
             "own_near": np.histogram(np.clip(pool.own_t[pool.own_near], *clip), _HELDOUT_EDGES)[0].tolist(),
             "own_near_above": int((pool.own_near & (pool.own_t >= _HELDOUT_EDGES[-1])).sum()),
             "tail_fit": fit["gpd"]}
-    out["identity"] = _identity.heldout_aggregate(_identity.cached_pairs(emb, key, 1))
+    if has_identities(model):
+        out["identity"] = _identity.heldout_aggregate(_identity.cached_pairs(emb, key, 1))
     return out
+
+
+def has_identities(model: str) -> bool:
+    """Whether the model has an identity calibration (dlib's: the app weighs identities by dlib's numbers)."""
+    return (resources_dir() / IDENTITY_TAIL_FILE.format(model=model)).exists()
 
 
 def identity_rows(emb: _heldout.Embeddings, k: int = 3) -> tuple[list, list]:
@@ -199,11 +211,20 @@ def main() -> None:
         before = measure(emb, key, json.loads(BEFORE.read_text()), ks=(1, 3))
         for k in (1, 3):
             print_table("BEFORE (table + straight-line extension)", before, "jittered", k)
-    measured = measure(emb, key, after, variants=_heldout.VARIANTS)
+    # MobileFaceNet's reference is the photo's own embedding (no jitter), so "plain" would repeat "jittered".
+    variants = _heldout.VARIANTS if model == EMBEDDING_MODEL else ("jittered", "mirrored")
+    measured = measure(emb, key, after, variants=variants)
     for k in (1, 3, 10):
         print_table("AFTER (table + generalised Pareto tail)", measured, "jittered", k)
-    for variant in ("plain", "mirrored"):
+    for variant in [v for v in variants if v != "jittered"]:
         print_table("AFTER, other reference embeddings", measured, variant, 3)
+    headline = measured[("jittered", 3)]["rows"]
+    sizes = {str(faces): {name: {"strangers": round(row[name]["strangers"], 4), "design": LIMITS[name],
+                                 "recall": round(row[name]["recall"], 4)} for name in LIMITS}
+             for faces, row in headline.items()}
+    if not has_identities(model):
+        print(json.dumps({"sizes": sizes, "identity": None, "refs": 3, "model": model}))
+        return
     if not args.no_before:
         install(after)
         identity = identity_level(*identity_rows(emb))
@@ -226,10 +247,6 @@ def main() -> None:
                           f"of {v['pairs']:,})" for c, v in row["classes"].items())
         print(f"  {name:>8} (design {row['design']}): own identity found {100 * row['recall']:.1f}%; "
               f"stranger identities per scan if all had {sizes}")
-    headline = measured[("jittered", 3)]["rows"]
-    sizes = {str(faces): {name: {"strangers": round(row[name]["strangers"], 4), "design": LIMITS[name],
-                                 "recall": round(row[name]["recall"], 4)} for name in LIMITS}
-             for faces, row in headline.items()}
     # The headline: identities of >= 5 photos (the goal's; MS1M's run to ~60), whose tail is the heaviest.
     many = f"{_identity.CLASSES[-1][0]}-"
     ident = {"identities": IDENTITIES, **{name: {
@@ -237,7 +254,7 @@ def main() -> None:
         "design": LIMITS[name], "recall": round(centre[name]["recall"], 4),
         "by_size": {c: round(v["stranger_identities"], 5) for c, v in centre[name]["classes"].items()}}
         for name in LIMITS}}
-    print(json.dumps({"sizes": sizes, "identity": ident, "refs": 3}))
+    print(json.dumps({"sizes": sizes, "identity": ident, "refs": 3, "model": model}))
 
 
 if __name__ == "__main__":

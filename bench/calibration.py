@@ -1,9 +1,12 @@
 """Are FaceAudit's look-alike estimates honest? Predicted vs observed strangers on LFW.
 
-Usage: python bench/calibration.py [--fit] [--plot] [--embeddings X.npz --model NAME --metric cosine]
+Usage: python bench/calibration.py [--fit] [--plot] [--model NAME] [--embeddings X.npz --metric M --match-distance D]
   --fit   measure the stranger tail on the calibration half of LFW's identities (bench/_heldout.py:
           every LFW photo, 1-3 jittered references per scan) and write
           resources/calibration/<model>/stranger_tail.json (aggregate counts only, no faces).
+  --model mobilefacenet  MobileFaceNet (its cache by bench/_lfw_mfn.py); --model both: the fusion of
+          dlib and MobileFaceNet as the app's scan fuses them (both caches). A refit keeps the file's
+          own-photo distance, match distance and prior.
   --embeddings  another face model's embeddings of every LFW photo (the layout of bench/_lfw_all.py);
           default: dlib's, computed once and cached under bench/.cache.
   --plot  draw docs/accuracy_distances.png (View 2 pairs, cache of bench/lfw_accuracy.py).
@@ -83,6 +86,10 @@ def fit(emb: _heldout.Embeddings, cache_key: str, model: str, half: int = 0, qui
                      "one seeded half of the identities); aggregate counts only",
             "model": model, "metric": emb.metric, "split_seed": _heldout.SPLIT_SEED, "calibration_half": half,
             "tables": tables}
+
+
+#: What a refit keeps of a model's earlier calibration file.
+KEPT = ("own_photo_distance", "match_distance", "prior")
 
 
 def install(calibration: dict | None, model: str | None = None) -> None:
@@ -173,6 +180,11 @@ def main() -> None:
         calibration = fit(emb, key, model)
         target = resources_dir() / confidence.tail_file(model)
         target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            # A second model's own-photo distance, match distance and prior (the app reads them beside the
+            # tables; bench/calibration.py does not measure them) stay as they were.
+            earlier = json.loads(target.read_text())
+            calibration.update({name: earlier[name] for name in KEPT if name in earlier})
         target.write_text(json.dumps(calibration, indent=1) + "\n")
         confidence._table.cache_clear()
         print(f"wrote {target}")
