@@ -56,3 +56,34 @@ def test_approximate_scan_finds_what_the_exact_one_finds_and_says_it_was_approxi
         again = list(scan(store, model="dlib", exact_limit=10_000))[-1]  # the saved index, opened again
         assert _candidates(store, again.scan_id) == approximate_found
         assert scan_searches(store, again.scan_id)["big"].recall == searched.recall
+
+
+def test_index_of_a_192_number_model_and_its_reopened_copy(tmp_path):
+    from faceaudit.core.matching import large_index
+
+    rng = np.random.default_rng(3)
+    faces = np.concatenate([_people(rng, 2_000), _people(rng, 2_000)], axis=1)[:, :192].astype(np.float16)
+    built = large_index.local_index(faces, tmp_path / "m.ivfpq", radius=0.6)
+    assert built.index.d == 192 and 0 < built.probe <= built.index.nlist and 0.0 <= built.recall <= 1.0
+    rows = built.nearest(faces[:3].astype(np.float32), 50)
+    assert rows.shape == (3, 50) and rows[:, 0].tolist() == [0, 1, 2]  # each face finds itself first
+    again = large_index.local_index(faces, tmp_path / "m.ivfpq", radius=0.6)
+    assert (again.recall, again.probe) == (built.recall, built.probe)
+    assert again.nearest(faces[:3].astype(np.float32), 50).tolist() == rows.tolist()
+
+
+def test_without_faiss_the_graph_is_used_and_its_recall_measured(data_home, monkeypatch):
+    import sys
+
+    from faceaudit.core.matching import vectors
+    from faceaudit.core.matching.approximate import approximate_rows
+
+    rng = np.random.default_rng(4)
+    faces = _people(rng, 4_000)
+    monkeypatch.setitem(sys.modules, "faiss", None)  # as in the desktop bundle: `import faiss` fails
+    with Store() as store:
+        stored = vectors.load_matrix(store, _add_dataset(store, "d", faces))
+        rows, searched = approximate_rows(stored, faces[:2], radius=0.6)
+    assert searched.search == Search.HNSW and searched.per_reference == 1000
+    assert 0.9 <= searched.recall <= 1.0
+    assert {0, 1} <= set(rows.tolist()) and len(rows) > 1000

@@ -87,8 +87,9 @@ def train(sample: np.ndarray, lists: int, code_bytes: int = CODE_BYTES):
     """
     faiss = _faiss()
     bits = int(min(8, max(1, np.floor(np.log2(max(2, len(sample)) / 39)))))
-    quantiser = faiss.IndexFlatL2(_DIM)
-    index = faiss.IndexIVFPQ(quantiser, _DIM, lists, code_bytes, bits)
+    dim = sample.shape[1]  # 128 for dlib, 192 for MobileFaceNet: both split into 32 sub-vectors
+    quantiser = faiss.IndexFlatL2(dim)
+    index = faiss.IndexIVFPQ(quantiser, dim, lists, code_bytes, bits)
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
     return index
 
