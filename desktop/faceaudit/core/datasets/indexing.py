@@ -34,7 +34,8 @@ from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 from faceaudit.core.work_rate import WorkRate
 
-__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "finish_index", "default_workers",
+__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "finish_index",
+           "default_workers",
            "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError",
            "write_records", "mark_unread", "list_for_indexing"]
 
