@@ -259,7 +259,9 @@ def test_every_letter_type_renders_to_png(store, tmp_path):
         law = spec.laws[0]
         country, region = RESIDENCE.get(law, ("US", "US-IL"))
         save_identity(store, country=country, region=region)
-        subject = {"subject": None, "organisation": "clarifai" if kind == "developer-erasure" else "okcupid"} \
+        # A letter to a platform states my account there, which only the sender can give (--account).
+        subject = {"subject": None, "organisation": "clarifai" if kind == "developer-erasure" else "okcupid",
+                   "account": "" if kind == "developer-erasure" else "okc-42"} \
             if spec.subject is Subject.ORGANISATION else {}
         files = write_letter(store, kind, "" if subject else DATASET.get(law, "ffhq-copy"), "en",
                              tmp_path / f"{kind}.pdf", on=ON, original=ORIGINAL, law=law,

@@ -24,13 +24,13 @@ from pathlib import Path
 
 from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.index_parts import Part, PartError, PartItem, read_part, write_part
-from faceaudit.core.datasets.indexing import IndexSettings, list_for_indexing
+from faceaudit.core.datasets.indexing import IndexSettings, finish_index, list_for_indexing
 from faceaudit.core.datasets.part_import import ShardImport, import_shard, refuse_shard
 from faceaudit.core.datasets.shards import Shard, dataset_shards, open_shard
 from faceaudit.core.datasets.sources import Entry, Gap, Unreadable
 from faceaudit.core.datasets.worker import PhotoRecord, analyse_photos, engine_from
 from faceaudit.core.errors import Action, FaceAuditError
-from faceaudit.core.storage.store import Store, now
+from faceaudit.core.storage.store import Store
 
 __all__ = ["ClusterProgress", "ClusterError", "make_part", "index_on_cluster", "TASK_RETRIES"]
 
@@ -188,8 +188,8 @@ def index_on_cluster(store: Store, name: str, parts: str | os.PathLike, address:
     finally:
         if started:
             ray.shutdown()
-    with store.transaction():
-        store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
+    for _step in finish_index(store, dataset.id):  # a second model's numbers are made here, from the photos
+        pass
     yield ClusterProgress(name, "finished", done, len(shards), None, made)
 
 

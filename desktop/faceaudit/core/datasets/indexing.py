@@ -34,7 +34,8 @@ from faceaudit.core.storage.paths import cache_beside
 from faceaudit.core.storage.store import Store, now, to_blob
 from faceaudit.core.work_rate import WorkRate
 
-__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "default_workers",
+__all__ = ["IndexProgress", "Phase", "IndexSettings", "IndexSettingsError", "index_dataset", "finish_index",
+           "default_workers",
            "available_memory", "check_workers", "settings_with", "settings_for_all", "WorkerStartError",
            "write_records", "mark_unread", "list_for_indexing"]
 
@@ -260,12 +261,22 @@ def _index_unlocked(store: Store, name: str, settings: IndexSettings | None = No
             # Stop the workers now, in this thread: left to the garbage collector (switched
             # to the GUI thread in the app) the pool would be shut down late, or elsewhere.
             runner.close()
-    if FaceModel.MOBILEFACENET in models_of(chosen_model(store, model)):
-        for _step in add_model_embeddings(store, dataset.id, FaceModel.MOBILEFACENET):
-            yield counts.progress(Phase.INDEXING)
-    with store.transaction():
-        store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
+    for _step in finish_index(store, dataset.id, model):
+        yield counts.progress(Phase.INDEXING)
     yield counts.progress(Phase.FINISHED)
+
+
+def finish_index(store: Store, dataset_id: int, model: str | None = None) -> Iterator[object]:
+    """What every index ends with, here or after a cluster's parts came home: the second model's numbers
+    for faces that lack them (when it is chosen; `model_embeddings`), then the dataset marked indexed.
+
+    Yields:
+        One step per batch of faces given the second model's numbers (a place to cancel).
+    """
+    if FaceModel.MOBILEFACENET in models_of(chosen_model(store, model)):
+        yield from add_model_embeddings(store, dataset_id, FaceModel.MOBILEFACENET)
+    with store.transaction():
+        store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset_id])
 
 
 def list_for_indexing(store: Store, dataset, settings: IndexSettings | None) -> tuple[FaceEngine, ListingReport]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.index_parts import PartError, read_part
-from faceaudit.core.datasets.indexing import list_for_indexing, mark_unread, write_records
+from faceaudit.core.datasets.indexing import finish_index, list_for_indexing, mark_unread, write_records
 from faceaudit.core.datasets.listing import face_settings, recorded_settings
 from faceaudit.core.datasets.shards import Shard, dataset_shards, shard_items
 from faceaudit.core.datasets.sources import Unreadable
@@ -56,8 +56,8 @@ def import_parts(store: Store, name: str, folder: str | Path, passphrase: str | 
     shards, _gaps = dataset_shards(dataset.path, dataset.kind)
     for shard in shards:
         yield import_shard(store, dataset.id, shard, folder, passphrase)
-    with store.transaction():
-        store.conn.execute("UPDATE datasets SET last_indexed = ? WHERE id = ?", [now(), dataset.id])
+    for _step in finish_index(store, dataset.id):  # a second model's numbers are made here, from the photos
+        pass
 
 
 def import_shard(store: Store, dataset_id: int, shard: Shard, folder: str | Path,

@@ -19,6 +19,7 @@ from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.faces.face_models import FaceModel, ModelChoice, chosen_model, models_of
 from faceaudit.core.faces.photo_hashes import SAME_PHOTO_BITS
 from faceaudit.core.matching import vectors
+from faceaudit.core.matching.approximate import Search, Searched, approximate_reason, approximate_rows, record_search
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, match_distance, stranger_share
 from faceaudit.core.matching.confidence import combine, fit_stranger_model, stranger_tail
 from faceaudit.core.matching.identifiers import list_identifiers
@@ -83,7 +84,8 @@ class ScanProgress:
         return not self.unchecked
 
 
-def scan(store: Store, names: list[str] | None = None, model: str | None = None) -> Iterator[ScanProgress]:
+def scan(store: Store, names: list[str] | None = None, model: str | None = None,
+         exact_limit: int | None = None) -> Iterator[ScanProgress]:
     """Compare my reference faces with every face of the chosen (default: all) datasets, and
     search the chosen lists of links for my identifiers.
 
@@ -91,6 +93,9 @@ def scan(store: Store, names: list[str] | None = None, model: str | None = None)
         store: the database.
         names: the datasets (default all).
         model: "dlib", "mobilefacenet" or "both" (see `chosen_model`); each candidate records it.
+        exact_limit: datasets with more faces than this are searched through an approximate index
+            (default vectors.APPROX_THRESHOLD); the scan records which (`approximate.scan_searches`),
+            and the final record names such a dataset among those not wholly checked.
 
     Yields:
         One progress record per face dataset, several per list, and a final one; candidates are
@@ -138,6 +143,7 @@ def scan(store: Store, names: list[str] | None = None, model: str | None = None)
         "model": model, "method": METHOD, "models": choice,
     }).last_pk
     found = faces_seen = 0
+    approximate: dict[str, str] = {}
     for number, dataset in enumerate(datasets, 1):
         if dataset["name"] in not_searched:
             continue
@@ -158,10 +164,15 @@ def scan(store: Store, names: list[str] | None = None, model: str | None = None)
                                 "numbers yet: index it again to add them", action=Action.INDEX_DATASET)
             used = ModelChoice.DLIB
         try:
-            rows, n_faces = _scan_dataset(store, dataset["id"], references, scan_id, used)
+            rows, n_faces, searched = _scan_dataset(store, dataset["id"], references, scan_id, used,
+                                                    vectors.APPROX_THRESHOLD if exact_limit is None else exact_limit)
         except LookupError as exc:
             raise ScanError(str(exc)) from None
         _store_matches(store, rows)
+        if searched is not None:
+            record_search(store, scan_id, dataset["id"], searched)
+            if searched.approximate:
+                approximate[dataset["name"]] = approximate_reason(searched)
         inherit_decisions(store, dataset["id"])  # one photo, one decision: a copy decided elsewhere counts here
         found += len(rows)
         faces_seen += n_faces
@@ -170,7 +181,16 @@ def scan(store: Store, names: list[str] | None = None, model: str | None = None)
         store.conn.execute("UPDATE scans SET finished = ?, n_faces = ?, n_candidates = ? WHERE id = ?",
                            [now(), faces_seen, found, scan_id])
     yield ScanProgress(scan_id, None, len(datasets), len(datasets), found, finished=True,
-                       unchecked=unchecked_of(_chosen(store, datasets), not_searched))
+                       unchecked=_with_approximate(unchecked_of(_chosen(store, datasets), not_searched), approximate))
+
+
+def _with_approximate(unchecked: tuple[Unchecked, ...], approximate: dict[str, str]) -> tuple[Unchecked, ...]:
+    """`unchecked` with each approximately searched dataset named too (its reason added to one already there)."""
+    out = [Unchecked(u.dataset, u.state, f"{u.reason}; {approximate[u.dataset]}") if u.dataset in approximate else u
+           for u in unchecked]
+    named = {u.dataset for u in unchecked}
+    return tuple(out) + tuple(Unchecked(name, None, reason) for name, reason in approximate.items()
+                              if name not in named)
 
 
 def _chosen(store: Store, datasets: list[dict]) -> list[DatasetInfo]:
@@ -214,6 +234,7 @@ class _View:
     null: object
     rows: np.ndarray
     limit: float
+    searched: Searched
 
     def exact(self, store: Store, rows: np.ndarray, refs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(exact distances, standardised combined score t) of some rows."""
@@ -222,12 +243,17 @@ class _View:
         return distances, (combined - self.null.combined_loc) / self.null.combined_scale
 
 
-def _view(store: Store, dataset_id: int, model: str, refs: np.ndarray) -> _View | None:
+def _view(store: Store, dataset_id: int, model: str, refs: np.ndarray, exact_limit: int) -> _View | None:
     stored = vectors.load_matrix(store, dataset_id, model=model)
     if not len(stored):
         return None
-    rows, null = _preselect(stored, refs, model)
-    return _View(model, stored, null, rows, match_distance(model))
+    if len(stored) > exact_limit:
+        # The stranger model comes from an exact random sample either way (see `_preselect`).
+        null = fit_stranger_model(vectors.stranger_sample(stored, refs), model)
+        rows, searched = approximate_rows(stored, refs, match_distance(model))
+    else:
+        (rows, null), searched = _preselect(stored, refs, model), Searched(Search.EXACT)
+    return _View(model, stored, null, rows, match_distance(model), searched)
 
 
 #: A face is looked at closely when its standardised score is this far below a typical stranger's.
@@ -235,12 +261,16 @@ _T_LIMIT = -1.5
 
 
 def _scan_dataset(store: Store, dataset_id: int, references: dict[str, tuple[list[int], np.ndarray]], scan_id: int,
-                  choice: str) -> tuple[list[dict], int]:
-    """Candidates of one dataset by one model, or by both fused (see `_fused`)."""
+                  choice: str, exact_limit: int) -> tuple[list[dict], int, Searched | None]:
+    """Candidates of one dataset by one model, or by both fused (see `_fused`), the faces it holds, and how
+    they were searched (the least complete of the models' searches; None for a dataset without faces)."""
     models = models_of(choice)
-    views = {m: _view(store, dataset_id, m, references[m][1]) for m in models}
+    views = {m: _view(store, dataset_id, m, references[m][1], exact_limit) for m in models}
     first = views[models[0]]
     n_faces = len(first.stored) if first else 0
+    searches = [v.searched for v in views.values() if v is not None]
+    searched = min(searches, key=lambda s: (not s.approximate, s.recall if s.recall is not None else -1.0),
+                   default=None)
     results: dict[tuple[int, int], dict] = {}
     if first is not None and all(views.values()):
         scored = _fused(store, views, references) if len(models) == 2 else _single(store, first, references)
@@ -288,7 +318,7 @@ def _scan_dataset(store: Store, dataset_id: int, references: dict[str, tuple[lis
             results[key].update(exact_photo=1, band="strong")
         else:
             results[key] = {**row, "model": choice}
-    return list(results.values()), n_faces
+    return list(results.values()), n_faces, searched
 
 
 def _single(store: Store, view: _View, references: dict):
@@ -366,17 +396,14 @@ def _identities(store: Store, dataset_id: int, scan_id: int, stored: vectors.Dat
 def _preselect(stored: vectors.DatasetVectors, refs: np.ndarray, model: str = "dlib"):
     """Rows worth an exact look, and the stranger model, from the compact float16 matrix.
 
-    Up to vectors.APPROX_THRESHOLD faces every distance is computed (float16 storage, float32
-    arithmetic: within about 1e-4 of exact, so the margins below lose nothing), chunk by chunk,
-    keeping each chunk's candidates only. Beyond it, the candidates come from the approximate
-    index's nearest faces of each reference (see vectors.py for what that can miss). The stranger
+    Every distance is computed (float16 storage, float32 arithmetic: within about 1e-4 of exact, so
+    the margins below lose nothing), chunk by chunk, keeping each chunk's candidates only. Above the
+    exact limit `_view` takes the candidates from an approximate index instead
+    (`approximate.approximate_rows`: each reference's nearest faces, re-ranked exactly later). The stranger
     model comes from an exact fixed random sample of the faces (all of them up to SAMPLE_SIZE): it
     gives the same medians and 2 % points as every face within sampling error (~1e-3 of a distance).
     """
     null = fit_stranger_model(vectors.stranger_sample(stored, refs), model)
-    if len(stored) > vectors.APPROX_THRESHOLD:
-        nearest, _ = vectors.approx_search(stored, refs, k=1000)
-        return np.unique(nearest[nearest >= 0]), null
     limit = match_distance(model)
     z_limit = null.combined_loc - 1.5 * null.combined_scale
     limits = null.loc + null.scale * (z_limit + 0.01)

@@ -11,7 +11,8 @@ Float16 rounding moves a distance by about 1e-4 (faces lie ~0.8 apart, strangers
 0.09): harmless for ranking and for the stranger model, but reported distances must be exact,
 so `refine` recomputes the finalists from the float32 blobs in SQLite.
 
-Approximate path (datasets above `APPROX_THRESHOLD` faces). A usearch HNSW graph over the
+Approximate path (datasets above `APPROX_THRESHOLD` faces; core/matching/approximate.py uses faiss
+IVF-PQ (large_index.py) where faiss is installed, this graph otherwise). A usearch HNSW graph over the
 float16 matrix (`.usearch` file next to it) returns each reference's nearest `k` faces in
 milliseconds. The confidence model still needs to know what strangers look like, and it
 needs no more than a fair sample for that: `stranger_sample` measures exact distances from

@@ -341,6 +341,17 @@ def _m110_index_parts(db: sqlite_utils.Database) -> None:
         " items INTEGER, faces INTEGER, imported_at TEXT NOT NULL, PRIMARY KEY (dataset_id, shard))")
 
 
+def _m111_scan_searches(db: sqlite_utils.Database) -> None:
+    # A dataset above the exact-search limit is searched through an approximate index: the scan
+    # keeps that, with the index's measured recall, so finding nothing there is not worded as an
+    # all-clear (core/matching/approximate.py).
+    db.execute(
+        "CREATE TABLE scan_searches ("
+        " scan_id INTEGER NOT NULL REFERENCES scans(id) ON DELETE CASCADE,"
+        " dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,"
+        " search TEXT NOT NULL, recall REAL, per_reference INTEGER, PRIMARY KEY (scan_id, dataset_id))")
+
+
 def _m050_model_embeddings(db: sqlite_utils.Database) -> None:
     # A second face model's numbers beside dlib's (kept in faces.embedding): one row per face and
     # model, for dataset faces and my reference faces. Adding or removing them bumps the dataset's
@@ -393,6 +404,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (70, "identities of labelled datasets whose photos together are close to mine", _m070_identity_matches),
     (80, "requests: the reference the letter printed", _m080_request_reference),
     (110, "index parts imported from a cluster, one per shard", _m110_index_parts),
+    (111, "how a scan searched each dataset: exact, or an approximate index and its recall", _m111_scan_searches),
 ]
 
 
