@@ -83,13 +83,13 @@ def main() -> int:
     require_facedata()
     base = Path(tempfile.mkdtemp(prefix="cluster-speed-"))
     os.environ["FACEAUDIT_HOME"] = str(base / "home")
-    import ray
-
     from faceaudit.core.datasets.catalog import add_dataset
-    from faceaudit.core.datasets.cluster import index_on_cluster
+    from faceaudit.core.datasets.cluster import import_ray, index_on_cluster
     from faceaudit.core.datasets.indexing import index_dataset
     from faceaudit.core.storage.store import Store
     from tests.support.dataset_forms import hub_parquet
+
+    ray = import_ray()
 
     try:
         photos = [(path, path.parent.name) for path in sorted(LFW.glob("*/*.jpg"))[:args.images]]

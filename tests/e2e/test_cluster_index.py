@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import ray
 
 from faceaudit.core.datasets.catalog import DatasetState, add_dataset, get_dataset
-from faceaudit.core.datasets.cluster import index_on_cluster
+from faceaudit.core.datasets.cluster import import_ray, index_on_cluster
 from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.datasets.part_import import import_parts
 from faceaudit.core.datasets.shards import dataset_shards
@@ -30,6 +29,8 @@ from faceaudit.core.matching.scan import scan
 from faceaudit.core.storage.store import Store, from_blob
 from tests.support.dataset_forms import hub_parquet
 from tests.support.lfw_sets import PEOPLE, build_dataset, person_photos
+
+ray = import_ray()  # as the app imports it (`python3 run.py test` runs under `uv run`)
 
 ENROLLED = 2
 STRANGERS = 100

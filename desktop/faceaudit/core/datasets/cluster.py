@@ -32,7 +32,7 @@ from faceaudit.core.datasets.worker import PhotoRecord, analyse_photos, engine_f
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.storage.store import Store
 
-__all__ = ["ClusterProgress", "ClusterError", "make_part", "index_on_cluster", "TASK_RETRIES"]
+__all__ = ["ClusterProgress", "ClusterError", "make_part", "index_on_cluster", "import_ray", "TASK_RETRIES"]
 
 #: How many times Ray runs a shard's task again when its worker dies (a node lost, a process killed).
 TASK_RETRIES = 3
@@ -151,7 +151,7 @@ def index_on_cluster(store: Store, name: str, parts: str | os.PathLike, address:
     Raises:
         ClusterError: Ray is not installed, or no cluster answers at the address.
     """
-    ray = _ray()
+    ray = import_ray()
     dataset = get_dataset(store, name)
     yield ClusterProgress(name, "listing", 0, 0)
     engine, _listing = list_for_indexing(store, dataset, settings)
@@ -193,7 +193,17 @@ def index_on_cluster(store: Store, name: str, parts: str | os.PathLike, address:
     yield ClusterProgress(name, "finished", done, len(shards), None, made)
 
 
-def _ray():
+def import_ray():
+    """Ray, imported for FaceAudit's use: its workers run this installed environment as it is.
+
+    Ray's `uv run` support would start every worker through `uv run` when the driver was (as
+    `python3 run.py` starts it), which syncs the project again in each worker and hangs where no
+    network is reached: it is switched off before Ray reads its settings (at import), unless set.
+
+    Raises:
+        ClusterError: Ray is not installed (the `cluster` extra).
+    """
+    os.environ.setdefault("RAY_ENABLE_UV_RUN_RUNTIME_ENV", "0")
     try:
         import ray
     except ImportError:
