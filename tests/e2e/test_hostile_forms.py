@@ -9,7 +9,6 @@ lies (row counts, a huge row group), RecordIO packs with a bad length, a wrong m
 from __future__ import annotations
 
 import io
-import resource
 import time
 
 import pytest
@@ -19,6 +18,7 @@ from faceaudit.core.datasets.catalog import add_dataset, dataset_errors, get_dat
 from faceaudit.core.datasets.indexing import index_dataset
 from faceaudit.core.storage.store import Store
 from tests.support import hostile_forms as hostile
+from tests.support.peak_memory import PeakMeter
 
 #: Seconds one hostile dataset may take to be listed and indexed (one real photo included).
 BUDGET_S = 20.0
@@ -47,6 +47,7 @@ def test_hostile_forms_are_refused_with_reasons_in_bounded_time(tmp_path, data_h
         "bin-pickle": (hostile.malicious_bin(tmp_path / "bin", photo, marker), "nothing was unpickled"),
     }
     slowest = 0.0
+    meter = PeakMeter()
     with Store() as store:
         for name, (path, words) in corpus.items():
             start = time.perf_counter()
@@ -61,7 +62,7 @@ def test_hostile_forms_are_refused_with_reasons_in_bounded_time(tmp_path, data_h
             if info.gaps:  # a part could not be listed: never an all-clear about the dataset
                 assert not info.checked and info.reason, name
     assert not marker.exists()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = meter.grown()
     assert peak < MEMORY_LIMIT_BYTES
     print(f"\nhostile forms: {len(corpus)} cases tried (tar CVEs, bombs, lying parquet, broken RecordIO, malicious "
           f"pickle), {len(corpus)} refused with a recorded reason, slowest {slowest:.2f} s, "
