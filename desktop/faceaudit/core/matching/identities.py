@@ -36,6 +36,9 @@ IDENTITY_TAIL_FILE = "calibration/{model}/identity_tail.json"
 #: (bench/bands_at_scale.py), while the photo bands hold.
 MIN_PHOTOS = 2
 _CHUNK = 65_536
+#: Unit-length embeddings are summed in fixed point, 2**-36 a step (float32 embeddings carry about
+#: 2**-24): integer sums are exact in any order, and 2**27 photos of one label fit in int64.
+_FIXED_ONE = 2.0 ** 36
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,9 @@ def centre_distances(matrix: np.ndarray, item_ids: np.ndarray, label_codes: np.n
         refs: my references' embeddings.
 
     A photo with several faces counts once, by its face nearest my centre (the one that may be me).
+    The sums are exact (fixed point, `_FIXED_ONE`), so the result does not depend on the order the
+    faces were stored in: two indexings of one dataset, whose workers finished in another order, give
+    the same figures to the last bit.
     """
     centre = unit_centre(refs)
     cosine = np.empty(len(matrix), np.float64)
@@ -92,7 +98,7 @@ def centre_distances(matrix: np.ndarray, item_ids: np.ndarray, label_codes: np.n
     chosen = np.zeros(len(matrix), bool)
     chosen[order[first]] = True
     chosen &= label_codes >= 0
-    sums = np.zeros((labels, matrix.shape[1]), np.float64)
+    sums = np.zeros((labels, matrix.shape[1]), np.int64)
     photos = np.bincount(label_codes[chosen], minlength=labels)
     for start in range(0, len(matrix), _CHUNK):
         rows = np.nonzero(chosen[start:start + _CHUNK])[0] + start
@@ -100,12 +106,14 @@ def centre_distances(matrix: np.ndarray, item_ids: np.ndarray, label_codes: np.n
             continue
         block = np.asarray(matrix[rows], np.float64)
         block /= np.maximum(np.linalg.norm(block, axis=1, keepdims=True), 1e-12)
+        fixed = np.rint(block * _FIXED_ONE).astype(np.int64)
         codes = label_codes[rows]
         by_code = np.argsort(codes, kind="stable")
         unique, starts = np.unique(codes[by_code], return_index=True)
-        sums[unique] += np.add.reduceat(block[by_code], starts, axis=0)
-    length = np.linalg.norm(sums, axis=1)
-    cos = np.where(length > 0, sums @ centre / np.maximum(length, 1e-12), -1.0)
+        sums[unique] += np.add.reduceat(fixed[by_code], starts, axis=0)
+    mean = sums / _FIXED_ONE
+    length = np.sqrt((mean * mean).sum(axis=1))
+    cos = np.where(length > 0, (mean * centre).sum(axis=1) / np.maximum(length, 1e-12), -1.0)
     return np.sqrt(np.maximum(2.0 - 2.0 * cos, 0.0)), photos
 
 
