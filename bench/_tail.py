@@ -29,16 +29,16 @@ def fit_gpd(excess: np.ndarray) -> tuple[float, float]:
 
 
 def fit_table(low_t: np.ndarray, hist: np.ndarray, edges: np.ndarray, pairs: int, top: float = 0.0,
-              step: float = GRID_STEP) -> dict:
+              step: float = GRID_STEP, exceedances: int = TAIL_EXCEEDANCES) -> dict:
     """One tail table from the sorted stranger scores below some level (`low_t`), the histogram
     of all of them (`hist` over `edges`) and the number of pairs.
 
-    The empirical log10 tail on a grid of `step` down to where TAIL_EXCEEDANCES strangers
-    remain; below that point u, the generalised Pareto fit of how far beyond u strangers go.
+    The empirical log10 tail on a grid of `step` down to where `exceedances` strangers remain;
+    below that point u, the generalised Pareto fit of how far beyond u strangers go.
     """
-    p_u = TAIL_EXCEEDANCES / pairs
-    u = float(low_t[TAIL_EXCEEDANCES - 1])
-    excess = u - low_t[:TAIL_EXCEEDANCES]
+    p_u = exceedances / pairs
+    u = float(low_t[exceedances - 1])
+    excess = u - low_t[:exceedances]
     xi, sigma = fit_gpd(excess[excess > 0])
     grid = np.arange(math.ceil(u / step) * step, top + 1e-9, step)
     cumulative = np.concatenate([[0], np.cumsum(hist)])

@@ -28,8 +28,10 @@ generalised Pareto fit of log distance at d*). BEFORE: the Simes combination of 
 probabilities (the first version).
 
 MobileFaceNet (--model mobilefacenet) and the fusion (--model both, bench/_heldout.py `fused`) are
-measured the same way at the photo level; identities are weighed by dlib's numbers whatever the
-model (core/matching/scan.py), so the identity level is measured for dlib only ("identity": null).
+measured the same way at the photo level. Identities are weighed by one model's centre distance
+(`identities.identity_model`, as core/matching/scan.py does): MobileFaceNet's wherever it takes part
+(--model mobilefacenet and --model both), dlib's for dlib alone; "identity" in the last line is
+that model's.
 
 Last line: one JSON object (references = 3 as the headline).
 """
@@ -53,7 +55,7 @@ sys.path.insert(0, str(REPO / "desktop"))
 from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 from faceaudit.core.matching import confidence
 from faceaudit.core.matching.bands import POSSIBLE_EXPECTED, STRONG_EXPECTED
-from faceaudit.core.matching.identities import IDENTITY_TAIL_FILE
+from faceaudit.core.matching.identities import IDENTITY_TAIL_FILE, identity_model
 from faceaudit.core.storage.resources import resources_dir
 
 SIZES = (13_233, 1_000_000, 5_800_000, 20_000_000)
@@ -107,13 +109,23 @@ def heldout_aggregate(emb, key: str, model: str) -> dict:
             "own_near": np.histogram(np.clip(pool.own_t[pool.own_near], *clip), _HELDOUT_EDGES)[0].tolist(),
             "own_near_above": int((pool.own_near & (pool.own_t >= _HELDOUT_EDGES[-1])).sum()),
             "tail_fit": fit["gpd"]}
-    if has_identities(model):
-        out["identity"] = _identity.heldout_aggregate(_identity.cached_pairs(emb, key, 1))
+    side = identity_side(emb, key, model)
+    if has_identities(side[2]):
+        out["identity"] = _identity.heldout_aggregate(_identity.cached_pairs(*side[:2], 1))
     return out
 
 
+def identity_side(emb: _heldout.Embeddings, key: str, model: str) -> tuple[_heldout.Embeddings, str, str]:
+    """The embeddings, cache key and calibration name whose centre distance weighs identities in a scan
+    by `model` (`identities.identity_model`): the fusion's MobileFaceNet part for 'both'."""
+    by = identity_model(["mobilefacenet"] if model in ("mobilefacenet", "both") else ["dlib"])
+    if model == "both":
+        return emb.parts[1], key.split("-")[1], by
+    return emb, key, EMBEDDING_MODEL if by == "dlib" else by
+
+
 def has_identities(model: str) -> bool:
-    """Whether the model has an identity calibration (dlib's: the app weighs identities by dlib's numbers)."""
+    """Whether the model has an identity calibration."""
     return (resources_dir() / IDENTITY_TAIL_FILE.format(model=model)).exists()
 
 
@@ -185,6 +197,17 @@ def print_table(title: str, measured: dict, variant: str, k: int) -> None:
               f"{100 * s['recall']:>12.1f}% {100 * p['recall']:>7.1f}%")
 
 
+def print_identity_level(title: str, pairs: dict, centre: dict) -> None:
+    print(f"\n{title} ({len(pairs['own_distance'])} held-out people with >= 8 photos, 3 references, "
+          f"{len(pairs['stranger_distance']):,} stranger identity pairs), at {IDENTITIES:,} identities:")
+    for name in LIMITS:
+        row = centre[name]
+        classes = ", ".join(f"{c} photos: {v['stranger_identities']:.4f} (limit {v['distance']:.3f}, "
+                            f"seen {v['seen']} of {v['pairs']:,})" for c, v in row["classes"].items())
+        print(f"  {name:>8} (design {row['design']}): own identity found {100 * row['recall']:.1f}%; "
+              f"stranger identities per scan if all had {classes}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-before", action="store_true", help="skip the table of the earlier calibration")
@@ -199,9 +222,10 @@ def main() -> None:
           f"or near-duplicates (nearer than {_heldout.SUSPECT_DISTANCE}, or two spellings of one name; "
           "bench/lfw_suspects.tsv lists them)")
     after = json.loads((resources_dir() / confidence.tail_file(model)).read_text())
+    id_emb, id_key, id_model = identity_side(emb, key, model)
     if args.fit_identities:
-        target = resources_dir() / IDENTITY_TAIL_FILE.format(model=model)
-        target.write_text(json.dumps(_identity.fit_classes(_identity.cached_pairs(emb, key, 0)), indent=1) + "\n")
+        target = resources_dir() / IDENTITY_TAIL_FILE.format(model=id_model)
+        target.write_text(json.dumps(_identity.fit_classes(_identity.cached_pairs(id_emb, id_key, 0)), indent=1) + "\n")
         print(f"wrote {target}")
     if args.write_heldout:
         target = Path(str(HELDOUT).format(model=model))
@@ -222,10 +246,10 @@ def main() -> None:
     sizes = {str(faces): {name: {"strangers": round(row[name]["strangers"], 4), "design": LIMITS[name],
                                  "recall": round(row[name]["recall"], 4)} for name in LIMITS}
              for faces, row in headline.items()}
-    if not has_identities(model):
+    if not has_identities(id_model):
         print(json.dumps({"sizes": sizes, "identity": None, "refs": 3, "model": model}))
         return
-    if not args.no_before:
+    if not args.no_before and id_model == EMBEDDING_MODEL:  # the first version weighed dlib's photos
         install(after)
         identity = identity_level(*identity_rows(emb))
         install(None)
@@ -236,20 +260,18 @@ def main() -> None:
             print(f"  {name:>8}: stranger identities {row['stranger_identities']:.4f} (seen {row['observed']}, "
                   f"95% bound {row['upper95']:.3f}; design {row['design']}), own identity found "
                   f"{100 * row['recall']:.1f}%")
-    held_out = _identity.cached_pairs(emb, key, 1)
-    centre = _identity.measure(held_out, IDENTITIES, LIMITS)
-    print(f"\nAFTER, identity level: centre distance ({len(held_out['own_distance'])} held-out people with >= 8 "
-          f"photos, 3 references, {len(held_out['stranger_distance']):,} stranger identity pairs), "
-          f"at {IDENTITIES:,} identities:")
-    for name in LIMITS:
-        row = centre[name]
-        sizes = ", ".join(f"{c} photos: {v['stranger_identities']:.4f} (limit {v['distance']:.3f}, seen {v['seen']} "
-                          f"of {v['pairs']:,})" for c, v in row["classes"].items())
-        print(f"  {name:>8} (design {row['design']}): own identity found {100 * row['recall']:.1f}%; "
-              f"stranger identities per scan if all had {sizes}")
+    held_out = _identity.cached_pairs(id_emb, id_key, 1)
+    centre = _identity.measure(held_out, IDENTITIES, LIMITS, _identity.shipped_tail(id_model))
+    print_identity_level(f"AFTER, identity level: {id_model}'s centre distance", held_out, centre)
+    # The other way round: fitted on half 1 by the same rule, measured on half 0. Where the two
+    # halves' fits disagree, the rates below the held-out pairs are the fit's guess, not data.
+    swapped = _identity.measure(_identity.cached_pairs(id_emb, id_key, 0), IDENTITIES, LIMITS,
+                                _identity.fitted_tail(_identity.fit_classes(held_out)))
+    print_identity_level("CHECK, the halves swapped (fitted on half 1, measured on half 0)",
+                         _identity.cached_pairs(id_emb, id_key, 0), swapped)
     # The headline: identities of >= 5 photos (the goal's; MS1M's run to ~60), whose tail is the heaviest.
     many = f"{_identity.CLASSES[-1][0]}-"
-    ident = {"identities": IDENTITIES, **{name: {
+    ident = {"identities": IDENTITIES, "model": id_model, **{name: {
         "stranger_identities": round(centre[name]["classes"][many]["stranger_identities"], 5),
         "design": LIMITS[name], "recall": round(centre[name]["recall"], 4),
         "by_size": {c: round(v["stranger_identities"], 5) for c, v in centre[name]["classes"].items()}}

@@ -25,7 +25,7 @@ import pytest
 from faceaudit.core.faces.model_files import EMBEDDING_MODEL
 from faceaudit.core.matching import confidence
 from faceaudit.core.matching.bands import POSSIBLE_EXPECTED, STRONG_EXPECTED
-from faceaudit.core.matching.identities import MIN_PHOTOS, identity_tail
+from faceaudit.core.matching.identities import MIN_PHOTOS, identity_model, identity_tail
 from faceaudit.core.storage.resources import resources_dir
 
 #: Every shipped calibration folder (dlib's under its model file's name).
@@ -95,42 +95,58 @@ def test_strangers_per_scan_stay_within_twice_the_design(model, faces, k, limit)
         assert ratio >= 0.5, f"{model}, {faces:,} faces, {k} reference(s): {ratio:.2f}x the design {limit}"
 
 
-#: Identities are weighed by dlib's numbers whatever the face model (core/matching/scan.py), so only
-#: dlib's aggregate has an identity part.
+#: Identities are weighed by one model's centre distance (`identities.identity_model`: MobileFaceNet's
+#: wherever it takes part, dlib's alone); each model that weighs identities has an identity part.
 IDENTITIES = 85_000
-_IDENTITY = HELDOUT[EMBEDDING_MODEL]["identity"]
+IDENTITY_MODELS = [m for m in SHIPPED if "identity" in HELDOUT[m] and m != "both"]
 
 
-def _identity_limit(photos: int, limit: float) -> float:
+def test_each_model_that_weighs_identities_has_its_identity_aggregate():
+    assert {EMBEDDING_MODEL, identity_model(["mobilefacenet"])} <= set(IDENTITY_MODELS)
+
+
+def _identity_limit(photos: int, limit: float, model: str) -> float:
     lo, hi = 1e-6, 2.0
     for _ in range(60):
         mid = (lo * hi) ** 0.5
-        if IDENTITIES * identity_tail(np.array([mid]), np.array([photos]))[0] <= limit:
+        if IDENTITIES * identity_tail(np.array([mid]), np.array([photos]), model)[0] <= limit:
             lo = mid
         else:
             hi = mid
     return lo
 
 
-def _stranger_identities(entry: dict, limit: float) -> float:
-    log_d = float(np.log(_identity_limit(entry["photos"][0], limit)))
-    return IDENTITIES * _heldout_rate(log_d, _IDENTITY["edges"], entry["strangers"], entry["pairs"],
+def _stranger_identities(model: str, entry: dict, limit: float) -> float:
+    log_d = float(np.log(_identity_limit(entry["photos"][0], limit, model)))
+    aggregate = HELDOUT[model]["identity"]
+    return IDENTITIES * _heldout_rate(log_d, aggregate["edges"], entry["strangers"], entry["pairs"],
                                       entry["tail_fit"])
 
 
+@pytest.mark.parametrize("model", IDENTITY_MODELS)
 @pytest.mark.parametrize("limit", [STRONG_EXPECTED, POSSIBLE_EXPECTED])
-def test_stranger_identities_stay_within_twice_the_design(limit):
-    classes = [c for c in _IDENTITY["classes"] if (c["photos"][1] or MIN_PHOTOS) >= MIN_PHOTOS]
+def test_stranger_identities_stay_within_twice_the_design(model, limit):
+    classes = [c for c in HELDOUT[model]["identity"]["classes"] if (c["photos"][1] or MIN_PHOTOS) >= MIN_PHOTOS]
     assert classes and all(c["pairs"] > 100_000 for c in classes)
     for entry in classes:
-        ratio = _stranger_identities(entry, limit) / limit
-        assert ratio <= 2.0, f"identities of {entry['photos']} photos: {ratio:.2f}x the design {limit}"
+        ratio = _stranger_identities(model, entry, limit) / limit
+        assert ratio <= 2.0, f"{model}, identities of {entry['photos']} photos: {ratio:.2f}x the design {limit}"
 
 
-def test_identities_of_five_photos_or_more_are_found_in_possible():
-    """The held-out people (>= 5 photos in the dataset, 3 references): at least 95 % within possible."""
-    aggregate = _IDENTITY
+def _own_found(model: str, limit: float) -> float:
+    aggregate = HELDOUT[model]["identity"]
     assert aggregate["own_photos_min"] >= 5
     edges, own = np.array(aggregate["edges"]), np.array(aggregate["own"])
-    found = own[edges[1:] <= np.log(_identity_limit(aggregate["own_photos_min"], POSSIBLE_EXPECTED))].sum()
-    assert found / own.sum() >= 0.95
+    return own[edges[1:] <= np.log(_identity_limit(aggregate["own_photos_min"], limit, model))].sum() / own.sum()
+
+
+@pytest.mark.parametrize("model", IDENTITY_MODELS)
+def test_identities_of_five_photos_or_more_are_found_in_possible(model):
+    """The held-out people (>= 5 photos in the dataset, 3 references): at least 95 % within possible."""
+    assert _own_found(model, POSSIBLE_EXPECTED) >= 0.95
+
+
+def test_the_model_that_weighs_identities_by_default_finds_95_percent_in_strong():
+    """Issue 23's goal: identities of >= 5 photos, 3 references, 85,000 identities: >= 95 % in strong
+    (binned: an own identity counts when its whole bin lies within the limit, so this errs low)."""
+    assert _own_found(identity_model(["dlib", "mobilefacenet"]), STRONG_EXPECTED) >= 0.95

@@ -23,7 +23,7 @@ from faceaudit.core.matching.approximate import Search, Searched, approximate_re
 from faceaudit.core.matching.bands import MATCH_DISTANCE, SAME_PHOTO_DISTANCE, band_of, match_distance, stranger_share
 from faceaudit.core.matching.confidence import combine, fit_stranger_model, stranger_tail
 from faceaudit.core.matching.identifiers import list_identifiers
-from faceaudit.core.matching.identities import IdentityEvidence, centre_distances, identity_evidence
+from faceaudit.core.matching.identities import IdentityEvidence, centre_distances, identity_evidence, identity_model
 from faceaudit.core.matching.list_scan import search_lists
 from faceaudit.core.matching.matches import inherit_decisions
 from faceaudit.core.matching.references import model_references, reference_matrix
@@ -297,10 +297,10 @@ def _scan_dataset(store: Store, dataset_id: int, references: dict[str, tuple[lis
                 "reference_face_id": ref_ids[int(distances[face].argmin())], "model": choice,
             }
         near = ratio * MATCH_DISTANCE  # within its model's own limit, on dlib's scale
-        # Identities are weighed by dlib's numbers (their calibration is dlib's), whatever the model.
-        dlib_stored = first.stored if first.model == FaceModel.DLIB else vectors.load_matrix(store, dataset_id)
-        for evidence, identity_id in _identities(store, dataset_id, scan_id, dlib_stored, references[FaceModel.DLIB][1],
-                                                 stored.item_ids[at], near):
+        # Identities are weighed by one model's centre distance, with that model's identity calibration.
+        by = identity_model(models)
+        for evidence, identity_id in _identities(store, dataset_id, scan_id, views[by].stored, references[by][1],
+                                                 stored.item_ids[at], near, by):
             for face in evidence.faces:
                 row = int(at[face])
                 key = (int(stored.item_ids[row]), int(stored.idxs[row]))
@@ -356,7 +356,7 @@ def _fused(store: Store, views: dict[str, _View], references: dict):
 
 
 def _identities(store: Store, dataset_id: int, scan_id: int, stored: vectors.DatasetVectors, refs: np.ndarray,
-                item_ids: np.ndarray, minimum: np.ndarray) -> list[tuple[IdentityEvidence, int]]:
+                item_ids: np.ndarray, minimum: np.ndarray, model: str) -> list[tuple[IdentityEvidence, int]]:
     """Identity-level evidence where the dataset labels its photos, recorded; empty where it does not.
 
     Every labelled face counts (an identity's centre is all its photos'); the candidates (`item_ids`,
@@ -376,7 +376,7 @@ def _identities(store: Store, dataset_id: int, scan_id: int, stored: vectors.Dat
     photos_of = {name: int(photos[c]) for c, name in enumerate(names) if photos[c]}
     labels = np.array([label_of.get(int(i)) for i in item_ids], dtype=object)
     found = identity_evidence(labels, minimum, {name: float(distance[c]) for c, name in enumerate(names)
-                                                if photos[c]}, photos_of)
+                                                if photos[c]}, photos_of, model)
     out = []
     stamp = now()
     with store.transaction():
