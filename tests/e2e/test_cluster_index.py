@@ -9,6 +9,7 @@ the cluster cuts by its `.idx` into spans.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -249,3 +250,52 @@ def test_a_recordio_pack_is_cut_by_its_idx_and_indexes_like_a_local_index(indexe
     assert get_dataset(store, "pack-cluster").state == DatasetState.READY
     records = [key for key in _faces(store, "pack-cluster") if key.startswith("train.rec record ")]
     assert len(records) >= 0.8 * min(len(crops), 48)
+
+
+def test_the_index_made_with_the_parts_is_brought_home_and_used_by_the_scan(indexed, lfw, capsys):
+    """Above the exact limit the scan asks the index built where the parts were made, tied to the store's faces."""
+    from faceaudit.cli.main import main
+    from faceaudit.core.datasets.index_parts import read_part
+    from faceaudit.core.matching import shipped_index, vectors
+    from faceaudit.core.matching.approximate import Search, scan_searches
+
+    store, base, _n = indexed
+    parts = shutil.copytree(base / "parts", base / "parts-shipped")
+    entries = shipped_index.build_on_cluster(parts)  # one Ray task, where the parts are
+    assert all(stat.S_IMODE((parts / f"index{suffix}").stat().st_mode) == 0o600
+               for suffix in (".ivfpq", ".faces.npy", ".parts.json"))
+    cluster = get_dataset(store, "cluster")
+    assert entries == cluster.faces
+    assert shipped_index.adopt(store, cluster.id, parts) == cluster.faces
+    # Each entry is tied to the store's face with its embedding (the part's, to float16 precision).
+    stored = vectors.load_matrix(store, cluster.id)
+    index_path, ids_path, _about = shipped_index.shipped_files(stored.path.parent, cluster.id)
+    face_ids = np.load(ids_path)
+    where = np.load(parts / "index.faces.npy")
+    names = json.loads((parts / "index.parts.json").read_text())
+    read = {number: read_part(parts / name)[0] for number, name in enumerate(names)}
+    for entry in range(0, len(where), 7):
+        number, row, face = where[entry]
+        embedding = read[int(number)].items[int(row)].record.faces[int(face)].embedding
+        at = int(np.searchsorted(stored.face_ids, face_ids[entry]))
+        assert np.max(np.abs(stored.matrix[at].astype(np.float32) - embedding)) < 2e-3
+    if not store.scalar("SELECT COUNT(*) FROM reference_faces"):  # when run alone
+        for photo in person_photos(lfw, PEOPLE[0])[:ENROLLED]:
+            add_reference(store, photo)
+    found = {}
+    for name, limit in (("local", None), ("cluster", 10)):
+        for progress in scan(store, [name], exact_limit=limit):
+            pass
+        found[name] = sorted((c.key, c.face_idx, c.band) for c in candidates(store, progress.scan_id, dataset=name))
+        searched = scan_searches(store, progress.scan_id)[name]
+    assert found["local"] and found["local"] == found["cluster"]
+    assert searched.search == Search.IVF_PQ and searched.recall is not None and searched.recall >= 0.9
+    assert not list(stored.path.parent.glob(f"vectors-{cluster.id}-*.ivfpq"))  # no index built on the desktop
+    # A face the shipped index does not name: the scan does not use it (it would never return that face).
+    face_ids[0] = -1
+    np.save(ids_path, face_ids)
+    assert shipped_index.rows(stored, stored.matrix[:2].astype(np.float32), 0.6) is None
+    # The command line brings it home with the parts.
+    assert main(["dataset", "add", str(base / "cluster"), "--name", "home-shipped"]) == 0
+    assert main(["index", "import", "home-shipped", str(parts)]) == 0
+    assert f"large-dataset index brought home: {cluster.faces} entries" in capsys.readouterr().out

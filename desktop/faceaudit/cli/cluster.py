@@ -22,11 +22,13 @@ def run_cluster(args) -> int:
             raise DatasetError(f"say which dataset and which folder: {command(Step.IMPORT_PARTS, name='NAME')}")
         name, folder = args.more
         results = _imported(store, name, folder, passphrase)
+        _adopt(store, name, Path(folder), passphrase)
     else:
         if not args.name or args.more:
             raise DatasetError("name one dataset to index on a cluster")
         name = args.name
-        results = _on_cluster(store, args, passphrase)
+        results, parts = _on_cluster(store, args, passphrase)
+        _large_index(store, args, parts, passphrase)
     refused = [result for result in results if result.status == "refused"]
     info = get_dataset(store, name)
     print(f"{shown(name)}: {info.done}/{info.items} items, {info.faces} faces, {info.errors} errors"
@@ -71,4 +73,26 @@ def _on_cluster(store, args, passphrase: str | None) -> list:
             bar.update(progress.shards_done, progress.shards, extra=f"{progress.made} part(s) made")
     bar.close()
     print(f"index parts: {shown(parts)} (they hold the faces of everyone in the dataset; delete them when done)")
-    return results
+    return results, parts
+
+
+def _large_index(store, args, parts: Path, passphrase: str | None) -> None:
+    """Build the large-dataset index where the parts are, when asked or needed, and bring it home."""
+    from faceaudit.core.datasets.catalog import get_dataset
+    from faceaudit.core.matching import shipped_index
+    from faceaudit.core.matching.vectors import APPROX_THRESHOLD
+
+    if not (args.large_index or get_dataset(store, args.name).faces > APPROX_THRESHOLD):
+        return
+    print(f"building the large-dataset index of {shown(args.name)} where its parts are ...")
+    shipped_index.build_on_cluster(parts, passphrase, address=args.cluster or None)
+    _adopt(store, args.name, parts, passphrase)
+
+
+def _adopt(store, name: str, folder: Path, passphrase: str | None) -> None:
+    from faceaudit.core.datasets.catalog import get_dataset
+    from faceaudit.core.matching import shipped_index
+
+    tied = shipped_index.adopt(store, get_dataset(store, name).id, folder, passphrase)
+    if tied is not None:
+        print(f"large-dataset index brought home: {tied} entries tied to the faces of {shown(name)}")

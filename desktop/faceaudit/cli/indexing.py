@@ -7,7 +7,7 @@ import argparse
 from faceaudit.cli.common import open_store, see_hint, shown
 from faceaudit.cli.hints import Step, command
 from faceaudit.cli.progress import ProgressBar
-from faceaudit.core.datasets.catalog import DatasetState, get_dataset
+from faceaudit.core.datasets.catalog import DatasetError, DatasetState, get_dataset
 from faceaudit.core.datasets.kinds import DatasetKind
 from faceaudit.core.faces.face_models import MODEL_CHOICES, chosen_model
 from faceaudit.core.faces.settings import Detector, Device, EmbeddingEngine
@@ -40,6 +40,9 @@ def register(commands) -> None:
                        " one task per shard, each part imported as it finishes")
     index.add_argument("--parts", metavar="DIR", help="where the cluster writes index parts (default: index-parts/ID"
                        " in the data folder; with a remote cluster, a folder both it and this machine reach)")
+    index.add_argument("--large-index", action="store_true",
+                       help="with --cluster: also build the index a scan uses above the exact limit where the parts"
+                       " are, and bring it home (done anyway above 20 million faces)")
     index.add_argument("--passphrase-stdin", action="store_true",
                        help="seal the index parts with a passphrase read from stdin (or open sealed ones)")
     index.set_defaults(handler=_index)
@@ -50,6 +53,9 @@ def _index(args) -> int:
 
         return run_cluster(args)
     from faceaudit.core.datasets.indexing import Phase, check_workers, index_dataset, settings_for_all, settings_with
+
+    if args.large_index:
+        raise DatasetError("--large-index is built where a cluster's parts are: use it with --cluster")
 
     store = open_store()
     check_workers(args.workers)

@@ -26,6 +26,8 @@ def test_wipe_deletes_the_data_folder_faceaudit_made(data_home, tmp_path):
         add_dataset(store, dataset, "mine")
     paths.cache_dir()
     (paths.cache_dir() / "vectors-1-abc.f16.npy").write_bytes(b"")
+    for name in ("shipped-1.ivfpq", "shipped-1.faceids.npy", "shipped-1.json"):  # an index brought home
+        (paths.cache_dir() / name).write_bytes(b"")
     assert data_home / "faceaudit.db" in wipe_plan()
     wipe_all()
     assert not data_home.exists()
@@ -186,6 +188,8 @@ def test_index_parts_a_local_ray_made_are_faceaudits_own(data_home):
     parts = data_home / "index-parts" / "3"
     parts.mkdir(parents=True)
     (parts / "data_train-00000-of-00004.parquet.7d7ce94a0cad.part.parquet").write_bytes(b"PAR1")
+    for name in ("index.ivfpq", "index.faces.npy", "index.parts.json"):  # the index built with the parts
+        (parts / name).write_bytes(b"")
     assert data_home / "index-parts" in wipe_plan()
     (parts / "notes.txt").write_text("mine")
     with pytest.raises(WipeError, match="notes.txt"):

@@ -193,6 +193,25 @@ def index_on_cluster(store: Store, name: str, parts: str | os.PathLike, address:
     yield ClusterProgress(name, "finished", done, len(shards), None, made)
 
 
+def run_task(function, *args, address: str | None = None, cpus: int | None = None):
+    """Run one function as a Ray task (one CPU) on the cluster, or on a local Ray, and return what it returns.
+
+    Raises:
+        ClusterError: Ray is not installed, no cluster answers, or the task failed.
+    """
+    ray = import_ray()
+    started = _start(ray, address, cpus)
+    try:
+        return ray.get(ray.remote(num_cpus=1, max_retries=TASK_RETRIES)(function).remote(*args))
+    except ClusterError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the task failed after Ray's retries
+        raise ClusterError(f"a task failed on the cluster: {_short(exc)}", action=Action.SET_UP_CLUSTER) from None
+    finally:
+        if started:
+            ray.shutdown()
+
+
 def import_ray():
     """Ray, imported for FaceAudit's use: its workers run this installed environment as it is.
 

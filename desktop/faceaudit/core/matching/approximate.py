@@ -46,13 +46,14 @@ class Searched:
 def approximate_rows(stored: vectors.DatasetVectors, refs: np.ndarray, radius: float) -> tuple[np.ndarray, Searched]:
     """Rows worth an exact look: the union of each reference's nearest faces by the approximate index.
 
-    The faiss IVF-PQ index is built on first use from the cached matrix (next to it in the cache,
-    `.ivfpq`), its recall measured then; where faiss is not installed, the usearch graph
+    The faiss IVF-PQ index shipped with the dataset's parts is used where one was brought home and
+    covers every face (`shipped_index`); else one is built on first use from the cached matrix (next
+    to it in the cache, `.ivfpq`), its recall measured then; where faiss is not installed, the usearch graph
     (`vectors.approx_search`) is used and its recall measured the same way on first use. The
     caller re-ranks these rows exactly from the stored embeddings. `radius` (the model's match
     distance) says which faces the recall is measured on: those a scan must see.
     """
-    from faceaudit.core.matching import large_index
+    from faceaudit.core.matching import large_index, shipped_index
 
     k = large_index.PER_REFERENCE
     try:
@@ -60,6 +61,9 @@ def approximate_rows(stored: vectors.DatasetVectors, refs: np.ndarray, radius: f
     except ImportError:
         rows, _ = vectors.approx_search(stored, refs, k=k)
         return np.unique(rows[rows >= 0]), Searched(Search.HNSW, _hnsw_recall(stored, k, radius), k)
+    shipped = shipped_index.rows(stored, refs, radius, k)
+    if shipped is not None:  # the index made with the dataset's parts, where it covers every face
+        return shipped[0], Searched(Search.IVF_PQ, shipped[1], k)
     index = large_index.local_index(stored.matrix, stored.path.with_name(
         stored.path.name.replace(".f16.npy", ".ivfpq")), radius)
     rows = index.nearest(refs, k)

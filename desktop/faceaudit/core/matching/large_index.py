@@ -27,14 +27,17 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["LargeIndex", "LocalIndex", "train", "lists_for", "build_from_parts", "local_index", "exact_neighbours",
-           "recall_of", "measure_recall", "write_private", "CODE_BYTES", "PER_REFERENCE", "TARGET_RECALL"]
+           "recall_of", "measure_recall", "pick_probe", "search_entries", "faiss_module", "write_private",
+           "CODE_BYTES", "DIM", "PER_REFERENCE", "TARGET_RECALL"]
 
 #: Bytes per face in the index (PQ sub-quantisers of 8 bits): 32 keeps rank order well for 128-d faces.
 CODE_BYTES = 32
-_DIM = 128
+#: dlib's numbers: what the parts carry, and so what an index built from them holds.
+DIM = 128
 
 
-def _faiss():
+def faiss_module():
+    """faiss, imported where an index is used (the cluster extra or the dev tools)."""
     import faiss
 
     return faiss
@@ -56,13 +59,13 @@ class LargeIndex:
 
     def search(self, references: np.ndarray, k: int = 1000, probe: int = 64) -> tuple[np.ndarray, np.ndarray]:
         """Each reference's `k` nearest entries: (approximate squared distances, entry ids; -1 where fewer)."""
-        faiss = _faiss()
+        faiss = faiss_module()
         params = faiss.SearchParametersIVF(nprobe=probe)
         return self.index.search(np.ascontiguousarray(references, dtype=np.float32), k, params=params)
 
     def save(self, folder: Path, name: str) -> Path:
         """Write `<name>.ivfpq`, `<name>.faces.npy` and `<name>.parts.json` into `folder`."""
-        faiss = _faiss()
+        faiss = faiss_module()
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"{name}.ivfpq"
         faiss.write_index(self.index, str(target))
@@ -73,7 +76,7 @@ class LargeIndex:
     @classmethod
     def open(cls, folder: Path, name: str) -> LargeIndex:
         """Open a saved index with its codes memory-mapped (they stay on disk)."""
-        faiss = _faiss()
+        faiss = faiss_module()
         index = faiss.read_index(str(folder / f"{name}.ivfpq"), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
         faces = np.load(folder / f"{name}.faces.npy", mmap_mode="r")
         return cls(index, faces, json.loads((folder / f"{name}.parts.json").read_text(encoding="utf-8")))
@@ -85,7 +88,7 @@ def train(sample: np.ndarray, lists: int, code_bytes: int = CODE_BYTES):
     Codes of 8 bits per sub-quantiser need 256 x 39 training faces; a smaller sample (a small
     dataset) gets fewer bits, so that every code book is learned from enough faces.
     """
-    faiss = _faiss()
+    faiss = faiss_module()
     bits = int(min(8, max(1, np.floor(np.log2(max(2, len(sample)) / 39)))))
     dim = sample.shape[1]  # 128 for dlib, 192 for MobileFaceNet: both split into 32 sub-vectors
     quantiser = faiss.IndexFlatL2(dim)
@@ -109,7 +112,7 @@ def build_from_parts(folder: Path, passphrase: str | None = None, sample_size: i
     rng = np.random.default_rng(seed)
     keep = set(rng.choice(total, size=min(total, sample_size), replace=False).tolist()) if total else set()
     sample = np.array([vector for number, (_where, vector) in enumerate(_embeddings(files, passphrase, read_part))
-                       if number in keep], dtype=np.float32).reshape(-1, _DIM)
+                       if number in keep], dtype=np.float32).reshape(-1, DIM)
     index = train(sample, lists_for(total))
     faces, batch = [], []
     for where, vector in _embeddings(files, passphrase, read_part):
@@ -163,11 +166,12 @@ class LocalIndex:
 
     def nearest(self, references: np.ndarray, k: int = PER_REFERENCE) -> np.ndarray:
         """Each reference's `k` nearest rows (R, k), -1 where fewer were found."""
-        return _search(self.index, references, k, self.probe)
+        return search_entries(self.index, references, k, self.probe)
 
 
-def _search(index, references: np.ndarray, k: int, probe: int) -> np.ndarray:
-    params = _faiss().SearchParametersIVF(nprobe=probe)
+def search_entries(index, references: np.ndarray, k: int, probe: int) -> np.ndarray:
+    """Each reference's `k` nearest entries of an IVF index visiting `probe` cells (R, k), -1 where fewer."""
+    params = faiss_module().SearchParametersIVF(nprobe=probe)
     _distances, rows = index.search(np.ascontiguousarray(references, dtype=np.float32), k, params=params)
     return rows
 
@@ -181,7 +185,7 @@ def local_index(matrix: np.ndarray, path: Path, radius: float, sample_size: int 
     (`exact_neighbours`) and writes the index and `<path>.json` atomically, mode 0600 (they
     describe everyone in the dataset, as the matrix does).
     """
-    faiss = _faiss()
+    faiss = faiss_module()
     about = path.with_name(path.name + ".json")
     if path.exists() and about.exists():
         facts = json.loads(about.read_text(encoding="utf-8"))
@@ -193,19 +197,26 @@ def local_index(matrix: np.ndarray, path: Path, radius: float, sample_size: int 
     index = train(np.asarray(matrix[sample], dtype=np.float32), lists_for(rows))
     for start in range(0, rows, _ADD_BATCH):
         index.add(np.asarray(matrix[start:start + _ADD_BATCH], dtype=np.float32))
-    asked, within = exact_neighbours(matrix, radius, seed=seed)
-    probe = _FIRST_PROBE
-    while True:
-        recall = recall_of(within, _search(index, asked, PER_REFERENCE, min(probe, index.nlist)))
-        if recall is None or recall >= TARGET_RECALL or probe >= index.nlist:
-            break
-        probe *= 2
-    probe = min(probe, index.nlist)
+    probe, recall = pick_probe(matrix, radius, lambda asked, k, cells: search_entries(index, asked, k, cells),
+                               index.nlist, seed)
     write_private(path, lambda target: faiss.write_index(index, str(target)))
     write_private(about, lambda target: target.write_text(json.dumps(
         {"recall": recall, "probe": probe, "queries": RECALL_QUERIES, "radius": radius,
          "per_reference": PER_REFERENCE, "lists": index.nlist, "code_bytes": CODE_BYTES}), encoding="utf-8"))
     return LocalIndex(index, recall, probe, path)
+
+
+def pick_probe(matrix: np.ndarray, radius: float, nearest, lists: int, seed: int = 0) -> tuple[int, float | None]:
+    """The fewest cells to visit (from 64, doubling; at most every cell) for `TARGET_RECALL` on the dataset's
+    own faces (`exact_neighbours`), and the recall reached; `nearest(asked, k, probe)` gives matrix rows."""
+    asked, within = exact_neighbours(matrix, radius, seed=seed)
+    probe = _FIRST_PROBE
+    while True:
+        recall = recall_of(within, nearest(asked, PER_REFERENCE, min(probe, lists)))
+        if recall is None or recall >= TARGET_RECALL or probe >= lists:
+            break
+        probe *= 2
+    return min(probe, lists), recall
 
 
 def exact_neighbours(matrix: np.ndarray, radius: float, queries: int = RECALL_QUERIES, seed: int = 0,

@@ -31,7 +31,8 @@ KNOWN = (
 )
 #: Folders of FaceAudit's own, and the names it writes inside them.
 KNOWN_FOLDERS = {
-    "cache": ("vectors-*", ".vectors-*.tmp", "*.onnx", "*.onnx*.tmp"),
+    # matrices and the indexes built from them; a large-dataset index brought home with its parts
+    "cache": ("vectors-*", ".vectors-*.tmp", "shipped-*", ".shipped-*.tmp", "*.onnx", "*.onnx*.tmp"),
     "registry": ("local.json", "local.json.tmp", "local.json.damaged-*"),
     "index-parts": (),  # index parts a local Ray made (`index NAME --cluster`), a folder per dataset id
 }
@@ -44,7 +45,8 @@ KNOWN_SUBFOLDERS = {
         # token indexes of lists of links: one folder per list file (its item id), built aside first
         "list-index": ((), {"[0-9]*": _TOKEN_INDEX, ".building-*": _TOKEN_INDEX}),
     },
-    "index-parts": {"[0-9]*": (("*.part.parquet", "*.part.parquet.*.tmp"), {})},
+    "index-parts": {"[0-9]*": (("*.part.parquet", "*.part.parquet.*.tmp", "index.ivfpq", "index.faces.npy",
+                                "index.parts.json"), {})},
 }
 
 
