@@ -69,6 +69,9 @@ DOCUMENTED_CONTACTS = {
     "vgg-face": ("vgg-webmasters@robots.ox.ac.uk", "robots.ox.ac.uk/~vgg/terms/dataset-privacy-notice"),
     "vggface2": ("vgg-webmasters@robots.ox.ac.uk", "robots.ox.ac.uk/~vgg/terms/dataset-privacy-notice"),
     "voxceleb": ("vgg-webmasters@robots.ox.ac.uk", "robots.ox.ac.uk/~vgg/terms/dataset-privacy-notice"),
+    "oxford-town-centre": ("data.protection@admin.ox.ac.uk", "admin.ox.ac.uk/councilsec/compliance/dataprotection"),
+    "megaface": ("uwprivacy@uw.edu", "washington.edu/online/privacy"),
+    "brainwash": ("privacy@stanford.edu", "stanford.edu/site/privacy"),
 }
 
 #: The share of datasets whose custodian has a sourced data-protection contact that the bundled registry reaches.
