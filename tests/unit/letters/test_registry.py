@@ -72,6 +72,7 @@ DOCUMENTED_CONTACTS = {
     "oxford-town-centre": ("data.protection@admin.ox.ac.uk", "admin.ox.ac.uk/councilsec/compliance/dataprotection"),
     "megaface": ("uwprivacy@uw.edu", "washington.edu/online/privacy"),
     "brainwash": ("privacy@stanford.edu", "stanford.edu/site/privacy"),
+    "utkface": ("privacy@tennessee.edu", "tennessee.edu/privacy"),
 }
 
 #: The share of datasets whose custodian has a sourced data-protection contact that the bundled registry reaches.
