@@ -73,6 +73,7 @@ DOCUMENTED_CONTACTS = {
     "megaface": ("uwprivacy@uw.edu", "washington.edu/online/privacy"),
     "brainwash": ("privacy@stanford.edu", "stanford.edu/site/privacy"),
     "utkface": ("privacy@tennessee.edu", "tennessee.edu/privacy"),
+    "imdb-face": ("cloud9166@gmail.com", "github.com/fwang91/IMDb-Face"),  # the dataset's own removal contact
 }
 
 #: The share of datasets whose custodian has a sourced data-protection contact that the bundled registry reaches.
