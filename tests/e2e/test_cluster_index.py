@@ -2,7 +2,9 @@
 as a local index of the same shards; a worker killed mid-run and a run stopped and started again lose
 and double nothing; a damaged or missing part leaves its shard not read.
 
-A few hundred LFW photos (three people's held-out photos among strangers) as 4 Hub parquet shards.
+A few hundred LFW photos (three people's held-out photos among strangers) as 4 Hub parquet shards; and
+some of them as ArcFace-aligned crops in one RecordIO pack (MS1M-ArcFace's `faces_emore` layout), which
+the cluster cuts by its `.idx` into spans.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from faceaudit.core.datasets import shards as shards_module
 from faceaudit.core.datasets.catalog import DatasetState, add_dataset, get_dataset
 from faceaudit.core.datasets.cluster import import_ray, index_on_cluster
 from faceaudit.core.datasets.indexing import index_dataset
@@ -27,7 +30,8 @@ from faceaudit.core.matching.matches import candidates
 from faceaudit.core.matching.references import add_reference
 from faceaudit.core.matching.scan import scan
 from faceaudit.core.storage.store import Store, from_blob
-from tests.support.dataset_forms import hub_parquet
+from tests.support.aligned_crops import arcface_crop
+from tests.support.dataset_forms import hub_parquet, insightface_pack
 from tests.support.lfw_sets import PEOPLE, build_dataset, person_photos
 
 ray = import_ray()  # as the app imports it (`python3 run.py test` runs under `uv run`)
@@ -82,8 +86,8 @@ def _faces(store: Store, name: str) -> dict[str, list]:
     return faces
 
 
-def _same_faces(store: Store, name: str) -> None:
-    local, other = _faces(store, "local"), _faces(store, name)
+def _same_faces(store: Store, name: str, against: str = "local") -> None:
+    local, other = _faces(store, against), _faces(store, name)
     assert local.keys() == other.keys()
     worst = 0.0
     for key, faces in local.items():
@@ -94,7 +98,7 @@ def _same_faces(store: Store, name: str) -> None:
     statuses = store.query("SELECT i.status, COUNT(*) n FROM items i JOIN datasets d ON d.id = i.dataset_id"
                            " WHERE d.name = ? GROUP BY i.status", [name])
     assert statuses == store.query("SELECT i.status, COUNT(*) n FROM items i JOIN datasets d ON d.id = i.dataset_id"
-                                   " WHERE d.name = 'local' GROUP BY i.status")
+                                   " WHERE d.name = ? GROUP BY i.status", [against])
 
 
 def test_parts_are_private_and_hold_each_shards_coverage(indexed):
@@ -220,3 +224,28 @@ def test_the_command_line_brings_parts_home(indexed, capsys):
     assert f"home: {n_photos}/{n_photos} items" in out and "not really checked" not in out
     assert main(["index", "import", "home"]) == 2  # no folder named: refused with a message
     assert "PARTS_DIR" in capsys.readouterr().err
+
+
+def test_a_recordio_pack_is_cut_by_its_idx_and_indexes_like_a_local_index(indexed, monkeypatch):
+    """MS1M's 5.8 million records are one `train.rec`: the cluster reads it as spans of its `.idx`."""
+    store, base, _n = indexed
+    crops = []
+    for photo in sorted((base / "lfw-set").rglob("*.jpg"))[::4]:
+        crop = arcface_crop(photo)
+        if crop is not None:
+            crops.append((crop, photo.parent.name))
+    pack = insightface_pack(crops[:48], base / "pack" / "faces_emore", pairs=4)
+    monkeypatch.setattr(shards_module, "RECORDS_PER_SHARD", 12)
+    spans = [s for s in dataset_shards(pack)[0] if s.kind == "records"]
+    assert len(spans) >= 4
+    for name in ("pack-local", "pack-cluster"):
+        add_dataset(store, shutil.copytree(pack, base / name, copy_function=shutil.copy2), name)
+    for _progress in index_dataset(store, "pack-local", workers=2):
+        pass
+    for progress in index_on_cluster(store, "pack-cluster", base / "pack-parts"):
+        pass
+    assert progress.phase == "finished" and progress.shards_done == progress.shards == len(spans) + 1  # + lfw.bin
+    _same_faces(store, "pack-cluster", against="pack-local")
+    assert get_dataset(store, "pack-cluster").state == DatasetState.READY
+    records = [key for key in _faces(store, "pack-cluster") if key.startswith("train.rec record ")]
+    assert len(records) >= 0.8 * min(len(crops), 48)

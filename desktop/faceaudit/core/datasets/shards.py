@@ -1,9 +1,11 @@
 """A dataset cut into shards, the units a cluster indexes one each: its parts, or lists of its loose photos.
 
 A shard is a file that holds many items (a parquet shard, a WebDataset or plain tar, a zip, a
-RecordIO pack) or a list of loose photos of a folder (`PHOTOS_PER_SHARD` in key order). Its key
-is what every key of its items starts with, and its fingerprint changes when any of them changes;
-a part made from a shard is checked against it before it is brought home.
+RecordIO pack), a span of a RecordIO pack cut by its `.idx` (`RECORDS_PER_SHARD` records: MS1M's
+single 5.8-million-record `train.rec` is many shards), or a list of loose photos of a folder
+(`PHOTOS_PER_SHARD` in key order). A file's key is what every key of its items starts with; its
+fingerprint changes when any of them changes; a part made from a shard is checked against it before
+it is brought home.
 """
 
 from __future__ import annotations
@@ -16,11 +18,15 @@ from pathlib import Path
 from faceaudit.core.datasets.sources import Gap, Source, open_source
 from faceaudit.core.datasets.sources.base import file_fingerprint
 from faceaudit.core.datasets.sources.folder import FolderSource
+from faceaudit.core.datasets.sources.recordio import RecordIOSource
 
-__all__ = ["Shard", "dataset_shards", "open_shard", "shard_items", "PHOTOS_PER_SHARD"]
+__all__ = ["Shard", "dataset_shards", "open_shard", "shard_items", "PHOTOS_PER_SHARD", "RECORDS_PER_SHARD"]
 
 #: Loose photos of a folder go to a cluster in lists of this many (a few minutes of work on one core).
 PHOTOS_PER_SHARD = 2_000
+#: A RecordIO pack with its `.idx` goes to a cluster in spans of this many records (aligned crops:
+#: about ten minutes of one core each).
+RECORDS_PER_SHARD = 100_000
 
 
 @dataclass(frozen=True)
@@ -30,10 +36,14 @@ class Shard:
     Attributes:
         key: the part's path inside the dataset ("" when the dataset is one file); for a list of
             photos, "photos N".
-        kind: "parquet", "archive", "recordio", "verification", "file" (the dataset itself) or "photos".
+        kind: "parquet", "archive", "recordio", "verification", "file" (the dataset itself), "photos"
+            or "records" (a span of a RecordIO pack).
         root: the dataset's path.
-        fingerprint: the part file's size and time, or a digest of the listed photos' fingerprints.
+        fingerprint: the part file's size and time, or a digest of the listed photos' fingerprints;
+            for a span, the pack's and its `.idx`'s and where the span starts.
         photos: the keys of a list of photos (empty for a file).
+        pack: for a span, the pack's path in the dataset ("" when the dataset is the pack).
+        span: for a span, its bytes [first, last) of the pack.
     """
 
     key: str
@@ -41,6 +51,8 @@ class Shard:
     root: str
     fingerprint: str
     photos: tuple[str, ...] = ()
+    pack: str = ""
+    span: tuple[int, int] | None = None
 
     @property
     def name(self) -> str:
@@ -55,7 +67,8 @@ def dataset_shards(path: str | os.PathLike, kind: str | None = None) -> tuple[li
     root = Path(path).expanduser().resolve()
     source = open_source(root, kind=kind)
     if not isinstance(source, FolderSource):
-        return [Shard("", "file", str(root), file_fingerprint(root.stat()))], []
+        whole = Shard("", "file", str(root), file_fingerprint(root.stat()))
+        return (_spans(root, "", root.name, whole) if isinstance(source, RecordIOSource) else [whole]), []
     shards, gaps, photos = [], [], []
     for record in source.walk_parts():
         if isinstance(record, Gap):
@@ -72,7 +85,8 @@ def dataset_shards(path: str | os.PathLike, kind: str | None = None) -> tuple[li
             fingerprint = file_fingerprint(full.lstat())
         except OSError:
             fingerprint = "?"
-        shards.append(Shard(key, what, str(root), fingerprint))
+        whole = Shard(key, what, str(root), fingerprint)
+        shards.extend(_spans(full, key, key, whole) if what == "recordio" and fingerprint != "?" else [whole])
     photos.sort()
     for first in range(0, len(photos), PHOTOS_PER_SHARD):
         chunk = photos[first:first + PHOTOS_PER_SHARD]
@@ -82,9 +96,29 @@ def dataset_shards(path: str | os.PathLike, kind: str | None = None) -> tuple[li
     return shards, gaps
 
 
+def _spans(pack: Path, member: str, name: str, whole: Shard) -> list[Shard]:
+    """A RecordIO pack as spans of RECORDS_PER_SHARD records by its `.idx`; `whole` where it is one span."""
+    source = RecordIOSource(pack, prefix=f"{name} ")
+    spans = source.index_spans(RECORDS_PER_SHARD)
+    if len(spans) < 2:
+        return [whole]
+    index = pack.with_suffix(".idx")
+    marks = f"{whole.fingerprint}:{file_fingerprint(index.stat())}"
+    return [Shard(f"{name} from byte {first}", "records", whole.root, f"{marks}:{first}", pack=member,
+                  span=(first, last)) for first, last in spans]
+
+
+def _pack_source(shard: Shard, cache: Path | None = None) -> RecordIOSource:
+    root = Path(shard.root)
+    pack = root / shard.pack if shard.pack else root
+    return RecordIOSource(pack, prefix=f"{shard.pack or root.name} ", cache=cache, span=shard.span)
+
+
 def open_shard(shard: Shard, cache: Path | None = None) -> Source | list:
     """The reader of a shard (the same reader the local index uses), or the entries that say why it is not read."""
     root = Path(shard.root)
+    if shard.kind == "records":
+        return _pack_source(shard, cache)
     if shard.kind == "file":
         return open_source(root, cache=cache)
     folder = FolderSource(root, cache=cache)
@@ -100,4 +134,9 @@ def shard_items(shard: Shard, keys) -> list[str]:
     if shard.kind == "photos":
         mine = set(shard.photos)
         return [key for key in keys if key in mine]
+    if shard.kind == "records":
+        keys = list(keys)
+        first, last = shard.span
+        offsets = _pack_source(shard).key_offsets(keys)
+        return [key for key, offset in zip(keys, offsets, strict=True) if first <= offset < last]
     return [key for key in keys if key == shard.key or key.startswith((f"{shard.key} ", f"{shard.key}/"))]

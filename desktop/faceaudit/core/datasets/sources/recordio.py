@@ -45,6 +45,8 @@ _MAX_IDX_LINE = 64
 _MAX_DIGITS = 18
 #: The fewest bytes a record takes (its frame header): an `.idx` with more lines than the pack can hold is a lie.
 _SMALLEST_RECORD = 8
+#: The end of the last span: past any offset an `.idx` can hold.
+_PAST_ANY = 2**63 - 1
 
 
 class RecordDamaged(ValueError):
@@ -54,6 +56,11 @@ class RecordDamaged(ValueError):
 def is_recordio(head: bytes) -> bool:
     """True when a file starts with a RecordIO frame."""
     return len(head) >= 8 and _FRAME.unpack_from(head)[0] == MAGIC
+
+
+def _starts_record(head: bytes) -> bool:
+    """True when these bytes are the first frame of a record (whole, or the first of a split one)."""
+    return is_recordio(head) and _FRAME.unpack_from(head)[1] >> 29 in (0, 1)
 
 
 class _Scanner:
@@ -151,6 +158,9 @@ class RecordIOSource(Source):
         prefix: before every key; by default the pack's name and a space (`train.rec record 7`).
         blob: where the pack's bytes are (default: the file at `path`).
         index: the `.idx` beside it (default: the file of the same name beside `path`).
+        span: only the records that start in these bytes [first, last) of the pack (a cluster's
+            shard, `index_spans`); its `.idx` lines there, or pointing past the pack for the last
+            span. Keys are the whole pack's, so the spans of a pack list exactly what it lists.
     """
 
     kind = DatasetKind.RECORDIO
@@ -162,12 +172,37 @@ class RecordIOSource(Source):
             return is_recordio(handle.read(8))
 
     def __init__(self, path: Path, prefix: str | None = None, cache: Path | None = None,
-                 blob: Blob | None = None, index: Blob | None = None):
+                 blob: Blob | None = None, index: Blob | None = None, span: tuple[int, int] | None = None):
         self.blob = blob or FileBlob(path, path.name)
         super().__init__(path, f"{self.blob.name} " if prefix is None else prefix, cache)
         if index is None and blob is None and path.with_suffix(".idx").is_file():
             index = FileBlob(path.with_suffix(".idx"), path.with_suffix(".idx").name)
         self.index = index
+        self.span = span
+
+    def index_spans(self, records: int) -> list[tuple[int, int]]:
+        """The pack cut by its `.idx` into spans of about `records` indexed records each, for a cluster.
+
+        One span for the whole pack where the `.idx` is absent or not used (records are then keyed by
+        their order, which only a scan from the start knows). The first span starts at byte 0 (records
+        before the first indexed one are in it), the last ends past any offset (`.idx` lines pointing
+        outside the pack are refused in it).
+        """
+        offsets, _numbers, problem = self._load_index()
+        if problem or not len(offsets) or not self.blob.seekable:
+            return [(0, _PAST_ANY)]
+        starts = [0]
+        with self.blob.open() as handle:
+            for slot in range(records, len(offsets), records):
+                # A cut only where a record really starts (an `.idx` line may point into one): a scan
+                # from the start would arrive there too, so each record is the same span's either way.
+                while slot < len(offsets) and offsets[slot] < self.blob.size:
+                    handle.seek(int(offsets[slot]))
+                    if _starts_record(handle.read(8)) and offsets[slot] > starts[-1]:
+                        starts.append(int(offsets[slot]))
+                        break
+                    slot += 1
+        return list(zip(starts, [*starts[1:], _PAST_ANY], strict=True))
 
     # -- listing ---------------------------------------------------------------------------
 
@@ -189,17 +224,40 @@ class RecordIOSource(Source):
             problem = "the pack is damaged before this record"
             yield Entry(key, 0, "?", problem), None, problem
 
+    def key_offsets(self, keys: list[str]) -> np.ndarray:
+        """Per key, the byte where its record's span is decided (its `.idx` offset, or the byte its
+        key names); -1 for a key that is not one of this pack's records by its `.idx`."""
+        import numpy as np
+
+        offsets, numbers, _problem = self._load_index()
+        by_number = np.argsort(numbers, kind="stable")
+        out = np.full(len(keys), -1, np.int64)
+        head = f"{self.prefix}record "
+        for position, key in enumerate(keys):
+            if not key.startswith(head):
+                continue
+            rest = key[len(head):]
+            if rest.startswith("at byte ") and rest[8:].isdigit():
+                out[position] = int(rest[8:])
+            elif rest.isdigit() and len(numbers):
+                slot = int(np.searchsorted(numbers, int(rest), sorter=by_number))
+                if slot < len(numbers) and numbers[by_number[slot]] == int(rest):
+                    out[position] = offsets[by_number[slot]]
+        return out
+
     def _walk(self, want: Callable[[str], bool]) -> Iterator[tuple[Entry | Gap, bytes | None]]:
         """Every record (with its image when `want(key)`), then the `.idx` lines that found none."""
-        import numpy as np  # here: the catalog lists datasets without numpy
-
         offsets, numbers, problem = self._load_index()
-        found = np.zeros(len(offsets), bool)
+        first, last = self.span or (0, _PAST_ANY)
+        mine = (offsets >= first) & (offsets < last)
+        found = ~mine  # the `.idx` lines of other spans are theirs to report
         size, fingerprint = self.blob.size, self.blob.fingerprint
         sequence = 0
         with self.blob.open() as handle:
             scanner = _Scanner(handle, size, self.blob.seekable)
-            while scanner.pos < size:
+            if first:
+                scanner.seek(first)
+            while scanner.pos < min(size, last):
                 start = scanner.pos
                 slot = _slot(offsets, start)
                 key = self._key(start, sequence, numbers[slot] if slot is not None else None, offsets)
@@ -211,6 +269,8 @@ class RecordIOSource(Source):
                     if slot is not None:
                         found[slot] = True
                         yield Entry(key, 0, f"?:{fingerprint}", f"damaged record: {exc}"), None
+                    if resume is not None and resume >= last:
+                        break  # the next record is the next span's
                     if resume is None:
                         reason = f"{self.blob.name}: {exc}; the records after it could not be listed"
                         yield Gap(self.prefix, reason), None
