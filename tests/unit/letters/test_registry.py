@@ -69,10 +69,15 @@ DOCUMENTED_CONTACTS = {
     "vgg-face": ("vgg-webmasters@robots.ox.ac.uk", "robots.ox.ac.uk/~vgg/terms/dataset-privacy-notice"),
     "vggface2": ("vgg-webmasters@robots.ox.ac.uk", "robots.ox.ac.uk/~vgg/terms/dataset-privacy-notice"),
     "voxceleb": ("vgg-webmasters@robots.ox.ac.uk", "robots.ox.ac.uk/~vgg/terms/dataset-privacy-notice"),
+    "oxford-town-centre": ("data.protection@admin.ox.ac.uk", "admin.ox.ac.uk/councilsec/compliance/dataprotection"),
+    "megaface": ("uwprivacy@uw.edu", "washington.edu/online/privacy"),
+    "brainwash": ("privacy@stanford.edu", "stanford.edu/site/privacy"),
+    "utkface": ("privacy@tennessee.edu", "tennessee.edu/privacy"),
+    "imdb-face": ("cloud9166@gmail.com", "github.com/fwang91/IMDb-Face"),  # the dataset's own removal contact
 }
 
 #: The share of datasets whose custodian has a sourced data-protection contact that the bundled registry reaches.
-CONTACT_SHARE_REACHED = 0.45
+CONTACT_SHARE_REACHED = 0.56
 
 
 def test_registry_contacts_are_only_documented_ones():
