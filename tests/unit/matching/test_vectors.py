@@ -189,8 +189,14 @@ def test_stranger_model_from_a_sample_agrees_with_all_faces():
     refs = _people(rng, 12)[::4]
     distances = np.sqrt(((faces[:, None, :] - refs[None, :, :]) ** 2).sum(2))
     full = fit_stranger_model(distances)
-    sampled = fit_stranger_model(distances[vectors.sample_rows(len(distances))])
-    assert len(vectors.sample_rows(len(distances))) == vectors.SAMPLE_SIZE
+    item_ids, idxs = np.arange(len(distances)) // 2, np.arange(len(distances)) % 2  # two faces a photo
+    rows = vectors.sample_rows(item_ids, idxs)
+    sampled = fit_stranger_model(distances[rows])
+    assert len(rows) == len(set(rows.tolist())) == vectors.SAMPLE_SIZE
+    # The same faces stored in another order (as another indexing's workers would): the same faces sampled.
+    order = rng.permutation(len(distances))
+    again = vectors.sample_rows(item_ids[order], idxs[order])
+    assert sorted(zip(item_ids[order][again], idxs[order][again])) == sorted(zip(item_ids[rows], idxs[rows]))
     np.testing.assert_allclose(sampled.loc, full.loc, atol=2e-3)
     np.testing.assert_allclose(sampled.scale, full.scale, rtol=0.03)
     assert abs(sampled.combined_loc - full.combined_loc) < 0.03

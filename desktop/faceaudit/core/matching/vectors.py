@@ -16,7 +16,8 @@ IVF-PQ (large_index.py) where faiss is installed, this graph otherwise). A usear
 float16 matrix (`.usearch` file next to it) returns each reference's nearest `k` faces in
 milliseconds. The confidence model still needs to know what strangers look like, and it
 needs no more than a fair sample for that: `stranger_sample` measures exact distances from
-`SAMPLE_SIZE` faces drawn at random (fixed seed, so a scan is repeatable), which
+`SAMPLE_SIZE` faces drawn at random (a fixed hash of each face's photo and number, so a scan is
+repeatable, whatever order the faces were stored in), which
 `confidence.fit_stranger_model` turns into the per-reference and combined stranger distributions, and
 `expected_lookalikes(..., n_faces=N)` still multiplies by the dataset's full size. Candidates
 are the union of the references' ANN top-k, refined exactly. What can be missed: a face that
@@ -289,19 +290,29 @@ def approx_search(vectors: DatasetVectors, refs: np.ndarray, k: int, expansion_s
     return rows, distances
 
 
-def sample_rows(n_rows: int, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
-    """A fixed random sample of row numbers (sorted; all rows when there are no more than `size`),
-    so that a scan of the same dataset is repeatable."""
-    if n_rows <= size:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, size, replace=False))
+def sample_rows(item_ids: np.ndarray, idxs: np.ndarray, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
+    """A fixed random sample of row numbers (sorted; all rows when there are no more than `size`).
+
+    Rows are picked by what they are (the photo and the face number: the `size` smallest of a hash of
+    them), not by where they are stored: faces are stored in the order the indexing workers finish, so
+    two indexings of one dataset store them in another order, and a sample by position would give
+    their scans different stranger models. A photo's id is fixed when the dataset is listed.
+    """
+    if len(item_ids) <= size:
+        return np.arange(len(item_ids))
+    value = (np.asarray(item_ids, np.uint64) << np.uint64(8)) ^ np.asarray(idxs, np.uint64)
+    value = value + np.uint64(0x9E3779B97F4A7C15 * (seed + 1) % 2**64)  # splitmix64: a hash of every bit
+    value = (value ^ (value >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    value = (value ^ (value >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    value = value ^ (value >> np.uint64(31))
+    return np.sort(np.argpartition(value, size)[:size])
 
 
 def stranger_sample(vectors: DatasetVectors, refs: np.ndarray, size: int = SAMPLE_SIZE, seed: int = 0) -> np.ndarray:
     """Exact-enough (float16) distances (size, R) of a fixed random sample of rows, for `fit_stranger_model`."""
     if len(vectors) <= size:
         return exact_distances(vectors, refs)
-    rows = sample_rows(len(vectors), size, seed)
+    rows = sample_rows(vectors.item_ids, vectors.idxs, size, seed)
     block = _as_float32(vectors.matrix[rows])  # sorted rows: the memmap is read in order
     refs = np.asarray(refs, dtype=np.float32)
     squared = vectors.norms[rows, None] + (refs**2).sum(1)[None, :] - 2.0 * block @ refs.T
