@@ -20,7 +20,8 @@ from faceaudit.core.errors import FaceAuditError
 
 __all__ = ["Entry", "Gap", "Aside", "Unreadable", "open_regular",
            "Source", "SourceError", "IMAGE_SUFFIXES", "ARCHIVE_SUFFIXES", "classify",
-           "safe_key", "first_of_each", "read_bounded", "file_fingerprint", "make_locator", "place_of", "walk",
+           "safe_key", "first_of_each", "read_as_walked", "read_bounded", "file_fingerprint", "make_locator",
+           "place_of", "walk",
            "DAMAGE", "NESTED", "NESTED_SHARD", "LINK", "CHANGED", "SHARD_KINDS"]
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".bmp", ".dib", ".tif", ".tiff", ".gif"})
@@ -231,6 +232,37 @@ def first_of_each(entries: Iterable[Entry | Gap | Aside]) -> Iterator[Entry | Ga
         elif entry.key not in seen:
             seen.add(entry.key)
             yield entry
+
+
+def read_as_walked(wanted: Iterable[str], walked: Iterable[tuple[Entry, object]], as_data,
+                   errors: tuple[type[BaseException], ...], where: str, gone: str) -> Iterator[tuple]:
+    """`Source.read` for a source read in one pass: the wanted entries as the pass meets them, then
+    the ones it did not meet, each with why.
+
+    Args:
+        wanted: the keys to read.
+        walked: (entry, its payload) in the source's order.
+        as_data: a payload -> (the image's bytes, None) or (None, why not).
+        errors: what stops the pass: every wanted key not met yet is then not read, with `where`.
+        where: the source's name, for "cannot be read".
+        gone: why a wanted key the whole pass did not meet is not read ("no longer in the table").
+    """
+    wanted = set(wanted)
+    try:
+        for entry, payload in walked:
+            if not wanted:
+                return
+            if entry.key not in wanted:
+                continue
+            wanted.discard(entry.key)
+            yield (entry, None, entry.problem) if entry.problem else (entry, *as_data(payload))
+    except errors as exc:
+        for key in sorted(wanted):
+            problem = Unreadable(f"{where} cannot be read: {getattr(exc, 'strerror', None) or exc}")
+            yield Entry(key, 0, "?", problem), None, problem
+        return
+    for key in sorted(wanted):
+        yield Entry(key, 0, "?"), None, gone
 
 
 def walk(root: str | os.PathLike, errors: list | None = None) -> Iterator[tuple[str, list[str], list[str]]]:

@@ -29,10 +29,10 @@ from faceaudit.core.datasets.sources.base import (
     Gap,
     Source,
     SourceError,
-    Unreadable,
     file_fingerprint,
     make_locator,
     place_of,
+    read_as_walked,
     safe_key,
 )
 from faceaudit.core.datasets.sources.forms import Form, Role, register
@@ -199,22 +199,8 @@ class ImageTableSource(Source):
             yield Gap(self.prefix, f"{self.path.name} cannot be read: {getattr(exc, 'strerror', None) or exc}")
 
     def read(self, wanted):
-        wanted = set(wanted)
-        try:
-            for entry, text in self._walk():
-                if not wanted:
-                    return
-                if entry.key not in wanted:
-                    continue
-                wanted.discard(entry.key)
-                yield (entry, None, entry.problem) if entry.problem else (entry, *_image(text))
-        except (OSError, SourceError) as exc:
-            for key in sorted(wanted):
-                problem = Unreadable(f"{self.path.name} cannot be read: {getattr(exc, 'strerror', None) or exc}")
-                yield Entry(key, 0, "?", problem), None, problem
-            return
-        for key in sorted(wanted):
-            yield Entry(key, 0, "?"), None, "no longer in the table"
+        yield from read_as_walked(wanted, self._walk(), _image, (OSError, SourceError), self.path.name,
+                                  "no longer in the table")
 
     def read_one(self, key: str, locator: str | None = None) -> bytes:
         place = place_of(locator, file_fingerprint(self.path.stat()), "o", "n", "l")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from faceaudit.core import limits
 from faceaudit.core.datasets.kinds import DatasetKind
-from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, Unreadable, safe_key
+from faceaudit.core.datasets.sources.base import Entry, Gap, Source, SourceError, read_as_walked, safe_key
 from faceaudit.core.datasets.sources.forms import Form, Role, register
 from faceaudit.core.datasets.sources.labels import label_from_key
 
@@ -99,21 +99,9 @@ class LmdbSource(Source):
     def read(self, wanted):
         import lmdb
 
-        wanted = set(wanted)
-        try:
-            for _key, entry, value in self._records():
-                if not wanted:
-                    return
-                if entry.key in wanted:
-                    wanted.discard(entry.key)
-                    yield (entry, None, entry.problem) if entry.problem else (entry, bytes(value), None)
-        except (lmdb.Error, SourceError, OSError) as exc:
-            for key in sorted(wanted):
-                problem = Unreadable(f"{self.path.name} cannot be read: {exc}")
-                yield Entry(key, 0, "?", problem), None, problem
-            return
-        for key in sorted(wanted):
-            yield Entry(key, 0, "?"), None, "no longer in the environment"
+        walked = ((entry, value) for _key, entry, value in self._records())
+        yield from read_as_walked(wanted, walked, lambda value: (bytes(value), None),
+                                  (lmdb.Error, SourceError, OSError), self.path.name, "no longer in the environment")
 
     def read_one(self, key: str, locator: str | None = None) -> bytes:
         import lmdb
