@@ -236,9 +236,9 @@ def test_a_recordio_pack_is_cut_by_its_idx_and_indexes_like_a_local_index(indexe
         if crop is not None:
             crops.append((crop, photo.parent.name))
     pack = insightface_pack(crops[:48], base / "pack" / "faces_emore", pairs=4)
-    monkeypatch.setattr(shards_module, "RECORDS_PER_SHARD", 12)
+    monkeypatch.setattr(shards_module, "RECORDS_PER_SHARD", 24)
     spans = [s for s in dataset_shards(pack)[0] if s.kind == "records"]
-    assert len(spans) >= 4
+    assert len(spans) >= 3
     for name in ("pack-local", "pack-cluster"):
         add_dataset(store, shutil.copytree(pack, base / name, copy_function=shutil.copy2), name)
     for _progress in index_dataset(store, "pack-local", workers=2):

@@ -1,8 +1,10 @@
 """Index a dataset on a Ray cluster: one task per shard, each writing its index part, each part brought home.
 
 `make_part` is what a cluster worker runs: it opens one shard with the reader a local index uses,
-reads it, and runs the same per-photo code (`worker.analyse_photos`: decode within the limits,
-hashes, detection or the aligned path, ONNX or dlib embedding) before writing the shard's part.
+reads it, and runs the same per-photo code through the local index's pool (`pool.run_pool` with one
+worker process: `worker.analyse_photos`, decode within the limits, hashes, detection or the aligned
+path, ONNX or dlib embedding; each photo within its time budget, a decoder crash that photo's error)
+before writing the shard's part.
 Workers never open the store. `index_on_cluster` is run where the store is: it lists the dataset
 as a local index does, sends the shards whose part is not already there as Ray tasks, and imports
 each part as it finishes.
@@ -26,9 +28,10 @@ from faceaudit.core.datasets.catalog import get_dataset
 from faceaudit.core.datasets.index_parts import Part, PartError, PartItem, read_part, write_part
 from faceaudit.core.datasets.indexing import IndexSettings, finish_index, list_for_indexing
 from faceaudit.core.datasets.part_import import ShardImport, import_shard, refuse_shard
+from faceaudit.core.datasets.pool import run_pool
 from faceaudit.core.datasets.shards import Shard, dataset_shards, open_shard
 from faceaudit.core.datasets.sources import Entry, Gap, Unreadable
-from faceaudit.core.datasets.worker import PhotoRecord, analyse_photos, engine_from
+from faceaudit.core.datasets.worker import PhotoRecord, engine_from
 from faceaudit.core.errors import Action, FaceAuditError
 from faceaudit.core.storage.store import Store
 
@@ -98,30 +101,41 @@ def _read_into(part: Part, source, shard: Shard, engine) -> None:
             elif record.key not in listed:
                 listed[record.key] = record
         wanted = list(listed)
-    found, batch = set(), []
-    for entry, data, problem in source.read(wanted):
-        found.add(entry.key)
-        size = listed[entry.key].size if entry.key in listed else entry.size
-        if data is None:
-            part.items.append(_not_read(entry.key, entry.fingerprint, size, problem))
-            continue
-        batch.append((entry, size or len(data), data))
-        if len(batch) >= _BATCH:
-            _analyse(part, batch, engine)
-            batch = []
-    if batch:
-        _analyse(part, batch, engine)
+    found: set[str] = set()
+    waiting: dict[int, tuple[Entry, int]] = {}
+    analysed: dict[int, PartItem] = {}
+
+    def batches() -> Iterator[list[tuple[int, bytes]]]:
+        batch = []
+        for entry, data, problem in source.read(wanted):
+            found.add(entry.key)
+            size = listed[entry.key].size if entry.key in listed else entry.size
+            if data is None:
+                part.items.append(_not_read(entry.key, entry.fingerprint, size, problem))
+                continue
+            waiting[len(waiting)] = (entry, size or len(data))
+            batch.append((len(waiting) - 1, data))
+            if len(batch) >= _BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    # In a worker process of its own, as the local index runs it: a photo that crashes the decoder,
+    # or runs over its time budget, is that photo's error, not the whole shard's task lost.
+    engine.prepare()  # before the worker starts (see FaceEngine.prepare)
+    for records in run_pool(engine, batches(), 1):
+        engine.embed_faces([face for record in records for face in record.faces])  # ONNX: chips come back
+        for record in records:
+            entry, size = waiting[record.item_id]
+            analysed[record.item_id] = PartItem(entry.key, entry.fingerprint, size,
+                                                "error" if record.error else "done", record)
+    part.items.extend(analysed[number] for number in sorted(analysed))
     for key in wanted:
         if key not in found:
             entry = listed.get(key)
             part.items.append(_not_read(key, entry.fingerprint if entry else "?", entry.size if entry else 0,
                                         Unreadable("not found when its shard was read")))
-
-
-def _analyse(part: Part, batch: list, engine) -> None:
-    records = analyse_photos(engine, [(number, data) for number, (_e, _s, data) in enumerate(batch)])
-    for (entry, size, _data), record in zip(batch, records, strict=True):
-        part.items.append(PartItem(entry.key, entry.fingerprint, size, "error" if record.error else "done", record))
 
 
 def _not_read(key: str, fingerprint: str, size: int, problem: str | None) -> PartItem:
