@@ -421,3 +421,39 @@ def test_a_folder_nested_1200_deep_is_listed_and_its_file_refused_with_a_reason(
     bottom = rows["d/" * 1200 + "bottom.jpg"]
     assert bottom["status"] == "error" and "not an image" in bottom["reason"]
     print(f"\n1,200-deep folder: listed and indexed in {seconds:.1f} s, its file refused: {bottom['reason']}")
+
+
+@pytest.mark.timeout(240)
+def test_a_cluster_shard_keeps_its_photos_when_one_crashes_the_decoder_and_one_never_ends(
+        tmp_path, data_home, astronaut_png, monkeypatch, _crashing_workers):
+    """What a cluster task runs (`cluster.make_part`) goes through the local pool: a photo that kills its
+    worker, or runs over its time budget, is that photo's error in the part; the shard's others are read."""
+    from faceaudit.core.datasets.cluster import make_part
+    from faceaudit.core.datasets.index_parts import read_part
+    from faceaudit.core.datasets.indexing import list_for_indexing
+    from faceaudit.core.datasets.shards import dataset_shards
+    from tests.support.dataset_forms import hub_parquet
+
+    monkeypatch.setattr(limits, "SECONDS_PER_FILE", SECONDS_PER_FILE)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for number in range(3):
+        (photos / f"good-{number}.png").write_bytes(astronaut_png.read_bytes())
+    (photos / "crash.jpg").write_bytes(CRASH_MARKER + b"\xff" * 64)
+    (photos / "hang.jpg").write_bytes(SLOW_MARKER + b"\xff" * 64)
+    # One Hub parquet shard, as LFW and CelebA are published on the Hub.
+    shard_folder = hub_parquet([(path, "someone") for path in sorted(photos.iterdir())], tmp_path / "hub", shards=1)
+    with Store() as store:
+        add_dataset(store, shard_folder, "hub")
+        engine, _listing = list_for_indexing(store, get_dataset(store, "hub"), None)
+    (shard,), _gaps = dataset_shards(shard_folder)
+    (tmp_path / "parts").mkdir()
+    coverage = make_part(shard, dict(engine.settings), str(tmp_path / "parts"))
+    part, _digest = read_part(tmp_path / "parts" / shard.name)
+    items = {item.key.split(" row ")[-1]: item for item in part.items}
+    assert coverage["read"] + coverage["not_read"] == len(items) == 5
+    statuses = sorted((item.status, item.record.error or "") for item in part.items)
+    assert [s for s, _e in statuses].count("done") == 3 and all(item.record.faces for item in part.items
+                                                                  if item.status == "done")
+    errors = " / ".join(error for _s, error in statuses if error)
+    assert "crashed the image decoder" in errors and "time budget for one file" in errors
