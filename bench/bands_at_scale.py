@@ -265,10 +265,10 @@ def main() -> None:
     print_identity_level(f"AFTER, identity level: {id_model}'s centre distance", held_out, centre)
     # The other way round: fitted on half 1 by the same rule, measured on half 0. Where the two
     # halves' fits disagree, the rates below the held-out pairs are the fit's guess, not data.
-    swapped = _identity.measure(_identity.cached_pairs(id_emb, id_key, 0), IDENTITIES, LIMITS,
+    calibration_half = _identity.cached_pairs(id_emb, id_key, 0)
+    swapped = _identity.measure(calibration_half, IDENTITIES, LIMITS,
                                 _identity.fitted_tail(_identity.fit_classes(held_out)))
-    print_identity_level("CHECK, the halves swapped (fitted on half 1, measured on half 0)",
-                         _identity.cached_pairs(id_emb, id_key, 0), swapped)
+    print_identity_level("CHECK, the halves swapped (fitted on half 1, measured on half 0)", calibration_half, swapped)
     # The headline: identities of >= 5 photos (the goal's; MS1M's run to ~60), whose tail is the heaviest.
     many = f"{_identity.CLASSES[-1][0]}-"
     ident = {"identities": IDENTITIES, "model": id_model, **{name: {

@@ -78,8 +78,10 @@ def adopt(store: Store, dataset_id: int, folder: str | Path, passphrase: str | N
         "SELECT i.key, f.idx, f.id FROM faces f JOIN items i ON i.id = f.item_id WHERE i.dataset_id = ?",
         [dataset_id])}
     face_ids = np.full(len(entries), -1, np.int64)
+    by_part = np.argsort(entries[:, 0], kind="stable")  # once, not a pass over every entry per part
+    bounds = np.searchsorted(entries[by_part, 0], np.arange(len(part_names) + 1))
     for number, name in enumerate(part_names):
-        mine = np.nonzero(entries[:, 0] == number)[0]
+        mine = by_part[bounds[number]:bounds[number + 1]]
         if not len(mine):
             continue
         part, _digest = read_part(folder / name, passphrase)

@@ -179,6 +179,7 @@ class RecordIOSource(Source):
             index = FileBlob(path.with_suffix(".idx"), path.with_suffix(".idx").name)
         self.index = index
         self.span = span
+        self._index: tuple | None = None  # the `.idx`, read on first use (`_load_index`)
 
     def index_spans(self, records: int) -> list[tuple[int, int]]:
         """The pack cut by its `.idx` into spans of about `records` indexed records each, for a cluster.
@@ -311,7 +312,15 @@ class RecordIOSource(Source):
             yield Entry(f"{self.prefix}record {number}", 0, f"?:{self.blob.fingerprint}", reason), None
 
     def _load_index(self) -> tuple[np.ndarray, np.ndarray, str | None]:
-        """The `.idx` as (offsets ascending, their record numbers); empty when absent or unreadable."""
+        """The `.idx` as (offsets ascending, their record numbers); empty when absent or unreadable.
+
+        Read once per source: cutting spans, key offsets and a scan all ask for it.
+        """
+        if self._index is None:
+            self._index = self._read_index()
+        return self._index
+
+    def _read_index(self) -> tuple[np.ndarray, np.ndarray, str | None]:
         import numpy as np
 
         empty = np.zeros(0, np.int64)
