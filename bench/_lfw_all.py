@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 from _facedata import LFW, REPO
-from _lfw_embed import CACHE, JITTER, detections
+from _lfw_embed import CACHE, JITTER, batched, cached, detections
 
 #: Bump when what is computed per photo changes.
 _VERSION = "lfw-all-1"
@@ -54,44 +54,33 @@ def lfw_all(limit: int | None = None) -> dict[str, np.ndarray]:
         NaN elsewhere.
     """
     paths = lfw_paths(limit)
-    target = cache_path(len(paths))
-    if target.exists():
-        with np.load(target) as data:
-            return dict(data)
+    return cached(cache_path(len(paths)), lambda: _embed(paths))
+
+
+def _embed(paths: list[str]) -> dict[str, np.ndarray]:
     sys.path.insert(0, str(REPO / "desktop"))
     from faceaudit.core.faces.engine import FaceEngine
 
     out, slot = empty_layout(paths, 128)
     engine = FaceEngine("hog", 1, "onnx")
-    pending: list[tuple[int, np.ndarray]] = []
-
-    def flush():
-        if not pending:
-            return
-        rows = [i for i, _ in pending]
-        chips = np.stack([c for _, c in pending])
-        out["plain"][rows] = engine.embed_chips(chips)
-        refs = [(i, c) for i, c in pending if slot[i]]
+    for batch in batched(((i, chip) for i, (_, _, chip, _, _) in detections(paths)), _BATCH):
+        rows = [i for i, _ in batch]
+        out["plain"][rows] = engine.embed_chips(np.stack([c for _, c in batch]))
+        refs = [(i, c) for i, c in batch if slot[i]]
         if refs:
             ref_rows = [i for i, _ in refs]
             out["mirrored"][ref_rows] = engine.embed_chips(np.stack([c[:, ::-1] for _, c in refs]))
             # One seed per photo, so a photo's embedding does not depend on its batch.
             out["jittered"][ref_rows] = np.stack([engine.embed_jittered(c[None], JITTER, seed=i)[0] for i, c in refs])
-        pending.clear()
-
-    for i, (_, _, chip, _, _) in detections(paths):
-        if chip is not None:
-            pending.append((i, chip))
-        if len(pending) >= _BATCH:
-            flush()
-    flush()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(target, **out)
     return out
+
+
+def summary(data: dict[str, np.ndarray], started: float) -> str:
+    """One line on a cache made by `lfw_all` or `_lfw_mfn.lfw_mfn`."""
+    return (f"{len(data['paths'])} photos, {np.isnan(data['plain'][:, 0]).sum()} without a face, "
+            f"{(~np.isnan(data['jittered'][:, 0])).sum()} reference slots, {time.time() - started:.0f} s")
 
 
 if __name__ == "__main__":
     t0 = time.time()
-    data = lfw_all(int(sys.argv[1]) if len(sys.argv) > 1 else None)
-    print(f"{len(data['paths'])} photos, {np.isnan(data['plain'][:, 0]).sum()} without a face, "
-          f"{(~np.isnan(data['jittered'][:, 0])).sum()} reference slots, {time.time() - t0:.0f} s")
+    print(summary(lfw_all(int(sys.argv[1]) if len(sys.argv) > 1 else None), t0))

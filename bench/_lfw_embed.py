@@ -59,15 +59,40 @@ def _detect(path: str):
     return hog_faces, source, face.chip, face.size, face.sharpness
 
 
-def detections(paths: list[str]):
-    """(i, `_detect`'s result) for each LFW-relative path, in order, from two worker processes."""
+def detections(paths: list[str], work=_detect):
+    """(i, `work`'s result) for each LFW-relative path, in order, from two worker processes (with the
+    detectors of `_worker_init`); `work` is `_detect` (a dlib chip) or another module-level function."""
     started = time.time()
     with get_context("spawn").Pool(2, initializer=_worker_init) as pool:
-        jobs = pool.imap(_detect, [str(LFW / p) for p in paths], chunksize=16)
+        jobs = pool.imap(work, [str(LFW / p) for p in paths], chunksize=16)
         for i, result in enumerate(jobs):
             yield i, result
             if (i + 1) % 500 == 0:
                 print(f"  {i + 1}/{len(paths)} photos, {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+
+
+def cached(target: Path, build) -> dict[str, np.ndarray]:
+    """The arrays saved at `target`; made by `build()` and saved there the first time."""
+    if target.exists():
+        with np.load(target) as data:
+            return dict(data)
+    out = build()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    np.savez(target, **out)
+    return out
+
+
+def batched(results, size: int):
+    """Lists of at most `size` (i, item) pairs of `results` (pairs whose item is None are left out)."""
+    batch = []
+    for i, item in results:
+        if item is not None:
+            batch.append((i, item))
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.ndarray]:
@@ -78,39 +103,29 @@ def lfw_embeddings(relative: list[str], jitter: int = JITTER) -> dict[str, np.nd
         size, sharpness, plain (N x 128, NaN where no face), jittered (N x 128).
     """
     key = hashlib.sha256(json.dumps([_VERSION, jitter, sorted(relative)]).encode()).hexdigest()[:16]
-    target = CACHE / f"lfw-{key}.npz"
-    if target.exists():
-        with np.load(target) as data:
-            return dict(data)
+    return cached(CACHE / f"lfw-{key}.npz", lambda: _embed(sorted(relative), jitter))
+
+
+def _embed(paths: list[str], jitter: int) -> dict[str, np.ndarray]:
     sys.path.insert(0, str(REPO / "desktop"))
     from faceaudit.core.faces.engine import FaceEngine
 
-    paths = sorted(relative)
     n = len(paths)
     out = {"paths": np.array(paths), "hog_faces": np.zeros(n, np.int16), "source": np.zeros(n, np.int8),
            "size": np.zeros(n, np.int32), "sharpness": np.zeros(n, np.float32),
            "plain": np.full((n, 128), np.nan, np.float32), "jittered": np.full((n, 128), np.nan, np.float32)}
     engine = FaceEngine("hog", 1, "onnx")
-    pending: list[tuple[int, np.ndarray]] = []
 
-    def flush():
-        if not pending:
-            return
-        rows = [i for i, _ in pending]
-        chips = np.stack([c for _, c in pending])
-        out["plain"][rows] = engine.embed_chips(chips)
+    def chips():
+        for i, (hog_faces, source, chip, size, sharpness) in detections(paths):
+            out["hog_faces"][i], out["source"][i], out["size"][i], out["sharpness"][i] = (hog_faces, source, size,
+                                                                                          sharpness)
+            yield i, chip
+
+    for batch in batched(chips(), _BATCH):
+        rows = [i for i, _ in batch]
+        out["plain"][rows] = engine.embed_chips(np.stack([c for _, c in batch]))
         if jitter:
             # One seed per photo, so a photo's embedding does not depend on its batch.
-            out["jittered"][rows] = np.stack([engine.embed_jittered(c[None], jitter, seed=i)[0] for i, c in pending])
-        pending.clear()
-
-    for i, (hog_faces, source, chip, size, sharpness) in detections(paths):
-        out["hog_faces"][i], out["source"][i], out["size"][i], out["sharpness"][i] = hog_faces, source, size, sharpness
-        if chip is not None:
-            pending.append((i, chip))
-        if len(pending) >= _BATCH:
-            flush()
-    flush()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(target, **out)
+            out["jittered"][rows] = np.stack([engine.embed_jittered(c[None], jitter, seed=i)[0] for i, c in batch])
     return out

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import sys
 import time
-from multiprocessing import get_context
 from pathlib import Path
 
 import _lfw_embed
 import numpy as np
-from _facedata import LFW, REPO
-from _lfw_all import empty_layout, lfw_paths
-from _lfw_embed import CACHE
+from _facedata import REPO
+from _lfw_all import empty_layout, lfw_paths, summary
+from _lfw_embed import CACHE, batched, cached
 
 #: Bump when what is computed per photo changes.
 _VERSION = "lfw-mfn-1"
@@ -43,46 +42,26 @@ def _crop(path: str):
 def lfw_mfn(limit: int | None = None) -> dict[str, np.ndarray]:
     """Per LFW photo in sorted path order: paths, identity, plain/jittered/mirrored (N x 192, NaN where none)."""
     paths = lfw_paths(limit)
-    target = cache_path(len(paths))
-    if target.exists():
-        with np.load(target) as data:
-            return dict(data)
+    return cached(cache_path(len(paths)), lambda: _embed(paths))
+
+
+def _embed(paths: list[str]) -> dict[str, np.ndarray]:
     sys.path.insert(0, str(REPO / "desktop"))
     from faceaudit.core.faces.mobilefacenet import DIMENSIONS, MobileFaceNet
 
     out, slot = empty_layout(paths, DIMENSIONS)
-    n = len(paths)
     network = MobileFaceNet(threads=1)
-    pending: list[tuple[int, np.ndarray]] = []
-
-    def flush():
-        if pending:
-            rows = [i for i, _ in pending]
-            out["plain"][rows] = network.embed(np.stack([c for _, c in pending]))
-            refs = [(i, c) for i, c in pending if slot[i]]
-            if refs:
-                ref_rows = [i for i, _ in refs]
-                out["jittered"][ref_rows] = out["plain"][ref_rows]
-                out["mirrored"][ref_rows] = network.embed(np.stack([c[:, ::-1] for _, c in refs]))
-            pending.clear()
-
-    started = time.time()
-    with get_context("spawn").Pool(2, initializer=_lfw_embed._worker_init) as pool:
-        for i, crop in enumerate(pool.imap(_crop, [str(LFW / p) for p in paths], chunksize=16)):
-            if crop is not None:
-                pending.append((i, crop))
-            if len(pending) >= _BATCH:
-                flush()
-            if (i + 1) % 500 == 0:
-                print(f"  {i + 1}/{n} photos, {time.time() - started:.0f} s", file=sys.stderr, flush=True)
-    flush()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    np.savez(target, **out)
+    for batch in batched(_lfw_embed.detections(paths, _crop), _BATCH):
+        rows = [i for i, _ in batch]
+        out["plain"][rows] = network.embed(np.stack([c for _, c in batch]))
+        refs = [(i, c) for i, c in batch if slot[i]]
+        if refs:
+            ref_rows = [i for i, _ in refs]
+            out["jittered"][ref_rows] = out["plain"][ref_rows]
+            out["mirrored"][ref_rows] = network.embed(np.stack([c[:, ::-1] for _, c in refs]))
     return out
 
 
 if __name__ == "__main__":
     t0 = time.time()
-    data = lfw_mfn(int(sys.argv[1]) if len(sys.argv) > 1 else None)
-    print(f"{len(data['paths'])} photos, {np.isnan(data['plain'][:, 0]).sum()} without a face, "
-          f"{(~np.isnan(data['jittered'][:, 0])).sum()} reference slots, {time.time() - t0:.0f} s")
+    print(summary(lfw_mfn(int(sys.argv[1]) if len(sys.argv) > 1 else None), t0))
